@@ -1,0 +1,58 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+// Kernels must be compiled for a CPU with AVX2 + FMA: without target flags every SIMD FMA
+// becomes a call to `fmaf` and GEMM runs ~100x slower (see DESIGN.md, "Performance habits").
+// The manifest is compiled for the host, so `#if arch` picks the flags for the build machine.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+let fast: [SwiftSetting] = cpuFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "Trellis",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "trellis", targets: ["CLI"]),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libzstd-dev, libxml2-dev, zlib1g-dev).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
+        .target(name: "Tensors", swiftSettings: fast),
+        .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
+        .target(name: "Tokenizers", swiftSettings: cpuFlags),
+        .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
+        .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
+
+        // Applications: they never import each other.
+        .target(name: "ProteinLM",
+                dependencies: ["Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                swiftSettings: fast),
+        .target(name: "PromptAlign",
+                dependencies: ["Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                swiftSettings: fast),
+
+        // The `trellis` executable.
+        .executableTarget(name: "CLI",
+                          dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO",
+                                         "PipelineEngine", "ProteinLM", "PromptAlign"],
+                          swiftSettings: cpuFlags),
+
+        // Tests: one target per library target, plus shared support.
+        .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "_TestSupport"]),
+        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
+        .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
+        .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+    ]
+)

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Command-line arguments of one subcommand: `--name value`, `--name=value`, boolean `--name`, positionals.
+///
+/// Options are consumed as they are read; `finish()` reports anything left over, so a misspelt
+/// option is an error rather than silently ignored.
+struct Arguments {
+    private var items: [String]
+    private var consumed: [Bool]
+
+    init(_ items: [String]) {
+        self.items = items
+        self.consumed = Array(repeating: false, count: items.count)
+    }
+
+    /// True when `--name` (or `-name` for one-letter names) is present; consumes it.
+    mutating func flag(_ name: String) -> Bool {
+        let spelling = name.count == 1 ? "-" + name : "--" + name
+        for i in items.indices where !consumed[i] && items[i] == spelling {
+            consumed[i] = true
+            return true
+        }
+        return false
+    }
+
+    /// Every value given for `--name` (repeatable), in order; consumes them.
+    mutating func options(_ name: String) throws -> [String] {
+        let spelling = name.count == 1 ? "-" + name : "--" + name
+        var values: [String] = []
+        var i = 0
+        while i < items.count {
+            defer { i += 1 }
+            guard !consumed[i] else { continue }
+            if items[i] == spelling {
+                guard i + 1 < items.count, !consumed[i + 1] else {
+                    throw ArgumentError.missingValue(spelling)
+                }
+                consumed[i] = true
+                consumed[i + 1] = true
+                values.append(items[i + 1])
+                i += 1
+            } else if items[i].hasPrefix(spelling + "=") {
+                consumed[i] = true
+                values.append(String(items[i].dropFirst(spelling.count + 1)))
+            }
+        }
+        return values
+    }
+
+    /// The last value given for `--name`, if any.
+    mutating func option(_ name: String) throws -> String? {
+        try options(name).last
+    }
+
+    /// The value of `--name` parsed as `T`, or `defaultValue`.
+    mutating func option<T: LosslessStringConvertible>(_ name: String, default defaultValue: T) throws -> T {
+        guard let text = try option(name) else { return defaultValue }
+        guard let value = T(text) else { throw ArgumentError.badValue("--" + name, text) }
+        return value
+    }
+
+    /// A required option.
+    mutating func required(_ name: String) throws -> String {
+        guard let value = try option(name) else { throw ArgumentError.missingOption("--" + name) }
+        return value
+    }
+
+    /// Remaining positional arguments (not starting with `-`, or after `--`); consumes them.
+    mutating func positionals() -> [String] {
+        var result: [String] = []
+        var afterDashes = false
+        for i in items.indices where !consumed[i] {
+            if afterDashes {
+                result.append(items[i]); consumed[i] = true
+            } else if items[i] == "--" {
+                afterDashes = true; consumed[i] = true
+            } else if !items[i].hasPrefix("-") || items[i] == "-" || Double(items[i]) != nil {
+                result.append(items[i]); consumed[i] = true
+            }
+        }
+        return result
+    }
+
+    /// Throws if any argument was not consumed.
+    func finish() throws {
+        let left = items.indices.filter { !consumed[$0] }.map { items[$0] }
+        if !left.isEmpty { throw ArgumentError.unexpected(left) }
+    }
+}
+
+enum ArgumentError: Error, CustomStringConvertible {
+    case missingValue(String)
+    case missingOption(String)
+    case badValue(String, String)
+    case unexpected([String])
+
+    var description: String {
+        switch self {
+        case .missingValue(let o): return "option \(o) needs a value"
+        case .missingOption(let o): return "missing required option \(o)"
+        case .badValue(let o, let v): return "invalid value '\(v)' for \(o)"
+        case .unexpected(let a): return "unexpected argument(s): \(a.joined(separator: " "))"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// `trellis bench <what>`: benchmarks that print their figure next to a reference measured in the same run.
+enum BenchCommand: Command {
+    static let name = "bench"
+    static let summary = "run a benchmark (gemm, …) and print it next to its reference"
+    static let usage = """
+    USAGE: trellis bench <benchmark> [--json] [options]
+
+    BENCHMARKS:
+    \(benchmarks.map { "  \($0.name)  \($0.summary)" }.joined(separator: "\n"))
+    """
+
+    /// Registered benchmarks; each module's bench adds itself here.
+    static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+    ]
+
+    static func run(_ args: inout Arguments) throws {
+        let pos = args.positionals()
+        guard let which = pos.first else { print(usage); throw ExitStatus(code: 2) }
+        guard let bench = benchmarks.first(where: { $0.name == which }) else {
+            throw ArgumentError.badValue("benchmark", which)
+        }
+        try bench.run(&args)
+    }
+}

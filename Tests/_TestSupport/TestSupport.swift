@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+
+/// Paths and comparisons shared by every test target.
+public enum TestSupport {
+    /// The repository root (the directory holding Package.swift).
+    public static let repoRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url
+            }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// `Tests/Fixtures`, holding committed fixtures made by `scripts/make_fixtures.py`.
+    public static var fixtures: URL { repoRoot.appendingPathComponent("Tests/Fixtures") }
+
+    /// `../shared` beside the repository, or nil when absent (tests that need it skip).
+    public static var shared: URL? {
+        let url = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// `../shared/<relative>`, or throws XCTSkip when ../shared is absent.
+    public static func sharedPath(_ relative: String) throws -> URL {
+        guard let root = shared else { throw XCTSkip("../shared is absent") }
+        let url = root.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) is absent") }
+        return url
+    }
+
+    /// The release or debug `trellis` binary built beside the test bundle.
+    public static var trellisBinary: URL {
+        let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
+            ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("trellis")
+    }
+
+    /// Runs `trellis` with arguments; returns exit status, stdout and stderr.
+    @discardableResult
+    public static func runTrellis(_ args: [String], cwd: URL? = nil, environment: [String: String]? = nil) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let p = Process()
+        p.executableURL = trellisBinary
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+        var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary directory, removed by the caller or left for the OS.
+    public static func temporaryDirectory(_ name: String = "trellis-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Largest absolute elementwise difference; prints it so every parity test shows its figure.
+    public static func maxAbsDiff(_ a: [Float], _ b: [Float], label: String = "") -> Float {
+        precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")
+        var m: Float = 0
+        for i in a.indices { m = max(m, abs(a[i] - b[i])) }
+        if !label.isEmpty { print("max abs diff [\(label)]: \(m)") }
+        return m
+    }
+}
