@@ -77,6 +77,17 @@ final class CompressionTests: XCTestCase {
         }
     }
 
+    func testStaleTemporariesOfDeadProcesses() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let live = try AtomicFileWriter(path: dir.appendingPathComponent("a.txt").path)
+        // A pid that cannot be running (above the kernel's pid_max limit of 2^22).
+        let dead = dir.appendingPathComponent(".b.txt.tmp-99999999-abc").path
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: dead))
+        try Data().write(to: dir.appendingPathComponent("c.txt"))
+        XCTAssertEqual(AtomicFileWriter.staleTemporaries(in: dir.path), [dead])
+        live.cancel()
+    }
+
     func testCancelledWriterLeavesNothing() throws {
         let dir = try TestSupport.temporaryDirectory()
         let path = dir.appendingPathComponent("out.faa").path
