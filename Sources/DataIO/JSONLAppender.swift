@@ -10,6 +10,7 @@ import Glibc
 /// leaves only whole lines behind (short of a full disk). A reader of such a file may still see a last line
 /// cut by a power loss unless `durable` is set.
 public final class JSONLAppender {
+    /// The file appended to.
     public let path: String
     private var fd: Int32
     private let durable: Bool

@@ -14,6 +14,24 @@ final class CompressionTests: XCTestCase {
         XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_frame.faa.zst")), plain)
     }
 
+    /// Files made by the command line tools (gzip stores the file name; zstd -T2 --long writes its own frames).
+    func testFilesFromCommandLineTools() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let plain = dir.appendingPathComponent("named.faa").path
+        try FileManager.default.copyItem(atPath: Fixture.path("basic.faa"), toPath: plain)
+        let expected = try FASTAReader.readAll(path: plain)
+        for (tool, args, out) in [("/usr/bin/gzip", ["-k", plain], plain + ".gz"),
+                                  ("/usr/bin/zstd", ["-q", "-T2", "--long=27", plain, "-o", plain + ".zst"], plain + ".zst")] {
+            guard FileManager.default.fileExists(atPath: tool) else { continue }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = args
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(try FASTAReader.readAll(path: out), expected, tool)
+        }
+    }
+
     func testTruncatedGzipReportsOffset() throws {
         let path = Fixture.path("truncated.faa.gz")
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
