@@ -30,10 +30,15 @@ public final class FASTAReader {
         let (id, description) = header.withUnsafeBufferPointer { FASTARecord.splitHeader(bytes: $0) }
         let line = headerLine
         haveHeader = false
-        sequence.removeAll(keepingCapacity: true)
-        while try lines.withNextLine({ try consume($0) }) == .some(false) {}
-        return FASTARecord(id: id, description: description,
-                           sequence: String(decoding: sequence, as: UTF8.self), line: line)
+        // A local buffer (swapped with the stored one to keep its capacity) avoids a dynamic exclusivity
+        // check on every line.
+        var residues: [UInt8] = []
+        swap(&residues, &sequence)
+        residues.removeAll(keepingCapacity: true)
+        while try lines.withNextLine({ try consume($0, into: &residues) }) == .some(false) {}
+        let text = String(decoding: residues, as: UTF8.self)
+        swap(&residues, &sequence)
+        return FASTARecord(id: id, description: description, sequence: text, line: line)
     }
 
     /// Calls `body` with each remaining record; stops at (and rethrows) the first error.
@@ -73,7 +78,7 @@ public final class FASTAReader {
     }
 
     /// Appends a sequence line's residues; returns true when the line is the next record's header.
-    private func consume(_ line: UnsafeBufferPointer<UInt8>) throws -> Bool {
+    private func consume(_ line: UnsafeBufferPointer<UInt8>, into sequence: inout [UInt8]) throws -> Bool {
         guard let first = line.first else { return false }
         if first == UInt8(ascii: ">") {
             takeHeader(line)
@@ -81,9 +86,7 @@ public final class FASTAReader {
         }
         if first == UInt8(ascii: ";") { return false }
         // Fast path: a line of printable ASCII without blanks is appended as a whole.
-        var clean = true
-        for byte in line where byte <= 0x20 || byte >= 0x7F { clean = false; break }
-        if clean {
+        if ResidueScan.isPrintable(line) {
             sequence.append(contentsOf: line)
             return false
         }
