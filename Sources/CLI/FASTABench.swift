@@ -109,7 +109,31 @@ enum FASTABench {
             }
             print(line)
         }
+        // Decompression alone, by the command line tools on the same files: the floor for the compressed rows.
+        var tools: [String] = []
+        for (tool, file) in [("gzip", big + ".gz"), ("zstd", big + ".zst")] {
+            if let seconds = timeTool(tool, ["-dc", file], runs: runs) { tools.append("\(tool) -dc \(fmt(seconds, 4)) s") }
+        }
+        if !tools.isEmpty { print("decompression alone to /dev/null (best of \(runs)): " + tools.joined(separator: ", ")) }
         if !note.isEmpty { print(note) }
+    }
+
+    /// Best wall time of `tool args > /dev/null`, or nil when the tool cannot be run.
+    private static func timeTool(_ tool: String, _ args: [String], runs: Int) -> Double? {
+        var best = Double.infinity
+        for _ in 0..<max(runs, 1) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [tool] + args
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard (try? p.run()) != nil else { return nil }
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { return nil }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
     }
 
     private static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
