@@ -28,6 +28,9 @@ public final class CSVReader {
     private var fieldBytes: [UInt8] = []
     private var atStart = true
 
+    /// Bytes of the file read so far (compressed bytes for `.gz` / `.zst`), for progress reports.
+    public var fileBytesRead: Int { source.fileBytesRead }
+
     /// Opens `path` and reads the header record when `options.hasHeader`.
     public init(path: String, options: CSVOptions = .csv) throws {
         self.path = path

@@ -15,6 +15,9 @@ public final class FASTAReader {
     private var started = false
     private var sequence: [UInt8] = []
 
+    /// Bytes of the file read so far (compressed bytes for `.gz` / `.zst`), for progress reports.
+    public var fileBytesRead: Int { lines.source.fileBytesRead }
+
     /// Opens `path`; compression is detected from the content.
     public init(path: String) throws {
         lines = try LineReader(path: path)

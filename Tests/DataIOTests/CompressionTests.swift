@@ -10,6 +10,10 @@ final class CompressionTests: XCTestCase {
         XCTAssertEqual(try ByteReader(path: Fixture.path("basic.faa.zst")).compression, .zstd)
         XCTAssertEqual(try ByteReader(path: Fixture.path("gzip_named_plain.faa")).compression, .gzip)
         let plain = try ByteReader.readAll(path: Fixture.path("basic.faa"))
+        let gz = try ByteReader(path: Fixture.path("basic.faa.gz"))
+        _ = try gz.readAll()
+        XCTAssertEqual(gz.offset, plain.count)
+        XCTAssertEqual(gz.fileBytesRead, try FileManager.default.attributesOfItem(atPath: Fixture.path("basic.faa.gz"))[.size] as? Int)
         XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_member.faa.gz")), plain)
         XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_frame.faa.zst")), plain)
     }
