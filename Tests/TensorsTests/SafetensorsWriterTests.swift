@@ -134,3 +134,23 @@ final class SafetensorsWriterTests: XCTestCase {
         XCTAssertEqual(try SafetensorsFile(url: url).floats("x"), [5, 6, 7, 8])
     }
 }
+
+/// The bridge to the compute core's `Tensor` and `DType`.
+final class SafetensorsTensorBridgeTests: XCTestCase {
+    func testTensorRoundTripAndDTypeMapping() throws {
+        for d in DType.allCases { XCTAssertEqual(SafetensorsDType(d).dtype, d) }
+        XCTAssertNil(SafetensorsDType.i8.dtype)
+        let t = Tensor(shape: [2, 3], data: [1, -2, 3.5, 0, 0.25, -0.0])   // [2, 3]
+        var w = SafetensorsWriter()
+        try w.add("t", tensor: t)
+        try w.add("h", tensor: t, as: .bf16)
+        let dir = try TestSupport.temporaryDirectory("st-tensor")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.safetensors")
+        try w.write(to: url)
+        let ckpt = try SafetensorsCheckpoint(directory: dir)
+        XCTAssertEqual(try ckpt.tensor("t"), t)
+        XCTAssertEqual(try ckpt.tensor("h"), t)   // all values exact in bf16
+        XCTAssertEqual(try ckpt.dtype("h").dtype, .bf16)
+    }
+}

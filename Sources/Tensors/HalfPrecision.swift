@@ -1,4 +1,3 @@
-// TEMPORARY copy of the tensors branch HalfPrecision.swift (not yet committed there); removed when merging `tensors`.
 /// bfloat16 (1 sign, 8 exponent, 7 mantissa bits): the upper half of an IEEE binary32.
 public enum BFloat16 {
     /// The Float a bfloat16 bit pattern stands for (exact).
