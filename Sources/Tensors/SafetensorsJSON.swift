@@ -200,7 +200,7 @@ struct JSONScanner {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
                 i += 1
                 if ascii { return String(decoding: raw, as: UTF8.self) }
-                guard let s = String(validating: raw, as: UTF8.self) else {
+                guard let s = Self.strictUTF8(raw) else {
                     throw SafetensorsError.invalidUTF8(path: path, offset: base + open)
                 }
                 return s
@@ -218,7 +218,7 @@ struct JSONScanner {
             i += 1
             switch c {
             case UInt8(ascii: "\""):
-                guard let s = String(validating: out, as: UTF8.self) else {
+                guard let s = out.withUnsafeBytes(Self.strictUTF8) else {
                     throw SafetensorsError.invalidUTF8(path: path, offset: base + open)
                 }
                 return s
@@ -254,6 +254,21 @@ struct JSONScanner {
                 out.append(c)
             }
         }
+    }
+
+    /// The string, or nil when the bytes are not valid UTF-8 (`String(decoding:)` would repair them;
+    /// `String(validating:)` needs macOS 15).
+    static func strictUTF8(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var it = bytes.makeIterator()
+        var codec = UTF8()
+        loop: while true {
+            switch codec.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func hex4() throws -> UInt32 {
