@@ -25,6 +25,18 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     public let names: [String]
     private let location: [String: SafetensorsFile]
 
+    /// Opens whatever `url` names: a model directory, an index `.json`, or a single `.safetensors` file.
+    public convenience init(url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try self.init(directory: url)
+        } else if url.pathExtension == "json" {
+            try self.init(index: url)
+        } else {
+            try self.init(file: SafetensorsFile(url: url))
+        }
+    }
+
     /// Opens `model.safetensors` in `directory` if present (as transformers prefers), else
     /// `model.safetensors.index.json`; throws `.noCheckpoint` when neither exists.
     public convenience init(directory: URL) throws {
