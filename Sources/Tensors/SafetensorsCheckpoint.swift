@@ -86,7 +86,8 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
                     for (k, _, v) in items {
                         switch v.value {
                         case let .string(s): meta[k] = s
-                        case let .number(text, _): meta[k] = text
+                        case let .integer(n): meta[k] = String(n)
+                        case let .number(text): meta[k] = text
                         case let .bool(b): meta[k] = String(b)
                         default: break  // nested values are not kept
                         }
