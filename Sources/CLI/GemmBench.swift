@@ -7,7 +7,8 @@ enum GemmBench {
     static let name = "gemm"
     static let summary = "GFLOP/s of C = A·Bᵀ for transformer shapes, next to numpy+BLAS when available"
     static let usage = """
-    USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--no-reference] [--python PATH]
+    USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--no-reference]
+                              [--python PATH]
 
     Times gemm (A [M,K] · Bᵀ, B [N,K], packing included like BLAS), linear with weights packed once
     (F32 and BF16 storage) for M in {1, 128, 512} × (K, N) in {(768,768), (768,3072), (3072,768)}.
@@ -28,6 +29,13 @@ enum GemmBench {
         let rounds = try args.option("rounds", default: 3)
         let noReference = args.flag("no-reference")
         let python = try args.option("python")
+        var ms = [1, 128, 512]
+        if let list = try args.option("rows") {
+            ms = try list.split(separator: ",").map {
+                guard let m = Int($0), m > 0 else { throw ArgumentError.badValue("--rows", list) }
+                return m
+            }
+        }
         let cores = Parallel.defaultThreadCount
         var threadCounts = Array(Set([1, cores])).sorted()
         if let list = try args.option("threads") {
@@ -38,7 +46,7 @@ enum GemmBench {
         }
         try args.finish()
 
-        let shapes = [1, 128, 512].flatMap { m in
+        let shapes = ms.flatMap { m in
             [(768, 768), (768, 3072), (3072, 768)].map { Shape(m: m, k: $0.0, n: $0.1) }
         }
         let reference = noReference ? nil : NumpyReference.locate(python: python)

@@ -10,7 +10,7 @@ let blockK = tuning("TRELLIS_GEMM_KC", 256)
 /// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
 let blockM = tuning("TRELLIS_GEMM_MC", 96) / 24 * 24
 /// Columns of B per block (a multiple of 48, the widest micro-tile).
-let blockN = tuning("TRELLIS_GEMM_NC", 1536) / 48 * 48
+let blockN = tuning("TRELLIS_GEMM_NC", 768) / 48 * 48
 
 /// A blocking parameter, overridable through the environment for tuning experiments.
 func tuning(_ name: String, _ value: Int) -> Int {
@@ -77,6 +77,19 @@ func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: I
                     for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
                 }
             }
+        } else if nr == microCols {
+            // A 16 × kc transpose: gather one k from each of the 16 rows into a vector, so the stores
+            // are full 64-byte rows (writes with a 64-byte stride were 3× slower).
+            let r = b + (j0 + jr) * ldb + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = r + k
+                let v = SIMD16<Float>(p[0], p[ldb], p[2 * ldb], p[3 * ldb], p[4 * ldb], p[5 * ldb], p[6 * ldb],
+                                      p[7 * ldb], p[8 * ldb], p[9 * ldb], p[10 * ldb], p[11 * ldb], p[12 * ldb],
+                                      p[13 * ldb], p[14 * ldb], p[15 * ldb])
+                raw.storeBytes(of: v, as: SIMD16<Float>.self)
+                raw += 64
+            }
         } else {
             for c in 0..<microCols {
                 if c < nr {
@@ -141,7 +154,7 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
-            microKernel6x16(s, kc: kc, a: a + ir * kc, b: bp, tile: tile)
+            microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
             storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows
         }

@@ -11,6 +11,11 @@ public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     guard m > 0 && n > 0 else { return }
     let out = OutputSpec(c: c, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
     if k == 0 { scaleOutput(out, m: m, n: n); return }
+    if m <= fewRowsLimit {
+        gemmFewRows(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
     let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
     let tiles = tilePlan(m: m, n: n, threads: threads)
     let wide = useWideKernel(m: m)
@@ -210,9 +215,12 @@ func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: Unsafe
     }
 }
 
+/// Up to this many rows of C, `gemm` skips packing (see `gemmFewRows`).
+let fewRowsLimit = 4
+
 /// The AVX-512 8×48 kernel pays off once there are enough rows to fill its tiles.
 @inline(__always)
-func useWideKernel(m: Int) -> Bool { CPU.avx512Active && m >= 8 }
+func useWideKernel(m: Int) -> Bool { CPU.avx512Active && m >= 5 }
 
 /// C = β·C (+ bias) for an empty inner dimension.
 func scaleOutput(_ out: OutputSpec, m: Int, n: Int) {
