@@ -1,13 +1,23 @@
-// Cache blocking around the micro-kernel (the BLIS loop nest): for each block of N (nc columns, the
-// B block stays in L2/L3) and of K (kc, so one B panel slice of kc×16 stays in L1), pack an mc×kc block
-// of A and sweep it against every panel of the block.
+import Foundation
+import TensorsAVX512
+
+// Cache blocking around the micro-kernel (the BLIS loop nest): for each block of N (nc columns) and of
+// K (kc), pack an mc×kc block of A (L2) and sweep it against every B micro-panel of the block; each B
+// micro-panel (kc × 48 floats for the AVX-512 kernel) is reused from L1 across the A micro-panels.
+// Measured on Zen 5 (48 KB L1d, 1 MB L2): kc = 256 overflows L1 with the 48-wide micro-panel and
+// M = 512 shapes fell to ~100 GFLOP/s; kc = 128 keeps them at ~210.
 
 /// Depth of one K block.
-let blockK = 256
-/// Rows of A packed at a time (a multiple of `microRows`).
-let blockM = 96
-/// Columns of B per block (a multiple of `microCols`).
-let blockN = 1536
+let blockK = tuning("TRELLIS_GEMM_KC", 128)
+/// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
+let blockM = tuning("TRELLIS_GEMM_MC", 192) / 24 * 24
+/// Columns of B per block (a multiple of 48, the widest micro-tile).
+let blockN = tuning("TRELLIS_GEMM_NC", 768) / 48 * 48
+
+/// A blocking parameter, overridable through the environment for tuning experiments.
+func tuning(_ name: String, _ value: Int) -> Int {
+    ProcessInfo.processInfo.environment[name].flatMap { Int($0) }.map { max($0, 48) } ?? value
+}
 
 /// Where C goes and how: C = α·acc + β·C (+ bias) on the first K block, C += α·acc on later ones.
 struct OutputSpec {
@@ -19,11 +29,12 @@ struct OutputSpec {
     var bias: UnsafePointer<Float>?
 }
 
-/// Packs rows `i0 ..< i0+mc`, depth `k0 ..< k0+kc` of op(A) into micro-panels `// [ceil(mc/6), kc, 6]`,
-/// zero-padding the last panel. op(A)[i, k] is `a[i·lda + k]`, or `a[k·lda + i]` when transposed.
+/// Packs rows `i0 ..< i0+mc`, depth `k0 ..< k0+kc` of op(A) into micro-panels `// [ceil(mc/MR), kc, MR]`
+/// (MR = `microRows`), zero-padding the last panel. op(A)[i, k] is `a[i·lda + k]`, or `a[k·lda + i]`
+/// when transposed.
 @inline(__always)
 func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int,
-           into dst: UnsafeMutablePointer<Float>) {
+           microRows: Int, into dst: UnsafeMutablePointer<Float>) {
     var ir = 0
     var d = dst
     while ir < mc {
@@ -68,6 +79,19 @@ func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: I
                     for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
                 }
             }
+        } else if nr == microCols {
+            // A 16 × kc transpose: gather one k from each of the 16 rows into a vector, so the stores
+            // are full 64-byte rows (writes with a 64-byte stride were 3× slower).
+            let r = b + (j0 + jr) * ldb + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = r + k
+                let v = SIMD16<Float>(p[0], p[ldb], p[2 * ldb], p[3 * ldb], p[4 * ldb], p[5 * ldb], p[6 * ldb],
+                                      p[7 * ldb], p[8 * ldb], p[9 * ldb], p[10 * ldb], p[11 * ldb], p[12 * ldb],
+                                      p[13 * ldb], p[14 * ldb], p[15 * ldb])
+                raw.storeBytes(of: v, as: SIMD16<Float>.self)
+                raw += 64
+            }
         } else {
             for c in 0..<microCols {
                 if c < nr {
@@ -83,14 +107,14 @@ func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: I
     }
 }
 
-/// Writes a 6×16 accumulator tile (`mr`×`nr` of it valid) into C.
+/// Writes `mr` rows × `nr` (≤ 16) columns of an accumulator tile (rows `tileStride` apart) into C.
 @inline(__always)
-func storeTile(_ tile: UnsafeMutablePointer<Float>, _ out: OutputSpec, row: Int, col: Int, mr: Int, nr: Int,
-               first: Bool) {
+func storeTile(_ tile: UnsafeMutablePointer<Float>, tileStride: Int = microCols, _ out: OutputSpec, row: Int,
+               col: Int, mr: Int, nr: Int, first: Bool) {
     let alpha = out.alpha
     for r in 0..<mr {
         let c = out.c + (row + r) * out.ldc + col
-        let t = tile + r * microCols
+        let t = tile + r * tileStride
         if nr == microCols {
             let craw = UnsafeMutableRawPointer(c)
             let traw = UnsafeRawPointer(t)
@@ -132,11 +156,34 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
-            microKernel6x16(s, kc: kc, a: a + ir * kc, b: bp, tile: tile)
+            microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
             storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows
         }
         jr += microCols
+    }
+}
+
+/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time).
+@inline(__always)
+func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
+                    out: OutputSpec, row: Int, col: Int, first: Bool, tile: UnsafeMutablePointer<Float>) {
+    var jr = 0
+    while jr < nc {
+        let ncr = min(avx512MicroCols, nc - jr)
+        let panels = (ncr + microCols - 1) / microCols
+        let bp = b + (jr / microCols) * panelBytes
+        var ir = 0
+        while ir < mc {
+            let mr = min(avx512MicroRows, mc - ir)
+            avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            for s in 0..<panels {
+                storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
+                          col: col + jr + s * microCols, mr: mr, nr: min(microCols, ncr - s * microCols), first: first)
+            }
+            ir += avx512MicroRows
+        }
+        jr += avx512MicroCols
     }
 }
 
@@ -149,7 +196,7 @@ struct GemmScratch {
     init(packB: Bool) {
         a = .allocate(capacity: blockM * blockK)
         b = packB ? .allocate(capacity: blockN * blockK) : nil
-        tile = .allocate(capacity: microRows * microCols)
+        tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }
 
     func free() {

@@ -36,11 +36,12 @@ enum BF16Panel: PanelSource {
     }
 }
 
-/// tile[6, 16] = Σ_k a[k, 0..<6] ⊗ b[k, 0..<16] over `kc` steps.
+/// tile[6, 16] = Σ_k a[k, 0..<6] ⊗ b[k, 0..<16] over `kc` steps, for the first `rows` rows only
+/// (a constant at every call site, so each row count compiles to its own loop without dead FMAs).
 /// `a` is a packed A micro-panel `// [kc, 6]`, `b` a panel `// [kc, 16]` in `S`'s format.
 @inline(__always)
-func microKernel6x16<S: PanelSource>(_: S.Type, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
-                                     tile: UnsafeMutablePointer<Float>) {
+func microKernel6x16<S: PanelSource>(_: S.Type, rows r: Int, kc: Int, a: UnsafePointer<Float>,
+                                     b: UnsafeRawPointer, tile: UnsafeMutablePointer<Float>) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
@@ -53,32 +54,66 @@ func microKernel6x16<S: PanelSource>(_: S.Type, kc: Int, a: UnsafePointer<Float>
         let (b0, b1) = S.load(bp)
         var s = SIMD8<Float>(repeating: ap[0])
         c00.addProduct(s, b0); c01.addProduct(s, b1)
-        s = SIMD8<Float>(repeating: ap[1])
-        c10.addProduct(s, b0); c11.addProduct(s, b1)
-        s = SIMD8<Float>(repeating: ap[2])
-        c20.addProduct(s, b0); c21.addProduct(s, b1)
-        s = SIMD8<Float>(repeating: ap[3])
-        c30.addProduct(s, b0); c31.addProduct(s, b1)
-        s = SIMD8<Float>(repeating: ap[4])
-        c40.addProduct(s, b0); c41.addProduct(s, b1)
-        s = SIMD8<Float>(repeating: ap[5])
-        c50.addProduct(s, b0); c51.addProduct(s, b1)
+        if r > 1 {
+            s = SIMD8<Float>(repeating: ap[1])
+            c10.addProduct(s, b0); c11.addProduct(s, b1)
+        }
+        if r > 2 {
+            s = SIMD8<Float>(repeating: ap[2])
+            c20.addProduct(s, b0); c21.addProduct(s, b1)
+        }
+        if r > 3 {
+            s = SIMD8<Float>(repeating: ap[3])
+            c30.addProduct(s, b0); c31.addProduct(s, b1)
+        }
+        if r > 4 {
+            s = SIMD8<Float>(repeating: ap[4])
+            c40.addProduct(s, b0); c41.addProduct(s, b1)
+        }
+        if r > 5 {
+            s = SIMD8<Float>(repeating: ap[5])
+            c50.addProduct(s, b0); c51.addProduct(s, b1)
+        }
         ap += 6
         bp += S.rowBytes
     }
     let t = UnsafeMutableRawPointer(tile)
     t.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
     t.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
-    t.storeBytes(of: c10, toByteOffset: 64, as: SIMD8<Float>.self)
-    t.storeBytes(of: c11, toByteOffset: 96, as: SIMD8<Float>.self)
-    t.storeBytes(of: c20, toByteOffset: 128, as: SIMD8<Float>.self)
-    t.storeBytes(of: c21, toByteOffset: 160, as: SIMD8<Float>.self)
-    t.storeBytes(of: c30, toByteOffset: 192, as: SIMD8<Float>.self)
-    t.storeBytes(of: c31, toByteOffset: 224, as: SIMD8<Float>.self)
-    t.storeBytes(of: c40, toByteOffset: 256, as: SIMD8<Float>.self)
-    t.storeBytes(of: c41, toByteOffset: 288, as: SIMD8<Float>.self)
-    t.storeBytes(of: c50, toByteOffset: 320, as: SIMD8<Float>.self)
-    t.storeBytes(of: c51, toByteOffset: 352, as: SIMD8<Float>.self)
+    if r > 1 {
+        t.storeBytes(of: c10, toByteOffset: 64, as: SIMD8<Float>.self)
+        t.storeBytes(of: c11, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+    if r > 2 {
+        t.storeBytes(of: c20, toByteOffset: 128, as: SIMD8<Float>.self)
+        t.storeBytes(of: c21, toByteOffset: 160, as: SIMD8<Float>.self)
+    }
+    if r > 3 {
+        t.storeBytes(of: c30, toByteOffset: 192, as: SIMD8<Float>.self)
+        t.storeBytes(of: c31, toByteOffset: 224, as: SIMD8<Float>.self)
+    }
+    if r > 4 {
+        t.storeBytes(of: c40, toByteOffset: 256, as: SIMD8<Float>.self)
+        t.storeBytes(of: c41, toByteOffset: 288, as: SIMD8<Float>.self)
+    }
+    if r > 5 {
+        t.storeBytes(of: c50, toByteOffset: 320, as: SIMD8<Float>.self)
+        t.storeBytes(of: c51, toByteOffset: 352, as: SIMD8<Float>.self)
+    }
+}
+
+/// `microKernel6x16` for `rows` ∈ 1...6, each row count with its own specialised loop.
+@inline(__always)
+func microKernel<S: PanelSource>(_ s: S.Type, rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
+                                 tile: UnsafeMutablePointer<Float>) {
+    switch rows {
+    case 6: microKernel6x16(s, rows: 6, kc: kc, a: a, b: b, tile: tile)
+    case 5: microKernel6x16(s, rows: 5, kc: kc, a: a, b: b, tile: tile)
+    case 4: microKernel6x16(s, rows: 4, kc: kc, a: a, b: b, tile: tile)
+    case 3: microKernel6x16(s, rows: 3, kc: kc, a: a, b: b, tile: tile)
+    case 2: microKernel6x16(s, rows: 2, kc: kc, a: a, b: b, tile: tile)
+    default: microKernel6x16(s, rows: 1, kc: kc, a: a, b: b, tile: tile)
+    }
 }
 
 /// out[0..<16] = Σ_k x[k] · b[k, 0..<16]: one row against one panel (batch-1 decoding; memory-bound,
