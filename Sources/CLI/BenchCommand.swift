@@ -13,6 +13,7 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+        ("fasta", FASTABench.summary, FASTABench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
     ]
 
