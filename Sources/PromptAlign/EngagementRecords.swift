@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// User–news engagement records (`sid,label,tid,uid` rows: user `uid` reposted news `sid`), with news and
@@ -57,5 +58,28 @@ public struct EngagementRecords: Sendable {
     public mutating func reserveCapacity(_ n: Int) {
         newsIndex.reserveCapacity(newsIndex.count + n)
         userIndex.reserveCapacity(userIndex.count + n)
+    }
+}
+
+extension EngagementRecords {
+    /// Reads a social-context CSV with a header naming at least `sid` and `uid` (`sid,label,tid,uid`,
+    /// one row per repost of news `sid` by user `uid`); other columns are ignored.
+    public static func read(_ path: String) throws -> EngagementRecords {
+        let reader = try CSVReader(path: path, options: .csvWithHeader)
+        guard let sid = reader.index(of: "sid") else {
+            throw PromptAlignError.missingColumn(file: path, line: 1, column: "sid")
+        }
+        guard let uid = reader.index(of: "uid") else {
+            throw PromptAlignError.missingColumn(file: path, line: 1, column: "uid")
+        }
+        var records = EngagementRecords()
+        while let row = try reader.next() {
+            for (column, name) in [(sid, "news id (sid)"), (uid, "user id (uid)")] where row[column].isEmpty {
+                throw PromptAlignError.malformedRow(file: path, line: row.line, column: column + 1,
+                                                    expected: "a \(name)", found: "an empty field")
+            }
+            records.append(news: row[sid], user: row[uid])
+        }
+        return records
     }
 }

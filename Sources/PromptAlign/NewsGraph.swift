@@ -45,6 +45,16 @@ public struct NewsGraphStatistics: Codable, Equatable, Sendable {
         /// The activity threshold t_u.
         public var minUserRecords: Int
 
+        public init(records: Int, matchedRecords: Int, distinctUsers: Int, activeUsers: Int, dummyUsers: Int,
+                    minUserRecords: Int) {
+            self.records = records
+            self.matchedRecords = matchedRecords
+            self.distinctUsers = distinctUsers
+            self.activeUsers = activeUsers
+            self.dummyUsers = dummyUsers
+            self.minUserRecords = minUserRecords
+        }
+
         enum CodingKeys: String, CodingKey {
             case records, matchedRecords = "matched_records", distinctUsers = "distinct_users"
             case activeUsers = "active_users", dummyUsers = "dummy_users", minUserRecords = "min_user_records"

@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// Every failure of the PromptAlign module. Cases carry the file and position of the problem and say
@@ -40,9 +41,5 @@ func excerpt<S: StringProtocol>(_ text: S, limit: Int = 40) -> String {
 
 /// Writes `data` to `url` through a temporary file renamed into place, so readers never see half a file.
 func writeAtomically(_ data: Data, to url: URL) throws {
-    do {
-        try data.write(to: url, options: .atomic)
-    } catch {
-        throw PromptAlignError.io(file: url.path, message: "cannot write: \(error.localizedDescription)")
-    }
+    try AtomicFileWriter.write([UInt8](data), to: url.path)
 }
