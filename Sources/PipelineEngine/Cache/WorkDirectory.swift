@@ -11,6 +11,8 @@ import Foundation
 public final class WorkDirectory: @unchecked Sendable {
     public let root: URL
     private var lockDescriptor: Int32 = -1
+    private var knownDirectories = Set<String>()
+    private let directoryLock = NSLock()
 
     public init(root: URL) {
         self.root = root.standardizedFileURL
@@ -68,13 +70,23 @@ public final class WorkDirectory: @unchecked Sendable {
     }
 
     /// Writes `data` to a temporary file beside `url` and renames it into place (atomic on POSIX).
+    /// No fsync: a killed process cannot leave a torn file, and records are cheap to redo after a power loss.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
         let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        do {
-            try data.write(to: temp)
-        } catch {
-            throw PipelineError.io(path: url.path, message: "cannot write: \(error.localizedDescription)")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError.io(path: url.path, message: "cannot write: \(String(cString: strerror(errno)))") }
+        var ok = true
+        data.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; ok = false; break }
+                off += n
+            }
         }
+        let message = ok ? "" : String(cString: strerror(errno))
+        close(fd)
+        guard ok else { unlink(temp.path); throw PipelineError.io(path: url.path, message: "cannot write: \(message)") }
         guard rename(temp.path, url.path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temp.path)
@@ -125,7 +137,10 @@ public final class WorkDirectory: @unchecked Sendable {
         }
         try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
         let dir = pipelineDirectory(record.pipeline)
-        if !FileManager.default.fileExists(atPath: dir.path) { try Self.makeDirectory(dir) }
+        if !knownDirectories.contains(dir.path) {
+            if mkdir(dir.path, 0o755) != 0 && errno != EEXIST { try Self.makeDirectory(dir) }
+            directoryLock.lock(); knownDirectories.insert(dir.path); directoryLock.unlock()
+        }
         try Self.writeAtomically(data, to: dir.appendingPathComponent(record.stage + ".json"))
     }
 

@@ -7,15 +7,41 @@ public protocol StageExecutor: Sendable {
     func execute(_ job: @escaping @Sendable () -> Void)
 }
 
-/// Runs each job on its own thread of this machine (the runner keeps at most `--jobs` in flight).
-public struct LocalExecutor: StageExecutor {
+/// Runs jobs on a pool of threads of this machine that grows to the number of jobs in flight (the runner
+/// keeps at most `--jobs`). Threads are reused: a fresh thread per stage costs stack and malloc-arena set-up.
+public final class LocalExecutor: StageExecutor, @unchecked Sendable {
+    private var queue: [@Sendable () -> Void] = []
+    private var idle = 0
+    private let condition = NSCondition()
+
     public init() {}
 
     public func execute(_ job: @escaping @Sendable () -> Void) {
-        // A dedicated thread per stage so per-thread CPU accounting (RUSAGE_THREAD) sees exactly one stage.
-        let t = Thread { job() }
-        t.stackSize = 8 << 20
-        t.start()
+        condition.lock()
+        queue.append(job)
+        if idle == 0 {
+            // Each job runs on one thread from start to end, so per-thread CPU accounting sees one stage at a time.
+            let t = Thread { [self] in self.work() }
+            t.stackSize = 8 << 20
+            t.start()
+        } else {
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while queue.isEmpty {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
+            let job = queue.removeFirst()
+            condition.unlock()
+            job()
+        }
     }
 }
 

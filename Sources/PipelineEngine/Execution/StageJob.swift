@@ -37,7 +37,7 @@ struct StageJob: @unchecked Sendable {
         let attempts = stage.retries + 1
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { try? FileManager.default.removeItem(at: dir) }
+            defer { if FileDigester.fileInfo(dir.path) != nil { try? FileManager.default.removeItem(at: dir) } }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                logDescriptor: logFD, progress: progress)
@@ -95,18 +95,18 @@ struct StageJob: @unchecked Sendable {
         if !context.internalOutputs.isEmpty {
             let final = work.objects.appendingPathComponent(key)
             for (name, files) in context.internalOutputs {
-                for f in files where FileDigester.fileInfo(context.outputDirectory.appendingPathComponent(f).path) == nil {
+                for f in files where FileDigester.fileInfo(context.outputURL.appendingPathComponent(f).path) == nil {
                     throw StageError("output '\(name)': the stage did not write \(f)")
                 }
             }
             // Hash before the move: paths inside the temp dir are private to this attempt.
             for (name, files) in context.internalOutputs {
                 var h = SHA256()
-                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputDirectory.appendingPathComponent(f).path)).sha256 + "\n") }
+                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path)).sha256 + "\n") }
                 digests[name] = h.finalizeHex()
             }
             if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
-            guard rename(context.outputDirectory.path, final.path) == 0 else {
+            guard rename(context.outputURL.path, final.path) == 0 else {
                 throw PipelineError.io(path: final.path, message: "cannot move outputs into place: \(String(cString: strerror(errno)))")
             }
             for (name, files) in context.internalOutputs {

@@ -8,10 +8,10 @@ import Foundation
 public final class StageContext: @unchecked Sendable {
     public let stageID: String
     public let parameters: TypedParameters
-    /// Temporary directory for internal outputs.
-    public let outputDirectory: URL
-    /// Temporary working space, deleted when the stage ends.
-    public let scratchDirectory: URL
+    /// Temporary directory for internal outputs (created on first use).
+    public var outputDirectory: URL { made(outputURL) }
+    /// Temporary working space, deleted when the stage ends (created on first use).
+    public var scratchDirectory: URL { made(scratchURL) }
     /// The directory relative paths are resolved against.
     public var projectDirectory: URL { parameters.projectDirectory }
     /// Outputs of the stages this one depends on, in dependency order.
@@ -19,7 +19,10 @@ public final class StageContext: @unchecked Sendable {
     /// File descriptor of the stage's log (for child processes' stdout and stderr).
     public let logDescriptor: Int32
 
-    let publishDirectory: URL
+    let outputURL: URL
+    let scratchURL: URL
+    let publishURL: URL
+    private var madeDirectories = Set<String>()
     private let lock = NSLock()
     private(set) var internalOutputs: [String: [String]] = [:]
     private(set) var listOutputs: Set<String> = []
@@ -33,21 +36,30 @@ public final class StageContext: @unchecked Sendable {
          logDescriptor: Int32, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
         self.stageID = stageID
         self.parameters = parameters
-        self.outputDirectory = directory.appendingPathComponent("out")
-        self.scratchDirectory = directory.appendingPathComponent("scratch")
-        self.publishDirectory = directory.appendingPathComponent("publish")
+        self.outputURL = directory.appendingPathComponent("out")
+        self.scratchURL = directory.appendingPathComponent("scratch")
+        self.publishURL = directory.appendingPathComponent("publish")
         self.upstream = upstream
         self.logDescriptor = logDescriptor
         self.progressSink = progress
-        for d in [outputDirectory, scratchDirectory, publishDirectory] { try WorkDirectory.makeDirectory(d) }
+    }
+
+    /// Creates one of the stage's directories the first time it is asked for (trivial stages need none).
+    private func made(_ url: URL) -> URL {
+        lock.lock(); defer { lock.unlock() }
+        if !madeDirectories.contains(url.path) {
+            try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            madeDirectories.insert(url.path)
+        }
+        return url
     }
 
     /// Registers output `name` as a file inside `outputDirectory` and returns where to write it.
     @discardableResult
     public func output(_ name: String, file relativePath: String) -> URL {
+        let url = outputDirectory.appendingPathComponent(relativePath)
         lock.lock(); defer { lock.unlock() }
         internalOutputs[name] = [relativePath]
-        let url = outputDirectory.appendingPathComponent(relativePath)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         return url
     }
@@ -55,17 +67,19 @@ public final class StageContext: @unchecked Sendable {
     /// Registers output `name` as several files inside `outputDirectory`; returns where to write them.
     @discardableResult
     public func output(_ name: String, files relativePaths: [String]) -> [URL] {
+        let dir = outputDirectory
         lock.lock(); defer { lock.unlock() }
         internalOutputs[name] = relativePaths
         listOutputs.insert(name)
-        return relativePaths.map { outputDirectory.appendingPathComponent($0) }
+        return relativePaths.map { dir.appendingPathComponent($0) }
     }
 
     /// Registers output `name` as the file published at `path` (relative to the project or absolute) and
     /// returns the temporary URL to write; it is renamed to `path` only if the stage succeeds.
     public func publish(_ name: String, to path: String) -> URL {
+        let dir = made(publishURL)
         lock.lock(); defer { lock.unlock() }
-        let temp = publishDirectory.appendingPathComponent("\(published.count)-" + (path as NSString).lastPathComponent)
+        let temp = dir.appendingPathComponent("\(published.count)-" + (path as NSString).lastPathComponent)
         published.append((name, temp, path))
         return temp
     }
