@@ -81,7 +81,8 @@ extension PipelineLoader {
         for p in type.parameters where raw[p.name] == nil {
             if let v = p.defaultValue { typed[p.name] = v }
             else if p.required {
-                d.append(Diagnostic(withNode?.location ?? entry.keyLocation,
+                let withKey = body.first { $0.key == "with" }?.keyLocation
+                d.append(Diagnostic(withKey ?? entry.keyLocation,
                                     "missing required parameter '\(p.name)' for \(label)"))
             }
         }

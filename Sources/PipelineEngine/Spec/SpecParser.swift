@@ -147,9 +147,8 @@ public struct SpecParser {
                 break
             }
             dash = lines[row].lowerBound + next
-            guard isListDash(row, dash) else {
-                throw fail(row, dash, "expected '- item' to continue the list started at line \(listLocation.line)")
-            }
+            // A non-item line at the list's indentation ends a compact list ("key:\n- a\nnext: b").
+            guard isListDash(row, dash) else { break }
         }
         return .list(items, listLocation)
     }
@@ -221,6 +220,7 @@ public struct SpecParser {
                 break
             }
             keyStart = lines[row].lowerBound + next
+            if next == 0 && (startsDocumentMarker(row) || matches(row, keyStart, "...")) { break }
             if isListDash(row, keyStart) {
                 throw fail(row, keyStart, "expected 'key: value' in the mapping started at line \(mapLocation.line), found a list item")
             }
