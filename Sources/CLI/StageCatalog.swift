@@ -1,11 +1,13 @@
 import Foundation
 import PipelineEngine
+import PromptAlign
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
 /// Apps add a line here (e.g. `ProteinLMStages.register(in: r)`); the engine itself never imports them.
 enum StageCatalog {
     static func registry() -> StageRegistry {
         let r = StageRegistry.withGenericStages()
+        PromptAlignStages.register(in: r)
         return r
     }
 }
