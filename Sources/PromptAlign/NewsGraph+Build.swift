@@ -40,7 +40,6 @@ extension NewsGraph {
     /// or -1 when its news is not an article.
     static func buildFromIndices(nodeCount n: Int, newsNode: [Int32], userCount: Int,
                                  records: EngagementRecords, minUserRecords: Int) -> NewsGraph {
-        let clock0 = Date()
         // Records per user, over matched records only (the authors count `uid` of records in news_id).
         var perUser = [Int32](repeating: 0, count: userCount)
         var matched = 0
@@ -73,23 +72,11 @@ extension NewsGraph {
         let userRows = SparseCounts.rows(rowStart: rowStart, items: nodes)
         let dummies = covered.lazy.filter { !$0 }.count
         let b = userRows.appendingSingletons(for: (0..<n).filter { !covered[$0] })
-        debugTime("B built", clock0)
         let construction = NewsGraphStatistics.Construction(
             records: records.count, matchedRecords: matched, distinctUsers: distinct,
             activeUsers: active, dummyUsers: dummies, minUserRecords: minUserRecords)
-        let at = NormalisedGram.compute(b, nodeCount: n)
-        debugTime("gram", clock0)
-        let g = NewsGraph(adjacency: at, construction: construction, symmetricPattern: true)
-        debugTime("stats", clock0)
-        return g
+        return NewsGraph(adjacency: NormalisedGram.compute(b, nodeCount: n), construction: construction,
+                         symmetricPattern: true)
     }
 }
 
-func debugTime(_ what: String, _ since: Date) {
-    if ProcessInfo.processInfo.environment["TRELLIS_DEBUG_TIMING"] != nil {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        let cpu = Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-        FileHandle.standardError.write(Data("\(what): wall \(Date().timeIntervalSince(since)) cpu-total \(cpu)\n".utf8))
-    }
-}

@@ -7,7 +7,6 @@ enum NormalisedGram {
     /// its own dense accumulator; a row's columns come out sorted by a bitmap scan (long rows) or a sort of
     /// the touched columns (short rows). Weights are (Float(A[i, j]) · d_j) · d_i, d = Float(deg^-½).
     static func compute(_ b: SparseCounts, nodeCount n: Int) -> SparseMatrix {
-        let clock = Date()
         let bt = b.transposed(columns: n)
         // deg_m = Σ_n A[m, n] = Σ_k B[k, m] · (Σ_n B[k, n]): exact integers, known before the product.
         var userTotal = [Double](repeating: 0, count: b.rowCount)
@@ -39,7 +38,6 @@ enum NormalisedGram {
                 (base + c).initialize(to: rowsOfProduct(rows, b: b, bt: bt, scale: scale, n: n, work: work))
             }
         }
-        debugTime("product (work \(work[n]))", clock)
         var rowStart = [Int](repeating: 0, count: n + 1)
         for part in parts {
             let p = part!
@@ -63,7 +61,6 @@ enum NormalisedGram {
             }
             count = total
         }
-        debugTime("concat", clock)
         return SparseMatrix(rows: n, columns: n, rowStart: rowStart, columnIndex: columns, values: values)
     }
 
