@@ -81,6 +81,14 @@ struct Arguments {
         return result
     }
 
+    /// The first positional argument (not starting with `-`), consumed alone, so that later values of
+    /// options (`--repeat 3`) stay attached to their options.
+    mutating func firstPositional() -> String? {
+        guard let i = items.indices.first(where: { !consumed[$0] && !items[$0].hasPrefix("-") }) else { return nil }
+        consumed[i] = true
+        return items[i]
+    }
+
     /// Throws if any argument was not consumed.
     func finish() throws {
         let left = items.indices.filter { !consumed[$0] }.map { items[$0] }

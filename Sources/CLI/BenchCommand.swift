@@ -19,8 +19,7 @@ enum BenchCommand: Command {
     ]
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
-        guard let which = pos.first else { print(usage); throw ExitStatus(code: 2) }
+        guard let which = args.firstPositional() else { print(usage); throw ExitStatus(code: 2) }
         guard let bench = benchmarks.first(where: { $0.name == which }) else {
             throw ArgumentError.badValue("benchmark", which)
         }
