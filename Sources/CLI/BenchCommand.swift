@@ -16,6 +16,8 @@ enum BenchCommand: Command {
         (GemmBench.name, GemmBench.summary, GemmBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
         ("fasta", FASTABench.summary, FASTABench.run),
+        ("engine", EngineBench.summary, EngineBench.run),
+        ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
