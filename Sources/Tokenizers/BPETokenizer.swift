@@ -107,25 +107,38 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     private func run(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ ws: BPEWorkspace, _ out: inout RawTokens) {
         guard lo < hi else { return }
+        if options.addPrefixSpace && s[lo] != 0x20 {
+            // The prefix space takes part in pre-tokenization (" 's" is not a contraction).
+            ws.prefixed.removeAll(keepingCapacity: true)
+            ws.prefixed.append(0x20)
+            ws.prefixed.append(contentsOf: UnsafeBufferPointer(rebasing: s[lo..<hi]))
+            ws.prefixed.withUnsafeBufferPointer { p in runCore(p, 0, p.count, shift: lo, ws, &out) }
+        } else {
+            runCore(s, lo, hi, shift: nil, ws, &out)
+        }
+    }
+
+    /// Pre-tokenizes `s[lo..<hi]` and emits each piece; with `shift`, `s` is a copy with one added leading
+    /// space and index k stands for original character `shift + max(k - 1, 0)`.
+    private func runCore(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, shift: Int?, _ ws: BPEWorkspace,
+                         _ out: inout RawTokens) {
         var i = lo
-        var prefix = options.addPrefixSpace && s[lo] != 0x20
         while i < hi {
             let end = ByteLevel.pretokenEnd(s, i, hi)
             ws.word.removeAll(keepingCapacity: true)
             ws.charOf.removeAll(keepingCapacity: true)
-            if prefix { ws.word.append(0x20); ws.charOf.append(i) }
             for k in i..<end {
                 let before = ws.word.count
                 appendUTF8(s[k], to: &ws.word)
-                for _ in before..<ws.word.count { ws.charOf.append(k) }
+                let origin = shift.map { $0 + max(k - 1, 0) } ?? k
+                for _ in before..<ws.word.count { ws.charOf.append(origin) }
             }
-            emit(ws, firstWithPrefix: prefix, &out)
-            prefix = false
+            emit(ws, &out)
             i = end
         }
     }
 
-    private func emit(_ ws: BPEWorkspace, firstWithPrefix: Bool, _ out: inout RawTokens) {
+    private func emit(_ ws: BPEWorkspace, _ out: inout RawTokens) {
         var entry = ws.word.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
         if entry < 0 {
             if ws.cache.count > 200_000 { ws.clearCache() }
@@ -135,19 +148,18 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
         }
         let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
         var pos = 0
-        let trim = options.trimOffsets
         for k in a..<b {
             let len = Int(ws.cacheLens[k])
             var lo = ws.charOf[pos], hi = ws.charOf[pos + len - 1] + 1
-            if trim {
+            if options.trimOffsets {
+                // Hugging Face's ByteLevel offset trimming: leading/trailing spaces leave the offsets, except
+                // a single leading space of the first token when add_prefix_space is on.
                 var lead = 0, trail = 0
                 while lead < len, ws.word[pos + lead] == 0x20 { lead += 1 }
                 while trail < len, ws.word[pos + len - 1 - trail] == 0x20 { trail += 1 }
-                if firstWithPrefix && pos == 0 && lead > 0 { lead -= 1 }  // the added prefix space has no width
+                if options.addPrefixSpace && lead == 1 && (out.ids.isEmpty || lo == 0) { lead = 0 }
                 if lead > 0 { lo = min(lo + lead, hi) }
                 if trail > 0 && hi >= trail { hi = max(hi - trail, lo) }
-            } else if firstWithPrefix && pos == 0 && len == 1 {
-                hi = lo
             }
             if ws.cacheIds[k] >= 0 { out.ids.append(Int(ws.cacheIds[k])); out.offsets.append(lo..<hi) }
             pos += len
@@ -200,6 +212,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 final class BPEWorkspace {
     var scalars: [UInt32] = []
     var segments: [(Int, Int, Int)] = []
+    var prefixed: [UInt32] = []
     var word: [UInt8] = []
     var charOf: [Int] = []
     var symbols: [Int32] = []
