@@ -25,7 +25,8 @@ public enum TokenizerLoader {
         let modelType = try file("config.json").flatMap { try JSONValue.read($0)["model_type"]?.string }?.lowercased()
         let config = try file("tokenizer_config.json").map { try JSONValue.read($0) }
         let tokClass = config?["tokenizer_class"]?.string?.lowercased() ?? ""
-        if let m = modelType, m.contains("glm") && (m.contains("protein") || m.contains("xtrimo"))
+        let m = modelType ?? ""
+        if m.contains("glm") && (m.contains("protein") || m.contains("xtrimo"))
             || tokClass.contains("proteinglm") || tokClass.contains("xtrimo") {
             return try loadXTrimoPGLM(directory: dir)
         }
@@ -142,6 +143,25 @@ public enum TokenizerLoader {
         let model = directory.appendingPathComponent("tokenizer.model").path
         if FileManager.default.fileExists(atPath: model) {
             return try ProteinTokenizer(tokens: SentencePieceModel.read(model), flavor: .xtrimopglm, source: model)
+        }
+        // No token list: the built-in table, with the special tokens tokenizer_config.json declares.
+        var tokens = ProteinTokenizer.xtrimopglmTokens
+        let configPath = directory.appendingPathComponent("tokenizer_config.json").path
+        if FileManager.default.fileExists(atPath: configPath),
+           let decoder = try JSONValue.read(configPath)["added_tokens_decoder"]?.object {
+            for (key, value) in decoder {
+                guard let id = Int(key), id >= 0, let content = value["content"]?.string else {
+                    throw TokenizerError.badField(path: configPath, field: "added_tokens_decoder.\(key)",
+                                                  expected: "an integer id key and an object with 'content'")
+                }
+                guard id < 128 else {
+                    throw TokenizerError.badField(path: configPath, field: "added_tokens_decoder.\(key)",
+                                                  expected: "an id below 128 (the padded vocabulary)")
+                }
+                while tokens.count <= id { tokens.append("<unused_\(tokens.count)>") }
+                tokens[id] = content
+            }
+            return try ProteinTokenizer(tokens: tokens, flavor: .xtrimopglm, source: configPath)
         }
         return ProteinTokenizer.xtrimopglm()
     }
