@@ -34,7 +34,7 @@ enum TokenizeBench {
             guard let d = FileManager.default.contents(atPath: corpusPath) else {
                 throw TokenizeInputError(message: "\(corpusPath): cannot read the corpus")
             }
-            texts = String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init)
+            texts = [UInt8](d).split(separator: 0x0A).map { String(decoding: $0.last == 0x0D ? $0.dropLast() : $0, as: UTF8.self) }
             corpusName = corpusPath
         } else if let shared, let fang = try? readFANG(shared + "/data/news/fang/fang_full_train128.csv") {
             texts = fang

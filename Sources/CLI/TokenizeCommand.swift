@@ -49,8 +49,10 @@ enum TokenizeCommand: Command {
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
-        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+        // Split on bytes: String.split works on grapheme clusters, where "\r\n" is one character.
+        var lines = [UInt8](data).split(separator: 0x0A, omittingEmptySubsequences: false)
+            .map { $0.last == 0x0D ? $0.dropLast() : $0 }
+        if lines.last?.isEmpty == true { lines.removeLast() }
 
         var out = Data()
         let chunk = 4096
@@ -59,13 +61,12 @@ enum TokenizeCommand: Command {
             let end = min(lines.count, start + chunk)
             var texts: [String] = [], pairs: [String?] = []
             for i in start..<end {
-                var line = lines[i]
-                if line.hasSuffix("\r") { line = line.dropLast() }
+                let line = String(decoding: lines[i], as: UTF8.self)
                 if jsonl {
-                    let (a, b) = try jsonText(String(line), field: field, pairField: pairField, file: source, line: i + 1)
+                    let (a, b) = try jsonText(line, field: field, pairField: pairField, file: source, line: i + 1)
                     texts.append(a); pairs.append(b)
                 } else {
-                    texts.append(String(line)); pairs.append(nil)
+                    texts.append(line); pairs.append(nil)
                 }
             }
             let encodings: [Encoding]

@@ -71,7 +71,7 @@ enum HFTokenizerFile {
             merges.reserveCapacity(mergeList.count)
             for (i, m) in mergeList.enumerated() {
                 if let s = m.string {
-                    let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                    let parts = splitOnSpace(s)
                     guard parts.count == 2 else {
                         throw TokenizerError.badField(path: path, field: "model.merges[\(i)]", expected: "'left right', got '\(s)'")
                     }

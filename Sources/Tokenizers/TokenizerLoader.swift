@@ -73,9 +73,7 @@ public enum TokenizerLoader {
         guard let d = FileManager.default.contents(atPath: path) else {
             throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
         }
-        var lines = String(decoding: d, as: UTF8.self).components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        return splitLines([UInt8](d))
     }
 
     /// ESM vocab.txt (when it holds `<cls>` and `<eos>`) or BERT vocab.txt.
@@ -128,7 +126,7 @@ public enum TokenizerLoader {
         for (i, line) in lines.enumerated() {
             if i == 0 && line.hasPrefix("#version") { continue }
             if line.isEmpty { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let parts = splitOnSpace(line)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw TokenizerError.badLine(path: path, line: i + 1, expected: "two tokens separated by one space, got '\(line)'")
             }
@@ -165,4 +163,23 @@ public enum TokenizerLoader {
         }
         return ProteinTokenizer.xtrimopglm()
     }
+}
+
+/// Lines of a UTF-8 file split at "\n" bytes (a trailing "\r" dropped), without grapheme-cluster rules
+/// (which would glue "\r\n" or a line starting with a combining mark to its neighbour).
+func splitLines(_ bytes: [UInt8]) -> [String] {
+    var lines: [String] = []
+    var start = 0
+    for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+        if i == bytes.count && start == i { break }
+        let end = i > start && bytes[i - 1] == 0x0D ? i - 1 : i
+        lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
+        start = i + 1
+    }
+    return lines
+}
+
+/// Parts of `s` between U+0020 spaces, empty parts kept.
+func splitOnSpace(_ s: String) -> [String] {
+    s.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
 }

@@ -62,9 +62,9 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         let prefix = options.continuingSubwordPrefix
         for (tok, id) in vocabulary {
             v.insert(tok, value: Int32(id))
-            if !prefix.isEmpty, tok.hasPrefix(prefix) {
-                cont.insert(String(tok.dropFirst(prefix.count)), value: Int32(id))
-            }
+            // Bytes, not Characters: "##া" is one grapheme cluster after the first "#".
+            let bytes = Array(tok.utf8), pb = Array(prefix.utf8)
+            if !pb.isEmpty, bytes.starts(with: pb) { cont.insert(Array(bytes[pb.count...]), value: Int32(id)) }
             longest = max(longest, tok.unicodeScalars.count)
         }
         for (tok, id) in all { names[id] = tok }
@@ -220,7 +220,10 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         for id in ids {
             if skipSpecialTokens && specialIds.contains(id) { continue }
             guard var t = token(of: id) else { continue }
-            if !first { t = t.hasPrefix(prefix) && !prefix.isEmpty ? String(t.dropFirst(prefix.count)) : " " + t }
+            if !first {
+                let b = Array(t.utf8), pb = Array(prefix.utf8)
+                t = !pb.isEmpty && b.starts(with: pb) ? String(decoding: b[pb.count...], as: UTF8.self) : " " + t
+            }
             first = false
             out += WordPieceTokenizer.cleanup(t)
         }

@@ -60,6 +60,25 @@ final class ParityTests: XCTestCase {
         try check(kind: "bpe_prefix", try BPETokenizer(vocabulary: vocab, merges: merges, options: o, addedTokens: added), minimum: 80)
     }
 
+    /// Every BMP character (and a sample above it), 512 per text: lower-casing, accent stripping and the
+    /// character classes agree with the reference character by character.
+    func testWordPieceEveryCharacter() throws {
+        guard Fixtures.hasBert else { throw XCTSkip("../shared/models/all-MiniLM-L6-v2 absent") }
+        var bad = 0, total = 0
+        for c in try Fixtures.jsonl("cases.jsonl") where c["kind"] as? String == "bert_chars" {
+            let text = c["text"] as! String
+            let got = Fixtures.bert.encode(text, addSpecialTokens: false).ids, exp = Fixtures.ints(c["ids"])
+            total += 1
+            if got != exp {
+                bad += 1
+                let i = (0..<min(got.count, exp.count)).first { got[$0] != exp[$0] } ?? min(got.count, exp.count)
+                print("differs at token \(i): got \(got[i...].prefix(5)) expected \(exp[i...].prefix(5)) in chunk starting U+\(String(text.unicodeScalars.first!.value, radix: 16))")
+            }
+        }
+        XCTAssertGreaterThan(total, 100)
+        XCTAssertEqual(bad, 0)
+    }
+
     /// vocab.txt + tokenizer_config.json (the slow-tokenizer files) give the same ids as tokenizer.json.
     func testWordPieceFromVocabTxt() throws {
         let path = try Fixtures.shared("models/all-MiniLM-L6-v2/vocab.txt")
