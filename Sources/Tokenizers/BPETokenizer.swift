@@ -39,31 +39,41 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     /// Builds the tokenizer from a vocabulary (byte-level spellings) and merges in rank order.
     /// `source` names the files for errors.
-    public init(vocabulary: [String: Int], merges: [(String, String)], options: Options = Options(),
+    public convenience init(vocabulary: [String: Int], merges: [(String, String)], options: Options = Options(),
+                            addedTokens: [AddedToken] = [], template: TokenTemplate? = nil,
+                            source: String = "<vocabulary>") throws {
+        try self.init(entries: vocabulary.map { ($0.key, $0.value) }, merges: merges, options: options,
+                      addedTokens: addedTokens, template: template, source: source)
+    }
+
+    /// Builds the tokenizer from (token, id) entries, keys compared byte for byte.
+    public init(entries: [(String, Int)], merges: [(String, String)], options: Options = Options(),
                 addedTokens: [AddedToken] = [], template: TokenTemplate? = nil, source: String = "<vocabulary>",
                 mergeLines: [Int]? = nil) throws {
         self.options = options
-        var all = vocabulary
+        var all = [String: Int](entries, uniquingKeysWith: { $1 })
         for a in addedTokens { all[a.content] = a.id }
         tokenIds = all
-        vocabularySize = (all.values.max() ?? -1) + 1
+        vocabularySize = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
         var names = [String?](repeating: nil, count: vocabularySize)
-        for (t, id) in all { names[id] = t }
+        for (t, id) in entries where id >= 0 { names[id] = t }
+        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
         spelling = TokenSpellingTable(names)
-        var v = ByteMap(capacity: vocabulary.count)
-        for (t, id) in vocabulary { v.insert(t, value: Int32(id)) }
+        var v = ByteMap(capacity: entries.count)
+        for (t, id) in entries { v.insert(t, value: Int32(id)) }
         vocab = v
+        func exact(_ t: String) -> Int? { let i = v.lookup(t); return i >= 0 ? Int(i) : nil }
         unkId = options.unkToken.flatMap { all[$0] }.map { Int32($0) } ?? -1
         byteIds = ByteLevel.byteToScalar.map { v.lookup(String(Unicode.Scalar($0)!)) }
         var m: [UInt64: UInt64] = [:]
         m.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
             let line = mergeLines?[rank] ?? rank + 1
-            guard let ia = vocabulary[a], let ib = vocabulary[b] else {
+            guard let ia = exact(a), let ib = exact(b) else {
                 throw TokenizerError.badLine(path: source, line: line,
-                                             expected: "a merge of two vocabulary tokens ('\(vocabulary[a] == nil ? a : b)' is not in the vocabulary)")
+                                             expected: "a merge of two vocabulary tokens ('\(exact(a) == nil ? a : b)' is not in the vocabulary)")
             }
-            guard let ic = vocabulary[a + b] else {
+            guard let ic = exact(a + b) else {
                 throw TokenizerError.badLine(path: source, line: line,
                                              expected: "a merge whose result '\(a + b)' is in the vocabulary")
             }

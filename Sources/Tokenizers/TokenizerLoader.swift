@@ -82,6 +82,7 @@ public enum TokenizerLoader {
         if lines.contains("<cls>") && lines.contains("<eos>") {
             return try ProteinTokenizer(tokens: lines.map { $0.trimmingCharacters(in: .whitespaces) }, flavor: .esm, source: path)
         }
+        let entries = lines.enumerated().map { ($0.element, $0.offset) }
         var vocab: [String: Int] = [:]
         for (i, t) in lines.enumerated() { vocab[t] = i }
         var o = WordPieceTokenizer.Options()
@@ -99,7 +100,7 @@ public enum TokenizerLoader {
             let name = config?[key]?.string ?? config?[key]?["content"]?.string ?? defaultName
             if let id = vocab[name] { added.append(AddedToken(name, id: id)) }
         }
-        return try WordPieceTokenizer(vocabulary: vocab, options: o, addedTokens: added, source: path)
+        return try WordPieceTokenizer(entries: entries, options: o, addedTokens: added, source: path)
     }
 
     /// vocab.json + merges.txt, RoBERTa template.
@@ -107,16 +108,16 @@ public enum TokenizerLoader {
         guard let obj = try JSONValue.read(vocab).object else {
             throw TokenizerError.badField(path: vocab, field: "(root)", expected: "an object of token → id")
         }
-        var v: [String: Int] = [:]
+        var entries: [(String, Int)] = [], v: [String: Int] = [:]
         for (k, val) in obj {
-            guard let id = val.int else { throw TokenizerError.badField(path: vocab, field: k, expected: "an integer id") }
-            v[k] = id
+            guard let id = val.int, id >= 0, id < 1 << 24 else { throw TokenizerError.badField(path: vocab, field: k, expected: "an integer id in 0..<16777216") }
+            entries.append((k, id)); v[k] = id
         }
         let (pairs, lines) = try readMerges(merges)
         let added = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"].compactMap { t in
             v[t].map { AddedToken(t, id: $0, lstrip: t == "<mask>") }
         }
-        return try BPETokenizer(vocabulary: v, merges: pairs, addedTokens: added, source: merges, mergeLines: lines)
+        return try BPETokenizer(entries: entries, merges: pairs, addedTokens: added, source: merges, mergeLines: lines)
     }
 
     /// merges.txt: an optional `#version` line, then `left right` per line.
