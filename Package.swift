@@ -26,7 +26,7 @@ let package = Package(
         // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
         .target(name: "Tensors", swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
-        .target(name: "Tokenizers", swiftSettings: cpuFlags),
+        .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
         .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
 
