@@ -81,6 +81,14 @@ struct Arguments {
         return result
     }
 
+    /// The first argument when it is a positional (a subcommand such as a benchmark name); consumes it
+    /// and nothing else, so later option values stay with their options.
+    mutating func firstPositional() -> String? {
+        guard let i = consumed.firstIndex(of: false), !items[i].hasPrefix("-") else { return nil }
+        consumed[i] = true
+        return items[i]
+    }
+
     /// Throws if any argument was not consumed.
     func finish() throws {
         let left = items.indices.filter { !consumed[$0] }.map { items[$0] }

@@ -17,8 +17,8 @@ enum BenchCommand: Command {
     ]
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
-        guard let which = pos.first else { print(usage); throw ExitStatus(code: 2) }
+        // Only the name: `positionals()` would also take option values (`--corpus FILE`).
+        guard let which = args.firstPositional() else { print(usage); throw ExitStatus(code: 2) }
         guard let bench = benchmarks.first(where: { $0.name == which }) else {
             throw ArgumentError.badValue("benchmark", which)
         }

@@ -6,12 +6,12 @@ import Tokenizers
 enum TokenizeBench {
     static let summary = "tokens/s of WordPiece and BPE vs Hugging Face tokenizers (1 thread, all cores)"
     static let usage = """
-    USAGE: trellis bench tokenize [--corpus FILE] [--bert PATH] [--bpe PATH] [--repeat=N] [--no-reference] [--json]
+    USAGE: trellis bench tokenize [--corpus FILE] [--bert PATH] [--bpe PATH] [--repeat N] [--no-reference] [--json]
 
       --corpus FILE   one text per line (default: FANG titles and articles from ../shared/data/news/fang)
       --bert PATH     WordPiece tokenizer (default: ../shared/models/all-MiniLM-L6-v2/tokenizer.json)
       --bpe PATH      byte-level BPE tokenizer (default: Tests/Fixtures/tokenizers/bpe/tokenizer.json)
-      --repeat=N      timed passes; the best is reported (default 3; write it with "=")
+      --repeat N      timed passes; the best is reported (default 3)
       --no-reference  skip the Python reference ($TRELLIS_PYTHON or python3 with `tokenizers`)
     """
 
