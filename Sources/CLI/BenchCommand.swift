@@ -13,12 +13,15 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+        (GemmBench.name, GemmBench.summary, GemmBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
+        ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
+        ("fasta", FASTABench.summary, FASTABench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
-        // Only the name: `positionals()` would also take option values (`--corpus FILE`).
-        guard let which = args.firstPositional() else { print(usage); throw ExitStatus(code: 2) }
+        // Only the benchmark's name is taken here: its options are read by the benchmark itself.
+        guard let which = args.subcommand() else { print(usage); throw ExitStatus(code: 2) }
         guard let bench = benchmarks.first(where: { $0.name == which }) else {
             throw ArgumentError.badValue("benchmark", which)
         }

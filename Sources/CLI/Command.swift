@@ -16,6 +16,7 @@ protocol Command {
 let allCommands: [Command.Type] = [
     BenchCommand.self,
     TokenizeCommand.self,
+    ValidateCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

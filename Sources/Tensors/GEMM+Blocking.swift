@@ -1,0 +1,236 @@
+import Foundation
+import TensorsAVX512
+
+// Cache blocking around the micro-kernel (the BLIS loop nest): for each block of N (nc columns) and of
+// K (kc), pack an mc×kc block of A (L2) and sweep it against every B micro-panel of the block; each B
+// micro-panel (kc × 48 floats for the AVX-512 kernel) is reused from L1 across the A micro-panels.
+// Measured on Zen 5 (48 KB L1d, 1 MB L2): kc = 256 overflows L1 with the 48-wide micro-panel and
+// M = 512 shapes fell to ~100 GFLOP/s; kc = 128 keeps them at ~210.
+
+/// Depth of one K block.
+let blockK = tuning("TRELLIS_GEMM_KC", 128)
+/// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
+let blockM = tuning("TRELLIS_GEMM_MC", 192) / 24 * 24
+/// Columns of B per block (a multiple of 48, the widest micro-tile).
+let blockN = tuning("TRELLIS_GEMM_NC", 768) / 48 * 48
+
+/// A blocking parameter, overridable through the environment for tuning experiments.
+func tuning(_ name: String, _ value: Int) -> Int {
+    ProcessInfo.processInfo.environment[name].flatMap { Int($0) }.map { max($0, 48) } ?? value
+}
+
+/// Where C goes and how: C = α·acc + β·C (+ bias) on the first K block, C += α·acc on later ones.
+struct OutputSpec {
+    var c: UnsafeMutablePointer<Float>
+    var ldc: Int
+    var alpha: Float
+    var beta: Float
+    /// Bias per output column, added once (first K block); already offset to column 0 of `c`.
+    var bias: UnsafePointer<Float>?
+}
+
+/// Packs rows `i0 ..< i0+mc`, depth `k0 ..< k0+kc` of op(A) into micro-panels `// [ceil(mc/MR), kc, MR]`
+/// (MR = `microRows`), zero-padding the last panel. op(A)[i, k] is `a[i·lda + k]`, or `a[k·lda + i]`
+/// when transposed.
+@inline(__always)
+func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int,
+           microRows: Int, into dst: UnsafeMutablePointer<Float>) {
+    var ir = 0
+    var d = dst
+    while ir < mc {
+        let mr = min(microRows, mc - ir)
+        if !transposed {
+            for r in 0..<microRows {
+                if r < mr {
+                    let src = a + (i0 + ir + r) * lda + k0
+                    for k in 0..<kc { d[k * microRows + r] = src[k] }
+                } else {
+                    for k in 0..<kc { d[k * microRows + r] = 0 }
+                }
+            }
+        } else {
+            for k in 0..<kc {
+                let src = a + (k0 + k) * lda + i0 + ir
+                for r in 0..<microRows { d[k * microRows + r] = r < mr ? src[r] : 0 }
+            }
+        }
+        d += kc * microRows
+        ir += microRows
+    }
+}
+
+/// Packs columns `j0 ..< j0+nc`, depth `k0 ..< k0+kc` of op(B) into F32 panels `// [ceil(nc/16), kc, 16]`.
+/// op(B)[k, j] is `b[k·ldb + j]`, or `b[j·ldb + k]` when transposed.
+@inline(__always)
+func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: Int, j0: Int, nc: Int,
+           into dst: UnsafeMutablePointer<Float>) {
+    var jr = 0
+    var d = dst
+    while jr < nc {
+        let nr = min(microCols, nc - jr)
+        if !transposed {
+            for k in 0..<kc {
+                let src = b + (k0 + k) * ldb + j0 + jr
+                let row = d + k * microCols
+                if nr == microCols {
+                    UnsafeMutableRawPointer(row).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self),
+                                                            as: SIMD16<Float>.self)
+                } else {
+                    for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
+                }
+            }
+        } else if nr == microCols {
+            // A 16 × kc transpose: gather one k from each of the 16 rows into a vector, so the stores
+            // are full 64-byte rows (writes with a 64-byte stride were 3× slower).
+            let r = b + (j0 + jr) * ldb + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = r + k
+                let v = SIMD16<Float>(p[0], p[ldb], p[2 * ldb], p[3 * ldb], p[4 * ldb], p[5 * ldb], p[6 * ldb],
+                                      p[7 * ldb], p[8 * ldb], p[9 * ldb], p[10 * ldb], p[11 * ldb], p[12 * ldb],
+                                      p[13 * ldb], p[14 * ldb], p[15 * ldb])
+                raw.storeBytes(of: v, as: SIMD16<Float>.self)
+                raw += 64
+            }
+        } else {
+            for c in 0..<microCols {
+                if c < nr {
+                    let src = b + (j0 + jr + c) * ldb + k0
+                    for k in 0..<kc { d[k * microCols + c] = src[k] }
+                } else {
+                    for k in 0..<kc { d[k * microCols + c] = 0 }
+                }
+            }
+        }
+        d += kc * microCols
+        jr += microCols
+    }
+}
+
+/// Writes `mr` rows × `nr` (≤ 16) columns of an accumulator tile (rows `tileStride` apart) into C.
+@inline(__always)
+func storeTile(_ tile: UnsafeMutablePointer<Float>, tileStride: Int = microCols, _ out: OutputSpec, row: Int,
+               col: Int, mr: Int, nr: Int, first: Bool) {
+    let alpha = out.alpha
+    for r in 0..<mr {
+        let c = out.c + (row + r) * out.ldc + col
+        let t = tile + r * tileStride
+        if nr == microCols {
+            let craw = UnsafeMutableRawPointer(c)
+            let traw = UnsafeRawPointer(t)
+            var v0 = traw.loadUnaligned(as: SIMD8<Float>.self) * alpha
+            var v1 = traw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) * alpha
+            if !first || out.beta != 0 {
+                let scale: Float = first ? out.beta : 1
+                v0.addProduct(SIMD8<Float>(repeating: scale), craw.loadUnaligned(as: SIMD8<Float>.self))
+                v1.addProduct(SIMD8<Float>(repeating: scale), craw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            }
+            if first, let bias = out.bias {
+                let braw = UnsafeRawPointer(bias + col)
+                v0 += braw.loadUnaligned(as: SIMD8<Float>.self)
+                v1 += braw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            craw.storeBytes(of: v0, as: SIMD8<Float>.self)
+            craw.storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
+        } else {
+            for j in 0..<nr {
+                var v = alpha * t[j]
+                if !first { v += c[j] } else if out.beta != 0 { v += out.beta * c[j] }
+                if first, let bias = out.bias { v += bias[col + j] }
+                c[j] = v
+            }
+        }
+    }
+}
+
+/// C[rows, cols] (+)= A-block · B-block for one packed A block `// [ceil(mc/6), kc, 6]` and B panels
+/// starting at `b`, `panelBytes` apart; `row`/`col` locate the block in C.
+@inline(__always)
+func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>,
+                                 b: UnsafeRawPointer, panelBytes: Int, out: OutputSpec, row: Int, col: Int,
+                                 first: Bool, tile: UnsafeMutablePointer<Float>) {
+    var jr = 0
+    while jr < nc {
+        let nr = min(microCols, nc - jr)
+        let bp = b + (jr / microCols) * panelBytes
+        var ir = 0
+        while ir < mc {
+            let mr = min(microRows, mc - ir)
+            microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
+            storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
+            ir += microRows
+        }
+        jr += microCols
+    }
+}
+
+/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time).
+@inline(__always)
+func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
+                    out: OutputSpec, row: Int, col: Int, first: Bool, tile: UnsafeMutablePointer<Float>) {
+    var jr = 0
+    while jr < nc {
+        let ncr = min(avx512MicroCols, nc - jr)
+        let panels = (ncr + microCols - 1) / microCols
+        let bp = b + (jr / microCols) * panelBytes
+        var ir = 0
+        while ir < mc {
+            let mr = min(avx512MicroRows, mc - ir)
+            avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            for s in 0..<panels {
+                storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
+                          col: col + jr + s * microCols, mr: mr, nr: min(microCols, ncr - s * microCols), first: first)
+            }
+            ir += avx512MicroRows
+        }
+        jr += avx512MicroCols
+    }
+}
+
+/// Scratch buffers of one worker.
+struct GemmScratch {
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>?
+    let tile: UnsafeMutablePointer<Float>
+
+    init(packB: Bool) {
+        a = .allocate(capacity: blockM * blockK)
+        b = packB ? .allocate(capacity: blockN * blockK) : nil
+        tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
+    }
+
+    func free() {
+        a.deallocate()
+        b?.deallocate()
+        tile.deallocate()
+    }
+}
+
+/// Splits C `[m, n]` into at most `threads` rectangular tiles of whole panels, preferring column
+/// splits (each worker then streams only its share of the weights).
+func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
+    let panels = (n + microCols - 1) / microCols
+    if threads <= 1 { return [(0..<m, 0..<n)] }
+    // Column split when every tile keeps ≥ 4 panels; otherwise split rows too.
+    var colParts = min(threads, max(1, panels / 4))
+    var rowParts = max(1, min(threads / colParts, (m + microRows * 4 - 1) / (microRows * 4)))
+    if colParts * rowParts < threads && panels >= threads { colParts = threads; rowParts = 1 }
+    var tiles: [(Range<Int>, Range<Int>)] = []
+    for rp in 0..<rowParts {
+        let r0 = rp * m / rowParts / microRows * microRows
+        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / microRows * microRows
+        if r0 >= r1 { continue }
+        for cp in 0..<colParts {
+            let c0 = cp * panels / colParts * microCols
+            let c1 = min(n, (cp + 1) * panels / colParts * microCols)
+            if c0 < c1 { tiles.append((r0..<r1, c0..<c1)) }
+        }
+    }
+    return tiles
+}
+
+/// Estimated nanoseconds for 2·m·n·k flops, at a conservative 50 GFLOP/s per thread.
+@inline(__always)
+func gemmWorkNanoseconds(m: Int, n: Int, k: Int) -> Double {
+    Double(2 * m) * Double(n) * Double(k) / 50
+}
