@@ -11,7 +11,8 @@ public struct RunOptions: Sendable {
     public var workDirectory: URL
     public var projectDirectory: URL
     public var progress: ProgressStyle = .plain
-    public var executor: StageExecutor = LocalExecutor()
+    /// Where stages run; nil means a local thread pool of `jobs` threads.
+    public var executor: StageExecutor?
 
     public init(workDirectory: URL, projectDirectory: URL) {
         self.workDirectory = workDirectory
@@ -66,6 +67,8 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        let executor = options.executor ?? LocalExecutor(threads: options.jobs)
+        let inFlight = max(1, executor.inFlightLimit(jobs: options.jobs))
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
@@ -87,7 +90,7 @@ public final class PipelineRunner {
         }
 
         while true {
-            while !stopping, machine.runningCount < max(1, options.jobs), let i = machine.nextReady() {
+            while !stopping, machine.runningCount < inFlight, let i = machine.nextReady() {
                 let stage = pipeline.stages[i]
                 let logURL = logs.appendingPathComponent(stage.id + ".log")
                 let start = ResourceUsage.now()
@@ -110,13 +113,15 @@ public final class PipelineRunner {
                     continue
                 }
                 machine.start(i)
-                board.started(stage.id)
                 let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
-                options.executor.execute { events.post((i, job.execute())) }
+                executor.execute { [board] in
+                    board.started(stage.id)
+                    events.post((i, job.execute()))
+                }
             }
             if machine.runningCount == 0 { break }
             let (i, outcome) = events.wait()
