@@ -14,6 +14,7 @@ enum BenchCommand: Command {
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
         ("fasta", FASTABench.summary, FASTABench.run),
+        ("engine", EngineBench.summary, EngineBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
