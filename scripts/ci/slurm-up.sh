@@ -91,6 +91,8 @@ SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
 # Finished jobs (and array tasks) stay visible to squeue this long, since there is no sacct here.
 MinJobAge=600
+# Jobs without --mem get this much per CPU instead of the whole node, so they can share it.
+DefMemPerCPU=512
 MaxArraySize=10001
 MaxJobCount=100000
 KillWait=5
