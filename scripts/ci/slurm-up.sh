@@ -86,6 +86,8 @@ JobCompType=jobcomp/none
 SwitchType=switch/none
 MpiDefault=none
 SchedulerType=sched/backfill
+# Start queued array tasks as soon as others end (the default main-scheduler pass waits seconds).
+SchedulerParameters=sched_interval=1,sched_min_interval=200000
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 ReturnToService=2

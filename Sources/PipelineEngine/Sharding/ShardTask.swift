@@ -22,6 +22,21 @@ public struct ShardTask: Codable, Sendable {
     /// 1-based attempt this line was written for (markers of failures are named after it).
     public var attempt: Int
 
+    public init(stage: String, type: String, version: Int, index: Int, count: Int, key: String,
+                parameters: [String: ManifestValue], projectDirectory: String, input: String, directory: String, attempt: Int) {
+        self.stage = stage
+        self.type = type
+        self.version = version
+        self.index = index
+        self.count = count
+        self.key = key
+        self.parameters = parameters
+        self.projectDirectory = projectDirectory
+        self.input = input
+        self.directory = directory
+        self.attempt = attempt
+    }
+
     public var label: String { "\(stage)[\(index + 1)/\(count)]" }
     public var doneMarker: URL { URL(fileURLWithPath: directory).appendingPathComponent("done.json") }
     public func failedMarker(attempt: Int) -> URL {
