@@ -117,7 +117,7 @@ enum InterruptHandler {
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         s.setEventHandler {
             print("\ninterrupted: cancelling Slurm jobs named \(slurm.options.runID)", to: &standardError)
-            slurm.cancelAll()
+            slurm.cancelJobs()
             exit(130)
         }
         s.resume()

@@ -17,15 +17,16 @@ enum SlurmCommand {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         do { try p.run() } catch { throw StageError("cannot run \(program): \(error.localizedDescription)") }
-        var errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 
     /// Array task states from `squeue`/`sacct` lines `<id>|<STATE>`; a pending range `123_[0-5%2,7]` expands

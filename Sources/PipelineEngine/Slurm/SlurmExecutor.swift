@@ -97,12 +97,20 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
         return out
     }
 
-    /// `scancel --name <run id>`: every job of the run, queued or running.
+    /// Cancels every job of the run, then lets waiting `run` calls return "cancelled" for their shards.
     public func cancelAll() {
+        cancelJobs()
         condition.lock()
-        cancelled = true
         for e in entries where !e.done { e.done = true; e.error = "cancelled" }
         condition.broadcast()
+        condition.unlock()
+    }
+
+    /// `scancel --name <run id>`: every job of the run, queued or running; stops polling. Waiting `run`
+    /// calls stay blocked (for a caller about to exit, e.g. on Ctrl-C).
+    public func cancelJobs() {
+        condition.lock()
+        cancelled = true
         condition.unlock()
         let r = try? SlurmCommand.run("scancel", ["--name", options.runID])
         log("submissions.log", "scancel --name \(options.runID) -> status \(r.map { String($0.status) } ?? "not run")")
