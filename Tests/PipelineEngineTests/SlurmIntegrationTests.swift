@@ -138,7 +138,7 @@ final class SlurmIntegrationTests: XCTestCase {
         }.start()
         let victimFile = dir.appendingPathComponent("victim")
         var victim = ""
-        for _ in 0..<600 where victim.isEmpty {
+        for _ in 0..<2400 where victim.isEmpty {
             victim = ((try? String(contentsOf: victimFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if victim.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
         }
@@ -217,7 +217,7 @@ final class SlurmIntegrationTests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        for _ in 0..<600 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("started").path) {
+        for _ in 0..<2400 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("started").path) {
             Thread.sleep(forTimeInterval: 0.1)
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("started").path), "no shard started")

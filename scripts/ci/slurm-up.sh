@@ -11,7 +11,6 @@
 set -euo pipefail
 
 DIR="${TRELLIS_SLURM_DIR:-/tmp/trellis-slurm}"
-PORT="${TRELLIS_SLURM_PORT:-6817}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 log() { echo "slurm-up: $*" >&2; }
@@ -49,6 +48,18 @@ if ! alive "$DIR/run/munged.pid"; then
 fi
 if command -v munge >/dev/null && ! munge -n --socket="$SOCKET" | unmunge --socket="$SOCKET" >/dev/null; then
   log "munge round trip failed"; exit 1
+fi
+
+# Ports: those of the running cluster in $DIR, else TRELLIS_SLURM_PORT, else the first free pair from 6817
+# (so CI can run beside another private cluster on the same machine).
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if alive "$DIR/run/slurmctld.pid" && [ -f "$CONF" ]; then
+  PORT="$(sed -n 's/^SlurmctldPort=//p' "$CONF")"
+elif [ -n "${TRELLIS_SLURM_PORT:-}" ]; then
+  PORT="$TRELLIS_SLURM_PORT"
+else
+  PORT=6817
+  while port_busy "$PORT" || port_busy $((PORT + 1)); do PORT=$((PORT + 2)); done
 fi
 
 # 3. slurm.conf for this one node, sized from the machine (slurmd -C reads the hardware).
