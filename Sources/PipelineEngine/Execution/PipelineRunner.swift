@@ -67,6 +67,8 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        let stopFlag = Flag()
+        let keepGoing = options.keepGoing
         let executor = options.executor ?? LocalExecutor(threads: options.jobs)
         let inFlight = max(1, executor.inFlightLimit(jobs: options.jobs))
 
@@ -85,6 +87,7 @@ public final class PipelineRunner {
             board.finished(s.id, line: "[\(s.id)] FAILED: \(message)")
             if !options.keepGoing && !stopping {
                 stopping = true
+                stopFlag.set()
                 machine.cancelPending()
             }
         }
@@ -118,16 +121,23 @@ public final class PipelineRunner {
                                    logURL: logURL, keying: keying,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
-                executor.execute { [board] in
+                executor.execute { [board, stopFlag] in
+                    // Fail fast: a job queued behind a failure does not start.
+                    if stopFlag.isSet { events.post((i, .cancelledNow())); return }
                     board.started(stage.id)
-                    events.post((i, job.execute()))
+                    let outcome = job.execute()
+                    // Set before posting so a queued job on this same thread sees it.
+                    if outcome.record == nil && !keepGoing { stopFlag.set() }
+                    events.post((i, outcome))
                 }
             }
             if machine.runningCount == 0 { break }
             let (i, outcome) = events.wait()
             let stage = pipeline.stages[i]
             let logURL = logs.appendingPathComponent(stage.id + ".log")
-            if let record = outcome.record {
+            if outcome.cancelled {
+                machine.finish(i, as: .cancelled)
+            } else if let record = outcome.record {
                 records[i] = record
                 machine.finish(i, as: .done)
                 write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: record.key, cached: false, status: "done",
@@ -210,4 +220,12 @@ public final class PipelineRunner {
         let (record, _) = keying.reusable(key: key)
         return Prepared(parameters: parameters, key: key, components: components, stamps: stamps, upstream: upstream, cached: record)
     }
+}
+
+/// A thread-safe one-way switch.
+final class Flag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

@@ -25,6 +25,13 @@ struct StageJob: @unchecked Sendable {
         var cpu: Double
         var peakRSSKB: Int
         var attempts: Int
+        /// Never started because the run was stopping.
+        var cancelled = false
+
+        static func cancelledNow() -> Outcome {
+            let now = ResourceUsage.now()
+            return Outcome(record: nil, error: nil, exitStatus: 0, start: now, end: now, cpu: 0, peakRSSKB: 0, attempts: 0, cancelled: true)
+        }
     }
 
     func execute() -> Outcome {
