@@ -153,4 +153,16 @@ final class RunTests: XCTestCase {
         XCTAssertLessThanOrEqual(peak, 3)
         XCTAssertGreaterThanOrEqual(peak, 2)
     }
+
+    func testIdenticalStagesRunOnce() throws {
+        let p = try Project()
+        try p.write("in.faa", ">a\nMKV\n")
+        var spec = "stages:\n"
+        for i in 0..<4 { spec += "  f\(i):\n    uses: fasta.filter\n    with:\n      input: in.faa\n" }
+        let r = try p.run(spec, jobs: 2)
+        XCTAssertEqual(r.count("done"), 1)
+        XCTAssertEqual(r.count("cached"), 3)
+        XCTAssertEqual(Set(r.trace.map(\.key)).count, 1)
+        XCTAssertEqual(try p.plan(spec).values.sorted(), Array(repeating: "cached: cached", count: 4))
+    }
 }

@@ -67,6 +67,9 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        var keysInFlight = Set<String>()
+        var parked: [String: [Int]] = [:]
+        var unparked: [Int] = []
         let stopFlag = Flag()
         let keepGoing = options.keepGoing
         let executor = options.executor ?? LocalExecutor(threads: options.jobs)
@@ -93,7 +96,7 @@ public final class PipelineRunner {
         }
 
         while true {
-            while !stopping, machine.runningCount < inFlight, let i = machine.nextReady() {
+            while !stopping, machine.runningCount < inFlight, let i = unparked.popLast() ?? machine.nextReady() {
                 let stage = pipeline.stages[i]
                 let logURL = logs.appendingPathComponent(stage.id + ".log")
                 let start = ResourceUsage.now()
@@ -105,7 +108,18 @@ public final class PipelineRunner {
                     fail(i, "\(error)", log: logURL, start: start)
                     continue
                 }
-                if let record = prepared.cached {
+                if prepared.cached == nil, keysInFlight.contains(prepared.key) {
+                    // Same key as a running stage (identical work): wait for it, then reuse its record.
+                    parked[prepared.key, default: []].append(i)
+                    continue
+                }
+                if var record = prepared.cached {
+                    if keying.previous[stage.id]?.key != prepared.key {
+                        // Reused from an older run or another stage: make it this stage's latest so later plans compare with it.
+                        record.stage = stage.id
+                        record.pipeline = pipeline.name
+                        try? work.writePointer(record)
+                    }
                     records[i] = record
                     machine.finish(i, as: .cached)
                     let now = ResourceUsage.now()
@@ -116,6 +130,7 @@ public final class PipelineRunner {
                     continue
                 }
                 machine.start(i)
+                keysInFlight.insert(prepared.key)
                 let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying,
@@ -123,7 +138,7 @@ public final class PipelineRunner {
                                    note: { [board] line in board.note(line) })
                 executor.execute { [board, stopFlag] in
                     // Fail fast: a job queued behind a failure does not start.
-                    if stopFlag.isSet { events.post((i, .cancelledNow())); return }
+                    if stopFlag.isSet { events.post((i, .cancelledNow(key: job.key))); return }
                     board.started(stage.id)
                     let outcome = job.execute()
                     // Set before posting so a queued job on this same thread sees it.
@@ -133,6 +148,10 @@ public final class PipelineRunner {
             }
             if machine.runningCount == 0 { break }
             let (i, outcome) = events.wait()
+            if let key = outcome.key {
+                keysInFlight.remove(key)
+                unparked.append(contentsOf: (parked.removeValue(forKey: key) ?? []).reversed())
+            }
             let stage = pipeline.stages[i]
             let logURL = logs.appendingPathComponent(stage.id + ".log")
             if outcome.cancelled {
