@@ -46,7 +46,7 @@ struct StageJob: @unchecked Sendable {
         let attempts = stage.retries + 1
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { if FileDigester.fileInfo(dir.path) != nil { try? FileManager.default.removeItem(at: dir) } }
+            defer { WorkDirectory.removeTree(dir.path) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                logDescriptor: logFD, progress: progress)
