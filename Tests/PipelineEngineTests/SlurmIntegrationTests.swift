@@ -28,8 +28,10 @@ final class SlurmIntegrationTests: XCTestCase {
             uses: fasta.filter
             shards: \(shards)
             resources:
+              cpus: 1
               mem: 200M
               time: "10:00"
+              partition: debug
             with:
               input: proteins.faa
               min_length: 20
@@ -158,6 +160,29 @@ final class SlurmIntegrationTests: XCTestCase {
         XCTAssertEqual(submissions.count, 2, "\(submissions)")
         XCTAssertTrue(submissions[0].contains("attempt=1 tasks=4"), "\(submissions)")
         XCTAssertTrue(submissions[1].contains("attempt=2 tasks=1 shards=2 mem=200M"), "only shard 2 (seq07), memory scaled: \(submissions)")
+    }
+
+    /// A shard whose command fails once (failure marker) is resubmitted alone; `executor: slurm` from the spec.
+    func testFailedShardIsResubmittedAlone() throws {
+        let dir = try makeProject()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let failOnce = """
+        if grep -q '^>seq20' "$TRELLIS_RECORDS" && [ ! -e "$TRELLIS_PROJECT/failed-once" ]; then
+          touch "$TRELLIS_PROJECT/failed-once"; exit 3
+        fi
+        """
+        let expected = try localReference(dir, spec: Self.spec(shards: 4))
+        let spec = "executor: slurm\n" + Self.spec(shards: 4, extra: failOnce, retries: 2)
+        try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--poll-interval", "1"], cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for (path, want) in zip(Self.outputs, expected) {
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run")
+        }
+        let submissions = lines(try slurmRunDirectory(dir.appendingPathComponent(".trellis")).appendingPathComponent("submissions.log"))
+            .filter { $0.contains("sbatch") && $0.contains("stage=lengths") }
+        XCTAssertEqual(submissions.count, 2, "\(submissions)")
+        XCTAssertTrue(submissions[1].contains("attempt=2 tasks=1 shards=4 mem=200M"), "only shard 4 (seq20): \(submissions)")
     }
 
     /// 64 shards: every poll issues one status query for the whole run (counted by a wrapper on PATH).

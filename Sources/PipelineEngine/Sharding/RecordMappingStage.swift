@@ -111,7 +111,7 @@ public enum RecordSplitter {
 
     /// Concatenates `files` into `destination`; with `skipHeader`, files after the first lose their first line.
     public static func concatenate(_ files: [URL], to destination: URL, skipHeader: Bool) throws {
-        FileManager.default.createFile(atPath: destination.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: destination.path, contents: nil)
         let out = try FileHandle(forWritingTo: destination)
         defer { try? out.close() }
         for (n, url) in files.enumerated() {

@@ -77,7 +77,7 @@ struct ShardedStage {
         try WorkDirectory.makeDirectory(temp)
         defer { try? FileManager.default.removeItem(at: temp) }
         try type.split(input, into: files.map { temp.appendingPathComponent($0.lastPathComponent) }, parameters)
-        FileManager.default.createFile(atPath: temp.appendingPathComponent(".complete").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: temp.appendingPathComponent(".complete").path, contents: nil)
         try? FileManager.default.removeItem(at: dir)
         guard rename(temp.path, dir.path) == 0 else {
             throw PipelineError.io(path: dir.path, message: "cannot move shard inputs into place: \(String(cString: strerror(errno)))")

@@ -252,7 +252,7 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
         if let h = FileHandle(forWritingAtPath: url.path) {
             h.seekToEndOfFile(); h.write(Data(text.utf8)); try? h.close()
         } else {
-            FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
         }
     }
 
