@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs a Slurm client (`sbatch`, `squeue`, `sacct`, `scancel`, `scontrol`) found on PATH and captures its output.
-enum SlurmCommand {
+public enum SlurmCommand {
     struct Result {
         var status: Int32
         var stdout: String
@@ -31,7 +31,7 @@ enum SlurmCommand {
 
     /// Array task states from `squeue`/`sacct` lines `<id>|<STATE>`; a pending range `123_[0-5%2,7]` expands
     /// to one entry per index.
-    static func parseStates(_ text: String) -> [String: String] {
+    public static func parseStates(_ text: String) -> [String: String] {
         var states: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "|", omittingEmptySubsequences: false)
@@ -41,10 +41,11 @@ enum SlurmCommand {
             let state = parts[1].trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
             if let open = id.firstIndex(of: "["), id.hasSuffix("]"), id[..<open].hasSuffix("_") {
                 let job = id[..<id.index(before: open)]
-                var body = id[id.index(after: open)..<id.index(before: id.endIndex)]
-                if let pct = body.firstIndex(of: "%") { body = body[..<pct] }
+                let body = id[id.index(after: open)..<id.index(before: id.endIndex)]
                 for piece in body.split(separator: ",") {
-                    let ends = piece.split(separator: "-").compactMap { Int($0) }
+                    // "%K" (the throttle) ends the list: "[4-6,9%2]".
+                    let range = piece.split(separator: "%", maxSplits: 1).first ?? piece
+                    let ends = range.split(separator: "-").compactMap { Int($0) }
                     guard let lo = ends.first else { continue }
                     for k in lo...(ends.count > 1 ? max(lo, ends[1]) : lo) { states["\(job)_\(k)"] = state }
                 }
@@ -56,7 +57,7 @@ enum SlurmCommand {
     }
 
     /// States after which a task will not write anything more.
-    static func isTerminal(_ state: String) -> Bool {
+    public static func isTerminal(_ state: String) -> Bool {
         !["PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED", "STAGE_OUT", "SIGNALING",
           "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "SPECIAL_EXIT", "STOPPED", "PD", "R", "CF", "CG", "S", "ST"].contains(state)
     }
