@@ -40,8 +40,8 @@ struct StageJob: @unchecked Sendable {
         let start = ResourceUsage.now()
         let cpuStart = ResourceUsage.threadCPU()
         var childCPU = 0.0, childRSS = 0
-        let logFD = open(logURL.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        defer { if logFD >= 0 { close(logFD) } }
+        let log = LazyLog(url: logURL)
+        defer { log.close() }
         var lastError = "", lastStatus = 1
         let attempts = stage.retries + 1
         for attempt in 1...attempts {
@@ -49,7 +49,7 @@ struct StageJob: @unchecked Sendable {
             defer { WorkDirectory.removeTree(dir.path) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
-                                               logDescriptor: logFD, progress: progress)
+                                               log: log, progress: progress)
                 if attempt > 1 { context.log("--- attempt \(attempt) of \(attempts)") }
                 defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
                 try checkInputs()
@@ -65,7 +65,7 @@ struct StageJob: @unchecked Sendable {
             } catch {
                 lastError = (error as? StageError)?.message ?? "\(error)"
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
-                if logFD >= 0 { "error: \(lastError)\n".withCString { _ = write(logFD, $0, strlen($0)) } }
+                log.write("error: \(lastError)\n")
                 if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
             }
         }
@@ -144,7 +144,7 @@ struct StageJob: @unchecked Sendable {
         return StageRecord(stage: stage.id, pipeline: pipeline.name, spec: pipeline.file, type: stage.type.name,
                            version: stage.type.version, key: key, components: components, inputs: stamps, outputs: outputs,
                            outputFiles: outputFiles, outputDigest: h.finalizeHex(), started: start, finished: ResourceUsage.now(),
-                           cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: WorkDirectory.display(logURL, relativeTo: project))
+                           cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: context.logFile.wasOpened ? WorkDirectory.display(logURL, relativeTo: project) : nil)
     }
 }
 

@@ -41,8 +41,7 @@ struct ShellStage: StageType {
         }
         let status = try ChildProcess.run(script: p.string("command")!, directory: dir, logDescriptor: context.logDescriptor,
                                           environment: ["TRELLIS_STAGE": context.stageID,
-                                                        "TRELLIS_PROJECT": context.projectDirectory.path,
-                                                        "TRELLIS_OUTPUT_DIR": context.outputDirectory.path])
+                                                        "TRELLIS_PROJECT": context.projectDirectory.path])
         context.addChildUsage(cpuSeconds: status.cpuSeconds, peakRSSKB: status.peakRSSKB)
         if let signal = status.signal { throw StageError("command killed by signal \(signal)", exitStatus: 128 + Int(signal)) }
         if status.exitStatus != 0 { throw StageError("command exited with status \(status.exitStatus)", exitStatus: Int(status.exitStatus)) }
@@ -52,10 +51,7 @@ struct ShellStage: StageType {
                              + missing.map { "'\($0.value)'" }.joined(separator: ", "))
         }
         for (name, path) in declared {
-            let temp = context.publish(name, to: path)
-            guard rename(dir.appendingPathComponent(path).path, temp.path) == 0 else {
-                throw StageError("cannot move output '\(path)': \(String(cString: strerror(errno)))")
-            }
+            context.publish(name, existing: dir.appendingPathComponent(path), to: path)
         }
     }
 }
