@@ -67,6 +67,8 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        let scratch = ScratchBin()
+        defer { scratch.empty() }
         // Latest key per stage id, flushed at most twice a second and at the end (a kill loses at most
         // that much of the "why" history, never a result: results are found by key).
         var latest = work.latest(pipeline: pipeline.name)?.stages ?? [:]
@@ -144,7 +146,7 @@ public final class PipelineRunner {
                 keysInFlight.insert(prepared.key)
                 let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
-                                   logURL: logURL, keying: keying,
+                                   logURL: logURL, keying: keying, scratch: scratch,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
                 executor.execute { [board, stopFlag] in

@@ -13,6 +13,7 @@ struct StageJob: @unchecked Sendable {
     let work: WorkDirectory
     let logURL: URL
     let keying: StageKeying
+    let scratch: ScratchBin
     let progress: @Sendable (Int, Int?) -> Void
     let note: @Sendable (String) -> Void
 
@@ -46,7 +47,9 @@ struct StageJob: @unchecked Sendable {
         let attempts = stage.retries + 1
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { WorkDirectory.removeTree(dir.path) }
+            // Scratch is removed at the end of the run, not now: on ext4, allocating an inode scans past
+            // every inode freed in the last seconds, so per-stage deletes make every later mkdir slower.
+            defer { scratch.add(dir) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                log: log, progress: progress)
@@ -168,5 +171,18 @@ enum Publisher {
             try? fm.removeItem(at: beside)
             throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+/// Attempt directories waiting to be removed at the end of the run.
+final class ScratchBin: @unchecked Sendable {
+    private var dirs: [URL] = []
+    private let lock = NSLock()
+
+    func add(_ url: URL) { lock.lock(); dirs.append(url); lock.unlock() }
+
+    func empty() {
+        lock.lock(); let all = dirs; dirs = []; lock.unlock()
+        for d in all { WorkDirectory.removeTree(d.path) }
     }
 }
