@@ -52,7 +52,7 @@ public final class PipelineRunner {
         let logs = runDirectory.appendingPathComponent("logs")
         try WorkDirectory.makeDirectory(logs)
         let traceURL = runDirectory.appendingPathComponent("trace.jsonl")
-        FileManager.default.createFile(atPath: traceURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: traceURL.path, contents: nil)
         let traceHandle = try FileHandle(forWritingTo: traceURL)
         defer { try? traceHandle.close() }
 
