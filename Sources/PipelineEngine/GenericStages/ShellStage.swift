@@ -41,7 +41,8 @@ struct ShellStage: StageType {
         }
         let status = try ChildProcess.run(script: p.string("command")!, directory: dir, logDescriptor: context.logDescriptor,
                                           environment: ["TRELLIS_STAGE": context.stageID,
-                                                        "TRELLIS_PROJECT": context.projectDirectory.path])
+                                                        "TRELLIS_PROJECT": context.projectDirectory.path,
+                                                        "TRELLIS_OUTPUT_DIR": context.outputDirectory.path])
         context.addChildUsage(cpuSeconds: status.cpuSeconds, peakRSSKB: status.peakRSSKB)
         if let signal = status.signal { throw StageError("command killed by signal \(signal)", exitStatus: 128 + Int(signal)) }
         if status.exitStatus != 0 { throw StageError("command exited with status \(status.exitStatus)", exitStatus: Int(status.exitStatus)) }

@@ -49,6 +49,13 @@ public final class StageContext: @unchecked Sendable {
         self.progressSink = progress
     }
 
+    /// A context logging to an already open descriptor (which it does not close).
+    convenience init(stageID: String, parameters: TypedParameters, directory: URL, upstream: [(stage: String, outputs: [String: OutputValue])],
+                     logDescriptor: Int32, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
+        try self.init(stageID: stageID, parameters: parameters, directory: directory, upstream: upstream,
+                      log: LazyLog(descriptor: logDescriptor), progress: progress)
+    }
+
     /// Creates one of the stage's directories the first time it is asked for (trivial stages need none).
     private func made(_ url: URL) -> URL {
         lock.lock(); defer { lock.unlock() }
@@ -126,7 +133,16 @@ final class LazyLog: @unchecked Sendable {
     private var fd: Int32 = -1
     private let lock = NSLock()
 
+    private var owned = true
+
     init(url: URL) { self.url = url }
+
+    /// Wraps a descriptor someone else opened and will close.
+    init(descriptor: Int32) {
+        url = URL(fileURLWithPath: "/dev/null")
+        fd = descriptor
+        owned = false
+    }
 
     var descriptor: Int32 {
         lock.lock(); defer { lock.unlock() }
@@ -144,6 +160,7 @@ final class LazyLog: @unchecked Sendable {
 
     func close() {
         lock.lock(); defer { lock.unlock() }
-        if fd >= 0 { Foundation.close(fd); fd = -1 }
+        if fd >= 0 && owned { Foundation.close(fd) }
+        fd = -1
     }
 }
