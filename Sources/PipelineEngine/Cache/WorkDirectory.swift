@@ -5,14 +5,12 @@ import Foundation
 ///     lock                        flock'd by the running `trellis run`
 ///     records/<key>.json          committed stage records (a stage is done iff its record is here)
 ///     objects/<key>/              internal outputs of the stage run with that key
-///     stages/<pipeline>/<id>.json the latest record of each stage id (for plan reasons and clean)
+///     stages/<pipeline>.json      the latest key of each stage id (for plan reasons and clean)
 ///     runs/<run-id>/              trace.jsonl, report.html, logs/<stage>.log
 ///     tmp/                        scratch for running stages; emptied at the start of every run
 public final class WorkDirectory: @unchecked Sendable {
     public let root: URL
     private var lockDescriptor: Int32 = -1
-    private var knownDirectories = Set<String>()
-    private let directoryLock = NSLock()
 
     public init(root: URL) {
         self.root = root.standardizedFileURL
@@ -30,8 +28,39 @@ public final class WorkDirectory: @unchecked Sendable {
     }
 
     static func makeDirectory(_ url: URL) throws {
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-        catch { throw PipelineError.io(path: url.path, message: "cannot create directory: \(error.localizedDescription)") }
+        guard makeDirectories(url.path) else {
+            throw PipelineError.io(path: url.path, message: "cannot create directory: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `rm -rf` with plain readdir/unlink/rmdir (FileManager.removeItem costs several stats and
+    /// prlimit calls per entry; this runs once per stage attempt).
+    static func removeTree(_ path: String) {
+        if unlink(path) == 0 || errno == ENOENT { return }
+        guard let dir = opendir(path) else { return }
+        var children: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { children.append(name) }
+        }
+        closedir(dir)
+        for c in children {
+            let child = path + "/" + c
+            if unlink(child) != 0 && (errno == EISDIR || errno == EPERM) { removeTree(child) }
+        }
+        rmdir(path)
+    }
+
+    /// `mkdir -p` with one syscall when the parent exists (FileManager stats every path component first).
+    @discardableResult
+    static func makeDirectories(_ path: String) -> Bool {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return true }
+        guard errno == ENOENT else { return false }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != path, makeDirectories(parent) else { return false }
+        return mkdir(path, 0o755) == 0 || errno == EEXIST
     }
 
     /// Takes the exclusive lock or throws `.locked`; the kernel releases it when the process dies, even on kill -9.
@@ -109,25 +138,51 @@ public final class WorkDirectory: @unchecked Sendable {
         return try? JSONDecoder().decode(StageRecord.self, from: data)
     }
 
-    func pipelineDirectory(_ pipeline: String) -> URL {
-        stages.appendingPathComponent(pipeline.replacingOccurrences(of: "/", with: "_"))
+    /// `stages/<pipeline>.json`: the latest key of every stage id, and the spec file.
+    func latestFile(_ pipeline: String) -> URL {
+        stages.appendingPathComponent(pipeline.replacingOccurrences(of: "/", with: "_") + ".json")
+    }
+
+    struct Latest: Codable {
+        var spec: String
+        var stages: [String: String]
+    }
+
+    /// Pipeline names that have a latest-keys file.
+    func knownPipelines() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: stages.path)) ?? [])
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    func latest(pipeline: String) -> Latest? {
+        guard let data = FileManager.default.contents(atPath: latestFile(pipeline).path) else { return nil }
+        return try? JSONDecoder().decode(Latest.self, from: data)
+    }
+
+    /// Records the latest key of each stage id of `pipeline` (one small file per pipeline, rewritten atomically).
+    func writeLatest(pipeline: String, spec: String, keys: [String: String]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(Latest(spec: spec, stages: keys)) else { return }
+        try Self.makeDirectory(stages)
+        try Self.writeAtomically(data, to: latestFile(pipeline))
     }
 
     /// The latest record of every stage id of `pipeline`.
     public func latestRecords(pipeline: String) -> [String: StageRecord] {
-        let dir = pipelineDirectory(pipeline)
+        guard let latest = latest(pipeline: pipeline) else { return [:] }
         var out: [String: StageRecord] = [:]
-        let decoder = JSONDecoder()
-        for n in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where n.hasSuffix(".json") && !n.hasPrefix(".") {
-            if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(n).path),
-               let r = try? decoder.decode(StageRecord.self, from: data) {
-                out[r.stage] = r
-            }
+        for (id, key) in latest.stages {
+            guard var r = record(key: key) else { continue }
+            // A record may have been made by an identical stage of another id or pipeline.
+            r.stage = id
+            r.pipeline = pipeline
+            out[id] = r
         }
         return out
     }
 
-    /// Commits a record: first `records/<key>.json` (this makes the stage done), then the stage's latest pointer.
+    /// Commits a record: `records/<key>.json` appears atomically, and from then on the stage is done.
     public func commit(_ record: StageRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -136,12 +191,6 @@ public final class WorkDirectory: @unchecked Sendable {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
         try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
-        let dir = pipelineDirectory(record.pipeline)
-        if !knownDirectories.contains(dir.path) {
-            if mkdir(dir.path, 0o755) != 0 && errno != EEXIST { try Self.makeDirectory(dir) }
-            directoryLock.lock(); knownDirectories.insert(dir.path); directoryLock.unlock()
-        }
-        try Self.writeAtomically(data, to: dir.appendingPathComponent(record.stage + ".json"))
     }
 
     /// Path of `url` relative to `base` when inside it, else absolute; stage outputs are shown this way.

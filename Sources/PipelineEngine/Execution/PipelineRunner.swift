@@ -11,7 +11,14 @@ public struct RunOptions: Sendable {
     public var workDirectory: URL
     public var projectDirectory: URL
     public var progress: ProgressStyle = .plain
-    public var executor: StageExecutor = LocalExecutor()
+    /// Where stages run; nil means a local thread pool of `jobs` threads.
+    public var executor: StageExecutor?
+    /// `--shards N`: shard every record-mapping stage N ways (overrides `shards:` in the spec).
+    public var shards: Int?
+    /// Where shards run; nil means threads of this process (`jobs` of them).
+    public var shardExecutor: ShardExecutor?
+    /// Default per-shard resources (from a profile); a stage's `resources:` override them key by key.
+    public var resources = ShardResources()
 
     public init(workDirectory: URL, projectDirectory: URL) {
         self.workDirectory = workDirectory
@@ -51,7 +58,7 @@ public final class PipelineRunner {
         let logs = runDirectory.appendingPathComponent("logs")
         try WorkDirectory.makeDirectory(logs)
         let traceURL = runDirectory.appendingPathComponent("trace.jsonl")
-        FileManager.default.createFile(atPath: traceURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: traceURL.path, contents: nil)
         let traceHandle = try FileHandle(forWritingTo: traceURL)
         defer { try? traceHandle.close() }
 
@@ -66,6 +73,31 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        let scratch = ScratchBin()
+        defer { scratch.empty() }
+        // Latest key per stage id, flushed at most twice a second and at the end (a kill loses at most
+        // that much of the "why" history, never a result: results are found by key).
+        var latest = work.latest(pipeline: pipeline.name)?.stages ?? [:]
+        var latestDirty = false
+        var lastFlush = ResourceUsage.now()
+        func flushLatest(force: Bool) {
+            guard latestDirty, force || ResourceUsage.now() - lastFlush > 0.5 else { return }
+            try? work.writeLatest(pipeline: pipeline.name, spec: pipeline.file, keys: latest)
+            latestDirty = false
+            lastFlush = ResourceUsage.now()
+        }
+        func setLatest(_ id: String, _ key: String) {
+            if latest[id] != key { latest[id] = key; latestDirty = true }
+            flushLatest(force: false)
+        }
+        defer { flushLatest(force: true) }
+        var keysInFlight = Set<String>()
+        var parked: [String: [Int]] = [:]
+        var unparked: [Int] = []
+        let stopFlag = Flag()
+        let keepGoing = options.keepGoing
+        let executor = options.executor ?? LocalExecutor(threads: options.jobs)
+        let inFlight = max(1, executor.inFlightLimit(jobs: options.jobs))
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
@@ -82,12 +114,13 @@ public final class PipelineRunner {
             board.finished(s.id, line: "[\(s.id)] FAILED: \(message)")
             if !options.keepGoing && !stopping {
                 stopping = true
+                stopFlag.set()
                 machine.cancelPending()
             }
         }
 
         while true {
-            while !stopping, machine.runningCount < max(1, options.jobs), let i = machine.nextReady() {
+            while !stopping, machine.runningCount < inFlight, let i = unparked.popLast() ?? machine.nextReady() {
                 let stage = pipeline.stages[i]
                 let logURL = logs.appendingPathComponent(stage.id + ".log")
                 let start = ResourceUsage.now()
@@ -99,7 +132,13 @@ public final class PipelineRunner {
                     fail(i, "\(error)", log: logURL, start: start)
                     continue
                 }
+                if prepared.cached == nil, keysInFlight.contains(prepared.key) {
+                    // Same key as a running stage (identical work): wait for it, then reuse its record.
+                    parked[prepared.key, default: []].append(i)
+                    continue
+                }
                 if let record = prepared.cached {
+                    setLatest(stage.id, prepared.key)
                     records[i] = record
                     machine.finish(i, as: .cached)
                     let now = ResourceUsage.now()
@@ -110,25 +149,44 @@ public final class PipelineRunner {
                     continue
                 }
                 machine.start(i)
-                board.started(stage.id)
-                let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
+                keysInFlight.insert(prepared.key)
+                var job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
-                                   logURL: logURL, keying: keying,
+                                   logURL: logURL, keying: keying, scratch: scratch,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
-                options.executor.execute { events.post((i, job.execute())) }
+                if let sharded = shardedStage(stage, prepared, note: { [board] line in board.note(line) }) {
+                    job.body = sharded.run
+                    job.maxAttempts = 1
+                }
+                executor.execute { [board, stopFlag, job] in
+                    // Fail fast: a job queued behind a failure does not start.
+                    if stopFlag.isSet { events.post((i, .cancelledNow(key: job.key))); return }
+                    board.started(stage.id)
+                    let outcome = job.execute()
+                    // Set before posting so a queued job on this same thread sees it.
+                    if outcome.record == nil && !keepGoing { stopFlag.set() }
+                    events.post((i, outcome))
+                }
             }
             if machine.runningCount == 0 { break }
             let (i, outcome) = events.wait()
+            if let key = outcome.key {
+                keysInFlight.remove(key)
+                unparked.append(contentsOf: (parked.removeValue(forKey: key) ?? []).reversed())
+            }
             let stage = pipeline.stages[i]
             let logURL = logs.appendingPathComponent(stage.id + ".log")
-            if let record = outcome.record {
+            if outcome.cancelled {
+                machine.finish(i, as: .cancelled)
+            } else if let record = outcome.record {
                 records[i] = record
+                setLatest(stage.id, record.key)
                 machine.finish(i, as: .done)
                 write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: record.key, cached: false, status: "done",
                                     start: outcome.start, end: outcome.end, wall: outcome.end - outcome.start, cpu: outcome.cpu,
                                     peakRSSKB: outcome.peakRSSKB, exitStatus: 0, attempts: outcome.attempts, error: nil,
-                                    log: WorkDirectory.display(logURL, relativeTo: options.projectDirectory)))
+                                    log: record.log))
                 board.finished(stage.id, line: String(format: "[%@] done in %.2fs", stage.id, outcome.end - outcome.start))
             } else {
                 fail(i, outcome.error ?? "failed", log: logURL, start: outcome.start, status: outcome.exitStatus, attempts: outcome.attempts)
@@ -149,6 +207,18 @@ public final class PipelineRunner {
         try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures)
             .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
+    }
+
+    /// The sharded form of `stage` when it maps over records and a shard count applies to it.
+    func shardedStage(_ stage: PipelineStage, _ prepared: Prepared, note: @escaping @Sendable (String) -> Void) -> ShardedStage? {
+        guard let type = stage.type as? RecordMappingStage, type.recordParameter(prepared.parameters) != nil,
+              let count = options.shards ?? stage.shards else { return nil }
+        let stages = pipeline.stages
+        let executor = options.shardExecutor
+            ?? LocalShardExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
+        return ShardedStage(stage: stage, type: type, parameters: prepared.parameters, components: prepared.components,
+                            key: prepared.key, count: count, work: work, executor: executor,
+                            resources: stage.resources.over(options.resources), note: note)
     }
 
     func makeRunDirectory() throws -> URL {
@@ -205,4 +275,12 @@ public final class PipelineRunner {
         let (record, _) = keying.reusable(key: key)
         return Prepared(parameters: parameters, key: key, components: components, stamps: stamps, upstream: upstream, cached: record)
     }
+}
+
+/// A thread-safe one-way switch.
+final class Flag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
