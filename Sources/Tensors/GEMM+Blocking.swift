@@ -206,19 +206,24 @@ struct GemmScratch {
     }
 }
 
-/// Splits C `[m, n]` into at most `threads` rectangular tiles of whole panels, preferring column
-/// splits (each worker then streams only its share of the weights).
+/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about four tiles per
+/// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
+/// fewer), preferring column splits (each tile then streams only its share of the weights) of at
+/// least 6 panels, and rows in multiples of 24 (whole micro-tiles of both kernels).
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-    let panels = (n + microCols - 1) / microCols
     if threads <= 1 { return [(0..<m, 0..<n)] }
-    // Column split when every tile keeps ≥ 4 panels; otherwise split rows too.
-    var colParts = min(threads, max(1, panels / 4))
-    var rowParts = max(1, min(threads / colParts, (m + microRows * 4 - 1) / (microRows * 4)))
-    if colParts * rowParts < threads && panels >= threads { colParts = threads; rowParts = 1 }
+    let panels = (n + microCols - 1) / microCols
+    let target = threads * 4
+    var colParts = max(1, min(target, panels / 6))
+    var rowParts = max(1, min(target / colParts, m / 48))
+    if colParts * rowParts < threads {
+        colParts = min(threads, panels)
+        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 23) / 24))
+    }
     var tiles: [(Range<Int>, Range<Int>)] = []
     for rp in 0..<rowParts {
-        let r0 = rp * m / rowParts / microRows * microRows
-        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / microRows * microRows
+        let r0 = rp * m / rowParts / 24 * 24
+        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / 24 * 24
         if r0 >= r1 { continue }
         for cp in 0..<colParts {
             let c0 = cp * panels / colParts * microCols
