@@ -208,17 +208,21 @@ struct GemmScratch {
 
 /// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about four tiles per
 /// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
-/// fewer), preferring column splits (each tile then streams only its share of the weights) of at
-/// least 6 panels, and rows in multiples of 24 (whole micro-tiles of both kernels).
+/// fewer). Every column part re-packs all of A's rows and every row part re-streams all of B, so the
+/// split minimises m·colParts + n·rowParts: colParts ≈ √(tiles·n/m). Rows split in multiples of 24
+/// (whole micro-tiles of both kernels), columns in whole panels (at least 6 per part).
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
     if threads <= 1 { return [(0..<m, 0..<n)] }
     let panels = (n + microCols - 1) / microCols
     let target = threads * 4
-    var colParts = max(1, min(target, panels / 6))
-    var rowParts = max(1, min(target / colParts, m / 48))
+    let maxCols = max(1, panels / 6), maxRows = max(1, m / 24)
+    var colParts = Int((Double(target) * Double(n) / Double(max(m, 1))).squareRoot().rounded())
+    colParts = max(1, min(colParts, maxCols, target))
+    var rowParts = max(1, min(target / colParts, maxRows))
     if colParts * rowParts < threads {
-        colParts = min(threads, panels)
-        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 23) / 24))
+        // Small C: use every worker, even with narrower tiles.
+        colParts = min(max(colParts, (threads + rowParts - 1) / rowParts), panels)
+        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 5) / 6))
     }
     var tiles: [(Range<Int>, Range<Int>)] = []
     for rp in 0..<rowParts {
