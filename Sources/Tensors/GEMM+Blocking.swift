@@ -39,7 +39,26 @@ func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: I
     var d = dst
     while ir < mc {
         let mr = min(microRows, mc - ir)
-        if !transposed {
+        if !transposed && mr == 8 && microRows == 8 {
+            // Gather one k from each of the 8 rows into a vector: contiguous 32-byte stores (the
+            // row-by-row loop below writes with a stride and cost ~9% of an M=512 GEMM).
+            let p0 = a + (i0 + ir) * lda + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = p0 + k
+                let v = SIMD8<Float>(p[0], p[lda], p[2 * lda], p[3 * lda], p[4 * lda], p[5 * lda], p[6 * lda],
+                                     p[7 * lda])
+                raw.storeBytes(of: v, as: SIMD8<Float>.self)
+                raw += 32
+            }
+        } else if !transposed && mr == microRows {
+            let p0 = a + (i0 + ir) * lda + k0
+            for k in 0..<kc {
+                let p = p0 + k
+                let row = d + k * microRows
+                for r in 0..<microRows { row[r] = p[r * lda] }
+            }
+        } else if !transposed {
             for r in 0..<microRows {
                 if r < mr {
                     let src = a + (i0 + ir + r) * lda + k0
@@ -176,6 +195,14 @@ func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: Unsaf
         var ir = 0
         while ir < mc {
             let mr = min(avx512MicroRows, mc - ir)
+            if mr == avx512MicroRows && ncr == panels * microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                let output: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                avx512TileDirect(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels,
+                                 c: out.c + (row + ir) * out.ldc + col + jr, ldc: out.ldc, output: output,
+                                 bias: out.bias.map { $0 + col + jr })
+                ir += avx512MicroRows
+                continue
+            }
             avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
             for s in 0..<panels {
                 storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
