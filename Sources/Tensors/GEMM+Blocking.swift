@@ -233,7 +233,7 @@ struct GemmScratch {
     }
 }
 
-/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about four tiles per
+/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about two tiles per
 /// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
 /// fewer). Every column part re-packs all of A's rows and every row part re-streams all of B, so the
 /// split minimises m·colParts + n·rowParts: colParts ≈ √(tiles·n/m). Rows split in multiples of 24
@@ -241,11 +241,18 @@ struct GemmScratch {
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
     if threads <= 1 { return [(0..<m, 0..<n)] }
     let panels = (n + microCols - 1) / microCols
-    let target = threads * 4
+    let target = threads * 2
     let maxCols = max(1, panels / 6), maxRows = max(1, m / 24)
     var colParts = Int((Double(target) * Double(n) / Double(max(m, 1))).squareRoot().rounded())
     colParts = max(1, min(colParts, maxCols, target))
     var rowParts = max(1, min(target / colParts, maxRows))
+    // A tile count that is a multiple of the thread count keeps equal workers equally busy.
+    if (colParts * rowParts) % threads != 0 {
+        for c in [colParts + 1, colParts - 1, colParts + 2, colParts - 2] where c >= 1 && c <= maxCols {
+            let r = max(1, min(target / c, maxRows))
+            if (c * r) % threads == 0 { colParts = c; rowParts = r; break }
+        }
+    }
     if colParts * rowParts < threads {
         // Small C: use every worker, even with narrower tiles.
         colParts = min(max(colParts, (threads + rowParts - 1) / rowParts), panels)
