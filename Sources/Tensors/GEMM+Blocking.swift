@@ -183,10 +183,13 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
     }
 }
 
-/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time).
+/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time). With
+/// `aRows` (op(A) row `row`, column k0, rows `lda` apart) full 8-row groups read A in place and only
+/// the last, partial group comes from the packed `a` (at its usual offset `ir·kc`).
 @inline(__always)
-func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
-                    out: OutputSpec, row: Int, col: Int, first: Bool, tile: UnsafeMutablePointer<Float>) {
+func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, aRows: UnsafePointer<Float>?, lda: Int,
+                    b: UnsafeRawPointer, panelBytes: Int, out: OutputSpec, row: Int, col: Int, first: Bool,
+                    tile: UnsafeMutablePointer<Float>) {
     var jr = 0
     while jr < nc {
         let ncr = min(avx512MicroCols, nc - jr)
@@ -195,15 +198,27 @@ func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: Unsaf
         var ir = 0
         while ir < mc {
             let mr = min(avx512MicroRows, mc - ir)
+            let inPlace = aRows != nil && mr == avx512MicroRows
             if mr == avx512MicroRows && ncr == panels * microCols && out.alpha == 1 && (!first || out.beta == 0) {
                 let output: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
-                avx512TileDirect(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels,
-                                 c: out.c + (row + ir) * out.ldc + col + jr, ldc: out.ldc, output: output,
-                                 bias: out.bias.map { $0 + col + jr })
+                let c = out.c + (row + ir) * out.ldc + col + jr
+                let bias = out.bias.map { $0 + col + jr }
+                if inPlace {
+                    avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                         panels: panels, c: c, ldc: out.ldc, output: output, bias: bias)
+                } else {
+                    avx512TileDirect(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels,
+                                     c: c, ldc: out.ldc, output: output, bias: bias)
+                }
                 ir += avx512MicroRows
                 continue
             }
-            avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            if inPlace {
+                avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                     panels: panels, c: tile, ldc: avx512MicroCols, output: .store, bias: nil)
+            } else {
+                avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            }
             for s in 0..<panels {
                 storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
                           col: col + jr + s * microCols, mr: mr, nr: min(microCols, ncr - s * microCols), first: first)
@@ -213,6 +228,30 @@ func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: Unsaf
         jr += avx512MicroCols
     }
 }
+
+/// Packs A for one block: everything for the AVX2 kernel or transposed A; for the AVX-512 kernel on
+/// row-major A only the last partial 8-row group (the rest is read in place). Returns the in-place
+/// row pointer, if any. In place wins when few columns share the packing (attention's P·V: 1.5–2×
+/// at head dim 16) or kc is full (linear: equal or slightly better); with short kc and many columns
+/// (Q·Kᵀ at head dim 64) packing is ~15% faster.
+@inline(__always)
+func prepareA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int, nc: Int,
+              wide: Bool, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    guard wide && !transposed && aInPlace && (kc >= 128 || nc <= 64) else {
+        packA(a, lda: lda, transposed: transposed, i0: i0, mc: mc, k0: k0, kc: kc,
+              microRows: wide ? avx512MicroRows : microRows, into: dst)
+        return nil
+    }
+    let full = mc / avx512MicroRows * avx512MicroRows
+    if full < mc {
+        packA(a, lda: lda, transposed: false, i0: i0 + full, mc: mc - full, k0: k0, kc: kc,
+              microRows: avx512MicroRows, into: dst + full * kc)
+    }
+    return a + i0 * lda + k0
+}
+
+/// Whether the AVX-512 path reads row-major A in place (`TRELLIS_GEMM_PACK_A=1` packs it instead).
+let aInPlace = ProcessInfo.processInfo.environment["TRELLIS_GEMM_PACK_A"] != "1"
 
 /// Scratch buffers of one worker.
 struct GemmScratch {

@@ -53,11 +53,37 @@ public func avx512TileDirect(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPoint
     }
 }
 
+/// As `avx512TileDirect`, reading A in place: 8 rows starting at `a`, `lda` apart (no packing; for
+/// row-major A whose packing would cost as much as the product, e.g. attention's P·V with small D).
+public func avx512TileDirectRows(kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer, panelBytes: Int,
+                                 panels: Int, c: UnsafeMutablePointer<Float>, ldc: Int, output: DirectOutput,
+                                 bias: UnsafePointer<Float>?) {
+    precondition(lda > 0)
+    switch (panels, output) {
+    case (3, .accumulate): kernel8(3, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, .accumulate): kernel8(2, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, .accumulate): kernel8(1, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (3, .storeWithBias): kernel8(3, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, .storeWithBias): kernel8(2, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, .storeWithBias): kernel8(1, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (3, _): kernel8(3, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, _): kernel8(2, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    default: kernel8(1, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    }
+}
+
 typealias F16x = SIMD16<Float>
 
 @inline(__always)
-func kernel8(_ p: Int, _ mode: DirectOutput, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
-             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?) {
+func kernel8(_ p: Int, _ mode: DirectOutput, kc: Int, a: UnsafePointer<Float>, lda: Int = 0, b: UnsafeRawPointer,
+             panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?) {
+    // A is packed (`// [kc, 8]`, lda == 0) or read in place from 8 rows `lda` apart; either way row r's
+    // k-th value is a_r[k · step], and `step` folds to a constant in each specialisation.
+    let packed = lda == 0
+    let step = packed ? 8 : 1
+    let rowStride = packed ? 1 : lda
+    let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
+    let a4 = a + 4 * rowStride, a5 = a + 5 * rowStride, a6 = a + 6 * rowStride, a7 = a + 7 * rowStride
     var c00 = F16x(), c01 = F16x(), c02 = F16x()
     var c10 = F16x(), c11 = F16x(), c12 = F16x()
     var c20 = F16x(), c21 = F16x(), c22 = F16x()
@@ -66,31 +92,30 @@ func kernel8(_ p: Int, _ mode: DirectOutput, kc: Int, a: UnsafePointer<Float>, b
     var c50 = F16x(), c51 = F16x(), c52 = F16x()
     var c60 = F16x(), c61 = F16x(), c62 = F16x()
     var c70 = F16x(), c71 = F16x(), c72 = F16x()
-    var ap = a
     var b0p = b
     let d1 = p > 1 ? panelBytes : 0
     let d2 = p > 2 ? 2 * panelBytes : 0
-    for _ in 0..<kc {
+    for k in 0..<kc {
+        let ko = k * step
         let b0 = b0p.loadUnaligned(as: F16x.self)
         let b1 = p > 1 ? (b0p + d1).loadUnaligned(as: F16x.self) : F16x()
         let b2 = p > 2 ? (b0p + d2).loadUnaligned(as: F16x.self) : F16x()
-        var s = F16x(repeating: ap[0])
+        var s = F16x(repeating: a0[ko])
         c00.addProduct(s, b0); if p > 1 { c01.addProduct(s, b1) }; if p > 2 { c02.addProduct(s, b2) }
-        s = F16x(repeating: ap[1])
+        s = F16x(repeating: a1[ko])
         c10.addProduct(s, b0); if p > 1 { c11.addProduct(s, b1) }; if p > 2 { c12.addProduct(s, b2) }
-        s = F16x(repeating: ap[2])
+        s = F16x(repeating: a2[ko])
         c20.addProduct(s, b0); if p > 1 { c21.addProduct(s, b1) }; if p > 2 { c22.addProduct(s, b2) }
-        s = F16x(repeating: ap[3])
+        s = F16x(repeating: a3[ko])
         c30.addProduct(s, b0); if p > 1 { c31.addProduct(s, b1) }; if p > 2 { c32.addProduct(s, b2) }
-        s = F16x(repeating: ap[4])
+        s = F16x(repeating: a4[ko])
         c40.addProduct(s, b0); if p > 1 { c41.addProduct(s, b1) }; if p > 2 { c42.addProduct(s, b2) }
-        s = F16x(repeating: ap[5])
+        s = F16x(repeating: a5[ko])
         c50.addProduct(s, b0); if p > 1 { c51.addProduct(s, b1) }; if p > 2 { c52.addProduct(s, b2) }
-        s = F16x(repeating: ap[6])
+        s = F16x(repeating: a6[ko])
         c60.addProduct(s, b0); if p > 1 { c61.addProduct(s, b1) }; if p > 2 { c62.addProduct(s, b2) }
-        s = F16x(repeating: ap[7])
+        s = F16x(repeating: a7[ko])
         c70.addProduct(s, b0); if p > 1 { c71.addProduct(s, b1) }; if p > 2 { c72.addProduct(s, b2) }
-        ap += 8
         b0p += 64
     }
     let t = UnsafeMutableRawPointer(c)
