@@ -25,6 +25,15 @@ if [ "$fmas" -eq 0 ]; then
   echo "check-vector-code: FAIL: no 256-bit vfmadd*ps in the Tensors kernels ($kernels functions)"
   fail=1
 fi
+# Tensors itself must run on any x86-64-v3 CPU: no AVX-512 (zmm, ymm16-31, masks, embedded broadcasts)
+# outside the TensorsAVX512 module, which is only entered after a run-time CPU check.
+evex=$(awk '/^[0-9a-f]+ <.*>:$/ { fn=$2; inK = (fn ~ /^<\$s7Tensors/) }
+  inK && (/%zmm/ || /%ymm(1[6-9]|2[0-9]|3[01])/ || /%k[1-7]/ || /\{1to/) { print fn }' "$dis" | sort -u)
+if [ -n "$evex" ]; then
+  echo "check-vector-code: FAIL: AVX-512 instructions in Tensors (must stay x86-64-v3):"
+  echo "$evex" | head -10
+  fail=1
+fi
 # The AVX-512 kernel (run only on CPUs that have it) must be real zmm code too.
 zfmas=$(awk '/^[0-9a-f]+ <.*>:$/ { inK = ($2 ~ /^<\$s13TensorsAVX512/) } inK && /vfmadd[0-9]+ps.*%zmm/ {n++} END {print n+0}' "$dis")
 if [ "$zfmas" -eq 0 ]; then

@@ -7,6 +7,11 @@ import TensorsAVX512
 // Measured on Zen 5 (48 KB L1d, 1 MB L2): kc = 256 overflows L1 with the 48-wide micro-panel and
 // M = 512 shapes fell to ~100 GFLOP/s; kc = 128 keeps them at ~210.
 
+/// Rows × columns of the AVX-512 micro-tile (`TensorsAVX512.kernel8`). Kept here rather than read from
+/// that module, whose code (even a global's accessor) must never run on a CPU without AVX-512.
+let avx512MicroRows = 8
+let avx512MicroCols = 48
+
 /// Depth of one K block.
 let blockK = tuning("TRELLIS_GEMM_KC", 128)
 /// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).

@@ -7,9 +7,9 @@
 // doubles the flops per instruction of the AVX2 kernel.
 
 /// Rows of C per AVX-512 micro-tile.
-public let avx512MicroRows = 8
+let avx512MicroRows = 8
 /// Columns of C per AVX-512 micro-tile (three 16-column panels).
-public let avx512MicroCols = 48
+let avx512MicroCols = 48
 
 /// tile[8, 48] = Σ_k a[k, 0..<8] ⊗ B[k, 0..<16·panels] for F32 panels `// [kc, 16]` that start
 /// `panelBytes` apart (`panels` ∈ 1...3; the tile's unused columns are left untouched).
