@@ -180,6 +180,14 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
+            if mr == microRows && nr == microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                // Full tile: straight into C, no round trip through the tile buffer.
+                let mode: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                microKernelDirect(s, kc: kc, a: a + ir * kc, b: bp, c: out.c + (row + ir) * out.ldc + col + jr,
+                                  ldc: out.ldc, mode: mode, bias: out.bias.map { $0 + col + jr })
+                ir += microRows
+                continue
+            }
             microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
             storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows

@@ -16,11 +16,7 @@ let avx512MicroCols = 48
 /// `a` is a packed A micro-panel `// [kc, 8]`.
 public func avx512Tile(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int, panels: Int,
                        tile: UnsafeMutablePointer<Float>) {
-    switch panels {
-    case 3: kernel8(3, .tile, kc: kc, a: a, b: b, panelBytes: panelBytes, c: tile, ldc: 48, bias: nil)
-    case 2: kernel8(2, .tile, kc: kc, a: a, b: b, panelBytes: panelBytes, c: tile, ldc: 48, bias: nil)
-    default: kernel8(1, .tile, kc: kc, a: a, b: b, panelBytes: panelBytes, c: tile, ldc: 48, bias: nil)
-    }
+    kernelStore(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: tile, ldc: 48)
 }
 
 /// How `avx512TileDirect` writes a full 8 × 16·panels block of C.
@@ -40,16 +36,14 @@ public enum DirectOutput: Sendable {
 public func avx512TileDirect(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int, panels: Int,
                              c: UnsafeMutablePointer<Float>, ldc: Int, output: DirectOutput,
                              bias: UnsafePointer<Float>?) {
-    switch (panels, output) {
-    case (3, .accumulate): kernel8(3, .accumulate, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, .accumulate): kernel8(2, .accumulate, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, .accumulate): kernel8(1, .accumulate, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (3, .storeWithBias): kernel8(3, .storeWithBias, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (2, .storeWithBias): kernel8(2, .storeWithBias, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (_, .storeWithBias): kernel8(1, .storeWithBias, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (3, _): kernel8(3, .store, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, _): kernel8(2, .store, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    default: kernel8(1, .store, kc: kc, a: a, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    switch output {
+    case .accumulate:
+        kernelAccumulate(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
+    case .storeWithBias:
+        kernelBias(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc,
+                   bias: bias!)
+    case .store, .tile:
+        kernelStore(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
     }
 }
 
@@ -59,27 +53,69 @@ public func avx512TileDirectRows(kc: Int, a: UnsafePointer<Float>, lda: Int, b: 
                                  panels: Int, c: UnsafeMutablePointer<Float>, ldc: Int, output: DirectOutput,
                                  bias: UnsafePointer<Float>?) {
     precondition(lda > 0)
-    switch (panels, output) {
-    case (3, .accumulate): kernel8(3, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, .accumulate): kernel8(2, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, .accumulate): kernel8(1, .accumulate, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (3, .storeWithBias): kernel8(3, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (2, .storeWithBias): kernel8(2, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (_, .storeWithBias): kernel8(1, .storeWithBias, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (3, _): kernel8(3, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, _): kernel8(2, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    default: kernel8(1, .store, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    switch output {
+    case .accumulate:
+        kernelAccumulate(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c,
+                         ldc: ldc)
+    case .storeWithBias:
+        kernelBias(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc,
+                   bias: bias!)
+    case .store, .tile:
+        kernelStore(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
+    }
+}
+
+// One non-inlined function per output mode, each with six constant-argument call sites of `kernel8`:
+// few enough that the optimiser inlines every one (with more call sites it outlined a generic copy
+// whose panel/packing checks ran inside the loop).
+
+@inline(never)
+func kernelStore(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                 panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, true): kernel8(2, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, true): kernel8(1, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (3, false): kernel8(3, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, false): kernel8(2, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, false): kernel8(1, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    }
+}
+
+@inline(never)
+func kernelAccumulate(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                      panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, true): kernel8(2, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, true): kernel8(1, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (3, false): kernel8(3, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, false): kernel8(2, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, false): kernel8(1, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    }
+}
+
+@inline(never)
+func kernelBias(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, true): kernel8(2, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, true): kernel8(1, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (3, false): kernel8(3, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, false): kernel8(2, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, false): kernel8(1, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
     }
 }
 
 typealias F16x = SIMD16<Float>
 
 @inline(__always)
-func kernel8(_ p: Int, _ mode: DirectOutput, kc: Int, a: UnsafePointer<Float>, lda: Int = 0, b: UnsafeRawPointer,
-             panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?) {
-    // A is packed (`// [kc, 8]`, lda == 0) or read in place from 8 rows `lda` apart; either way row r's
-    // k-th value is a_r[k · step], and `step` folds to a constant in each specialisation.
-    let packed = lda == 0
+func kernel8(_ p: Int, _ mode: DirectOutput, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int,
+             b: UnsafeRawPointer, panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+             bias: UnsafePointer<Float>?) {
+    // A is packed (`// [kc, 8]`) or read in place from 8 rows `lda` apart; either way row r's k-th
+    // value is a_r[k · step], and `step` folds to a constant in each specialisation.
     let step = packed ? 8 : 1
     let rowStride = packed ? 1 : lda
     let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
