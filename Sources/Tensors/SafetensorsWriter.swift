@@ -1,0 +1,202 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `write(2)`, named apart from `SafetensorsWriter.write(to:)`.
+private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+
+/// Collects tensors and metadata, then writes one safetensors file atomically.
+///
+/// The layout matches the Rust crate behind Python's `save_file`: tensors ordered by dtype
+/// alignment, descending (F64/I64 first, then F32/I32, BF16/F16, ...), then by name bytewise;
+/// compact JSON header with `__metadata__` first, padded with spaces to a multiple of 8 bytes.
+/// With at most one metadata key our bytes equal Python's (the crate keeps metadata in a
+/// `HashMap`, so its key order is random; we sort keys).
+///
+/// ```swift
+/// var w = SafetensorsWriter(metadata: ["format": "pt"])
+/// try w.add("weight", floats: values, shape: [4, 8], as: .bf16)
+/// try w.write(to: url)
+/// ```
+public struct SafetensorsWriter {
+    struct Entry {
+        let name: String
+        let dtype: SafetensorsDType
+        let shape: [Int]
+        let bytes: [UInt8]
+    }
+
+    /// Free-form string metadata stored under `__metadata__` (omitted when empty).
+    public var metadata: [String: String]
+    private var entries: [Entry] = []
+    private var names: Set<String> = []
+
+    /// An empty writer with optional metadata.
+    public init(metadata: [String: String] = [:]) {
+        self.metadata = metadata
+    }
+
+    /// Number of tensors added so far.
+    public var count: Int { entries.count }
+
+    /// Adds a tensor from raw little-endian bytes; `bytes.count` must equal shape × dtype size.
+    public mutating func add(_ name: String, dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) throws {
+        guard name != "__metadata__" else { throw SafetensorsError.invalidTensor(name: name, expected: "a name other than __metadata__") }
+        guard !names.contains(name) else { throw SafetensorsError.invalidTensor(name: name, expected: "a name not added before") }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw SafetensorsError.invalidTensor(name: name, expected: "non-negative dimensions, got \(shape)")
+        }
+        var n = 1
+        var overflow = false
+        for d in shape where !overflow { (n, overflow) = n.multipliedReportingOverflow(by: d) }
+        guard !overflow, let size = dtype.byteCount(elements: n), size == bytes.count else {
+            throw SafetensorsError.invalidTensor(
+                name: name, expected: "\(dtype.rawValue) × \(shape) bytes, got \(bytes.count) bytes")
+        }
+        names.insert(name)
+        entries.append(Entry(name: name, dtype: dtype, shape: shape, bytes: bytes))
+    }
+
+    /// Adds Float values stored as F32, BF16 or F16 (rounded to nearest even) or F64.
+    public mutating func add(_ name: String, floats values: [Float], shape: [Int], as dtype: SafetensorsDType = .f32) throws {
+        let bytes: [UInt8]
+        switch dtype {
+        case .f32: bytes = Self.littleEndianBytes(values.map(\.bitPattern))
+        case .bf16: bytes = Self.littleEndianBytes(values.map(BFloat16.bits(from:)))
+        case .f16: bytes = Self.littleEndianBytes(values.map(Float16Bits.bits(from:)))
+        case .f64: bytes = Self.littleEndianBytes(values.map { Double($0).bitPattern })
+        default:
+            throw SafetensorsError.invalidTensor(name: name, expected: "a float dtype (F32, BF16, F16, F64), got \(dtype.rawValue)")
+        }
+        try add(name, dtype: dtype, shape: shape, bytes: bytes)
+    }
+
+    /// Adds Int64 values stored as I64.
+    public mutating func add(_ name: String, int64s values: [Int64], shape: [Int]) throws {
+        try add(name, dtype: .i64, shape: shape, bytes: Self.littleEndianBytes(values))
+    }
+
+    /// Adds Int32 values stored as I32.
+    public mutating func add(_ name: String, int32s values: [Int32], shape: [Int]) throws {
+        try add(name, dtype: .i32, shape: shape, bytes: Self.littleEndianBytes(values))
+    }
+
+    static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+        let le = values.map(\.littleEndian)
+        return le.withUnsafeBytes { Array($0) }
+    }
+
+    /// The tensors in file order: dtype rank descending, then name bytewise (as the Rust crate sorts).
+    var orderedEntries: [Entry] {
+        entries.sorted { a, b in
+            if a.dtype.writeRank != b.dtype.writeRank { return a.dtype.writeRank > b.dtype.writeRank }
+            return a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
+    }
+
+    /// The header bytes (JSON padded with spaces to a multiple of 8), for entries in `ordered`.
+    func header(_ ordered: [Entry]) -> [UInt8] {
+        var json = "{"
+        var first = true
+        if !metadata.isEmpty {
+            json += "\"__metadata__\":{"
+            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            json += keys.map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0]!))" }.joined(separator: ",")
+            json += "}"
+            first = false
+        }
+        var offset = 0
+        for e in ordered {
+            if !first { json += "," }
+            first = false
+            let shape = e.shape.map(String.init).joined(separator: ",")
+            json += "\(Self.quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
+                + "\"data_offsets\":[\(offset),\(offset + e.bytes.count)]}"
+            offset += e.bytes.count
+        }
+        json += "}"
+        var bytes = Array(json.utf8)
+        while bytes.count % 8 != 0 { bytes.append(UInt8(ascii: " ")) }
+        return bytes
+    }
+
+    /// A JSON string literal escaped as `serde_json` does (", \, and control characters only).
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// The complete file contents.
+    public func serialized() -> [UInt8] {
+        let ordered = orderedEntries
+        let header = header(ordered)
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + header.count + ordered.reduce(0) { $0 + $1.bytes.count })
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: header)
+        for e in ordered { out.append(contentsOf: e.bytes) }
+        return out
+    }
+
+    /// Writes the file to a temporary path beside `url` and renames it into place, so readers never
+    /// see a half-written file (and a file mapped by a reader is replaced, not overwritten).
+    public func write(to url: URL) throws {
+        let path = url.path
+        let dir = url.deletingLastPathComponent().path
+        let tmp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SafetensorsError.io(path: tmp, message: "cannot create: \(MappedFile.errnoText())") }
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        do {
+            defer { close(fd) }
+            let ordered = orderedEntries
+            let header = header(ordered)
+            let length = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
+            try Self.writeAll(fd, length + header, path: tmp)
+            for e in ordered { try Self.writeAll(fd, e.bytes, path: tmp) }
+            guard fsync(fd) == 0 else { throw SafetensorsError.io(path: tmp, message: "fsync failed: \(MappedFile.errnoText())") }
+        }
+        guard rename(tmp, path) == 0 else {
+            throw SafetensorsError.io(path: path, message: "cannot rename \(tmp) into place: \(MappedFile.errnoText())")
+        }
+        ok = true
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { buf in
+            var done = 0
+            while done < buf.count {
+                let n = posixWrite(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SafetensorsError.io(path: path, message: "write failed: \(MappedFile.errnoText())")
+                }
+                done += n
+            }
+        }
+    }
+}
