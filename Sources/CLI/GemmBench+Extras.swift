@@ -3,36 +3,39 @@ import Tensors
 
 /// Optional sections of `trellis bench gemm`: attention-shaped batched GEMMs and DRAM-bound decoding.
 extension GemmBench {
-    /// Q·Kᵀ and P·V over 12 heads for head dims 16 and 64 and sequence lengths 128 and 512.
+    /// Q·Kᵀ and P·V over 12 heads for head dims 16 and 64 and sequence lengths 128 and 512, and one
+    /// decoding step (1 query against 512 or 2048 cached keys).
     static func attention(threads: [Int], rounds: Int, json: Bool) {
-        if !json { print("\nattention (12 heads): batched GEMM GFLOP/s\n    T    D  thr   Q·Kᵀ    P·V") }
+        if !json { print("\nattention (12 heads): batched GEMM GFLOP/s\n    T     S    D  thr   Q·Kᵀ    P·V") }
         let saved = Parallel.threadCount
         defer { Parallel.threadCount = saved }
         for t in threads {
             Parallel.threadCount = t
-            for (seq, d) in [(128, 16), (128, 64), (512, 16), (512, 64)] {
+            for (seq, keys, d) in [(128, 128, 16), (128, 128, 64), (512, 512, 16), (512, 512, 64), (1, 512, 64),
+                                   (1, 2048, 64)] {
                 let h = 12
-                let q = [Float](repeating: 0.01, count: h * seq * d), k = q, v = q
-                var s = [Float](repeating: 0, count: h * seq * seq), o = [Float](repeating: 0, count: h * seq * d)
-                let flops = 2.0 * Double(h * seq * seq * d)
+                let q = [Float](repeating: 0.01, count: h * seq * d)
+                let k = [Float](repeating: 0.01, count: h * keys * d), v = k
+                var s = [Float](repeating: 0, count: h * seq * keys), o = [Float](repeating: 0, count: h * seq * d)
+                let flops = 2.0 * Double(h * seq * keys * d)
                 var qk = 0.0, pv = 0.0
                 for _ in 0..<max(1, rounds) {
                     qk = max(qk, best(flops) {
-                        gemmBatched(transposeA: false, transposeB: true, m: seq, n: seq, k: d, alpha: 0.125, a: q,
-                                    lda: d, strideA: seq * d, b: k, ldb: d, strideB: seq * d, c: &s, ldc: seq,
-                                    strideC: seq * seq, batchCount: h)
+                        gemmBatched(transposeA: false, transposeB: true, m: seq, n: keys, k: d, alpha: 0.125, a: q,
+                                    lda: d, strideA: seq * d, b: k, ldb: d, strideB: keys * d, c: &s, ldc: keys,
+                                    strideC: seq * keys, batchCount: h)
                     })
                     pv = max(pv, best(flops) {
-                        gemmBatched(transposeA: false, transposeB: false, m: seq, n: d, k: seq, a: s, lda: seq,
-                                    strideA: seq * seq, b: v, ldb: d, strideB: seq * d, c: &o, ldc: d,
+                        gemmBatched(transposeA: false, transposeB: false, m: seq, n: d, k: keys, a: s, lda: keys,
+                                    strideA: seq * keys, b: v, ldb: d, strideB: keys * d, c: &o, ldc: d,
                                     strideC: seq * d, batchCount: h)
                     })
                 }
                 if json {
-                    print("{\"bench\":\"attention\",\"heads\":\(h),\"t\":\(seq),\"d\":\(d),\"threads\":\(t),"
+                    print("{\"bench\":\"attention\",\"heads\":\(h),\"t\":\(seq),\"s\":\(keys),\"d\":\(d),\"threads\":\(t),"
                         + "\"qk_gflops\":\(fmt(qk)),\"pv_gflops\":\(fmt(pv))}")
                 } else {
-                    print("\(pad(seq, 5)) \(pad(d, 4)) \(pad(t, 4)) \(pad(fmt(qk), 6)) \(pad(fmt(pv), 6))")
+                    print("\(pad(seq, 5)) \(pad(keys, 5)) \(pad(d, 4)) \(pad(t, 4)) \(pad(fmt(qk), 6)) \(pad(fmt(pv), 6))")
                 }
             }
         }

@@ -53,6 +53,13 @@ public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
         for i in (chunk * batchCount / chunks)..<((chunk + 1) * batchCount / chunks) {
             let out = OutputSpec(c: c + i * strideC, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
             if k == 0 { scaleOutput(out, m: m, n: n); continue }
+            if m <= fewRowsLimit {
+                // Decoding attention (one query row per head): dot products beat packing K or V.
+                gemmFewRows(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                            c: c + i * strideC, ldc: ldc, threaded: false)
+                continue
+            }
             gemmTile(transposeA: transposeA, transposeB: transposeB, rows: 0..<m, cols: 0..<n, k: k,
                      a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, out: out, scratch: scratch,
                      wide: wide)
