@@ -25,6 +25,9 @@ public struct AttentionMask {
     public var queryStart: [Int]
     /// [B, Tq, Tk] additive scores (0 or a large negative), used instead of the pattern when set.
     public var additive: [Float]?
+    /// Padded query rows see every key, as the xTrimoPGLM `get_masks` makes them (so no row is empty);
+    /// only the values computed at padded positions depend on it.
+    public var openPaddedQueries = false
 
     public init(pattern: Pattern, keyValid: [UInt8]?, keyStride: Int, queryStart: [Int], additive: [Float]? = nil) {
         self.pattern = pattern
@@ -43,8 +46,11 @@ public struct AttentionMask {
     /// Whether query (b, i) may see key j, ignoring `additive` and the key count.
     @inline(__always)
     func allows(batch b: Int, query i: Int, key j: Int) -> Bool {
-        if let keyValid, keyValid[b * keyStride + j] == 0 { return false }
         let p = queryStart[b] + i
+        if let keyValid {
+            if openPaddedQueries && keyValid[b * keyStride + p] == 0 { return true }
+            if keyValid[b * keyStride + j] == 0 { return false }
+        }
         switch pattern {
         case .bidirectional: return true
         case .causal: return j <= p

@@ -84,6 +84,7 @@ public final class PGLMForLM: LanguageModel {
         var mask = AttentionMask.forward(pattern: lay.pattern, attentionMask: input.attentionMask,
                                          batch: input.batch, length: input.length)
         mask.additive = input.attentionBias
+        mask.openPaddedQueries = true
         let r = run(ids: input.ids, batch: input.batch, length: input.length, positions: positions, blocks: blocks,
                     mask: mask, keyCount: Array(repeating: input.length, count: input.batch), cache: nil,
                     hiddenStates: options.hiddenStates, logitRows: options.logits ? nil : [])
