@@ -41,19 +41,21 @@ public enum ModelLoader {
     public static func load(directory: URL, options: LoadOptions = LoadOptions()) throws -> LanguageModel {
         let fam = try family(directory: directory)
         let config = directory.appendingPathComponent("config.json")
-        let weights = WeightLoader(source: try SafetensorsSource(directory: directory), storage: options.storage)
+        func weights() throws -> WeightLoader {
+            WeightLoader(source: try SafetensorsSource(directory: directory), storage: options.storage)
+        }
         switch fam {
         case .esm:
             let c = try ConfigFile.decode(EsmConfiguration.self, from: config)
             try c.validate(file: config.path)
-            return try EsmForMaskedLM(config: c, weights: weights)
+            return try EsmForMaskedLM(config: c, weights: weights())
         case .bert, .roberta:
             let c = try ConfigFile.decode(BertConfiguration.self, from: config)
-            return try BertForMaskedLM(config: c, weights: weights, roberta: fam == .roberta)
+            return try BertForMaskedLM(config: c, weights: weights(), roberta: fam == .roberta)
         case .xtrimopglm:
             let c = try ConfigFile.decode(PGLMConfiguration.self, from: config)
             try c.validate(file: config.path)
-            return try PGLMForLM(config: c, weights: weights)
+            return try PGLMForLM(config: c, weights: weights())
         }
     }
 
