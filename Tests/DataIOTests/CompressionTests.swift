@@ -1,0 +1,92 @@
+import DataIO
+import Foundation
+import XCTest
+import _TestSupport
+
+final class CompressionTests: XCTestCase {
+    func testDetectionByMagicBytes() throws {
+        XCTAssertEqual(try ByteReader(path: Fixture.path("basic.faa")).compression, .none)
+        XCTAssertEqual(try ByteReader(path: Fixture.path("basic.faa.gz")).compression, .gzip)
+        XCTAssertEqual(try ByteReader(path: Fixture.path("basic.faa.zst")).compression, .zstd)
+        XCTAssertEqual(try ByteReader(path: Fixture.path("gzip_named_plain.faa")).compression, .gzip)
+        let plain = try ByteReader.readAll(path: Fixture.path("basic.faa"))
+        XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_member.faa.gz")), plain)
+        XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_frame.faa.zst")), plain)
+    }
+
+    func testTruncatedGzipReportsOffset() throws {
+        let path = Fixture.path("truncated.faa.gz")
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
+        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt gzip data: unexpected end of file inside a gzip member")
+    }
+
+    func testCorruptGzipReportsOffset() throws {
+        let path = Fixture.path("corrupt.faa.gz")
+        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
+        guard case .decompression(let pos, let format, _)? = e else { return XCTFail("wrong case") }
+        XCTAssertEqual(format, "gzip")
+        XCTAssertNotNil(pos.byteOffset)
+        XCTAssertLessThan(pos.byteOffset!, 80)
+    }
+
+    func testGarbageAfterGzipMemberIsAnError() throws {
+        let path = Fixture.path("garbage_after_member.faa.gz")
+        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
+        guard case .decompression(let pos, _, _)? = e else { return XCTFail("wrong case") }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        XCTAssertGreaterThanOrEqual(pos.byteOffset!, size - "not gzip at all".count)
+    }
+
+    func testTruncatedZstdReportsOffset() throws {
+        let path = Fixture.path("truncated.faa.zst")
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
+        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt zstd data: unexpected end of file inside a frame")
+    }
+
+    func testMissingFile() {
+        let e = expectDataIOError { _ = try ByteReader(path: "/nonexistent/x.faa") }
+        XCTAssertEqual(e?.description, "/nonexistent/x.faa: cannot open for reading: No such file or directory")
+    }
+
+    func testWriterRoundTripAllCompressions() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        var payload: [UInt8] = []
+        for i in 0..<300_000 { payload.append(UInt8(truncatingIfNeeded: i * 7 % 251)) }
+        for ext in ["bin", "bin.gz", "bin.zst"] {
+            let path = dir.appendingPathComponent("x.\(ext)").path
+            let w = try AtomicFileWriter(path: path)
+            try w.write(Array(payload[0..<1000]))
+            try w.write(Array(payload[1000...]))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path), "visible before finish")
+            try w.finish()
+            let reader = try ByteReader(path: path)
+            XCTAssertEqual(reader.compression, Compression.forPath(path))
+            XCTAssertEqual(try reader.readAll(), payload, ext)
+        }
+        // Files we wrote are readable by the command line tools too.
+        let gz = dir.appendingPathComponent("x.bin.gz").path, zs = dir.appendingPathComponent("x.bin.zst").path
+        for (tool, path) in [("/usr/bin/gzip", gz), ("/usr/bin/zstd", zs)] where FileManager.default.fileExists(atPath: tool) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = ["-t", "-q", path]
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, tool)
+        }
+    }
+
+    func testCancelledWriterLeavesNothing() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("out.faa").path
+        try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+        do {
+            let w = try AtomicFileWriter(path: path)
+            try w.write("new content")
+            // dropped without finish()
+        }
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "old")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.faa"])
+    }
+}

@@ -1,8 +1,0 @@
-import XCTest
-import DataIO
-
-final class DataIOModuleTests: XCTestCase {
-    func testVersionIsSemantic() {
-        XCTAssertEqual(DataIOModule.version.split(separator: ".").count, 3)
-    }
-}

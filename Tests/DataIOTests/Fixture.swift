@@ -1,0 +1,40 @@
+import DataIO
+import Foundation
+import XCTest
+import _TestSupport
+
+/// Paths of the committed DataIO fixtures (made by scripts/fixtures/dataio.py).
+enum Fixture {
+    static func path(_ name: String) -> String {
+        TestSupport.fixtures.appendingPathComponent("dataio/\(name)").path
+    }
+
+    /// `../shared/<relative>` via `TestSupport.sharedPath`, or `$TRELLIS_SHARED/<relative>` when that is set
+    /// (worktrees under /work/wt have no ../shared beside them); skips when neither exists.
+    static func shared(_ relative: String) throws -> String {
+        if let root = ProcessInfo.processInfo.environment["TRELLIS_SHARED"] {
+            let path = URL(fileURLWithPath: root).appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return try TestSupport.sharedPath(relative).path
+    }
+
+    static func json(_ name: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(name))))
+    }
+}
+
+/// Runs `body` and returns the `DataIOError` it throws (printing it); fails the test when it throws
+/// nothing or another error.
+func expectDataIOError(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DataIOError? {
+    do {
+        try body()
+        XCTFail("expected a DataIOError, got none", file: file, line: line)
+    } catch let e as DataIOError {
+        print("reported: \(e)")
+        return e
+    } catch {
+        XCTFail("expected a DataIOError, got \(error)", file: file, line: line)
+    }
+    return nil
+}

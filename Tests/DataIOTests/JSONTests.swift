@@ -1,0 +1,78 @@
+import DataIO
+import Foundation
+import XCTest
+import _TestSupport
+
+final class JSONTests: XCTestCase {
+    func testJSONLinesRead() throws {
+        for name in ["good.jsonl", "good.jsonl.gz"] {
+            let values = try JSONLReader.readAll(path: Fixture.path(name))
+            XCTAssertEqual(values.count, 3, name)
+            let first = values[0] as! [String: Any]
+            XCTAssertEqual(first["text"] as? String, "café")
+            XCTAssertEqual(first["tags"] as? [String], ["a", "b"])
+            XCTAssertTrue((values[1] as! [String: Any])["text"] is NSNull)
+            XCTAssertEqual((values[2] as! [Any]).count, 3)
+        }
+    }
+
+    struct Item: Codable, Equatable {
+        var id: Int
+        var text: String?
+    }
+
+    func testJSONLinesDecodable() throws {
+        let reader = try JSONLReader(path: Fixture.path("good.jsonl"))
+        XCTAssertEqual(try reader.next(as: Item.self), Item(id: 1, text: "café"))
+        XCTAssertEqual(try reader.next(as: Item.self), Item(id: 2, text: nil))
+        let e = expectDataIOError { _ = try reader.next(as: Item.self) }
+        XCTAssertEqual(e?.description, "\(Fixture.path("good.jsonl")):3: expected Item: type mismatch at top level: expected Dictionary<String, Any>")
+    }
+
+    func testMalformedLineIsLocated() throws {
+        let path = Fixture.path("bad.jsonl")
+        let e = expectDataIOError { _ = try JSONLReader.readAll(path: path) }
+        XCTAssertEqual(e?.description, "\(path):3:19: unterminated string: expected a closing '\"' before the end of input")
+        let path2 = Fixture.path("bad_comma.jsonl")
+        let e2 = expectDataIOError { _ = try JSONLReader.readAll(path: path2) }
+        XCTAssertEqual(e2?.description, "\(path2):3:10: expected ',' or '}' after an object member, found '\"'")
+    }
+
+    func testMalformedDocumentIsLocated() throws {
+        let path = Fixture.path("bad.json")
+        let e = expectDataIOError { _ = try JSONFile.read(path: path) }
+        XCTAssertEqual(e?.description, "\(path):3:19: expected a value (object, array, string, number, true, false or null), found ','")
+        XCTAssertEqual(e?.position?.byteOffset, 35)
+    }
+
+    func testScannerAgreesWithJSONSerialization() throws {
+        let cases = ["{}", "[]", "[1,2]", "{\"a\":[true,false,null]}", "-0.5e+3", "\"\\u00e9\\n\"", " 1 ",
+                     "{\"a\" 1}", "01", "1.", "-", "[1 2]", "tru", "\"abc", "\"\\x\"", "[[[", "",
+                     "{1:2}", "1 2", "\"a\u{1}b\"", "[-]", "1e", "nul"]
+        for text in cases {
+            let bytes = Array(text.utf8)
+            let foundation = (try? JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)) != nil
+            let scanner = JSONScanner.firstProblem(in: bytes) == nil
+            XCTAssertEqual(scanner, foundation, "\(text.debugDescription): scanner \(scanner), Foundation \(foundation)")
+        }
+        // Foundation accepts trailing commas; the scanner is strict RFC 8259 (it only runs on rejected input).
+        XCTAssertNotNil(JSONScanner.firstProblem(in: Array("[1,]".utf8)))
+    }
+
+    func testJSONLWriterRoundTrip() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        for name in ["out.jsonl", "out.jsonl.zst"] {
+            let path = dir.appendingPathComponent(name).path
+            let writer = try JSONLWriter(path: path)
+            try writer.write(["b": 1, "a": "x/y"] as [String: Any])
+            try writer.write(encodable: Item(id: 7, text: "t"))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+            try writer.finish()
+            let text = String(decoding: try ByteReader.readAll(path: path), as: UTF8.self)
+            XCTAssertEqual(text, "{\"a\":\"x/y\",\"b\":1}\n{\"id\":7,\"text\":\"t\"}\n")
+        }
+        let doc = dir.appendingPathComponent("doc.json").path
+        try JSONFile.write(["k": [1, 2]], to: doc)
+        XCTAssertEqual((try JSONFile.read(path: doc) as! [String: [Int]])["k"], [1, 2])
+    }
+}
