@@ -15,6 +15,7 @@ protocol Command {
 /// Every command the executable knows, in `--help` order. Add new commands here.
 let allCommands: [Command.Type] = [
     BenchCommand.self,
+    ForwardCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

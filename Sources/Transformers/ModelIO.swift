@@ -23,9 +23,9 @@ public struct TokenBatch {
         self.attentionMask = attentionMask
     }
 
-    /// Right-pads `sequences` with `padId` to the longest one.
-    public init(sequences: [[Int]], padId: Int) {
-        let t = sequences.map(\.count).max() ?? 0
+    /// Right-pads `sequences` with `padId` to `length` (default: the longest one).
+    public init(sequences: [[Int]], padId: Int, length: Int? = nil) {
+        let t = max(length ?? 0, sequences.map(\.count).max() ?? 0)
         var ids: [Int32] = [], mask: [Int32] = []
         ids.reserveCapacity(sequences.count * t)
         for s in sequences {
