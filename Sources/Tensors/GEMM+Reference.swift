@@ -1,0 +1,42 @@
+/// Reference for `gemm`: the textbook triple loop, accumulating in Double. Same contract as `gemm`.
+public func gemmNaive(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum = 0.0
+            for p in 0..<k {
+                let av = transposeA ? a[p * lda + i] : a[i * lda + p]
+                let bv = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                sum += Double(av) * Double(bv)
+            }
+            let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+            c[i * ldc + j] = Float(Double(alpha) * sum + old)
+        }
+    }
+}
+
+/// Reference for `gemmBatched`: `gemmNaive` per matrix.
+public func gemmBatchedNaive(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, strideA: Int,
+                             b: UnsafePointer<Float>, ldb: Int, strideB: Int, beta: Float = 0,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, batchCount: Int) {
+    for i in 0..<batchCount {
+        gemmNaive(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                  a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                  c: c + i * strideC, ldc: ldc)
+    }
+}
+
+/// Reference for `linear`: out `[m, N]` = x `[m, K]` · Wᵀ + bias with W `[N, K]` unpacked, in Double.
+public func linearNaive(_ x: UnsafePointer<Float>, rows m: Int, weights w: UnsafePointer<Float>,
+                        outFeatures n: Int, inFeatures k: Int, bias: UnsafePointer<Float>?,
+                        out: UnsafeMutablePointer<Float>) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum = Double(bias?[j] ?? 0)
+            for p in 0..<k { sum += Double(x[i * k + p]) * Double(w[j * k + p]) }
+            out[i * n + j] = Float(sum)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+/// C `[m, n]` = α · op(A) · op(B) + β · C, single precision, row-major with leading dimensions.
+///
+/// op(A) is `[m, k]`: `A[i·lda + p]`, or `A[p·lda + i]` when `transposeA`. op(B) is `[k, n]`:
+/// `B[p·ldb + j]`, or `B[j·ldb + p]` when `transposeB` (so `x·Wᵀ` with W `[n, k]` is `transposeB: true`).
+/// When β is 0, C is not read (it may hold NaN). Multi-threaded over tiles of C when worth it.
+public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+                 c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0 && n > 0 else { return }
+    let out = OutputSpec(c: c, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
+    if k == 0 { scaleOutput(out, m: m, n: n); return }
+    let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
+    let tiles = tilePlan(m: m, n: n, threads: threads)
+    Parallel.forEach(chunks: tiles.count) { t in
+        let scratch = GemmScratch(packB: true)
+        defer { scratch.free() }
+        gemmTile(transposeA: transposeA, transposeB: transposeB, rows: tiles[t].rows, cols: tiles[t].cols, k: k,
+                 a: a, lda: lda, b: b, ldb: ldb, out: out, scratch: scratch)
+    }
+}
+
+/// `batchCount` independent GEMMs (as `gemm`), matrix `i` at `a + i·strideA`, `b + i·strideB`,
+/// `c + i·strideC` — attention's Q·Kᵀ and P·V over `[B·H]` heads. Threads over the batch.
+public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                        a: UnsafePointer<Float>, lda: Int, strideA: Int,
+                        b: UnsafePointer<Float>, ldb: Int, strideB: Int, beta: Float = 0,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, batchCount: Int) {
+    guard batchCount > 0 && m > 0 && n > 0 else { return }
+    let work = gemmWorkNanoseconds(m: m, n: n, k: max(k, 1))
+    let threads = Parallel.usefulThreads(forWork: work * Double(batchCount))
+    if batchCount < threads {
+        // Few large products: let each one use every thread.
+        for i in 0..<batchCount {
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                 a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                 c: c + i * strideC, ldc: ldc)
+        }
+        return
+    }
+    let chunks = min(batchCount, threads * 4)
+    Parallel.forEach(chunks: chunks) { chunk in
+        let scratch = GemmScratch(packB: true)
+        defer { scratch.free() }
+        for i in (chunk * batchCount / chunks)..<((chunk + 1) * batchCount / chunks) {
+            let out = OutputSpec(c: c + i * strideC, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
+            if k == 0 { scaleOutput(out, m: m, n: n); continue }
+            gemmTile(transposeA: transposeA, transposeB: transposeB, rows: 0..<m, cols: 0..<n, k: k,
+                     a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, out: out, scratch: scratch)
+        }
+    }
+}
+
+/// out `[m, N]` = x `[m, K]` · Wᵀ + bias, with W packed once (`PackedWeights`, `[N, K]`), bias `[N]` or nil.
+/// Rows of x and out are contiguous (leading dimension K and N). Multi-threaded when worth it.
+public func linear(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
+                   out: UnsafeMutablePointer<Float>) {
+    let n = w.outFeatures, k = w.inFeatures
+    guard m > 0 && n > 0 else { return }
+    let spec = OutputSpec(c: out, ldc: n, alpha: 1, beta: 0, bias: bias)
+    if k == 0 { scaleOutput(spec, m: m, n: n); return }
+    if m == 1 {
+        linearRow(x, weights: w, bias: bias, out: out)
+        return
+    }
+    let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
+    let tiles = tilePlan(m: m, n: n, threads: threads)
+    Parallel.forEach(chunks: tiles.count) { t in
+        let scratch = GemmScratch(packB: false)
+        defer { scratch.free() }
+        switch w.storage {
+        case .f32: linearTile(F32Panel.self, x: x, rows: tiles[t].rows, cols: tiles[t].cols, weights: w,
+                              out: spec, scratch: scratch)
+        case .bf16: linearTile(BF16Panel.self, x: x, rows: tiles[t].rows, cols: tiles[t].cols, weights: w,
+                               out: spec, scratch: scratch)
+        }
+    }
+}
+
+/// One tile of a general GEMM on the calling thread.
+func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
+              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, out: OutputSpec,
+              scratch: GemmScratch) {
+    let bPack = scratch.b!
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(blockN, cols.upperBound - jc)
+        var pc = 0
+        while pc < k {
+            let kc = min(blockK, k - pc)
+            packB(b, ldb: ldb, transposed: transposeB, k0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mc = min(blockM, rows.upperBound - ic)
+                packA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, into: scratch.a)
+                macroKernel(F32Panel.self, mc: mc, nc: nc, kc: kc, a: scratch.a, b: UnsafeRawPointer(bPack),
+                            panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
+                            tile: scratch.tile)
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
+
+/// One tile of `linear` on the calling thread; B comes straight from the pre-packed weights.
+@inline(__always)
+func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Range<Int>, cols: Range<Int>,
+                                weights w: PackedWeights, out: OutputSpec, scratch: GemmScratch) {
+    let k = w.inFeatures
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(blockN, cols.upperBound - jc)
+        var pc = 0
+        while pc < k {
+            let kc = min(blockK, k - pc)
+            let b = UnsafeRawPointer(w.base) + (jc / microCols) * w.panelBytes + pc * S.rowBytes
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mc = min(blockM, rows.upperBound - ic)
+                packA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, into: scratch.a)
+                macroKernel(s, mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: w.panelBytes, out: out,
+                            row: ic, col: jc, first: pc == 0, tile: scratch.tile)
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
+
+/// Batch-1 `linear`: one row against every panel, threads over panels (memory-bound).
+func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: UnsafePointer<Float>?,
+               out: UnsafeMutablePointer<Float>) {
+    let n = w.outFeatures, k = w.inFeatures
+    // Memory-bound: estimate at ~10 GB/s per thread.
+    let work = Double(w.byteCount) / 10
+    let threads = Parallel.usefulThreads(forWork: work)
+    let panels = w.panelCount
+    let chunks = threads == 1 ? 1 : min(panels, threads * 4)
+    Parallel.forEach(chunks: chunks) { chunk in
+        var tmp = (SIMD8<Float>(), SIMD8<Float>())
+        for p in (chunk * panels / chunks)..<((chunk + 1) * panels / chunks) {
+            let b = UnsafeRawPointer(w.base) + p * w.panelBytes
+            let (v0, v1) = w.storage == .f32 ? rowKernel16(F32Panel.self, k: k, x: x, b: b)
+                                             : rowKernel16(BF16Panel.self, k: k, x: x, b: b)
+            let col = p * microCols
+            if col + microCols <= n {
+                var r0 = v0, r1 = v1
+                if let bias {
+                    r0 += UnsafeRawPointer(bias + col).loadUnaligned(as: SIMD8<Float>.self)
+                    r1 += UnsafeRawPointer(bias + col).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                }
+                UnsafeMutableRawPointer(out + col).storeBytes(of: r0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + col).storeBytes(of: r1, toByteOffset: 32, as: SIMD8<Float>.self)
+            } else {
+                tmp = (v0, v1)
+                withUnsafeBytes(of: &tmp) { raw in
+                    let t = raw.bindMemory(to: Float.self)
+                    for j in 0..<(n - col) { out[col + j] = t[j] + (bias?[col + j] ?? 0) }
+                }
+            }
+        }
+    }
+}
+
+/// C = β·C (+ bias) for an empty inner dimension.
+func scaleOutput(_ out: OutputSpec, m: Int, n: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            let p = out.c + i * out.ldc + j
+            p.pointee = (out.beta == 0 ? 0 : out.beta * p.pointee) + (out.bias?[j] ?? 0)
+        }
+    }
+}

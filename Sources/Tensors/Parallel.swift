@@ -1,0 +1,70 @@
+import Dispatch
+import Foundation
+
+/// The one place Trellis spreads work over threads (a wrapper around `DispatchQueue.concurrentPerform`).
+public enum Parallel {
+    /// Threads used by kernels: `TRELLIS_THREADS` when set, else the active core count. Settable.
+    nonisolated(unsafe) public static var threadCount: Int = defaultThreadCount
+
+    /// `TRELLIS_THREADS` when it is a positive integer, else the number of active cores.
+    public static var defaultThreadCount: Int {
+        if let text = ProcessInfo.processInfo.environment["TRELLIS_THREADS"], let n = Int(text), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Estimated work (in nanoseconds) below which a job is not split: thread wake-up costs ~5–20 µs.
+    public static let minimumWorkPerThread: Double = 100_000
+
+    /// Runs `body(i)` for every `i` in `0..<chunks`, concurrently on up to `threadCount` threads.
+    /// Chunks are handed out in order; with one thread (or one chunk) everything runs on the caller.
+    public static func forEach(chunks: Int, _ body: (Int) -> Void) {
+        guard chunks > 0 else { return }
+        let threads = min(threadCount, chunks)
+        if threads <= 1 {
+            for i in 0..<chunks { body(i) }
+            return
+        }
+        if threads == chunks {
+            DispatchQueue.concurrentPerform(iterations: chunks) { body($0) }
+            return
+        }
+        // More chunks than threads: each worker takes the next chunk, so a thread slowed down by
+        // other processes on a shared machine simply does fewer chunks.
+        let next = ChunkCounter()
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let i = next.take()
+                if i >= chunks { break }
+                body(i)
+            }
+        }
+    }
+
+    /// How many pieces `totalNanoseconds` of estimated work is worth splitting into (1 ... threadCount).
+    public static func usefulThreads(forWork totalNanoseconds: Double) -> Int {
+        let n = Int(totalNanoseconds / minimumWorkPerThread)
+        return max(1, min(threadCount, n))
+    }
+
+    /// Splits `0..<count` into contiguous ranges, one per useful thread for `costPerItem` ns per item,
+    /// and runs `body` on each.
+    public static func forEach(range count: Int, costPerItem: Double, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let pieces = min(count, usefulThreads(forWork: Double(count) * costPerItem))
+        forEach(chunks: pieces) { p in
+            body((p * count / pieces)..<((p + 1) * count / pieces))
+        }
+    }
+}
+
+/// A shared "next chunk" index for dynamic scheduling.
+private final class ChunkCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        let v = value
+        value += 1
+        return v
+    }
+}
