@@ -13,6 +13,7 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+        ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {

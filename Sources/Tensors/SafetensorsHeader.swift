@@ -51,17 +51,17 @@ struct SafetensorsHeader {
         }
         guard case let .object(members) = root.value else { throw SafetensorsError.headerNotObject(path: path, offset: 8) }
 
+        let dataLength = fileSize - dataStart
         var metadata: [String: String] = [:]
         var tensors: [SafetensorsTensorInfo] = []
         tensors.reserveCapacity(members.count)
-        for (name, keyOffset, node) in members {
+        for (name, _, node) in members {
             if name == "__metadata__" {
                 metadata = try parseMetadata(node, path: path)
             } else {
-                tensors.append(try parseEntry(name: name, keyOffset: keyOffset, node, path: path))
+                tensors.append(try parseEntry(name: name, node, dataLength: dataLength, path: path))
             }
         }
-        let dataLength = fileSize - dataStart
         try checkLayout(&tensors, dataLength: dataLength, fileSize: fileSize, dataStart: dataStart, path: path)
         return SafetensorsHeader(metadata: metadata, tensors: tensors, dataStart: dataStart)
     }
@@ -86,7 +86,7 @@ struct SafetensorsHeader {
         }
     }
 
-    private static func parseEntry(name: String, keyOffset: Int, _ node: JSONNode, path: String) throws
+    private static func parseEntry(name: String, _ node: JSONNode, dataLength: Int, path: String) throws
         -> SafetensorsTensorInfo
     {
         func bad(_ expected: String, _ at: JSONNode? = nil) -> SafetensorsError {
@@ -121,7 +121,7 @@ struct SafetensorsHeader {
         }
         let (begin, end) = (offsets[0], offsets[1])
         guard begin <= end else {
-            throw bad("'data_offsets' begin ≤ end, found [\(begin), \(end)]", offsetsNode)
+            throw SafetensorsError.offsetsOutOfRange(path: path, name: name, begin: begin, end: end, dataLength: dataLength)
         }
         var count = 1
         var overflow = false

@@ -119,8 +119,16 @@ struct JSONScanner {
             let keyOffset = base + i
             guard peek == UInt8(ascii: "\"") else { throw fail("a string key") }
             let key = try string()
-            if let first = seen[key] { throw onDuplicate(key, keyOffset, first, depth + 1) }
-            seen[key] = keyOffset
+            // Small objects (tensor entries) scan linearly; a dictionary per entry would cost more.
+            if members.count < 16 {
+                if let first = members.first(where: { $0.key == key }) {
+                    throw onDuplicate(key, keyOffset, first.keyOffset, depth + 1)
+                }
+                if members.count == 15 { for m in members { seen[m.key] = m.keyOffset }; seen[key] = keyOffset }
+            } else {
+                if let first = seen[key] { throw onDuplicate(key, keyOffset, first, depth + 1) }
+                seen[key] = keyOffset
+            }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after an object key")
             skipWhitespace()

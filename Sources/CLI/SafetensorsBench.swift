@@ -1,0 +1,77 @@
+import Foundation
+import Tensors
+
+/// `trellis bench safetensors`: time to open (map + validate the header) and to read every float
+/// tensor of a checkpoint, beside Python `safetensors` measured in the same run when available.
+enum SafetensorsBench {
+    static let summary = "open + read-all time of a .safetensors file, vs Python safetensors"
+
+    static func run(_ args: inout Arguments) throws {
+        let path = try args.option("file") ?? "../shared/models/all-MiniLM-L6-v2/model.safetensors"
+        let repeats: Int = try args.option("repeat", default: 50)
+        let json = args.flag("json")
+        try args.finish()
+        guard repeats > 0 else { throw ArgumentError.badValue("--repeat", String(repeats)) }
+
+        var opens: [Double] = []
+        var file: SafetensorsFile?
+        for _ in 0..<repeats {
+            let t = DispatchTime.now().uptimeNanoseconds
+            file = try SafetensorsFile(path: path)
+            opens.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
+        }
+        let f = file!
+        let floatTensors = f.tensors.filter { [.f32, .bf16, .f16, .f64].contains($0.dtype) }
+        let bytes = floatTensors.reduce(0) { $0 + $1.dataOffsets.count }
+        var reads: [Double] = []
+        for _ in 0..<max(1, repeats / 10) {
+            let t = DispatchTime.now().uptimeNanoseconds
+            var sink: Float = 0
+            for info in floatTensors { sink += try f.floats(info.name).first ?? 0 }
+            reads.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e6)
+            if sink.isNaN { print("", terminator: "") }  // keeps the reads alive
+        }
+        let ours = (open: median(opens), read: median(reads))
+        let reference = pythonReference(path: path, repeats: repeats)
+
+        if json {
+            var o = "{\"file\":\"\(path)\",\"tensors\":\(f.tensors.count),\"bytes\":\(bytes),"
+                + "\"open_ms\":\(fmt(ours.open)),\"read_ms\":\(fmt(ours.read))"
+            if let r = reference { o += ",\"python_open_ms\":\(fmt(r.open)),\"python_read_ms\":\(fmt(r.read))" }
+            print(o + "}")
+            return
+        }
+        print("file: \(path)  (\(f.tensors.count) tensors, \(bytes / 1_000_000) MB of float data)")
+        print("                      trellis     python      ratio (python/trellis)")
+        for (label, a, b) in [("open (map+header)", ours.open, reference?.open),
+                              ("read all as F32", ours.read, reference?.read)] {
+            let ref = b.map { String(format: "%8.3f ms  %6.2f×", $0, $0 / a) } ?? "   (python safetensors unavailable)"
+            print(label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%8.3f ms  ", a) + ref)
+        }
+    }
+
+    static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+    static func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+
+    /// Runs scripts/bench/safetensors_open.py with $TRELLIS_PYTHON (default python3), if both exist.
+    static func pythonReference(path: String, repeats: Int) -> (open: Double, read: Double)? {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let candidates = ["scripts/bench/safetensors_open.py",
+                          exe.deletingLastPathComponent().appendingPathComponent("../../../scripts/bench/safetensors_open.py").path]
+        guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
+        let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, script, path, String(repeats)]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let o = obj["open_ms"] as? Double, let r = obj["read_ms"] as? Double else { return nil }
+        return (o, r)
+    }
+}
