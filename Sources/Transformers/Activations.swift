@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Element-wise activation functions, named as in Hugging Face configs (`hidden_act`).
 public enum Activation: Sendable {
@@ -33,11 +34,13 @@ public enum Activation: Sendable {
         }
     }
 
-    /// Applies the activation in place to `count` values.
+    /// Applies the activation in place to `count` values (vectorised kernels of `Tensors`).
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .geluErf: for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
-        default: for i in 0..<count { x[i] = apply(x[i]) }
+        case .geluErf: Kernels.gelu(x, count: count)
+        case .geluTanh: Kernels.geluTanh(x, count: count)
+        case .silu: Kernels.silu(x, count: count)
+        case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
         }
     }
 }
@@ -48,7 +51,20 @@ public enum GatedActivation: String, Sendable {
     case geglu
     case swiglu
 
-    public func apply(_ u: UnsafePointer<Float>, rows: Int, halfWidth f: Int, out: UnsafeMutablePointer<Float>) {
+    /// u is overwritten (its second half goes through the activation in place).
+    public func apply(_ u: UnsafeMutablePointer<Float>, rows: Int, halfWidth f: Int, out: UnsafeMutablePointer<Float>) {
+        let act: Activation = self == .geglu ? .geluErf : .silu
+        Parallel.forEach(range: rows, costPerItem: Double(f) * 4) { range in
+            for r in range {
+                let src = u + r * 2 * f, dst = out + r * f
+                act.apply(src + f, count: f)
+                Kernels.mul(src, src + f, dst, count: f)
+            }
+        }
+    }
+
+    /// Scalar reference: out[r, j] = u[r, j] · act(u[r, f + j]).
+    public func reference(_ u: UnsafePointer<Float>, rows: Int, halfWidth f: Int, out: UnsafeMutablePointer<Float>) {
         let act: Activation = self == .geglu ? .geluErf : .silu
         for r in 0..<rows {
             let src = u + r * 2 * f, dst = out + r * f

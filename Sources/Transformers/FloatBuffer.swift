@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// An owned, zero-initialised F32 scratch buffer, so forward passes work on raw pointers without nesting closures.
 final class FloatBuffer {
@@ -9,6 +10,12 @@ final class FloatBuffer {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// A buffer holding a copy of `values`.
+    convenience init(_ values: [Float]) {
+        self.init(values.count)
+        values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.update(from: b, count: values.count) } }
     }
 
     deinit { pointer.deallocate() }
@@ -24,7 +31,7 @@ final class FloatBuffer {
 /// dst[i] += src[i]
 @inline(__always)
 func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { dst[i] += src[i] }
+    Kernels.add(dst, src, dst, count: count)
 }
 
 /// Reads and decodes a `config.json` with the checkpoint's own snake_case keys, reporting the key path on failure.

@@ -13,32 +13,30 @@ public enum WeightStorage: String, Sendable {
 public final class Linear {
     public let inFeatures: Int
     public let outFeatures: Int
-    /// [out, in]
-    let weight: [Float]
+    /// W [out, in] packed into the GEMM's panels (F32 or BF16).
+    let packed: PackedWeights
     /// [out]
-    let bias: [Float]?
+    let bias: FloatBuffer?
 
     public init(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int, storage: WeightStorage = .f32) {
         precondition(weight.count == outFeatures * inFeatures, "Linear weight has \(weight.count) values")
         precondition(bias == nil || bias!.count == outFeatures, "Linear bias has \(bias!.count) values")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        self.weight = storage == .bf16 ? weight.map(roundToBF16) : weight
-        self.bias = bias
+        packed = weight.withUnsafeBufferPointer {
+            PackedWeights($0.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures,
+                          storage: storage == .bf16 ? .bf16 : .f32)
+        }
+        self.bias = bias.map { b in
+            let buffer = FloatBuffer(b.count)
+            b.withUnsafeBufferPointer { buffer.copy(from: $0.baseAddress!, count: b.count) }
+            return buffer
+        }
     }
 
     /// out[rows, out] = x[rows, in] · Wᵀ + b
     public func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
-        weight.withUnsafeBufferPointer { w in
-            Backend.gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
-                         a: x, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures, beta: 0, c: out, ldc: outFeatures)
-        }
-        if let bias {
-            for r in 0..<rows {
-                let row = out + r * outFeatures
-                for j in 0..<outFeatures { row[j] += bias[j] }
-            }
-        }
+        Tensors.linear(x, rows: rows, weights: packed, bias: bias.map { UnsafePointer($0.pointer) }, out: out)
     }
 
     /// Convenience over arrays: x [rows, in] → [rows, out].

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A strided view of per-head vectors: element (b, t, h, d) is at base + b·batchStride + t·rowStride + h·headStride + d.
 public struct HeadView {
@@ -22,6 +23,9 @@ public struct HeadView {
 
 /// softmax(scale·QKᵀ + mask)·V for every (sequence, head), with grouped key/value heads
 /// (query head h reads key/value head h / (heads / kvHeads)).
+///
+/// Per sequence: one batched GEMM over heads for the scores [heads, Tq, Tk], a vectorised masked softmax
+/// threaded over rows, one batched GEMM for P·V written straight into the [T, heads·D] context.
 public enum ScaledDotProductAttention {
     /// - Parameters:
     ///   - keyCount: keys of each sequence (Tk, or the cache length after appending).
@@ -31,69 +35,97 @@ public enum ScaledDotProductAttention {
                                headDim d: Int, scale: Float, mask: AttentionMask,
                                probabilities: UnsafeMutablePointer<Float>? = nil) {
         let maxKeys = keyCount.max() ?? 0
+        guard maxKeys > 0, tq > 0 else { return }
         let group = heads / kvHeads
-        Backend.parallelFor(batch * heads) { task in
-            let b = task / heads, h = task % heads, hk = h / group
-            let tk = keyCount[b]
-            let scratch: UnsafeMutablePointer<Float>
-            let owned: Bool
-            if let probabilities {
-                scratch = probabilities + (b * heads + h) * tq * maxKeys
-                owned = false
+        let scratch = probabilities == nil ? FloatBuffer(heads * tq * maxKeys) : nil     // [heads, Tq, Tk]
+        let rowMask = FloatBuffer(maxKeys)                                                // [Tk] 0 / −∞
+        for b in 0..<batch {
+            let tk = keyCount[b], ld = maxKeys
+            let scores = probabilities.map { $0 + b * heads * tq * maxKeys } ?? scratch!.pointer
+            // scores[h] = scale · Q_bh · K_bhᵀ
+            if group == 1 {
+                gemmBatched(transposeA: false, transposeB: true, m: tq, n: tk, k: d, alpha: scale,
+                            a: q.at(b, 0, 0), lda: q.rowStride, strideA: q.headStride,
+                            b: k.at(b, 0, 0), ldb: k.rowStride, strideB: k.headStride,
+                            c: scores, ldc: ld, strideC: tq * ld, batchCount: heads)
             } else {
-                scratch = .allocate(capacity: tq * max(tk, 1))
-                owned = true
+                for hk in 0..<kvHeads {
+                    gemmBatched(transposeA: false, transposeB: true, m: tq, n: tk, k: d, alpha: scale,
+                                a: q.at(b, 0, hk * group), lda: q.rowStride, strideA: q.headStride,
+                                b: k.at(b, 0, hk), ldb: k.rowStride, strideB: 0,
+                                c: scores + hk * group * tq * ld, ldc: ld, strideC: tq * ld, batchCount: group)
+                }
             }
-            defer { if owned { scratch.deallocate() } }
-            let ld = probabilities == nil ? tk : maxKeys
-            if probabilities != nil { scratch.update(repeating: 0, count: tq * maxKeys) }
-            // scores[Tq, Tk] = scale · Q_bh · K_bhᵀ
-            Backend.gemm(transA: false, transB: true, m: tq, n: tk, k: d, alpha: scale,
-                         a: q.at(b, 0, h), lda: q.rowStride, b: k.at(b, 0, hk), ldb: k.rowStride,
-                         beta: 0, c: scratch, ldc: ld)
-            for i in 0..<tq {
-                maskedSoftmax(scratch + i * ld, count: tk, batch: b, query: i, queries: tq, mask: mask)
+            let keyMask = prepareKeyMask(rowMask.pointer, mask: mask, batch: b, keys: tk)
+            Parallel.forEach(range: heads * tq, costPerItem: Double(tk) * 2) { rows in
+                for r in rows {
+                    maskedSoftmax(scores + r * ld, keys: tk, stride: ld, batch: b, query: r % tq, queries: tq,
+                                  mask: mask, keyMask: keyMask)
+                }
             }
-            // out_bh[Tq, D] = P · V_bh
-            Backend.gemm(transA: false, transB: false, m: tq, n: d, k: tk, alpha: 1,
-                         a: scratch, lda: ld, b: v.at(b, 0, hk), ldb: v.rowStride,
-                         beta: 0, c: out.at(b, 0, h), ldc: out.rowStride)
-        }
-    }
-
-    /// In-place softmax of one score row over its visible keys; invisible keys get probability 0.
-    @inline(__always)
-    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, count tk: Int, batch b: Int, query i: Int,
-                              queries tq: Int, mask: AttentionMask) {
-        var maxv = -Float.infinity
-        if let add = mask.additive {
-            let base = (b * tq + i) * mask.keyStride
-            for j in 0..<tk {
-                row[j] += add[base + j]
-                maxv = max(maxv, row[j])
-            }
-        } else {
-            for j in 0..<tk {
-                if mask.allows(batch: b, query: i, key: j) {
-                    maxv = max(maxv, row[j])
-                } else {
-                    row[j] = -.infinity
+            // context_bh[Tq, D] = P · V_bh
+            if group == 1 {
+                gemmBatched(transposeA: false, transposeB: false, m: tq, n: d, k: tk, alpha: 1,
+                            a: scores, lda: ld, strideA: tq * ld,
+                            b: v.at(b, 0, 0), ldb: v.rowStride, strideB: v.headStride,
+                            c: out.at(b, 0, 0), ldc: out.rowStride, strideC: out.headStride, batchCount: heads)
+            } else {
+                for hk in 0..<kvHeads {
+                    gemmBatched(transposeA: false, transposeB: false, m: tq, n: d, k: tk, alpha: 1,
+                                a: scores + hk * group * tq * ld, lda: ld, strideA: tq * ld,
+                                b: v.at(b, 0, hk), ldb: v.rowStride, strideB: 0,
+                                c: out.at(b, 0, hk * group), ldc: out.rowStride, strideC: out.headStride,
+                                batchCount: group)
                 }
             }
         }
-        if maxv == -.infinity {
-            // No visible key: torch's additive finfo.min mask yields a uniform row.
-            let u = 1 / Float(max(tk, 1))
-            for j in 0..<tk { row[j] = u }
-            return
-        }
-        var sum: Float = 0
+    }
+
+    /// Fills `row` with 0 for real keys and −∞ for padded ones of sequence b; nil when no key is padded.
+    static func prepareKeyMask(_ row: UnsafeMutablePointer<Float>, mask: AttentionMask, batch b: Int, keys tk: Int)
+        -> UnsafePointer<Float>?
+    {
+        guard let valid = mask.keyValid else { return nil }
+        var anyPadded = false
         for j in 0..<tk {
-            let e = expf(row[j] - maxv)
-            row[j] = e
-            sum += e
+            let ok = valid[b * mask.keyStride + j] != 0
+            row[j] = ok ? 0 : -.infinity
+            anyPadded = anyPadded || !ok
         }
-        let inv = 1 / sum
-        for j in 0..<tk { row[j] *= inv }
+        return anyPadded ? UnsafePointer(row) : nil
+    }
+
+    /// One score row → probabilities. Keys past the pattern's limit (causal / prefix) get 0; the key-padding
+    /// row mask or the explicit additive mask applies below it. A row with no visible key becomes uniform,
+    /// as torch's additive `finfo.min` mask makes it.
+    @inline(__always)
+    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, keys tk: Int, stride ld: Int, batch b: Int,
+                              query i: Int, queries tq: Int, mask: AttentionMask, keyMask: UnsafePointer<Float>?) {
+        var limit = tk
+        var additive: UnsafePointer<Float>? = keyMask
+        let p = mask.queryStart[b] + i
+        let openRow = mask.openPaddedQueries && mask.keyValid.map { $0[b * mask.keyStride + p] == 0 } == true
+        if let add = mask.additive {
+            additive = add.withUnsafeBufferPointer { $0.baseAddress! + (b * tq + i) * mask.keyStride }
+        } else if openRow {
+            additive = nil
+        } else {
+            switch mask.pattern {
+            case .bidirectional: break
+            case .causal: limit = min(tk, p + 1)
+            case .prefix(let sep): limit = min(tk, max(sep[b], p + 1))
+            }
+        }
+        Kernels.softmax(row, rows: 1, cols: limit, mask: additive, maskRowStride: 0)
+        if limit < tk { (row + limit).update(repeating: 0, count: tk - limit) }
+        if row[0] == 0 {
+            // Either a real zero probability or an empty row (the kernel returns all zeros then).
+            var sum: Float = 0
+            for j in 0..<limit { sum += row[j] }
+            if sum == 0 {
+                let u = 1 / Float(tk)
+                for j in 0..<tk { row[j] = u }
+            }
+        }
     }
 }
