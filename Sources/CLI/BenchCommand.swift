@@ -13,6 +13,7 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+        ("model", ModelBench.summary, ModelBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
     ]
 
