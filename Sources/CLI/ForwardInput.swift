@@ -8,7 +8,7 @@ enum ForwardInput {
         case empty(String)
         /// `line` is the record's header line; `residue` counts characters of its sequence from 1.
         case badResidue(file: String, line: Int, record: String, residue: Int, character: Character)
-        case textNeedsTokenizer(String)
+        case unreadable(String, String)
 
         var description: String {
             switch self {
@@ -16,7 +16,7 @@ enum ForwardInput {
             case .badResidue(let f, let line, let record, let residue, let ch):
                 return "\(f):\(line): record '\(record)', residue \(residue): unexpected character '\(ch)' "
                     + "(expected a residue letter or a <special> token)"
-            case .textNeedsTokenizer(let d): return "\(d): text models need the Tokenizers module (not available)"
+            case .unreadable(let f, let why): return "\(f): \(why)"
             }
         }
     }

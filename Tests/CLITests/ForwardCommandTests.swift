@@ -9,9 +9,11 @@ final class ForwardCommandTests: XCTestCase {
         TestSupport.fixtures.appendingPathComponent("models").appendingPathComponent(name)
     }
 
-    private func runForward(model: String, fasta: String, extra: [String]) throws -> SafetensorsFile {
+    private func runForward(model: String, fasta: String, extra: [String], file: String = "in.faa") throws
+        -> SafetensorsFile
+    {
         let dir = try TestSupport.temporaryDirectory("forward")
-        let input = dir.appendingPathComponent("in.faa"), output = dir.appendingPathComponent("out.safetensors")
+        let input = dir.appendingPathComponent(file), output = dir.appendingPathComponent("out.safetensors")
         try Data(fasta.utf8).write(to: input)
         let r = try TestSupport.runTrellis(["forward", "--model", fixture(model).path, "--input", input.path,
                                             "--output", output.path] + extra)
@@ -45,6 +47,17 @@ final class ForwardCommandTests: XCTestCase {
             let out = try runForward(model: "pglm-tiny", fasta: fasta, extra: ["--mode", mode])
             try compare(out, SafetensorsFile(url: fixture("pglm-tiny").appendingPathComponent("reference-\(mode).safetensors")),
                         label: "forward pglm-tiny \(mode)")
+        }
+    }
+
+    func testTextModelsOneTextPerLine() throws {
+        for name in ["bert-tiny", "roberta-tiny", "bert-bare-tiny"] {
+            let inputs = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: fixture(name).appendingPathComponent("inputs.json"))) as! [String: Any]
+            let texts = inputs["texts"] as! [String]
+            let out = try runForward(model: name, fasta: texts.joined(separator: "\n") + "\n", extra: [], file: "in.txt")
+            try compare(out, SafetensorsFile(url: fixture(name).appendingPathComponent("reference.safetensors")),
+                        label: "forward \(name)")
         }
     }
 
