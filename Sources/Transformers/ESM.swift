@@ -40,7 +40,8 @@ final class EsmAttention {
         ScaledDotProductAttention.compute(
             q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length,
             keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
-            scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities)
+            scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities,
+            workspace: s.scores.pointer)
         output(s.context.pointer, rows: n, out: s.normed.pointer)
         addInPlace(x, s.normed.pointer, count: n * h)
     }
@@ -75,8 +76,10 @@ final class EncoderScratch {
     let qkv: FloatBuffer           // [B, T, 3H]
     let context: FloatBuffer       // [B, T, H]
     let intermediate: FloatBuffer  // [B, T, F]
+    let scores: FloatBuffer        // [heads, T, T] attention scores of one sequence
 
-    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int) {
+    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int, heads: Int, length t: Int) {
+        scores = FloatBuffer(heads * t * t)
         normed = FloatBuffer(n * h)
         qkv = FloatBuffer(n * qkvWidth)
         context = FloatBuffer(n * h)
@@ -140,7 +143,8 @@ public final class EsmForMaskedLM: LanguageModel {
         if options.hiddenStates { hidden.append(x.array) }
         let positions = (0..<n).map { Int32($0 % t) }
         let mask = AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t)
-        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize)
+        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize,
+                                     heads: config.numAttentionHeads, length: t)
         let heads = config.numAttentionHeads
         var probs: [FloatBuffer] = []
         positions.withUnsafeBufferPointer { pos in

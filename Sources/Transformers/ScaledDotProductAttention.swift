@@ -30,18 +30,21 @@ public enum ScaledDotProductAttention {
     /// - Parameters:
     ///   - keyCount: keys of each sequence (Tk, or the cache length after appending).
     ///   - probabilities: when given, receives the attention probabilities [B, heads, Tq, maxKeys].
+    ///   - workspace: room for heads · Tq · maxKeys scores, reused across calls (allocated here when nil).
     public static func compute(q: HeadView, k: HeadView, v: HeadView, out: HeadView,
                                batch: Int, queries tq: Int, keyCount: [Int], heads: Int, kvHeads: Int,
                                headDim d: Int, scale: Float, mask: AttentionMask,
-                               probabilities: UnsafeMutablePointer<Float>? = nil) {
+                               probabilities: UnsafeMutablePointer<Float>? = nil,
+                               workspace: UnsafeMutablePointer<Float>? = nil) {
         let maxKeys = keyCount.max() ?? 0
         guard maxKeys > 0, tq > 0 else { return }
         let group = heads / kvHeads
-        let scratch = probabilities == nil ? FloatBuffer(heads * tq * maxKeys) : nil     // [heads, Tq, Tk]
+        let owned = probabilities == nil && workspace == nil ? FloatBuffer(heads * tq * maxKeys) : nil
+        let scratch = workspace ?? owned?.pointer                                           // [heads, Tq, Tk]
         let rowMask = FloatBuffer(maxKeys)                                                // [Tk] 0 / −∞
         for b in 0..<batch {
             let tk = keyCount[b], ld = maxKeys
-            let scores = probabilities.map { $0 + b * heads * tq * maxKeys } ?? scratch!.pointer
+            let scores = probabilities.map { $0 + b * heads * tq * maxKeys } ?? scratch!
             // scores[h] = scale · Q_bh · K_bhᵀ
             if group == 1 {
                 gemmBatched(transposeA: false, transposeB: true, m: tq, n: tk, k: d, alpha: scale,
