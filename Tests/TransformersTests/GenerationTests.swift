@@ -5,36 +5,7 @@ import _TestSupport
 
 /// A random xTrimoPGLM-layout checkpoint held in memory.
 func randomPGLM(_ c: PGLMConfiguration, seed: UInt64 = 7, tied: Bool = false, storage: WeightStorage = .f32) throws -> PGLMForLM {
-    var rng = SeededRandom(seed: seed)
-    func rand(_ shape: [Int], scale: Float, offset: Float = 0) -> (shape: [Int], values: [Float]) {
-        let n = shape.reduce(1, *)
-        return (shape, (0..<n).map { _ in offset + scale * (Float(rng.nextUnit()) * 2 - 1) })
-    }
-    let h = c.hiddenSize, f = c.ffnHiddenSize, v = c.paddedVocabSize
-    let width = (c.numAttentionHeads + 2 * c.kvHeads) * c.kvChannels
-    var t: [String: (shape: [Int], values: [Float])] = [:]
-    t["transformer.embedding.word_embeddings.weight"] = rand([v, h], scale: 1)
-    for l in 0..<c.numLayers {
-        let p = "transformer.encoder.layers.\(l)"
-        t[p + ".input_layernorm.weight"] = rand([h], scale: 0.1, offset: 1)
-        t[p + ".input_layernorm.bias"] = rand([h], scale: 0.1)
-        t[p + ".self_attention.query_key_value.weight"] = rand([width, h], scale: 1 / Float(h).squareRoot())
-        t[p + ".self_attention.query_key_value.bias"] = rand([width], scale: 0.1)
-        t[p + ".self_attention.dense.weight"] = rand([h, c.numAttentionHeads * c.kvChannels], scale: 0.2)
-        t[p + ".self_attention.dense.bias"] = rand([h], scale: 0.1)
-        t[p + ".post_attention_layernorm.weight"] = rand([h], scale: 0.1, offset: 1)
-        t[p + ".post_attention_layernorm.bias"] = rand([h], scale: 0.1)
-        t[p + ".mlp.dense_h_to_4h.weight"] = rand([2 * f, h], scale: 1 / Float(h).squareRoot())
-        t[p + ".mlp.dense_h_to_4h.bias"] = rand([2 * f], scale: 0.1)
-        t[p + ".mlp.dense_4h_to_h.weight"] = rand([h, f], scale: 0.2)
-        t[p + ".mlp.dense_4h_to_h.bias"] = rand([h], scale: 0.1)
-    }
-    t["transformer.encoder.final_layernorm.weight"] = rand([h], scale: 0.1, offset: 1)
-    t["transformer.encoder.final_layernorm.bias"] = rand([h], scale: 0.1)
-    if !tied {
-        t["transformer.output_layer.weight"] = rand([v, h], scale: 1 / Float(h).squareRoot())
-    }
-    return try PGLMForLM(config: c, weights: WeightLoader(source: InMemoryTensorSource(t), storage: storage))
+    try PGLMForLM(config: c, weights: WeightLoader(source: RandomWeights.pglm(c, seed: seed, tied: tied), storage: storage))
 }
 
 final class GenerationTests: XCTestCase {
@@ -55,8 +26,11 @@ final class GenerationTests: XCTestCase {
              [[5, 6, 7, 29, 32], [1, 29, 32], [9, 9, 8, 7, 6, 5, 4, 29, 32]]),
             ("mqa-clm", mqa, .clm, prompts),
         ]
-        for (label, config, mode, prompts) in cases {
-            let model = try randomPGLM(config)
+        var wide = PGLMConfiguration(layers: 3, hidden: 128, heads: 4, ffn: 300, vocabSize: 64)
+        wide.gluActivation = "swiglu"
+        for (label, config, mode, prompts, storage) in cases.map({ ($0.0, $0.1, $0.2, $0.3, WeightStorage.f32) })
+            + [("wide-swiglu-bf16", wide, AttentionMode.clm, prompts, WeightStorage.bf16)] {
+            let model = try randomPGLM(config, storage: storage)
             var full: [[Float]] = [], cached: [[Float]] = []
             let gen = GenerationConfig(maxNewTokens: 10)
             let a = try model.generate(prompts: prompts, mode: mode, config: gen, useCache: false) { full.append($1) }
