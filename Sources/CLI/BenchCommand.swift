@@ -20,6 +20,7 @@ enum BenchCommand: Command {
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
+        ("embed", EmbedBench.summary, EmbedBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
