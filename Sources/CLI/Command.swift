@@ -14,7 +14,7 @@ protocol Command {
 
 /// Every command the executable knows, in `--help` order. Add new commands here.
 let allCommands: [Command.Type] = [
-    RunCommand.self, PlanCommand.self, GraphCommand.self, StagesCommand.self, CleanCommand.self,
+    RunCommand.self, PlanCommand.self, GraphCommand.self, StagesCommand.self, CleanCommand.self, ExecShardCommand.self,
     BenchCommand.self,
     TokenizeCommand.self,
     ValidateCommand.self,

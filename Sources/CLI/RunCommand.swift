@@ -7,6 +7,7 @@ enum RunCommand: Command {
     static let summary = "run a pipeline spec, reusing every stage whose inputs did not change"
     static let usage = """
     USAGE: trellis run SPEC [-p key=value]... [--jobs N] [--keep-going] [--work-dir DIR] [--deep] [--quiet]
+                       [--shards N] [--executor local|slurm] [--profile FILE] [--poll-interval S]
 
     Runs the stages of SPEC that are not cached, independent stages in parallel. A stage counts as done only
     once its record is committed, so an interrupted run resumes where it stopped. Writes a trace
@@ -17,6 +18,7 @@ enum RunCommand: Command {
       --jobs N           stages running at once (default: number of CPUs)
       --keep-going       after a failure keep running stages that do not depend on it
       --quiet            print only failures and the summary
+    \(ClusterOptions.usage)
     """
 
     static func run(_ args: inout Arguments) throws {
@@ -26,10 +28,15 @@ enum RunCommand: Command {
         options.keepGoing = args.flag("keep-going")
         options.deep = common.deep
         options.progress = args.flag("quiet") ? .quiet : .automatic()
+        let cluster = try ClusterOptions(&args)
         let spec = try specArgument(&args, usage: usage)
         try args.finish()
         guard options.jobs >= 1 else { throw ArgumentError.badValue("--jobs", String(options.jobs)) }
         let pipeline = try common.load(spec)
+        if let slurm = cluster.apply(to: &options, pipeline: pipeline) {
+            InterruptHandler.install(slurm)
+            print("\(pipeline.name): sharded stages go to Slurm as jobs named \(slurm.options.runID)", to: &standardError)
+        }
         let summary: RunSummary
         do {
             summary = try PipelineRunner(pipeline: pipeline, options: options).run()

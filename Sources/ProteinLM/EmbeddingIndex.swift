@@ -8,7 +8,8 @@ public struct EmbeddingIndex: Equatable {
     public static let format = "trellis.protein.embed/1"
     /// Labels (FASTA header text) in file order.
     public var labels: [String] = []
-    /// 0-based record index in the input FASTA (in a gathered file: within its shard).
+    /// Part files: 0-based record index in the input FASTA (the assembly order). Assembled files: the
+    /// position in the file, so an unsharded run and a gathered sharded run write identical bytes.
     public var indices: [Int] = []
     /// Residues embedded (after truncation).
     public var lengths: [Int] = []
@@ -103,7 +104,7 @@ public enum EmbeddingAssembler {
                     try file.withRawBytes(name) { try writer.add(name, dtype: info.dtype, shape: info.shape, bytes: $0) }
                 }
                 index.labels.append(label)
-                index.indices.append(row.index)
+                index.indices.append(index.labels.count - 1)
                 index.lengths.append(idx.lengths[row.row])
                 index.sequenceLengths.append(idx.sequenceLengths[row.row])
             }

@@ -17,6 +17,9 @@ public struct ScoreReport: Sendable {
 /// `protein.score`: whole-sequence scores of every FASTA record, or scores of the variants in a
 /// ProteinGym-style CSV (`mutant` like `A23G:C45T`, or `mutated_sequence`) against the FASTA's one wild type.
 public enum ScoreRun {
+    /// CSV output with `\n` line ends (what pandas writes and reads by default).
+    static var csv: CSVOptions { var o = CSVOptions.csv; o.lineTerminator = "\n"; return o }
+
     /// The method used when none is given: clm for causal xTrimoPGLM checkpoints, else masked-marginals for
     /// variants and pll for sequences.
     public static func defaultMethod(model: ProteinModel, variants: Bool) -> ScoreMethod {
@@ -29,7 +32,7 @@ public enum ScoreRun {
                                       progress: ((Int) -> Void)? = nil) throws -> ScoreReport {
         let scorer = Scorer(model: model, tokensPerBatch: tokensPerBatch)
         let names = method == .clm ? ["log_likelihood", "perplexity"] : ["pll", "pseudo_perplexity"]
-        let writer = try CSVWriter(path: output.path, header: ["label", "length"] + names)
+        let writer = try CSVWriter(path: output.path, options: csv, header: ["label", "length"] + names)
         var report = ScoreReport(method: method)
         do {
             let reader = try ProteinReader(path: fasta, policy: policy)
@@ -63,7 +66,7 @@ public enum ScoreRun {
         let scorer = try VariantScorer(scorer: Scorer(model: model, tokensPerBatch: tokensPerBatch), method: method, wildType: wt)
         var report = ScoreReport(method: method)
         if method == .pll || method == .clm { report.wildTypeScore = scorer.wildTypeScore }
-        let writer = try CSVWriter(path: output.path, header: header + ["score"])
+        let writer = try CSVWriter(path: output.path, options: csv, header: header + ["score"])
         var scores: [Double] = [], truth: [Double] = []
         do {
             while let row = try reader.next() {

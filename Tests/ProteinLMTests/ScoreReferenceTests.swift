@@ -37,7 +37,7 @@ final class ScoreReferenceTests: XCTestCase {
                                                     method: method, output: out, tokensPerBatch: 100)
             XCTAssertEqual(report.rows, 8)
             XCTAssertNotNil(report.spearman)
-            let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+            let lines = try String(contentsOf: out, encoding: .utf8).split(whereSeparator: \.isNewline)
             XCTAssertEqual(lines.first, "mutant,mutated_sequence,DMS_score,score")
             for line in lines.dropFirst() {
                 let f = line.split(separator: ",")

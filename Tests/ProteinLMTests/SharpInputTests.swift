@@ -77,7 +77,7 @@ final class SharpInputTests: XCTestCase {
         XCTAssertEqual(full.sequences, 5)
         let before = try SafetensorsFile(url: out)
         let reference = try before.floats("seqE/mean_representations/2")
-        // A run that stopped after its first part: keep one part, drop the output, resume.
+        // Resuming over a complete output skips every label and keeps the tensors.
         o.resume = true
         let again = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run()
         XCTAssertEqual(again.sequences, 0)

@@ -13,6 +13,12 @@ public struct RunOptions: Sendable {
     public var progress: ProgressStyle = .plain
     /// Where stages run; nil means a local thread pool of `jobs` threads.
     public var executor: StageExecutor?
+    /// `--shards N`: shard every record-mapping stage N ways (overrides `shards:` in the spec).
+    public var shards: Int?
+    /// Where shards run; nil means threads of this process (`jobs` of them).
+    public var shardExecutor: ShardExecutor?
+    /// Default per-shard resources (from a profile); a stage's `resources:` override them key by key.
+    public var resources = ShardResources()
 
     public init(workDirectory: URL, projectDirectory: URL) {
         self.workDirectory = workDirectory
@@ -131,12 +137,16 @@ public final class PipelineRunner {
                 }
                 machine.start(i)
                 keysInFlight.insert(prepared.key)
-                let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
+                var job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
-                executor.execute { [board, stopFlag] in
+                if let sharded = shardedStage(stage, prepared, note: { [board] line in board.note(line) }) {
+                    job.body = sharded.run
+                    job.maxAttempts = 1
+                }
+                executor.execute { [board, stopFlag, job] in
                     // Fail fast: a job queued behind a failure does not start.
                     if stopFlag.isSet { events.post((i, .cancelledNow(key: job.key))); return }
                     board.started(stage.id)
@@ -183,6 +193,18 @@ public final class PipelineRunner {
         try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures)
             .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
+    }
+
+    /// The sharded form of `stage` when it maps over records and a shard count applies to it.
+    func shardedStage(_ stage: PipelineStage, _ prepared: Prepared, note: @escaping @Sendable (String) -> Void) -> ShardedStage? {
+        guard let type = stage.type as? RecordMappingStage, type.recordParameter(prepared.parameters) != nil,
+              let count = options.shards ?? stage.shards else { return nil }
+        let stages = pipeline.stages
+        let executor = options.shardExecutor
+            ?? LocalShardExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
+        return ShardedStage(stage: stage, type: type, parameters: prepared.parameters, components: prepared.components,
+                            key: prepared.key, count: count, work: work, executor: executor,
+                            resources: stage.resources.over(options.resources), note: note)
     }
 
     func makeRunDirectory() throws -> URL {

@@ -15,6 +15,10 @@ struct StageJob: @unchecked Sendable {
     let keying: StageKeying
     let progress: @Sendable (Int, Int?) -> Void
     let note: @Sendable (String) -> Void
+    /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
+    var body: ((StageContext) throws -> Void)? = nil
+    /// Overrides `stage.retries + 1` (sharded stages retry per shard, not as a whole).
+    var maxAttempts: Int? = nil
 
     struct Outcome {
         var record: StageRecord?
@@ -43,17 +47,17 @@ struct StageJob: @unchecked Sendable {
         let logFD = open(logURL.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         defer { if logFD >= 0 { close(logFD) } }
         var lastError = "", lastStatus = 1
-        let attempts = stage.retries + 1
+        let attempts = maxAttempts ?? (stage.retries + 1)
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { if FileDigester.fileInfo(dir.path) != nil { try? FileManager.default.removeItem(at: dir) } }
+            defer { WorkDirectory.removeTree(dir.path) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                logDescriptor: logFD, progress: progress)
                 if attempt > 1 { context.log("--- attempt \(attempt) of \(attempts)") }
                 defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
                 try checkInputs()
-                try stage.type.run(context)
+                if let body { try body(context) } else { try stage.type.run(context) }
                 var record = try commit(context, start: start, attempt: attempt)
                 record.cpuSeconds = ResourceUsage.threadCPU() - cpuStart + childCPU + context.childCPU
                 record.peakRSSKB = max(childRSS, context.childRSSKB)

@@ -12,6 +12,9 @@ struct ShellStage: StageType {
         ParameterSpec("inputs", .list(.path), default: .list([]), doc: "files the command reads; digested into the cache key"),
         ParameterSpec("outputs", .map(.outputPath), default: .map([:]),
                       doc: "relative paths the command writes (list, or mapping name: path); checked, then moved into place"),
+        ParameterSpec("records", .path, doc: "record file the command maps over, as $TRELLIS_RECORDS (lets the stage be sharded)"),
+        ParameterSpec("record_format", .choice(["fasta", "lines", "csv"]), default: .string("fasta"),
+                      doc: "how `records` splits into shards: FASTA records, lines, or CSV rows under a repeated header"),
     ]
     let outputs: [OutputSpec] = []
 
@@ -32,17 +35,18 @@ struct ShellStage: StageType {
         let fm = FileManager.default
         for input in p.strings("inputs") where !input.hasPrefix("/") {
             let link = dir.appendingPathComponent(input)
-            try? fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            WorkDirectory.makeDirectories(link.deletingLastPathComponent().path)
             try? fm.createSymbolicLink(at: link, withDestinationURL: p.resolve(input))
         }
         let declared = p.mapping("outputs")
         for (_, path) in declared {
-            try? fm.createDirectory(at: dir.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            WorkDirectory.makeDirectories(dir.appendingPathComponent(path).deletingLastPathComponent().path)
         }
         let status = try ChildProcess.run(script: p.string("command")!, directory: dir, logDescriptor: context.logDescriptor,
                                           environment: ["TRELLIS_STAGE": context.stageID,
                                                         "TRELLIS_PROJECT": context.projectDirectory.path,
-                                                        "TRELLIS_OUTPUT_DIR": context.outputDirectory.path])
+                                                        "TRELLIS_OUTPUT_DIR": context.outputDirectory.path,
+                                                        "TRELLIS_RECORDS": p.url("records")?.path ?? ""])
         context.addChildUsage(cpuSeconds: status.cpuSeconds, peakRSSKB: status.peakRSSKB)
         if let signal = status.signal { throw StageError("command killed by signal \(signal)", exitStatus: 128 + Int(signal)) }
         if status.exitStatus != 0 { throw StageError("command exited with status \(status.exitStatus)", exitStatus: Int(status.exitStatus)) }

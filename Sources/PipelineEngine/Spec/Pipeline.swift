@@ -12,6 +12,8 @@ public struct Pipeline: Sendable {
     public var index: [String: Int]
     /// Stage indices in an order where every stage comes after its dependencies.
     public var order: [Int]
+    /// `executor:` from the spec (`local` or `slurm`), nil when absent.
+    public var executor: String? = nil
 
     public func stage(_ id: String) -> PipelineStage? { index[id].map { stages[$0] } }
 }
@@ -36,4 +38,8 @@ public struct PipelineStage: Sendable {
     public var retries: Int
     /// Output names, known before running.
     public var outputs: [String]
+    /// `shards: N` from the spec (record-mapping stages only).
+    public var shards: Int? = nil
+    /// `resources:` from the spec: what each shard asks a cluster for.
+    public var resources = ShardResources()
 }

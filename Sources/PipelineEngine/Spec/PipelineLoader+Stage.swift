@@ -92,9 +92,10 @@ extension PipelineLoader {
                 d.append(Diagnostic(valueLocations[p] ?? entry.keyLocation, "parameter '\(p)' of \(label): \(m)"))
             }
         }
-        let stage = PipelineStage(id: id, location: entry.keyLocation, type: type, raw: raw, typed: typed,
+        var stage = PipelineStage(id: id, location: entry.keyLocation, type: type, raw: raw, typed: typed,
                                   deferred: deferred, dependencies: [], needs: [], retries: retries,
                                   outputs: type.declaredOutputs(typedParameters))
+        loadSharding(entry, into: &stage, &d)
         return (stage, needs, refs)
     }
 }

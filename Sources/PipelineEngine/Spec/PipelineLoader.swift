@@ -5,8 +5,8 @@ public struct PipelineLoader {
     public var registry: StageRegistry
     public var projectDirectory: URL
 
-    static let topKeys = ["name", "description", "params", "stages"]
-    static let stageKeys = ["uses", "needs", "with", "retries", "description"]
+    static let topKeys = ["name", "description", "params", "stages", "executor"]
+    static let stageKeys = ["uses", "needs", "with", "retries", "description", "shards", "resources"]
 
     public init(registry: StageRegistry, projectDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         self.registry = registry
@@ -90,7 +90,10 @@ public struct PipelineLoader {
         }
         if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         let order = try PipelineGraph.topologicalOrder(stages)
-        return Pipeline(file: file, name: name, stages: stages, index: index, order: order)
+        var pipeline = Pipeline(file: file, name: name, stages: stages, index: index, order: order)
+        pipeline.executor = loadExecutor(root["executor"], into: &d)
+        if !d.isEmpty { throw PipelineError.invalidSpec(d) }
+        return pipeline
     }
 
     func hintOrExpected(_ word: String, _ candidates: [String]) -> String {
