@@ -47,9 +47,20 @@ public final class Embedder {
         return (model.mlmTokens(kept), model.mlmOffset)
     }
 
+    /// Bytes the attention maps kept for contacts ([B, heads, T, T] per layer) may take in one batch.
+    public static let contactBudgetBytes = 512 << 20
+
+    /// Largest B·T² allowed when contacts are asked for (the runtime keeps every layer's attention maps).
+    var contactCells: Int? {
+        guard options.include.contains(.contacts), let esm = model.model as? EsmForMaskedLM else { return nil }
+        return Self.contactBudgetBytes / (4 * esm.config.numHiddenLayers * esm.config.numAttentionHeads)
+    }
+
     /// Groups of indices into `proteins`, sorted by length and cut by the token budget as extract.py does:
-    /// a batch is flushed when max(length, longest) · (count + 1) would exceed `tokensPerBatch`.
+    /// a batch is flushed when max(length, longest) · (count + 1) would exceed `tokensPerBatch` (and, with
+    /// contacts, when the attention maps would pass `contactBudgetBytes`).
     public func batches(_ proteins: [Protein]) -> [[Int]] {
+        let cells = contactCells ?? Int.max
         let extra = model.isCausal ? 3 : (model.kind == .esm ? 2 : 1)
         let sizes = proteins.map { min($0.residues.count, options.truncation) + extra }
         let order = sizes.indices.sorted { sizes[$0] < sizes[$1] || (sizes[$0] == sizes[$1] && $0 < $1) }
@@ -57,7 +68,8 @@ public final class Embedder {
         var longest = 0
         for i in order {
             let sz = sizes[i]
-            if !buf.isEmpty && max(sz, longest) * (buf.count + 1) > options.tokensPerBatch {
+            let t = max(sz, longest)
+            if !buf.isEmpty && (t * (buf.count + 1) > options.tokensPerBatch || t * t * (buf.count + 1) > cells) {
                 out.append(buf)
                 buf = []
                 longest = 0
