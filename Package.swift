@@ -10,6 +10,13 @@ let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
 let cpuFlags: [SwiftSetting] = []
 #endif
 let fast: [SwiftSetting] = cpuFlags + [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+// The AVX-512 GEMM kernel lives in its own target built for x86-64-v4; Tensors calls it only after
+// detecting AVX-512 at run time, so the binary still runs on AVX2-only machines.
+#if arch(x86_64)
+let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-enforce-exclusivity=unchecked"])]
+#else
+let avx512Flags: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "Trellis",
@@ -24,9 +31,10 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
-        .target(name: "Tensors", swiftSettings: fast),
+        .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
+        .target(name: "Tensors", dependencies: ["TensorsAVX512"], swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
-        .target(name: "Tokenizers", swiftSettings: cpuFlags),
+        .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
         .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
 

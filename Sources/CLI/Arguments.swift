@@ -65,7 +65,16 @@ struct Arguments {
         return value
     }
 
-    /// Remaining positional arguments (not starting with `-`, or after `--`); consumes them.
+    /// Consumes and returns the first argument when it is a word (not an option): a sub-command name.
+    mutating func subcommand() -> String? {
+        guard let i = items.indices.first(where: { !consumed[$0] }), !items[i].hasPrefix("-") else { return nil }
+        consumed[i] = true
+        return items[i]
+    }
+
+    /// Remaining positional arguments. Call it after every option has been read: an option's
+    /// value given after a space looks like a positional until its option consumes it.
+    /// Positional arguments (not starting with `-`, or after `--`); consumes them.
     mutating func positionals() -> [String] {
         var result: [String] = []
         var afterDashes = false

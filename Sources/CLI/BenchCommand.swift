@@ -14,12 +14,18 @@ enum BenchCommand: Command {
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
         ("model", ModelBench.summary, ModelBench.run),
+        (GemmBench.name, GemmBench.summary, GemmBench.run),
+        (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
+        ("tokenize", TokenizeBench.summary, TokenizeBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
+        ("fasta", FASTABench.summary, FASTABench.run),
+        ("engine", EngineBench.summary, EngineBench.run),
+        ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
-        guard let which = pos.first else { print(usage); throw ExitStatus(code: 2) }
+        // Only the benchmark's name is taken here: its options are read by the benchmark itself.
+        guard let which = args.subcommand() else { print(usage); throw ExitStatus(code: 2) }
         guard let bench = benchmarks.first(where: { $0.name == which }) else {
             throw ArgumentError.badValue("benchmark", which)
         }

@@ -14,8 +14,13 @@ protocol Command {
 
 /// Every command the executable knows, in `--help` order. Add new commands here.
 let allCommands: [Command.Type] = [
+    RunCommand.self, PlanCommand.self, GraphCommand.self, StagesCommand.self, CleanCommand.self,
     BenchCommand.self,
     ForwardCommand.self,
+    TokenizeCommand.self,
+    ValidateCommand.self,
+    NewsGraphCommand.self,
+    AlignCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

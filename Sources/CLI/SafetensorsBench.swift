@@ -3,12 +3,15 @@ import Tensors
 
 /// `trellis bench safetensors`: time to open (map + validate the header) and to read every float
 /// tensor of a checkpoint, beside Python `safetensors` measured in the same run when available.
+///
+///     trellis bench safetensors [--file=PATH] [--repeat=N] [--python=PATH] [--json]
 enum SafetensorsBench {
     static let summary = "open + read-all time of a .safetensors file, vs Python safetensors"
 
     static func run(_ args: inout Arguments) throws {
         let path = try args.option("file") ?? "../shared/models/all-MiniLM-L6-v2/model.safetensors"
         let repeats: Int = try args.option("repeat", default: 50)
+        let python = try args.option("python")
         let json = args.flag("json")
         try args.finish()
         guard repeats > 0 else { throw ArgumentError.badValue("--repeat", String(repeats)) }
@@ -32,7 +35,7 @@ enum SafetensorsBench {
             if sink.isNaN { print("", terminator: "") }  // keeps the reads alive
         }
         let ours = (open: median(opens), read: median(reads))
-        let reference = pythonReference(path: path, repeats: repeats)
+        let reference = pythonReference(path: path, repeats: repeats, python: python)
 
         if json {
             var o = "{\"file\":\"\(path)\",\"tensors\":\(f.tensors.count),\"bytes\":\(bytes),"
@@ -53,13 +56,14 @@ enum SafetensorsBench {
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
     static func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
 
-    /// Runs scripts/bench/safetensors_open.py with $TRELLIS_PYTHON (default python3), if both exist.
-    static func pythonReference(path: String, repeats: Int) -> (open: Double, read: Double)? {
+    /// Runs scripts/bench/safetensors_open.py with `--python`, else $TRELLIS_PYTHON, else python3,
+    /// when the script is found and that python has `safetensors`.
+    static func pythonReference(path: String, repeats: Int, python explicit: String?) -> (open: Double, read: Double)? {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let candidates = ["scripts/bench/safetensors_open.py",
                           exe.deletingLastPathComponent().appendingPathComponent("../../../scripts/bench/safetensors_open.py").path]
         guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
-        let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
+        let python = explicit ?? ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [python, script, path, String(repeats)]

@@ -147,6 +147,19 @@ public final class AtomicFileWriter {
         }
     }
 
+    /// Temporary files in `directory` left by writers whose process no longer runs (killed before
+    /// `finish()`): `.<name>.tmp-<pid>-<suffix>`. Their final files were never created or replaced.
+    public static func staleTemporaries(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.compactMap { name -> String? in
+            guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards) else { return nil }
+            let parts = name[range.upperBound...].split(separator: "-", maxSplits: 1)
+            guard parts.count == 2, let pid = Int32(parts[0]) else { return nil }
+            let alive = kill(pid, 0) == 0 || errno == EPERM
+            return alive ? nil : directory + "/" + name
+        }.sorted()
+    }
+
     /// Writes `bytes` to `path` atomically in one call.
     public static func write(_ bytes: [UInt8], to path: String, compression: Compression? = nil) throws {
         let writer = try AtomicFileWriter(path: path, compression: compression)

@@ -30,6 +30,9 @@ public final class ByteReader {
     public let compression: Compression
     /// Decompressed bytes returned so far.
     public private(set) var offset = 0
+    /// Bytes of the file itself (compressed, if it is) read so far: against the file size, a progress
+    /// fraction that is right for compressed input too (it runs ahead of parsing by one buffer at most).
+    public var fileBytesRead: Int { file.bytesRead }
 
     private let file: RawFile
     private var gzip: GzipDecoder?

@@ -28,6 +28,9 @@ public final class CSVReader {
     private var fieldBytes: [UInt8] = []
     private var atStart = true
 
+    /// Bytes of the file read so far (compressed bytes for `.gz` / `.zst`), for progress reports.
+    public var fileBytesRead: Int { source.fileBytesRead }
+
     /// Opens `path` and reads the header record when `options.hasHeader`.
     public init(path: String, options: CSVOptions = .csv) throws {
         self.path = path
@@ -134,8 +137,16 @@ public final class CSVReader {
         fieldBytes.removeAll(keepingCapacity: true)
     }
 
+    /// The character starting at the current position, quoted, for error messages (a raw byte when it is
+    /// a control character or its UTF-8 sequence is cut by the buffer end).
     private func printable(_ byte: UInt8) -> String {
-        (0x20..<0x7F).contains(byte) ? "'\(Character(UnicodeScalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+        if (0x20..<0x7F).contains(byte) { return "'\(Character(UnicodeScalar(byte)))'" }
+        let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0
+        if length > 0 && pos + length <= end {
+            let text = String(decoding: UnsafeBufferPointer(start: buffer + pos, count: length), as: UTF8.self)
+            if !text.contains("\u{FFFD}") { return "'\(text)'" }
+        }
+        return "byte 0x\(String(byte, radix: 16))"
     }
 
     private enum State { case fieldStart, unquoted, quoted, afterQuote }

@@ -61,6 +61,7 @@ public enum DataIOError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 
+    /// `path:line:col: message`, `path: byte N: message` or `path: message`.
     public var description: String {
         switch self {
         case .io(let path, let operation, let reason):

@@ -8,10 +8,15 @@ public final class FASTAReader {
     /// The path given at creation.
     public var path: String { lines.path }
     private let lines: LineReader
-    /// Header of the record whose sequence comes next (text after `>`), with its line number.
-    private var pendingHeader: (text: String, line: Int)?
+    /// Header bytes (after `>`) of the record whose sequence comes next, and its line number.
+    private var header: [UInt8] = []
+    private var headerLine = 0
+    private var haveHeader = false
     private var started = false
     private var sequence: [UInt8] = []
+
+    /// Bytes of the file read so far (compressed bytes for `.gz` / `.zst`), for progress reports.
+    public var fileBytesRead: Int { lines.source.fileBytesRead }
 
     /// Opens `path`; compression is detected from the content.
     public init(path: String) throws {
@@ -22,20 +27,21 @@ public final class FASTAReader {
     public func next() throws -> FASTARecord? {
         if !started {
             started = true
-            pendingHeader = try firstHeader()
+            try findFirstHeader()
         }
-        guard let header = pendingHeader else { return nil }
-        pendingHeader = nil
-        sequence.removeAll(keepingCapacity: true)
-        while let kind = try lines.withNextLine({ try consume($0) }) {
-            if case .header(let text) = kind {
-                pendingHeader = (text, lines.lineNumber)
-                break
-            }
-        }
-        let (id, description) = FASTARecord.splitHeader(Substring(header.text))
-        return FASTARecord(id: id, description: description,
-                           sequence: String(decoding: sequence, as: UTF8.self), line: header.line)
+        guard haveHeader else { return nil }
+        let (id, description) = header.withUnsafeBufferPointer { FASTARecord.splitHeader(bytes: $0) }
+        let line = headerLine
+        haveHeader = false
+        // A local buffer (swapped with the stored one to keep its capacity) avoids a dynamic exclusivity
+        // check on every line.
+        var residues: [UInt8] = []
+        swap(&residues, &sequence)
+        residues.removeAll(keepingCapacity: true)
+        while try lines.withNextLine({ try consume($0, into: &residues) }) == .some(false) {}
+        let text = String(decoding: residues, as: UTF8.self)
+        swap(&residues, &sequence)
+        return FASTARecord(id: id, description: description, sequence: text, line: line)
     }
 
     /// Calls `body` with each remaining record; stops at (and rethrows) the first error.
@@ -51,38 +57,41 @@ public final class FASTAReader {
         return out
     }
 
-    private enum LineKind { case header(String), other }
+    /// Keeps a header line's text (after `>`) as the pending header.
+    private func takeHeader(_ line: UnsafeBufferPointer<UInt8>) {
+        header.removeAll(keepingCapacity: true)
+        header.append(contentsOf: UnsafeBufferPointer(rebasing: line[1...]))
+        headerLine = lines.lineNumber
+        haveHeader = true
+    }
 
     /// Skips blank and comment lines up to the first header; sequence data there is an error.
-    private func firstHeader() throws -> (text: String, line: Int)? {
-        while let kind = try lines.withNextLine({ line -> LineKind in
-            guard let first = firstNonBlank(line) else { return .other }
-            if line[first] == UInt8(ascii: ";") { return .other }
+    private func findFirstHeader() throws {
+        while try lines.withNextLine({ line -> Bool in
+            guard let first = firstNonBlank(line) else { return false }
+            if line[first] == UInt8(ascii: ";") { return false }
             if line[first] == UInt8(ascii: ">") && first == 0 {
-                return .header(String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self))
+                takeHeader(line)
+                return true
             }
             throw DataIOError.syntax(
                 SourcePosition(path: path, line: lines.lineNumber, column: LineReader.column(of: first, in: line)),
                 expected: "expected a '>' header line before sequence data")
-        }) {
-            if case .header(let text) = kind { return (text, lines.lineNumber) }
-        }
-        return nil
+        }) == .some(false) {}
     }
 
-    /// Appends a sequence line's residues, or reports a header; comments and blank lines are `.other`.
-    private func consume(_ line: UnsafeBufferPointer<UInt8>) throws -> LineKind {
-        guard let first = line.first else { return .other }
+    /// Appends a sequence line's residues; returns true when the line is the next record's header.
+    private func consume(_ line: UnsafeBufferPointer<UInt8>, into sequence: inout [UInt8]) throws -> Bool {
+        guard let first = line.first else { return false }
         if first == UInt8(ascii: ">") {
-            return .header(String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self))
+            takeHeader(line)
+            return true
         }
-        if first == UInt8(ascii: ";") { return .other }
+        if first == UInt8(ascii: ";") { return false }
         // Fast path: a line of printable ASCII without blanks is appended as a whole.
-        var clean = true
-        for byte in line where byte <= 0x20 || byte >= 0x7F { clean = false; break }
-        if clean {
+        if ResidueScan.isPrintable(line) {
             sequence.append(contentsOf: line)
-            return .other
+            return false
         }
         for (i, byte) in line.enumerated() {
             if byte == 0x20 || byte == 0x09 || byte == 0x0D { continue }
@@ -93,7 +102,7 @@ public final class FASTAReader {
             }
             sequence.append(byte)
         }
-        return .other
+        return false
     }
 
     private func firstNonBlank(_ line: UnsafeBufferPointer<UInt8>) -> Int? {

@@ -19,12 +19,21 @@ public struct FASTARecord: Equatable, Sendable {
     /// The header as written after `>`: the id, then a space and the description when there is one.
     public var header: String { description.isEmpty ? id : id + " " + description }
 
-    /// Splits header text (without `>`) at the first run of spaces or tabs.
-    public static func splitHeader(_ text: Substring) -> (id: String, description: String) {
-        guard let cut = text.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return (String(text), "") }
-        let rest = text[cut...].drop(while: { $0 == " " || $0 == "\t" })
-        var desc = rest
-        while let last = desc.last, last == " " || last == "\t" { desc = desc.dropLast() }
-        return (String(text[..<cut]), String(desc))
+    /// Splits header text (without `>`) at the first run of spaces or tabs; trailing blanks are dropped.
+    public static func splitHeader(_ text: String) -> (id: String, description: String) {
+        Array(text.utf8).withUnsafeBufferPointer { splitHeader(bytes: $0) }
+    }
+
+    /// `splitHeader` on UTF-8 bytes (what the reader calls, avoiding Character-level string scanning).
+    static func splitHeader(bytes: UnsafeBufferPointer<UInt8>) -> (id: String, description: String) {
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        var cut = 0
+        while cut < bytes.count && !blank(bytes[cut]) { cut += 1 }
+        var from = cut
+        while from < bytes.count && blank(bytes[from]) { from += 1 }
+        var to = bytes.count
+        while to > from && blank(bytes[to - 1]) { to -= 1 }
+        return (String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<cut]), as: UTF8.self),
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self))
     }
 }

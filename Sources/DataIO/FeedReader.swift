@@ -32,6 +32,7 @@ public struct FeedItem: Equatable, Sendable {
 /// Streams the items of an RSS or Atom feed (plain, `.gz` or `.zst`) through libxml2, in constant memory.
 /// Malformed XML is reported with libxml2's line and column.
 public final class FeedReader {
+    /// The path given at creation.
     public let path: String
     private let xml: XMLStreamReader
 

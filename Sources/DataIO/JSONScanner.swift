@@ -7,9 +7,13 @@
 public enum JSONScanner {
     /// A syntax problem: byte offset (0-based), 1-based line and column, and what was expected.
     public struct Problem: Equatable, Sendable {
+        /// 0-based byte offset of the problem.
         public var offset: Int
+        /// 1-based line.
         public var line: Int
+        /// 1-based column (Unicode scalars).
         public var column: Int
+        /// What should have been there, e.g. "expected ':' after an object key, found '}'".
         public var expected: String
     }
 

@@ -96,7 +96,9 @@ public enum NPY {
 /// The shape is fixed up front; `finish()` fails (and leaves no file) unless exactly that many elements
 /// were appended.
 public final class NPYWriter {
+    /// Element type of the file.
     public let dtype: NPYDType
+    /// Shape written in the header; `finish()` checks that many elements were appended.
     public let shape: [Int]
     private let file: AtomicFileWriter
     private var written = 0

@@ -17,6 +17,7 @@ public struct NPYArray: Equatable, Sendable {
 
     /// Dimensions; `[]` is a scalar (one element).
     public var shape: [Int]
+    /// The elements.
     public var storage: Storage
 
     /// A float32 array; `values.count` must equal the product of `shape`.
@@ -33,6 +34,7 @@ public struct NPYArray: Equatable, Sendable {
         storage = .int64(values)
     }
 
+    /// `<f4` or `<i8`, from the storage.
     public var dtype: NPYDType {
         if case .float32 = storage { return .float32 }
         return .int64

@@ -32,6 +32,7 @@ public struct UniProtEntry: Equatable, Sendable {
 /// in constant memory. Malformed XML is reported with libxml2's line and column; an `<entry>` without an
 /// accession or a sequence is reported at the entry's line.
 public final class UniProtXMLReader {
+    /// The path given at creation.
     public let path: String
     private let xml: XMLStreamReader
 

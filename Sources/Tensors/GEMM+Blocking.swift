@@ -1,13 +1,28 @@
-// Cache blocking around the micro-kernel (the BLIS loop nest): for each block of N (nc columns, the
-// B block stays in L2/L3) and of K (kc, so one B panel slice of kc×16 stays in L1), pack an mc×kc block
-// of A and sweep it against every panel of the block.
+import Foundation
+import TensorsAVX512
+
+// Cache blocking around the micro-kernel (the BLIS loop nest): for each block of N (nc columns) and of
+// K (kc), pack an mc×kc block of A (L2) and sweep it against every B micro-panel of the block; each B
+// micro-panel (kc × 48 floats for the AVX-512 kernel) is reused from L1 across the A micro-panels.
+// Measured on Zen 5 (48 KB L1d, 1 MB L2): kc = 256 overflows L1 with the 48-wide micro-panel and
+// M = 512 shapes fell to ~100 GFLOP/s; kc = 128 keeps them at ~210.
+
+/// Rows × columns of the AVX-512 micro-tile (`TensorsAVX512.kernel8`). Kept here rather than read from
+/// that module, whose code (even a global's accessor) must never run on a CPU without AVX-512.
+let avx512MicroRows = 8
+let avx512MicroCols = 48
 
 /// Depth of one K block.
-let blockK = 256
-/// Rows of A packed at a time (a multiple of `microRows`).
-let blockM = 96
-/// Columns of B per block (a multiple of `microCols`).
-let blockN = 1536
+let blockK = tuning("TRELLIS_GEMM_KC", 128)
+/// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
+let blockM = tuning("TRELLIS_GEMM_MC", 192) / 24 * 24
+/// Columns of B per block (a multiple of 48, the widest micro-tile).
+let blockN = tuning("TRELLIS_GEMM_NC", 768) / 48 * 48
+
+/// A blocking parameter, overridable through the environment for tuning experiments.
+func tuning(_ name: String, _ value: Int) -> Int {
+    ProcessInfo.processInfo.environment[name].flatMap { Int($0) }.map { max($0, 48) } ?? value
+}
 
 /// Where C goes and how: C = α·acc + β·C (+ bias) on the first K block, C += α·acc on later ones.
 struct OutputSpec {
@@ -19,16 +34,36 @@ struct OutputSpec {
     var bias: UnsafePointer<Float>?
 }
 
-/// Packs rows `i0 ..< i0+mc`, depth `k0 ..< k0+kc` of op(A) into micro-panels `// [ceil(mc/6), kc, 6]`,
-/// zero-padding the last panel. op(A)[i, k] is `a[i·lda + k]`, or `a[k·lda + i]` when transposed.
+/// Packs rows `i0 ..< i0+mc`, depth `k0 ..< k0+kc` of op(A) into micro-panels `// [ceil(mc/MR), kc, MR]`
+/// (MR = `microRows`), zero-padding the last panel. op(A)[i, k] is `a[i·lda + k]`, or `a[k·lda + i]`
+/// when transposed.
 @inline(__always)
 func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int,
-           into dst: UnsafeMutablePointer<Float>) {
+           microRows: Int, into dst: UnsafeMutablePointer<Float>) {
     var ir = 0
     var d = dst
     while ir < mc {
         let mr = min(microRows, mc - ir)
-        if !transposed {
+        if !transposed && mr == 8 && microRows == 8 {
+            // Gather one k from each of the 8 rows into a vector: contiguous 32-byte stores (the
+            // row-by-row loop below writes with a stride and cost ~9% of an M=512 GEMM).
+            let p0 = a + (i0 + ir) * lda + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = p0 + k
+                let v = SIMD8<Float>(p[0], p[lda], p[2 * lda], p[3 * lda], p[4 * lda], p[5 * lda], p[6 * lda],
+                                     p[7 * lda])
+                raw.storeBytes(of: v, as: SIMD8<Float>.self)
+                raw += 32
+            }
+        } else if !transposed && mr == microRows {
+            let p0 = a + (i0 + ir) * lda + k0
+            for k in 0..<kc {
+                let p = p0 + k
+                let row = d + k * microRows
+                for r in 0..<microRows { row[r] = p[r * lda] }
+            }
+        } else if !transposed {
             for r in 0..<microRows {
                 if r < mr {
                     let src = a + (i0 + ir + r) * lda + k0
@@ -68,6 +103,19 @@ func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: I
                     for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
                 }
             }
+        } else if nr == microCols {
+            // A 16 × kc transpose: gather one k from each of the 16 rows into a vector, so the stores
+            // are full 64-byte rows (writes with a 64-byte stride were 3× slower).
+            let r = b + (j0 + jr) * ldb + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = r + k
+                let v = SIMD16<Float>(p[0], p[ldb], p[2 * ldb], p[3 * ldb], p[4 * ldb], p[5 * ldb], p[6 * ldb],
+                                      p[7 * ldb], p[8 * ldb], p[9 * ldb], p[10 * ldb], p[11 * ldb], p[12 * ldb],
+                                      p[13 * ldb], p[14 * ldb], p[15 * ldb])
+                raw.storeBytes(of: v, as: SIMD16<Float>.self)
+                raw += 64
+            }
         } else {
             for c in 0..<microCols {
                 if c < nr {
@@ -83,14 +131,14 @@ func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: I
     }
 }
 
-/// Writes a 6×16 accumulator tile (`mr`×`nr` of it valid) into C.
+/// Writes `mr` rows × `nr` (≤ 16) columns of an accumulator tile (rows `tileStride` apart) into C.
 @inline(__always)
-func storeTile(_ tile: UnsafeMutablePointer<Float>, _ out: OutputSpec, row: Int, col: Int, mr: Int, nr: Int,
-               first: Bool) {
+func storeTile(_ tile: UnsafeMutablePointer<Float>, tileStride: Int = microCols, _ out: OutputSpec, row: Int,
+               col: Int, mr: Int, nr: Int, first: Bool) {
     let alpha = out.alpha
     for r in 0..<mr {
         let c = out.c + (row + r) * out.ldc + col
-        let t = tile + r * microCols
+        let t = tile + r * tileStride
         if nr == microCols {
             let craw = UnsafeMutableRawPointer(c)
             let traw = UnsafeRawPointer(t)
@@ -132,13 +180,91 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
-            microKernel6x16(s, kc: kc, a: a + ir * kc, b: bp, tile: tile)
+            if mr == microRows && nr == microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                // Full tile: straight into C, no round trip through the tile buffer.
+                let mode: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                microKernelDirect(s, kc: kc, a: a + ir * kc, b: bp, c: out.c + (row + ir) * out.ldc + col + jr,
+                                  ldc: out.ldc, mode: mode, bias: out.bias.map { $0 + col + jr })
+                ir += microRows
+                continue
+            }
+            microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
             storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows
         }
         jr += microCols
     }
 }
+
+/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time). With
+/// `aRows` (op(A) row `row`, column k0, rows `lda` apart) full 8-row groups read A in place and only
+/// the last, partial group comes from the packed `a` (at its usual offset `ir·kc`).
+@inline(__always)
+func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, aRows: UnsafePointer<Float>?, lda: Int,
+                    b: UnsafeRawPointer, panelBytes: Int, out: OutputSpec, row: Int, col: Int, first: Bool,
+                    tile: UnsafeMutablePointer<Float>) {
+    var jr = 0
+    while jr < nc {
+        let ncr = min(avx512MicroCols, nc - jr)
+        let panels = (ncr + microCols - 1) / microCols
+        let bp = b + (jr / microCols) * panelBytes
+        var ir = 0
+        while ir < mc {
+            let mr = min(avx512MicroRows, mc - ir)
+            let inPlace = aRows != nil && mr == avx512MicroRows
+            if mr == avx512MicroRows && ncr == panels * microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                let output: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                let c = out.c + (row + ir) * out.ldc + col + jr
+                let bias = out.bias.map { $0 + col + jr }
+                if inPlace {
+                    avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                         panels: panels, c: c, ldc: out.ldc, output: output, bias: bias)
+                } else {
+                    avx512TileDirect(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels,
+                                     c: c, ldc: out.ldc, output: output, bias: bias)
+                }
+                ir += avx512MicroRows
+                continue
+            }
+            if inPlace {
+                avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                     panels: panels, c: tile, ldc: avx512MicroCols, output: .store, bias: nil)
+            } else {
+                avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            }
+            for s in 0..<panels {
+                storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
+                          col: col + jr + s * microCols, mr: mr, nr: min(microCols, ncr - s * microCols), first: first)
+            }
+            ir += avx512MicroRows
+        }
+        jr += avx512MicroCols
+    }
+}
+
+/// Packs A for one block: everything for the AVX2 kernel or transposed A; for the AVX-512 kernel on
+/// row-major A only the last partial 8-row group (the rest is read in place). Returns the in-place
+/// row pointer, if any. In place wins when few columns share the packing (attention's P·V: 1.5–2×
+/// at head dim 16) or kc is full (linear: equal or slightly better); with short kc and many columns
+/// (Q·Kᵀ at head dim 64) packing is ~15% faster.
+@inline(__always)
+func prepareA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int, nc: Int,
+              wide: Bool, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    guard wide && !transposed && aInPlace && (kc >= 128 || nc <= 64) else {
+        packA(a, lda: lda, transposed: transposed, i0: i0, mc: mc, k0: k0, kc: kc,
+              microRows: wide ? avx512MicroRows : microRows, into: dst)
+        return nil
+    }
+    let full = mc / avx512MicroRows * avx512MicroRows
+    if full < mc {
+        packA(a, lda: lda, transposed: false, i0: i0 + full, mc: mc - full, k0: k0, kc: kc,
+              microRows: avx512MicroRows, into: dst + full * kc)
+    }
+    return a + i0 * lda + k0
+}
+
+/// Whether the AVX-512 path reads row-major A in place (`TRELLIS_GEMM_PACK_A=1` packs it instead).
+let aInPlace = ProcessInfo.processInfo.environment["TRELLIS_GEMM_PACK_A"] != "1"
 
 /// Scratch buffers of one worker.
 struct GemmScratch {
@@ -149,7 +275,7 @@ struct GemmScratch {
     init(packB: Bool) {
         a = .allocate(capacity: blockM * blockK)
         b = packB ? .allocate(capacity: blockN * blockK) : nil
-        tile = .allocate(capacity: microRows * microCols)
+        tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }
 
     func free() {
@@ -159,19 +285,35 @@ struct GemmScratch {
     }
 }
 
-/// Splits C `[m, n]` into at most `threads` rectangular tiles of whole panels, preferring column
-/// splits (each worker then streams only its share of the weights).
+/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about two tiles per
+/// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
+/// fewer). Every column part re-packs all of A's rows and every row part re-streams all of B, so the
+/// split minimises m·colParts + n·rowParts: colParts ≈ √(tiles·n/m). Rows split in multiples of 24
+/// (whole micro-tiles of both kernels), columns in whole panels (at least 6 per part).
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-    let panels = (n + microCols - 1) / microCols
     if threads <= 1 { return [(0..<m, 0..<n)] }
-    // Column split when every tile keeps ≥ 4 panels; otherwise split rows too.
-    var colParts = min(threads, max(1, panels / 4))
-    var rowParts = max(1, min(threads / colParts, (m + microRows * 4 - 1) / (microRows * 4)))
-    if colParts * rowParts < threads && panels >= threads { colParts = threads; rowParts = 1 }
+    let panels = (n + microCols - 1) / microCols
+    let target = threads * 2
+    let maxCols = max(1, panels / 6), maxRows = max(1, m / 24)
+    var colParts = Int((Double(target) * Double(n) / Double(max(m, 1))).squareRoot().rounded())
+    colParts = max(1, min(colParts, maxCols, target))
+    var rowParts = max(1, min(target / colParts, maxRows))
+    // A tile count that is a multiple of the thread count keeps equal workers equally busy.
+    if (colParts * rowParts) % threads != 0 {
+        for c in [colParts + 1, colParts - 1, colParts + 2, colParts - 2] where c >= 1 && c <= maxCols {
+            let r = max(1, min(target / c, maxRows))
+            if (c * r) % threads == 0 { colParts = c; rowParts = r; break }
+        }
+    }
+    if colParts * rowParts < threads {
+        // Small C: use every worker, even with narrower tiles.
+        colParts = min(max(colParts, (threads + rowParts - 1) / rowParts), panels)
+        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 5) / 6))
+    }
     var tiles: [(Range<Int>, Range<Int>)] = []
     for rp in 0..<rowParts {
-        let r0 = rp * m / rowParts / microRows * microRows
-        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / microRows * microRows
+        let r0 = rp * m / rowParts / 24 * 24
+        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / 24 * 24
         if r0 >= r1 { continue }
         for cp in 0..<colParts {
             let c0 = cp * panels / colParts * microCols

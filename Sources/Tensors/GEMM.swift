@@ -1,3 +1,5 @@
+import TensorsAVX512
+
 /// C `[m, n]` = α · op(A) · op(B) + β · C, single precision, row-major with leading dimensions.
 ///
 /// op(A) is `[m, k]`: `A[i·lda + p]`, or `A[p·lda + i]` when `transposeA`. op(B) is `[k, n]`:
@@ -9,13 +11,19 @@ public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     guard m > 0 && n > 0 else { return }
     let out = OutputSpec(c: c, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
     if k == 0 { scaleOutput(out, m: m, n: n); return }
+    if m <= fewRowsLimit {
+        gemmFewRows(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
     let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
     let tiles = tilePlan(m: m, n: n, threads: threads)
+    let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: tiles.count) { t in
         let scratch = GemmScratch(packB: true)
         defer { scratch.free() }
         gemmTile(transposeA: transposeA, transposeB: transposeB, rows: tiles[t].rows, cols: tiles[t].cols, k: k,
-                 a: a, lda: lda, b: b, ldb: ldb, out: out, scratch: scratch)
+                 a: a, lda: lda, b: b, ldb: ldb, out: out, scratch: scratch, wide: wide)
     }
 }
 
@@ -38,14 +46,23 @@ public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
         return
     }
     let chunks = min(batchCount, threads * 4)
+    let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: chunks) { chunk in
         let scratch = GemmScratch(packB: true)
         defer { scratch.free() }
         for i in (chunk * batchCount / chunks)..<((chunk + 1) * batchCount / chunks) {
             let out = OutputSpec(c: c + i * strideC, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
             if k == 0 { scaleOutput(out, m: m, n: n); continue }
+            if m <= fewRowsLimit {
+                // Decoding attention (one query row per head): dot products beat packing K or V.
+                gemmFewRows(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                            c: c + i * strideC, ldc: ldc, threaded: false)
+                continue
+            }
             gemmTile(transposeA: transposeA, transposeB: transposeB, rows: 0..<m, cols: 0..<n, k: k,
-                     a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, out: out, scratch: scratch)
+                     a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, out: out, scratch: scratch,
+                     wide: wide)
         }
     }
 }
@@ -64,22 +81,23 @@ public func linear(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
     }
     let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
     let tiles = tilePlan(m: m, n: n, threads: threads)
+    let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: tiles.count) { t in
-        let scratch = GemmScratch(packB: false)
+        let scratch = GemmScratch(packB: wide && w.storage == .bf16)
         defer { scratch.free() }
         switch w.storage {
         case .f32: linearTile(F32Panel.self, x: x, rows: tiles[t].rows, cols: tiles[t].cols, weights: w,
-                              out: spec, scratch: scratch)
+                              out: spec, scratch: scratch, wide: wide)
         case .bf16: linearTile(BF16Panel.self, x: x, rows: tiles[t].rows, cols: tiles[t].cols, weights: w,
-                               out: spec, scratch: scratch)
+                               out: spec, scratch: scratch, wide: wide)
         }
     }
 }
 
-/// One tile of a general GEMM on the calling thread.
+/// One tile of a general GEMM on the calling thread (`wide`: the AVX-512 kernel).
 func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, out: OutputSpec,
-              scratch: GemmScratch) {
+              scratch: GemmScratch, wide: Bool) {
     let bPack = scratch.b!
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -91,10 +109,17 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
-                packA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, into: scratch.a)
-                macroKernel(F32Panel.self, mc: mc, nc: nc, kc: kc, a: scratch.a, b: UnsafeRawPointer(bPack),
-                            panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
-                            tile: scratch.tile)
+                let aRows = prepareA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
+                                     into: scratch.a)
+                if wide {
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: lda, b: UnsafeRawPointer(bPack),
+                                   panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
+                                   tile: scratch.tile)
+                } else {
+                    macroKernel(F32Panel.self, mc: mc, nc: nc, kc: kc, a: scratch.a, b: UnsafeRawPointer(bPack),
+                                panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
+                                tile: scratch.tile)
+                }
                 ic += mc
             }
             pc += kc
@@ -103,10 +128,11 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
     }
 }
 
-/// One tile of `linear` on the calling thread; B comes straight from the pre-packed weights.
+/// One tile of `linear` on the calling thread; B comes straight from the pre-packed weights (the
+/// AVX-512 kernel reads F32 only, so BF16 blocks are widened into scratch first, once per M sweep).
 @inline(__always)
 func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Range<Int>, cols: Range<Int>,
-                                weights w: PackedWeights, out: OutputSpec, scratch: GemmScratch) {
+                                weights w: PackedWeights, out: OutputSpec, scratch: GemmScratch, wide: Bool) {
     let k = w.inFeatures
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -114,18 +140,50 @@ func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Rang
         var pc = 0
         while pc < k {
             let kc = min(blockK, k - pc)
-            let b = UnsafeRawPointer(w.base) + (jc / microCols) * w.panelBytes + pc * S.rowBytes
+            var b = UnsafeRawPointer(w.base) + (jc / microCols) * w.panelBytes + pc * S.rowBytes
+            var panelBytes = w.panelBytes
+            if wide && S.rowBytes != F32Panel.rowBytes {
+                widenBF16Block(b, panelBytes: panelBytes, panels: (nc + microCols - 1) / microCols, kc: kc,
+                               into: scratch.b!)
+                b = UnsafeRawPointer(scratch.b!)
+                panelBytes = kc * F32Panel.rowBytes
+            }
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
-                packA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, into: scratch.a)
-                macroKernel(s, mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: w.panelBytes, out: out,
-                            row: ic, col: jc, first: pc == 0, tile: scratch.tile)
+                let aRows = prepareA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
+                                     into: scratch.a)
+                if wide {
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: k, b: b,
+                                   panelBytes: panelBytes, out: out,
+                                   row: ic, col: jc, first: pc == 0, tile: scratch.tile)
+                } else {
+                    macroKernel(s, mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: panelBytes, out: out,
+                                row: ic, col: jc, first: pc == 0, tile: scratch.tile)
+                }
                 ic += mc
             }
             pc += kc
         }
         jc += nc
+    }
+}
+
+/// Widens `panels` BF16 panel slices of depth `kc` (each `panelBytes` apart) into contiguous F32 panels
+/// `// [panels, kc, 16]`.
+@inline(__always)
+func widenBF16Block(_ src: UnsafeRawPointer, panelBytes: Int, panels: Int, kc: Int,
+                    into dst: UnsafeMutablePointer<Float>) {
+    for p in 0..<panels {
+        var s = src + p * panelBytes
+        var d = UnsafeMutableRawPointer(dst + p * kc * microCols)
+        for _ in 0..<kc {
+            let (lo, hi) = BF16Panel.load(s)
+            d.storeBytes(of: lo, as: SIMD8<Float>.self)
+            d.storeBytes(of: hi, toByteOffset: 32, as: SIMD8<Float>.self)
+            s += BF16Panel.rowBytes
+            d += F32Panel.rowBytes
+        }
     }
 }
 
@@ -163,6 +221,13 @@ func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: Unsafe
         }
     }
 }
+
+/// Up to this many rows of C, `gemm` skips packing (see `gemmFewRows`).
+let fewRowsLimit = 4
+
+/// The AVX-512 8×48 kernel pays off once there are enough rows to fill its tiles.
+@inline(__always)
+func useWideKernel(m: Int) -> Bool { CPU.avx512Active && m >= 5 }
 
 /// C = β·C (+ bias) for an empty inner dimension.
 func scaleOutput(_ out: OutputSpec, m: Int, n: Int) {

@@ -25,6 +25,18 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     public let names: [String]
     private let location: [String: SafetensorsFile]
 
+    /// Opens whatever `url` names: a model directory, an index `.json`, or a single `.safetensors` file.
+    public convenience init(url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try self.init(directory: url)
+        } else if url.pathExtension == "json" {
+            try self.init(index: url)
+        } else {
+            try self.init(file: SafetensorsFile(url: url))
+        }
+    }
+
     /// Opens `model.safetensors` in `directory` if present (as transformers prefers), else
     /// `model.safetensors.index.json`; throws `.noCheckpoint` when neither exists.
     public convenience init(directory: URL) throws {
@@ -74,7 +86,8 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
                     for (k, _, v) in items {
                         switch v.value {
                         case let .string(s): meta[k] = s
-                        case let .number(text, _): meta[k] = text
+                        case let .integer(n): meta[k] = String(n)
+                        case let .number(text): meta[k] = text
                         case let .bool(b): meta[k] = String(b)
                         default: break  // nested values are not kept
                         }

@@ -138,9 +138,11 @@ struct SafetensorsHeader {
                                  _ bad: (String, JSONNode?) -> SafetensorsError) throws -> [Int] {
         guard case let .array(items) = node.value else { throw bad("\(expected), found \(node.typeName)", node) }
         return try items.map { item in
-            guard case let .number(text, value) = item.value else { throw bad("\(expected), found \(item.typeName)", item) }
-            guard let value else { throw bad("\(expected), found \(text)", item) }
-            return value
+            switch item.value {
+            case let .integer(value): return value
+            case let .number(text): throw bad("\(expected), found \(text)", item)
+            default: throw bad("\(expected), found \(item.typeName)", item)
+            }
         }
     }
 

@@ -12,8 +12,10 @@ struct JSONNode {
         case object([(key: String, keyOffset: Int, value: JSONNode)])
         case array([JSONNode])
         case string(String)
-        /// A number; `integer` is set when it is a non-negative integer literal that fits in `Int`.
-        case number(text: String, integer: Int?)
+        /// A non-negative integer literal that fits in `Int` (shapes, offsets).
+        case integer(Int)
+        /// Any other number, as written.
+        case number(String)
         case bool(Bool)
         case null
     }
@@ -27,7 +29,7 @@ struct JSONNode {
         case .object: return "an object"
         case .array: return "an array"
         case .string: return "a string"
-        case .number: return "a number"
+        case .integer, .number: return "a number"
         case .bool: return "a boolean"
         case .null: return "null"
         }
@@ -161,13 +163,24 @@ struct JSONScanner {
     private mutating func number() throws -> JSONNode.Value {
         let start = i
         var isInteger = true
+        var value = 0
+        var overflow = false
         if peek == UInt8(ascii: "-") { i += 1; isInteger = false }
         guard let d = peek, isDigit(d) else { throw fail("a digit") }
         if d == UInt8(ascii: "0") {
             i += 1
             if let n = peek, isDigit(n) { throw fail("no leading zeros in a number") }
         } else {
-            while let n = peek, isDigit(n) { i += 1 }
+            // Accumulated while scanning: shapes and offsets are most of a header's numbers.
+            while let n = peek, isDigit(n) {
+                if !overflow {
+                    let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (a, o2) = m.addingReportingOverflow(Int(n &- 0x30))
+                    value = a
+                    overflow = o1 || o2
+                }
+                i += 1
+            }
         }
         if peek == UInt8(ascii: ".") {
             isInteger = false
@@ -182,8 +195,8 @@ struct JSONScanner {
             guard let n = peek, isDigit(n) else { throw fail("a digit in the exponent") }
             while let n = peek, isDigit(n) { i += 1 }
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-        return .number(text: text, integer: isInteger ? Int(text) : nil)
+        if isInteger && !overflow { return .integer(value) }
+        return .number(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
     }
 
     private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
@@ -200,7 +213,7 @@ struct JSONScanner {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<i])
                 i += 1
                 if ascii { return String(decoding: raw, as: UTF8.self) }
-                guard let s = String(validating: raw, as: UTF8.self) else {
+                guard let s = Self.strictUTF8(raw) else {
                     throw SafetensorsError.invalidUTF8(path: path, offset: base + open)
                 }
                 return s
@@ -218,7 +231,7 @@ struct JSONScanner {
             i += 1
             switch c {
             case UInt8(ascii: "\""):
-                guard let s = String(validating: out, as: UTF8.self) else {
+                guard let s = out.withUnsafeBytes(Self.strictUTF8) else {
                     throw SafetensorsError.invalidUTF8(path: path, offset: base + open)
                 }
                 return s
@@ -254,6 +267,21 @@ struct JSONScanner {
                 out.append(c)
             }
         }
+    }
+
+    /// The string, or nil when the bytes are not valid UTF-8 (`String(decoding:)` would repair them;
+    /// `String(validating:)` needs macOS 15).
+    static func strictUTF8(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var it = bytes.makeIterator()
+        var codec = UTF8()
+        loop: while true {
+            switch codec.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private mutating func hex4() throws -> UInt32 {

@@ -45,6 +45,14 @@ final class CSVReaderTests: XCTestCase {
         ])
     }
 
+    func testNonASCIIAfterClosingQuoteIsShownAsACharacter() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("x.csv").path
+        try Data("a,\"b\"é,c\n".utf8).write(to: URL(fileURLWithPath: path))
+        let e = expectDataIOError { _ = try CSVReader.readAll(path: path) }
+        XCTAssertEqual(e?.description, "\(path):1:6: expected ',' or end of record after closing quote, found 'é'")
+    }
+
     func testRaggedRowsAreReported() throws {
         let path = Fixture.path("ragged.csv")
         let e = expectDataIOError { _ = try CSVReader.readAll(path: path, options: .csvWithHeader) }

@@ -10,8 +10,30 @@ final class CompressionTests: XCTestCase {
         XCTAssertEqual(try ByteReader(path: Fixture.path("basic.faa.zst")).compression, .zstd)
         XCTAssertEqual(try ByteReader(path: Fixture.path("gzip_named_plain.faa")).compression, .gzip)
         let plain = try ByteReader.readAll(path: Fixture.path("basic.faa"))
+        let gz = try ByteReader(path: Fixture.path("basic.faa.gz"))
+        _ = try gz.readAll()
+        XCTAssertEqual(gz.offset, plain.count)
+        XCTAssertEqual(gz.fileBytesRead, try FileManager.default.attributesOfItem(atPath: Fixture.path("basic.faa.gz"))[.size] as? Int)
         XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_member.faa.gz")), plain)
         XCTAssertEqual(try ByteReader.readAll(path: Fixture.path("multi_frame.faa.zst")), plain)
+    }
+
+    /// Files made by the command line tools (gzip stores the file name; zstd -T2 --long writes its own frames).
+    func testFilesFromCommandLineTools() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let plain = dir.appendingPathComponent("named.faa").path
+        try FileManager.default.copyItem(atPath: Fixture.path("basic.faa"), toPath: plain)
+        let expected = try FASTAReader.readAll(path: plain)
+        for (tool, args, out) in [("/usr/bin/gzip", ["-k", plain], plain + ".gz"),
+                                  ("/usr/bin/zstd", ["-q", "-T2", "--long=27", plain, "-o", plain + ".zst"], plain + ".zst")] {
+            guard FileManager.default.fileExists(atPath: tool) else { continue }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tool)
+            p.arguments = args
+            try p.run()
+            p.waitUntilExit()
+            XCTAssertEqual(try FASTAReader.readAll(path: out), expected, tool)
+        }
     }
 
     func testTruncatedGzipReportsOffset() throws {
@@ -75,6 +97,17 @@ final class CompressionTests: XCTestCase {
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, 0, tool)
         }
+    }
+
+    func testStaleTemporariesOfDeadProcesses() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let live = try AtomicFileWriter(path: dir.appendingPathComponent("a.txt").path)
+        // A pid that cannot be running (above the kernel's pid_max limit of 2^22).
+        let dead = dir.appendingPathComponent(".b.txt.tmp-99999999-abc").path
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: dead))
+        try Data().write(to: dir.appendingPathComponent("c.txt"))
+        XCTAssertEqual(AtomicFileWriter.staleTemporaries(in: dir.path), [dead])
+        live.cancel()
     }
 
     func testCancelledWriterLeavesNothing() throws {

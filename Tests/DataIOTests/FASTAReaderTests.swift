@@ -66,3 +66,24 @@ final class FASTAReaderTests: XCTestCase {
         XCTAssertEqual(records.reduce(0) { $0 + $1.sequence.count }, residues)
     }
 }
+
+final class ResidueScanTests: XCTestCase {
+    /// The word-at-a-time check agrees with the naive one on every byte value at every position.
+    func testFastScanMatchesNaive() {
+        var checked = 0
+        for length in [1, 7, 8, 9, 16, 23, 60] {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var line = [UInt8](repeating: UInt8(ascii: "M"), count: length)
+                    line[position] = UInt8(value)
+                    if position > 0 { line[position - 1] = UInt8(ascii: "!") } // 0x21: borrow edge
+                    line.withUnsafeBufferPointer {
+                        XCTAssertEqual(ResidueScan.isPrintable($0), ResidueScan.isPrintableNaive($0), "\(line)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        print("residue scan: \(checked) lines agree with the naive reference")
+    }
+}

@@ -76,3 +76,17 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual((try JSONFile.read(path: doc) as! [String: [Int]])["k"], [1, 2])
     }
 }
+
+final class JSONLAppenderTests: XCTestCase {
+    func testAppendsWholeLinesAcrossOpenings() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("trace.jsonl").path
+        for i in 0..<2 {
+            let log = try JSONLAppender(path: path)
+            try log.append(["stage": "s\(i)", "wall": 0.5] as [String: Any])
+            log.close()
+        }
+        let values = try JSONLReader.readAll(path: path) as! [[String: Any]]
+        XCTAssertEqual(values.map { $0["stage"] as? String }, ["s0", "s1"])
+    }
+}

@@ -74,3 +74,20 @@ final class NPYTests: XCTestCase {
                        "\(notNpy): byte 0: expected the .npy magic \\x93NUMPY")
     }
 }
+
+import Tensors
+
+final class NPYTensorTests: XCTestCase {
+    func testTensorRoundTrip() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("t.npy").path
+        let t = Tensor(shape: [2, 3], data: [-0.5, -0.25, 0, 0.25, 0.5, 0.75]) // [N, D]
+        try NPY.write(t, to: path)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)),
+                       try Data(contentsOf: URL(fileURLWithPath: Fixture.path("f4_2x3.npy"))))
+        XCTAssertEqual(try NPY.readTensor(path: path), t)
+        let ints = Fixture.path("i8_5.npy")
+        XCTAssertEqual(expectDataIOError { _ = try NPY.readTensor(path: ints) }?.description,
+                       "\(ints): unsupported: dtype '<i8' as a Tensor (needs '<f4')")
+    }
+}

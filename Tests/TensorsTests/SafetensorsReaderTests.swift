@@ -51,6 +51,11 @@ final class SafetensorsReaderTests: XCTestCase {
         XCTAssertTrue(ckpt.path.hasSuffix("model.safetensors.index.json"))
         try check(ckpt.info, floats: ckpt.floats, ints: ckpt.int64s, spec: spec, label: "sharded")
         XCTAssertTrue(try ckpt.file(containing: "embed.weight").path.hasSuffix("model-00001-of-00002.safetensors"))
+        // The same checkpoint through its index path, and one shard alone as a single-file checkpoint.
+        XCTAssertEqual(try SafetensorsCheckpoint(url: dir.appendingPathComponent("model.safetensors.index.json")).names, ckpt.names)
+        XCTAssertEqual(try SafetensorsCheckpoint(url: dir.appendingPathComponent("model-00002-of-00002.safetensors")).names,
+                       ["layer.0.bias", "layer.0.weight"])
+        XCTAssertEqual(try SafetensorsCheckpoint(url: dir).files.count, 2)
     }
 
     func testDirectoryWithSingleFile() throws {

@@ -1,0 +1,70 @@
+import Foundation
+import PipelineEngine
+
+/// `trellis bench engine`: planning a 100,000-stage DAG, per-stage overhead of 1,000 trivial stages, and
+/// Snakemake running the same trivial DAG in the same run (scripts/bench/snakemake_bench.sh).
+enum EngineBench {
+    static let summary = "plan a 100k-stage DAG; run 1,000 trivial stages next to Snakemake"
+
+    static func run(_ args: inout Arguments) throws {
+        let planStages = try args.option("plan-stages", default: 100_000)
+        let n = try args.option("stages", default: 1000)
+        let jobs = try args.option("jobs", default: 2)
+        let skipSnakemake = args.flag("no-snakemake")
+        try args.finish()
+        let fm = FileManager.default
+        let root = fm.temporaryDirectory.appendingPathComponent("trellis-bench-engine-\(getpid())")
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: root) }
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(loadAverage())")
+
+        let plan = try EngineBenchmark.planLarge(stages: planStages, workDirectory: root.appendingPathComponent("plan"))
+        let planTotal = plan.parseAndValidateSeconds + plan.planSeconds
+        print(String(format: "plan %d stages: parse+validate %.3f s, plan %.3f s, total %.3f s (acceptance < 2 s: %@); peak RSS %.0f MB (%.0f MB before, %.2f KB/stage)",
+                     plan.stages, plan.parseAndValidateSeconds, plan.planSeconds, planTotal, planTotal < 2 ? "PASS" : "FAIL",
+                     plan.peakRSSAfterMB, plan.peakRSSBeforeMB, (plan.peakRSSAfterMB - plan.peakRSSBeforeMB) * 1024 / Double(plan.stages)))
+
+        let noop = try EngineBenchmark.runTrivial(stages: n, shell: false, jobs: jobs, directory: root.appendingPathComponent("noop"))
+        print(String(format: "run %d in-process noop stages (--jobs %d): %.3f s = %.3f ms/stage; cached rerun %.3f ms/stage",
+                     n, jobs, noop.fresh, 1000 * noop.fresh / Double(n), 1000 * noop.cached / Double(n)))
+        let one = try EngineBenchmark.runTrivial(stages: 1, shell: true, jobs: jobs, directory: root.appendingPathComponent("shell1"))
+        let shell = try EngineBenchmark.runTrivial(stages: n, shell: true, jobs: jobs, directory: root.appendingPathComponent("shell"))
+        let perStage = 1000 * shell.fresh / Double(n)
+        let marginal = 1000 * (shell.fresh - one.fresh) / Double(n - 1)
+        print(String(format: "run %d shell stages `echo i > out/i.txt` (--jobs %d): %.3f s = %.3f ms/stage (marginal %.3f ms; acceptance < 5 ms: %@); cached rerun %.3f ms/stage",
+                     n, jobs, shell.fresh, perStage, marginal, perStage < 5 ? "PASS" : "FAIL", 1000 * shell.cached / Double(n)))
+
+        guard !skipSnakemake else { return }
+        let script = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("scripts/bench/snakemake_bench.sh")
+        guard fm.isExecutableFile(atPath: script.path), fm.isExecutableFile(atPath: "/bin/bash") else {
+            print("snakemake: skipped (run from the repository root so scripts/bench/snakemake_bench.sh is found)")
+            return
+        }
+        let p = Process()
+        p.executableURL = script
+        p.arguments = [String(n), String(jobs)]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
+              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let sn = json["seconds_n"] as? Double, let s1 = json["seconds_1"] as? Double
+        else {
+            print("snakemake: skipped (the reference script failed; is python3 with venv and PyPI access available?)")
+            return
+        }
+        let smPerStage = 1000 * sn / Double(n), smMarginal = 1000 * (sn - s1) / Double(n - 1)
+        print(String(format: "snakemake %@, same %d-job DAG (--cores %d): %.3f s = %.3f ms/job (marginal %.3f ms)",
+                     json["snakemake"] as? String ?? "?", n, jobs, sn, smPerStage, smMarginal))
+        print(String(format: "ratio snakemake/trellis per stage: %.1fx overall, %.1fx marginal (acceptance >= 10x: %@)",
+                     smPerStage / perStage, smMarginal / marginal, smPerStage / perStage >= 10 ? "PASS" : "FAIL"))
+    }
+
+    static func loadAverage() -> String {
+        var l = [Double](repeating: 0, count: 3)
+        return getloadavg(&l, 3) == 3 ? String(format: "%.2f %.2f %.2f", l[0], l[1], l[2]) : "?"
+    }
+}

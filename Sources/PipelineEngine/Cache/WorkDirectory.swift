@@ -1,0 +1,153 @@
+import Foundation
+
+/// The work directory (default `.trellis/`):
+///
+///     lock                        flock'd by the running `trellis run`
+///     records/<key>.json          committed stage records (a stage is done iff its record is here)
+///     objects/<key>/              internal outputs of the stage run with that key
+///     stages/<pipeline>/<id>.json the latest record of each stage id (for plan reasons and clean)
+///     runs/<run-id>/              trace.jsonl, report.html, logs/<stage>.log
+///     tmp/                        scratch for running stages; emptied at the start of every run
+public final class WorkDirectory: @unchecked Sendable {
+    public let root: URL
+    private var lockDescriptor: Int32 = -1
+    private var knownDirectories = Set<String>()
+    private let directoryLock = NSLock()
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+    }
+
+    public var records: URL { root.appendingPathComponent("records") }
+    public var objects: URL { root.appendingPathComponent("objects") }
+    public var stages: URL { root.appendingPathComponent("stages") }
+    public var runs: URL { root.appendingPathComponent("runs") }
+    public var tmp: URL { root.appendingPathComponent("tmp") }
+
+    /// Creates the layout.
+    public func prepare() throws {
+        for d in [records, objects, stages, runs, tmp] { try Self.makeDirectory(d) }
+    }
+
+    static func makeDirectory(_ url: URL) throws {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        catch { throw PipelineError.io(path: url.path, message: "cannot create directory: \(error.localizedDescription)") }
+    }
+
+    /// Takes the exclusive lock or throws `.locked`; the kernel releases it when the process dies, even on kill -9.
+    public func lock() throws {
+        try Self.makeDirectory(root)
+        let path = root.appendingPathComponent("lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError.io(path: path, message: "cannot open lock file: \(String(cString: strerror(errno)))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buf = [UInt8](repeating: 0, count: 64)
+            let n = pread(fd, &buf, 63, 0)
+            close(fd)
+            let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown pid"
+            throw PipelineError.locked(workDirectory: root.path, holder: holder)
+        }
+        let me = "pid \(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }
+        lockDescriptor = fd
+    }
+
+    public func unlock() {
+        guard lockDescriptor >= 0 else { return }
+        flock(lockDescriptor, LOCK_UN)
+        close(lockDescriptor)
+        lockDescriptor = -1
+    }
+
+    /// Removes leftovers of interrupted runs: scratch directories and unpublished temp files.
+    public func clearScratch() throws {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: tmp.path)) ?? [] {
+            try? fm.removeItem(at: tmp.appendingPathComponent(name))
+        }
+        try Self.makeDirectory(tmp)
+    }
+
+    /// Writes `data` to a temporary file beside `url` and renames it into place (atomic on POSIX).
+    /// No fsync: a killed process cannot leave a torn file, and records are cheap to redo after a power loss.
+    public static func writeAtomically(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineError.io(path: url.path, message: "cannot write: \(String(cString: strerror(errno)))") }
+        var ok = true
+        data.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                let n = write(fd, buf.baseAddress! + off, buf.count - off)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; ok = false; break }
+                off += n
+            }
+        }
+        let message = ok ? "" : String(cString: strerror(errno))
+        close(fd)
+        guard ok else { unlink(temp.path); throw PipelineError.io(path: url.path, message: "cannot write: \(message)") }
+        guard rename(temp.path, url.path) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temp.path)
+            throw PipelineError.io(path: url.path, message: "cannot rename into place: \(message)")
+        }
+    }
+
+    // MARK: Records
+
+    /// Keys of every committed record, from one directory listing (no per-stage stat).
+    public func committedKeys() -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: records.path)) ?? []
+        var keys = Set<String>(minimumCapacity: names.count)
+        for n in names where n.hasSuffix(".json") && !n.hasPrefix(".") { keys.insert(String(n.dropLast(5))) }
+        return keys
+    }
+
+    public func record(key: String) -> StageRecord? {
+        guard let data = FileManager.default.contents(atPath: records.appendingPathComponent(key + ".json").path) else { return nil }
+        return try? JSONDecoder().decode(StageRecord.self, from: data)
+    }
+
+    func pipelineDirectory(_ pipeline: String) -> URL {
+        stages.appendingPathComponent(pipeline.replacingOccurrences(of: "/", with: "_"))
+    }
+
+    /// The latest record of every stage id of `pipeline`.
+    public func latestRecords(pipeline: String) -> [String: StageRecord] {
+        let dir = pipelineDirectory(pipeline)
+        var out: [String: StageRecord] = [:]
+        let decoder = JSONDecoder()
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where n.hasSuffix(".json") && !n.hasPrefix(".") {
+            if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(n).path),
+               let r = try? decoder.decode(StageRecord.self, from: data) {
+                out[r.stage] = r
+            }
+        }
+        return out
+    }
+
+    /// Commits a record: first `records/<key>.json` (this makes the stage done), then the stage's latest pointer.
+    public func commit(_ record: StageRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do { data = try encoder.encode(record) } catch {
+            throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
+        }
+        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
+        let dir = pipelineDirectory(record.pipeline)
+        if !knownDirectories.contains(dir.path) {
+            if mkdir(dir.path, 0o755) != 0 && errno != EEXIST { try Self.makeDirectory(dir) }
+            directoryLock.lock(); knownDirectories.insert(dir.path); directoryLock.unlock()
+        }
+        try Self.writeAtomically(data, to: dir.appendingPathComponent(record.stage + ".json"))
+    }
+
+    /// Path of `url` relative to `base` when inside it, else absolute; stage outputs are shown this way.
+    public static func display(_ url: URL, relativeTo base: URL) -> String {
+        let p = url.standardizedFileURL.path, b = base.standardizedFileURL.path
+        if p.hasPrefix(b + "/") { return String(p.dropFirst(b.count + 1)) }
+        return p
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// Options of `trellis run`.
+public struct RunOptions: Sendable {
+    /// Stages running at once.
+    public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Keep running independent stages after a failure (default: stop starting new ones).
+    public var keepGoing = false
+    /// Re-read every input file instead of trusting size+mtime.
+    public var deep = false
+    public var workDirectory: URL
+    public var projectDirectory: URL
+    public var progress: ProgressStyle = .plain
+    public var executor: StageExecutor = LocalExecutor()
+
+    public init(workDirectory: URL, projectDirectory: URL) {
+        self.workDirectory = workDirectory
+        self.projectDirectory = projectDirectory
+    }
+}
+
+/// The outcome of a run.
+public struct RunSummary: Sendable {
+    public var runDirectory: URL
+    public var trace: [TraceEntry]
+    /// Failed stages with their error and the path of their full log.
+    public var failures: [(stage: String, error: String, log: URL)]
+    public var succeeded: Bool { failures.isEmpty && !trace.contains { $0.status == "cancelled" || $0.status == "skipped" } }
+    public func count(_ status: String) -> Int { trace.filter { $0.status == status }.count }
+}
+
+/// Runs a pipeline: asks the state machine what is ready, reuses committed records, hands the rest to the
+/// executor within the `jobs` budget, and writes the trace and report.
+public final class PipelineRunner {
+    let pipeline: Pipeline
+    let options: RunOptions
+    let work: WorkDirectory
+
+    public init(pipeline: Pipeline, options: RunOptions) {
+        self.pipeline = pipeline
+        self.options = options
+        self.work = WorkDirectory(root: options.workDirectory)
+    }
+
+    public func run() throws -> RunSummary {
+        try work.lock()
+        defer { work.unlock() }
+        try work.prepare()
+        try work.clearScratch()
+        let runDirectory = try makeRunDirectory()
+        let logs = runDirectory.appendingPathComponent("logs")
+        try WorkDirectory.makeDirectory(logs)
+        let traceURL = runDirectory.appendingPathComponent("trace.jsonl")
+        FileManager.default.createFile(atPath: traceURL.path, contents: nil)
+        let traceHandle = try FileHandle(forWritingTo: traceURL)
+        defer { try? traceHandle.close() }
+
+        let keying = StageKeying(work: work, pipeline: pipeline.name, projectDirectory: options.projectDirectory, deep: options.deep)
+        let board = ProgressBoard(style: options.progress)
+        defer { board.stop() }
+        var machine = StageStateMachine(dependencies: pipeline.stages.map(\.dependencies))
+        var records: [StageRecord?] = Array(repeating: nil, count: pipeline.stages.count)
+        var trace: [TraceEntry?] = Array(repeating: nil, count: pipeline.stages.count)
+        var failures: [(stage: String, error: String, log: URL)] = []
+        let events = EventQueue<(Int, StageJob.Outcome)>()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var stopping = false
+
+        func write(_ i: Int, _ entry: TraceEntry) {
+            trace[i] = entry
+            if var data = try? encoder.encode(entry) { data.append(0x0A); traceHandle.write(data) }
+        }
+        func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0) {
+            let s = pipeline.stages[i]
+            machine.finish(i, as: .failed)
+            failures.append((s.id, message, log))
+            let now = ResourceUsage.now()
+            write(i, TraceEntry(stage: s.id, type: s.type.name, key: nil, cached: false, status: "failed", start: start, end: now,
+                                wall: now - start, cpu: 0, peakRSSKB: 0, exitStatus: status, attempts: attempts, error: message,
+                                log: WorkDirectory.display(log, relativeTo: options.projectDirectory)))
+            board.finished(s.id, line: "[\(s.id)] FAILED: \(message)")
+            if !options.keepGoing && !stopping {
+                stopping = true
+                machine.cancelPending()
+            }
+        }
+
+        while true {
+            while !stopping, machine.runningCount < max(1, options.jobs), let i = machine.nextReady() {
+                let stage = pipeline.stages[i]
+                let logURL = logs.appendingPathComponent(stage.id + ".log")
+                let start = ResourceUsage.now()
+                let prepared: Prepared
+                do {
+                    prepared = try prepare(stage, records: records, keying: keying)
+                } catch {
+                    try? "error: \(error)\n".write(to: logURL, atomically: false, encoding: .utf8)
+                    fail(i, "\(error)", log: logURL, start: start)
+                    continue
+                }
+                if let record = prepared.cached {
+                    records[i] = record
+                    machine.finish(i, as: .cached)
+                    let now = ResourceUsage.now()
+                    write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: prepared.key, cached: true, status: "cached",
+                                        start: start, end: now, wall: now - start, cpu: 0, peakRSSKB: 0, exitStatus: 0,
+                                        attempts: 0, error: nil, log: record.log))
+                    board.note("[\(stage.id)] cached")
+                    continue
+                }
+                machine.start(i)
+                board.started(stage.id)
+                let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
+                                   stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
+                                   logURL: logURL, keying: keying,
+                                   progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
+                                   note: { [board] line in board.note(line) })
+                options.executor.execute { events.post((i, job.execute())) }
+            }
+            if machine.runningCount == 0 { break }
+            let (i, outcome) = events.wait()
+            let stage = pipeline.stages[i]
+            let logURL = logs.appendingPathComponent(stage.id + ".log")
+            if let record = outcome.record {
+                records[i] = record
+                machine.finish(i, as: .done)
+                write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: record.key, cached: false, status: "done",
+                                    start: outcome.start, end: outcome.end, wall: outcome.end - outcome.start, cpu: outcome.cpu,
+                                    peakRSSKB: outcome.peakRSSKB, exitStatus: 0, attempts: outcome.attempts, error: nil,
+                                    log: WorkDirectory.display(logURL, relativeTo: options.projectDirectory)))
+                board.finished(stage.id, line: String(format: "[%@] done in %.2fs", stage.id, outcome.end - outcome.start))
+            } else {
+                fail(i, outcome.error ?? "failed", log: logURL, start: outcome.start, status: outcome.exitStatus, attempts: outcome.attempts)
+            }
+        }
+        // Stages that never ran.
+        let now = ResourceUsage.now()
+        for (i, s) in pipeline.stages.enumerated() where trace[i] == nil {
+            let status: String
+            switch machine.states[i] {
+            case .skipped: status = "skipped"
+            default: status = "cancelled"
+            }
+            write(i, TraceEntry(stage: s.id, type: s.type.name, key: nil, cached: false, status: status, start: now, end: now,
+                                wall: 0, cpu: 0, peakRSSKB: 0, exitStatus: 0, attempts: 0, error: nil, log: nil))
+        }
+        let entries = trace.compactMap { $0 }
+        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures)
+            .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+        return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
+    }
+
+    func makeRunDirectory() throws -> URL {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        let id = "\(f.string(from: Date()))-\(getpid())"
+        let dir = work.runs.appendingPathComponent(id)
+        try WorkDirectory.makeDirectory(dir)
+        let latest = work.runs.appendingPathComponent("latest")
+        try? FileManager.default.removeItem(at: latest)
+        try? FileManager.default.createSymbolicLink(atPath: latest.path, withDestinationPath: id)
+        return dir
+    }
+
+    struct Prepared {
+        var parameters: TypedParameters
+        var key: String
+        var components: [String: String]
+        var stamps: [String: FileStamp]
+        var upstream: [(stage: String, outputs: [String: OutputValue])]
+        var cached: StageRecord?
+    }
+
+    /// Resolves references against finished upstream stages, types deferred parameters, computes the key
+    /// and looks for a reusable record.
+    func prepare(_ stage: PipelineStage, records: [StageRecord?], keying: StageKeying) throws -> Prepared {
+        var upstream: [(stage: String, outputs: [String: OutputValue])] = []
+        var digests: [String: String] = [:]
+        for j in stage.dependencies {
+            let r = records[j]!
+            upstream.append((r.stage, r.outputs))
+            digests[r.stage] = r.outputDigest
+        }
+        var typed = stage.typed
+        for name in stage.deferred {
+            let resolved = stage.raw[name]!.resolvingStages { ref in
+                pipeline.index[ref.stage].flatMap { records[$0]?.outputs[ref.output] }
+            }
+            let spec = stage.type.parameter(name)!
+            switch ParameterTyping.type(resolved, as: spec.type) {
+            case .ok(let v): typed[name] = v
+            case .bad(let m): throw StageError("\(stage.location): parameter '\(name)' of stage '\(stage.id)' (\(stage.type.name)) \(m)")
+            }
+        }
+        let parameters = TypedParameters(typed, projectDirectory: options.projectDirectory)
+        if !stage.deferred.isEmpty {
+            if let (p, m) = stage.type.validate(parameters).first {
+                throw StageError("\(stage.location): parameter '\(p)' of stage '\(stage.id)' (\(stage.type.name)): \(m)")
+            }
+        }
+        let (components, stamps) = try keying.components(stage, upstream: digests)
+        let key = CacheKey.make(components)
+        let (record, _) = keying.reusable(key: key)
+        return Prepared(parameters: parameters, key: key, components: components, stamps: stamps, upstream: upstream, cached: record)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Runs stage jobs somewhere; the runner decides what and when, the executor only how. A Slurm executor
+/// would submit the job instead of running it on a local thread.
+public protocol StageExecutor: Sendable {
+    /// Starts `job`; the job reports its own completion.
+    func execute(_ job: @escaping @Sendable () -> Void)
+}
+
+/// Runs jobs on a pool of threads of this machine that grows to the number of jobs in flight (the runner
+/// keeps at most `--jobs`). Threads are reused: a fresh thread per stage costs stack and malloc-arena set-up.
+public final class LocalExecutor: StageExecutor, @unchecked Sendable {
+    private var queue: [@Sendable () -> Void] = []
+    private var idle = 0
+    private let condition = NSCondition()
+
+    public init() {}
+
+    public func execute(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        queue.append(job)
+        if idle == 0 {
+            // Each job runs on one thread from start to end, so per-thread CPU accounting sees one stage at a time.
+            let t = Thread { [self] in self.work() }
+            t.stackSize = 8 << 20
+            t.start()
+        } else {
+            condition.signal()
+        }
+        condition.unlock()
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while queue.isEmpty {
+                idle += 1
+                condition.wait()
+                idle -= 1
+            }
+            let job = queue.removeFirst()
+            condition.unlock()
+            job()
+        }
+    }
+}
+
+/// A thread-safe FIFO the workers post finished jobs to and the runner waits on.
+final class EventQueue<T>: @unchecked Sendable {
+    private var items: [T] = []
+    private let condition = NSCondition()
+
+    func post(_ item: T) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> T {
+        condition.lock()
+        while items.isEmpty { condition.wait() }
+        let item = items.removeFirst()
+        condition.unlock()
+        return item
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// One stage's execution with retries, and the commit that makes it done: outputs moved into place,
+/// record written last. Runs on an executor's thread.
+struct StageJob: @unchecked Sendable {
+    let stage: PipelineStage
+    let parameters: TypedParameters
+    let key: String
+    let components: [String: String]
+    let stamps: [String: FileStamp]
+    let upstream: [(stage: String, outputs: [String: OutputValue])]
+    let pipeline: Pipeline
+    let work: WorkDirectory
+    let logURL: URL
+    let keying: StageKeying
+    let progress: @Sendable (Int, Int?) -> Void
+    let note: @Sendable (String) -> Void
+
+    struct Outcome {
+        var record: StageRecord?
+        var error: String?
+        var exitStatus: Int
+        var start: Double
+        var end: Double
+        var cpu: Double
+        var peakRSSKB: Int
+        var attempts: Int
+    }
+
+    func execute() -> Outcome {
+        let start = ResourceUsage.now()
+        let cpuStart = ResourceUsage.threadCPU()
+        var childCPU = 0.0, childRSS = 0
+        let logFD = open(logURL.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        defer { if logFD >= 0 { close(logFD) } }
+        var lastError = "", lastStatus = 1
+        let attempts = stage.retries + 1
+        for attempt in 1...attempts {
+            let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
+            defer { if FileDigester.fileInfo(dir.path) != nil { try? FileManager.default.removeItem(at: dir) } }
+            do {
+                let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
+                                               logDescriptor: logFD, progress: progress)
+                if attempt > 1 { context.log("--- attempt \(attempt) of \(attempts)") }
+                defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
+                try checkInputs()
+                try stage.type.run(context)
+                var record = try commit(context, start: start, attempt: attempt)
+                record.cpuSeconds = ResourceUsage.threadCPU() - cpuStart + childCPU + context.childCPU
+                record.peakRSSKB = max(childRSS, context.childRSSKB)
+                try work.commit(record)
+                keying.markCommitted(key)
+                let rss = record.peakRSSKB > 0 ? record.peakRSSKB : ResourceUsage.processPeakRSSKB()
+                return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
+                               cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt)
+            } catch {
+                lastError = (error as? StageError)?.message ?? "\(error)"
+                lastStatus = (error as? StageError)?.exitStatus ?? 1
+                if logFD >= 0 { "error: \(lastError)\n".withCString { _ = write(logFD, $0, strlen($0)) } }
+                if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
+            }
+        }
+        let cpu = ResourceUsage.threadCPU() - cpuStart + childCPU
+        return Outcome(record: nil, error: lastError, exitStatus: lastStatus, start: start, end: ResourceUsage.now(),
+                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : ResourceUsage.processPeakRSSKB(), attempts: attempts)
+    }
+
+    /// Input files that do not exist fail the stage before it starts.
+    func checkInputs() throws {
+        for p in stage.type.parameters where p.type.digestsInputs || p.type == .model {
+            guard let v = parameters[p.name] else { continue }
+            let paths: [String]
+            switch v {
+            case .list(let items): paths = items.map(\.text)
+            case .map(let m): paths = m.values.map(\.text)
+            default: paths = [v.text]
+            }
+            for path in paths where FileDigester.fileInfo(parameters.resolve(path).path) == nil {
+                throw StageError("input '\(p.name)' not found: \(path)")
+            }
+        }
+    }
+
+    /// Moves outputs into place and builds the record (not yet written).
+    func commit(_ context: StageContext, start: Double, attempt: Int) throws -> StageRecord {
+        let fm = FileManager.default
+        let project = parameters.projectDirectory
+        var outputs: [String: OutputValue] = [:]
+        var outputFiles: [String: FileStamp] = [:]
+        var digests: [String: String] = [:]
+        for name in stage.outputs where context.internalOutputs[name] == nil && context.textOutputs[name] == nil
+            && !context.published.contains(where: { $0.name == name }) {
+            throw StageError("stage type \(stage.type.name) did not produce its output '\(name)'")
+        }
+        if !context.internalOutputs.isEmpty {
+            let final = work.objects.appendingPathComponent(key)
+            for (name, files) in context.internalOutputs {
+                for f in files where FileDigester.fileInfo(context.outputURL.appendingPathComponent(f).path) == nil {
+                    throw StageError("output '\(name)': the stage did not write \(f)")
+                }
+            }
+            // Hash before the move: paths inside the temp dir are private to this attempt.
+            for (name, files) in context.internalOutputs {
+                var h = SHA256()
+                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path)).sha256 + "\n") }
+                digests[name] = h.finalizeHex()
+            }
+            if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
+            guard rename(context.outputURL.path, final.path) == 0 else {
+                throw PipelineError.io(path: final.path, message: "cannot move outputs into place: \(String(cString: strerror(errno)))")
+            }
+            for (name, files) in context.internalOutputs {
+                let shown = files.map { WorkDirectory.display(final.appendingPathComponent($0), relativeTo: project) }
+                outputs[name] = context.listOutputs.contains(name) ? .paths(shown) : .path(shown[0])
+            }
+        }
+        for p in context.published {
+            guard FileDigester.fileInfo(p.temp.path) != nil else {
+                throw StageError("output '\(p.name)': the stage did not write \(p.path)")
+            }
+            let sha = try FileDigester.hashFile(p.temp.path)
+            let destination = parameters.resolve(p.path)
+            try Publisher.move(p.temp, to: destination)
+            guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
+            outputFiles[p.path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
+            outputs[p.name] = .path(p.path)
+            digests[p.name] = sha
+        }
+        for (name, text) in context.textOutputs {
+            outputs[name] = .text(text)
+            digests[name] = SHA256.hex(text)
+        }
+        var h = SHA256()
+        for name in digests.keys.sorted() { h.update(name + "=" + digests[name]! + "\n") }
+        return StageRecord(stage: stage.id, pipeline: pipeline.name, spec: pipeline.file, type: stage.type.name,
+                           version: stage.type.version, key: key, components: components, inputs: stamps, outputs: outputs,
+                           outputFiles: outputFiles, outputDigest: h.finalizeHex(), started: start, finished: ResourceUsage.now(),
+                           cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: WorkDirectory.display(logURL, relativeTo: project))
+    }
+}
+
+/// Moves a finished file to its declared place atomically.
+enum Publisher {
+    static func move(_ temp: URL, to destination: URL) throws {
+        let fm = FileManager.default
+        try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
+        if rename(temp.path, destination.path) == 0 { return }
+        guard errno == EXDEV else {
+            throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
+        }
+        // Another filesystem: copy next to the destination, then rename there.
+        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).trellis-\(getpid())")
+        try? fm.removeItem(at: beside)
+        do { try fm.copyItem(at: temp, to: beside) } catch {
+            try? fm.removeItem(at: beside)
+            throw PipelineError.io(path: destination.path, message: "cannot copy into place: \(error.localizedDescription)")
+        }
+        guard rename(beside.path, destination.path) == 0 else {
+            try? fm.removeItem(at: beside)
+            throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// `shell`: runs a command in its own scratch directory. Declared inputs are symlinked into it at the
+/// same relative paths (as Nextflow stages inputs); declared outputs must appear there and are then
+/// renamed to their place in the project, so a failed or killed command never leaves a partial output.
+struct ShellStage: StageType {
+    let name = "shell"
+    let version = 1
+    let summary = "run a shell command with declared inputs and outputs"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("command", .string, required: true, doc: "bash script (run with -e -o pipefail) in the stage's own directory"),
+        ParameterSpec("inputs", .list(.path), default: .list([]), doc: "files the command reads; digested into the cache key"),
+        ParameterSpec("outputs", .map(.outputPath), default: .map([:]),
+                      doc: "relative paths the command writes (list, or mapping name: path); checked, then moved into place"),
+    ]
+    let outputs: [OutputSpec] = []
+
+    func declaredOutputs(_ p: TypedParameters) -> [String] { p.mapping("outputs").map(\.name) }
+
+    func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
+        var out: [(String, String)] = []
+        for (_, path) in p.mapping("outputs") {
+            if path.hasPrefix("/") { out.append(("outputs", "'\(path)' must be a relative path (the command writes it in its own directory)")) }
+            else if path.split(separator: "/").contains("..") { out.append(("outputs", "'\(path)' must not contain '..'")) }
+        }
+        return out
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let dir = context.scratchDirectory
+        let fm = FileManager.default
+        for input in p.strings("inputs") where !input.hasPrefix("/") {
+            let link = dir.appendingPathComponent(input)
+            try? fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? fm.createSymbolicLink(at: link, withDestinationURL: p.resolve(input))
+        }
+        let declared = p.mapping("outputs")
+        for (_, path) in declared {
+            try? fm.createDirectory(at: dir.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        let status = try ChildProcess.run(script: p.string("command")!, directory: dir, logDescriptor: context.logDescriptor,
+                                          environment: ["TRELLIS_STAGE": context.stageID,
+                                                        "TRELLIS_PROJECT": context.projectDirectory.path,
+                                                        "TRELLIS_OUTPUT_DIR": context.outputDirectory.path])
+        context.addChildUsage(cpuSeconds: status.cpuSeconds, peakRSSKB: status.peakRSSKB)
+        if let signal = status.signal { throw StageError("command killed by signal \(signal)", exitStatus: 128 + Int(signal)) }
+        if status.exitStatus != 0 { throw StageError("command exited with status \(status.exitStatus)", exitStatus: Int(status.exitStatus)) }
+        let missing = declared.filter { FileDigester.fileInfo(dir.appendingPathComponent($0.value).path) == nil }
+        if !missing.isEmpty {
+            throw StageError("the command did not create declared output" + (missing.count > 1 ? "s " : " ")
+                             + missing.map { "'\($0.value)'" }.joined(separator: ", "))
+        }
+        for (name, path) in declared {
+            let temp = context.publish(name, to: path)
+            guard rename(dir.appendingPathComponent(path).path, temp.path) == 0 else {
+                throw StageError("cannot move output '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
+
+/// posix_spawn of `bash -e -o pipefail -c script` with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
+enum ChildProcess {
+    struct Status {
+        var exitStatus: Int32
+        var signal: Int32?
+        var cpuSeconds: Double
+        var peakRSSKB: Int
+    }
+
+    static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
+        ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
+
+    static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if logDescriptor >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        }
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        // Change directory inside the script: posix_spawn_file_actions_addchdir_np is not imported into Swift.
+        let quoted = "'" + directory.path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let argv = shell + ["cd -- \(quoted)\n" + script]
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        guard rc == 0 else { throw StageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw StageError("wait for the command failed: \(String(cString: strerror(errno)))") }
+        }
+        let cpu = ResourceUsage.seconds(usage)
+        // WIFEXITED / WEXITSTATUS / WTERMSIG by hand: the macros are not imported into Swift.
+        let termSignal = status & 0x7F
+        if termSignal == 0 { return Status(exitStatus: (status >> 8) & 0xFF, signal: nil, cpuSeconds: cpu, peakRSSKB: Int(usage.ru_maxrss)) }
+        return Status(exitStatus: -1, signal: termSignal, cpuSeconds: cpu, peakRSSKB: Int(usage.ru_maxrss))
+    }
+}

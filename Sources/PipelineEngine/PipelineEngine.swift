@@ -1,5 +1,0 @@
-/// Namespace for module-wide constants of `PipelineEngine`.
-public enum PipelineEngineModule {
-    /// Implementation version; part of the cache key of every stage built on this module.
-    public static let version = "0.1.0"
-}

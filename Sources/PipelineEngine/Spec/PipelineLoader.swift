@@ -1,0 +1,186 @@
+import Foundation
+
+/// Turns a parsed spec into a `Pipeline`, reporting every problem at once, each with its position.
+public struct PipelineLoader {
+    public var registry: StageRegistry
+    public var projectDirectory: URL
+
+    static let topKeys = ["name", "description", "params", "stages"]
+    static let stageKeys = ["uses", "needs", "with", "retries", "description"]
+
+    public init(registry: StageRegistry, projectDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.registry = registry
+        self.projectDirectory = projectDirectory
+    }
+
+    /// Parses and validates the spec at `path`; `overrides` are `-p key=value` arguments as given.
+    public func load(path: String, overrides: [String] = []) throws -> Pipeline {
+        try load(root: SpecParser.parse(contentsOf: path), file: path, overrides: overrides)
+    }
+
+    /// Validates spec text (used by tests and benchmarks).
+    public func load(text: String, file: String, overrides: [String] = []) throws -> Pipeline {
+        try load(root: SpecParser.parse(text, file: file), file: file, overrides: overrides)
+    }
+
+    func load(root: SpecNode, file: String, overrides: [String]) throws -> Pipeline {
+        var d: [Diagnostic] = []
+        guard let top = root.entries else {
+            throw PipelineError.spec(root.location, "a spec is a mapping with 'stages:' (and optionally 'name:', 'params:'); got \(root.kindName)")
+        }
+        for e in top where !Self.topKeys.contains(e.key) {
+            d.append(Diagnostic(e.keyLocation, "unknown top-level key '\(e.key)'" + hintOrExpected(e.key, Self.topKeys)))
+        }
+        var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        if let n = root["name"] {
+            if let s = n.scalarValue, !s.isEmpty { name = s } else { d.append(Diagnostic(n.location, "'name' expects a scalar, got \(n.kindName)")) }
+        }
+        let params = loadParams(root["params"], overrides: overrides, into: &d)
+
+        guard let stagesNode = root["stages"] else {
+            d.append(Diagnostic(root.location, "missing 'stages:'; a spec needs at least one stage"))
+            throw PipelineError.invalidSpec(d)
+        }
+        guard let stageEntries = stagesNode.entries else {
+            d.append(Diagnostic(stagesNode.location, "'stages' expects a mapping of stage ids to stages, got \(stagesNode.kindName)"))
+            throw PipelineError.invalidSpec(d)
+        }
+        var stages: [PipelineStage] = []
+        var index: [String: Int] = [:]
+        var needsNodes: [[(String, SourceLocation)]] = []
+        var refs: [[(StageReference, SourceLocation)]] = []
+        stages.reserveCapacity(stageEntries.count)
+        for entry in stageEntries {
+            if !Reference.isName(entry.key) {
+                d.append(Diagnostic(entry.keyLocation, "stage id '\(entry.key)' may only hold letters, digits, '_' and '-'"))
+            }
+            guard let (stage, needs, stageRefs) = loadStage(entry, params: params, into: &d) else { continue }
+            index[stage.id] = stages.count
+            stages.append(stage)
+            needsNodes.append(needs)
+            refs.append(stageRefs)
+        }
+        // Wire dependencies now that every id is known.
+        let ids = stageEntries.map(\.key)
+        for i in stages.indices {
+            var deps = Set<Int>()
+            var needs: [Int] = []
+            for (n, at) in needsNodes[i] {
+                if let j = index[n] { deps.insert(j); needs.append(j) } else if !ids.contains(n) {
+                    d.append(Diagnostic(at, "stage '\(stages[i].id)' needs unknown stage '\(n)'" + EditDistance.hint(for: n, among: ids)))
+                }
+            }
+            for (r, at) in refs[i] {
+                guard let j = index[r.stage] else {
+                    if !ids.contains(r.stage) {
+                        d.append(Diagnostic(at, "reference to unknown stage '\(r.stage)'" + EditDistance.hint(for: r.stage, among: ids)))
+                    }
+                    continue
+                }
+                deps.insert(j)
+                let known = stages[j].outputs
+                if !stages[j].deferred.contains("outputs") && !known.contains(r.output) {
+                    let list = known.isEmpty ? "it has no outputs" : "it has: " + known.joined(separator: ", ")
+                    d.append(Diagnostic(at, "stage '\(r.stage)' (\(stages[j].type.name)) has no output '\(r.output)'"
+                                        + (EditDistance.suggestion(for: r.output, among: known).map { "; did you mean '\($0)'?" } ?? "; \(list)")))
+                }
+            }
+            stages[i].dependencies = deps.sorted()
+            stages[i].needs = needs
+        }
+        if !d.isEmpty { throw PipelineError.invalidSpec(d) }
+        let order = try PipelineGraph.topologicalOrder(stages)
+        return Pipeline(file: file, name: name, stages: stages, index: index, order: order)
+    }
+
+    func hintOrExpected(_ word: String, _ candidates: [String]) -> String {
+        if let s = EditDistance.suggestion(for: word, among: candidates) { return "; did you mean '\(s)'?" }
+        return "; expected one of: " + candidates.joined(separator: ", ")
+    }
+
+    // MARK: Params
+
+    /// `params:` with `-p key=value` applied; a value that is a reference to another param is not allowed.
+    func loadParams(_ node: SpecNode?, overrides: [String], into d: inout [Diagnostic]) -> [String: SpecNode] {
+        var params: [String: SpecNode] = [:]
+        var order: [String] = []
+        if let node {
+            if let entries = node.entries {
+                for e in entries { params[e.key] = e.value; order.append(e.key) }
+            } else if node.scalarValue != "" {
+                d.append(Diagnostic(node.location, "'params' expects a mapping of names to values, got \(node.kindName)"))
+            }
+        }
+        for o in overrides {
+            let at = SourceLocation(file: "-p \(o)", line: 0, column: 0)
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                d.append(Diagnostic(at, "expected -p key=value"))
+                continue
+            }
+            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            guard params[key] != nil else {
+                d.append(Diagnostic(at, "unknown pipeline parameter '\(key)'"
+                                    + (EditDistance.suggestion(for: key, among: order).map { "; did you mean '\($0)'?" }
+                                       ?? (order.isEmpty ? "; the spec declares no params" : "; declared: " + order.joined(separator: ", ")))))
+                continue
+            }
+            params[key] = .scalar(value, at)
+        }
+        return params
+    }
+
+    /// Replaces `${params.x}` in `node`; a scalar that is exactly one reference takes the param's shape.
+    func substituteParams(_ node: SpecNode, _ params: [String: SpecNode], into d: inout [Diagnostic]) -> RawValue {
+        switch node {
+        case .scalar(let s, let loc):
+            let found = Reference.scan(s)
+            if found.isEmpty { return .text(s) }
+            func at(_ r: Reference) -> SourceLocation {
+                SourceLocation(file: loc.file, line: loc.line, column: loc.column + r.offset)
+            }
+            var out = s
+            var ok = true
+            for r in found.reversed() {
+                switch r.kind {
+                case .malformed(let m):
+                    d.append(Diagnostic(at(r), m)); ok = false
+                case .stage:
+                    break
+                case .param(let p):
+                    guard let value = params[p] else {
+                        let names = params.keys.sorted()
+                        d.append(Diagnostic(at(r), "unknown parameter reference '${params.\(p)}'"
+                                            + (EditDistance.suggestion(for: p, among: names).map { "; did you mean '\($0)'?" }
+                                               ?? (names.isEmpty ? "; the spec declares no params" : "; declared: " + names.joined(separator: ", ")))))
+                        ok = false
+                        continue
+                    }
+                    if found.count == 1 && r.range == s.startIndex..<s.endIndex { return RawValue(value) }
+                    guard let text = flatText(value) else {
+                        d.append(Diagnostic(at(r), "parameter '\(p)' is a mapping and cannot be inserted into text"))
+                        ok = false
+                        continue
+                    }
+                    out.replaceSubrange(r.range, with: text)
+                }
+            }
+            return .text(ok ? out : s)
+        case .list(let items, _):
+            return .list(items.map { substituteParams($0, params, into: &d) })
+        case .map(let entries, _):
+            var m: [String: RawValue] = [:]
+            for e in entries { m[e.key] = substituteParams(e.value, params, into: &d) }
+            return .map(m)
+        }
+    }
+
+    func flatText(_ node: SpecNode) -> String? {
+        switch node {
+        case .scalar(let s, _): return s
+        case .list(let items, _):
+            let parts = items.compactMap(flatText)
+            return parts.count == items.count ? parts.joined(separator: " ") : nil
+        case .map: return nil
+        }
+    }
+}

@@ -1,0 +1,117 @@
+/// `${stages.<stage>.outputs.<output>}`: a value another stage produces.
+public struct StageReference: Hashable, Sendable, CustomStringConvertible {
+    public var stage: String
+    public var output: String
+    public var description: String { "${stages.\(stage).outputs.\(output)}" }
+}
+
+/// A `${params.x}` or `${stages.s.outputs.y}` found in spec text. Other `${...}` (shell variables) are left alone.
+struct Reference {
+    enum Kind {
+        case param(String)
+        case stage(StageReference)
+        /// Starts like a reference but is not one; the string says what was expected.
+        case malformed(String)
+    }
+    var kind: Kind
+    /// Character offset of `${` in the text, for error columns.
+    var offset: Int
+    /// The reference's range in the text.
+    var range: Range<String.Index>
+
+    /// All references in `text`, in order.
+    static func scan(_ text: String) -> [Reference] {
+        guard text.contains("${") else { return [] }
+        var found: [Reference] = []
+        var i = text.startIndex
+        var offset = 0
+        while i < text.endIndex {
+            guard text[i...].hasPrefix("${params.") || text[i...].hasPrefix("${stages.") else {
+                i = text.index(after: i); offset += 1; continue
+            }
+            let start = i
+            guard let close = text[i...].firstIndex(of: "}") else {
+                found.append(Reference(kind: .malformed("unterminated reference; expected '}'"), offset: offset, range: start..<text.endIndex))
+                break
+            }
+            let body = text[text.index(start, offsetBy: 2)..<close]
+            let parts = body.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+            let kind: Kind
+            if parts[0] == "params" {
+                kind = parts.count == 2 && isName(parts[1]) ? .param(parts[1])
+                    : .malformed("malformed reference '${\(body)}'; expected ${params.NAME}")
+            } else if parts.count == 4 && parts[2] == "outputs" && isName(parts[1]) && !parts[3].isEmpty {
+                kind = .stage(StageReference(stage: parts[1], output: parts[3]))
+            } else {
+                kind = .malformed("malformed reference '${\(body)}'; expected ${stages.STAGE.outputs.NAME}")
+            }
+            found.append(Reference(kind: kind, offset: offset, range: start..<text.index(after: close)))
+            offset += text[start...close].count
+            i = text.index(after: close)
+        }
+        return found
+    }
+
+    static func isName(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+    }
+
+    /// True when `text` is exactly one reference (so it takes the referenced value's shape, e.g. a list).
+    static func whole(_ text: String) -> Reference? {
+        let refs = scan(text)
+        guard refs.count == 1, refs[0].range == text.startIndex..<text.endIndex else { return nil }
+        return refs[0]
+    }
+}
+
+/// What a finished stage produced, by output name: a path, several paths, or text.
+public enum OutputValue: Hashable, Sendable, Codable {
+    case path(String)
+    case paths([String])
+    case text(String)
+
+    var raw: RawValue {
+        switch self {
+        case .path(let p): return .text(p)
+        case .paths(let ps): return .list(ps.map { .text($0) })
+        case .text(let t): return .text(t)
+        }
+    }
+
+    var joined: String {
+        switch self {
+        case .path(let p): return p
+        case .paths(let ps): return ps.joined(separator: " ")
+        case .text(let t): return t
+        }
+    }
+}
+
+extension RawValue {
+    /// Replaces stage references by the outputs they name; a list item that is exactly a reference to
+    /// several paths is spliced into the list.
+    func resolvingStages(_ lookup: (StageReference) -> OutputValue?) -> RawValue {
+        switch self {
+        case .text(let s):
+            if let ref = Reference.whole(s), case .stage(let r) = ref.kind, let v = lookup(r) { return v.raw }
+            var out = s
+            for ref in Reference.scan(s).reversed() {
+                if case .stage(let r) = ref.kind, let v = lookup(r) { out.replaceSubrange(ref.range, with: v.joined) }
+            }
+            return .text(out)
+        case .list(let items):
+            var out: [RawValue] = []
+            for item in items {
+                let resolved = item.resolvingStages(lookup)
+                if case .text(let s) = item, Reference.whole(s) != nil, case .list(let inner) = resolved {
+                    out.append(contentsOf: inner)
+                } else {
+                    out.append(resolved)
+                }
+            }
+            return .list(out)
+        case .map(let m):
+            return .map(m.mapValues { $0.resolvingStages(lookup) })
+        }
+    }
+}

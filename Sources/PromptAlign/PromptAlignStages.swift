@@ -1,0 +1,190 @@
+import DataIO
+import Foundation
+import PipelineEngine
+
+/// The Prompt-and-Align pipeline stages that need no language model: thin wrappers over `NewsReader`,
+/// `NewsGraph`, `Alignment` and `MetricSummary`. (`prompt.score` and `prompt.finetune` come with the
+/// transformer runtime.)
+public enum PromptAlignStages {
+    public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), AlignPropagateStage(), EvalMetricsStage()]
+
+    /// Registers every stage of this module.
+    public static func register(in registry: StageRegistry) {
+        for t in all { registry.register(t) }
+    }
+
+    /// The declared `output` path when given (published there), else an internal file.
+    static func destination(_ context: StageContext, parameter: String, name: String, internalFile: String) -> URL {
+        if let path = context.parameters.string(parameter) { return context.publish(name, to: path) }
+        return context.output(name, file: internalFile)
+    }
+}
+
+/// `news.read`: articles from a split CSV, a raw article CSV, JSONL or an RSS/Atom feed, as JSONL.
+struct NewsReadStage: StageType {
+    let name = "news.read"
+    let version = 1
+    let summary = "read news articles (split/raw CSV, JSONL, RSS/Atom) into JSONL: id, label, title, text"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("input", .path, required: true, doc: "the article file (.csv, .jsonl, .xml/.rss/.atom; .gz/.zst accepted)"),
+        ParameterSpec("format", .choice(["auto"] + NewsFormat.allCases.map(\.rawValue)), default: .string("auto"),
+                      doc: "split (label,text, no header), raw (news_id,label,title,content), jsonl or feed; auto guesses"),
+        ParameterSpec("output", .outputPath, doc: "where to write the articles as JSONL (default: inside the work directory)"),
+    ]
+    let outputs = [OutputSpec("articles", doc: "JSONL, one article per line: id, label, title, text, line"),
+                   OutputSpec("count", doc: "number of articles"), OutputSpec("labelled", doc: "number with a label")]
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let format = p.string("format").flatMap { NewsFormat(rawValue: $0) }
+        let articles = try NewsReader.read(p.url("input")!.path, format: format)
+        let url = PromptAlignStages.destination(context, parameter: "output", name: "articles", internalFile: "articles.jsonl")
+        let writer = try JSONLWriter(path: url.path)
+        do {
+            for a in articles {
+                var object: [String: Any] = ["text": a.text, "line": a.line]
+                if let id = a.id { object["id"] = id }
+                if let label = a.label { object["label"] = label }
+                if let title = a.title { object["title"] = title }
+                try writer.write(object)
+            }
+            try writer.finish()
+        } catch { writer.cancel(); throw error }
+        context.output("count", text: String(articles.count))
+        context.output("labelled", text: String(articles.filter { $0.label != nil }.count))
+        context.log("read \(articles.count) articles")
+    }
+}
+
+/// `news.graph`: the P&A news proximity graph, built from engagement records or read from an edge list.
+struct NewsGraphStage: StageType {
+    let name = "news.graph"
+    let version = 1
+    let summary = "build the P&A news graph A_T = D^-1/2 BᵀB D^-1/2 from engagements (or read an edge list)"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("articles", .path, doc: "raw article CSV (news_id,…): the nodes, in file order"),
+        ParameterSpec("engagements", .path, doc: "engagement CSV with sid and uid columns"),
+        ParameterSpec("min_user_records", .int, default: .int(5), doc: "records a user needs to be active (t_u)"),
+        ParameterSpec("edge_list", .path, doc: "a prebuilt row<TAB>col<TAB>weight graph instead of articles + engagements"),
+        ParameterSpec("nodes", .int, doc: "with edge_list: the node count (default: largest index + 1)"),
+        ParameterSpec("output", .outputPath, doc: "where to write the graph TSV (default: inside the work directory)"),
+        ParameterSpec("statistics", .outputPath, doc: "where to write the statistics JSON (default: inside the work directory)"),
+    ]
+    let outputs = [OutputSpec("graph", doc: "row<TAB>col<TAB>weight edge list"),
+                   OutputSpec("statistics", doc: "nodes, edges, isolated nodes, active and dummy users (JSON)")]
+
+    func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
+        let built = p.string("articles") != nil || p.string("engagements") != nil
+        if built && p.string("edge_list") != nil { return [("edge_list", "give either edge_list or articles + engagements")] }
+        if !built && p.string("edge_list") == nil { return [("articles", "give articles + engagements, or edge_list")] }
+        if built && (p.string("articles") == nil || p.string("engagements") == nil) {
+            return [(p.string("articles") == nil ? "articles" : "engagements", "articles and engagements go together")]
+        }
+        if let t = p.int("min_user_records"), t < 1 { return [("min_user_records", "must be at least 1")] }
+        return []
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let graph: NewsGraph
+        if let list = p.url("edge_list") {
+            graph = try NewsGraph.readEdgeList(list, nodeCount: p.int("nodes"))
+        } else {
+            let ids = try NewsReader.readArticleIds(p.url("articles")!.path)
+            let records = try EngagementRecords.read(p.url("engagements")!.path)
+            graph = try NewsGraph.build(articles: ids, records: records, minUserRecords: p.int("min_user_records") ?? 5)
+        }
+        try graph.writeEdgeList(to: PromptAlignStages.destination(context, parameter: "output", name: "graph", internalFile: "graph.tsv"))
+        try graph.writeStatistics(to: PromptAlignStages.destination(context, parameter: "statistics", name: "statistics",
+                                                                    internalFile: "graph.stats.json"))
+        let s = graph.statistics
+        context.log("\(s.nodes) nodes, \(s.edges) edges, \(s.isolatedNodes) isolated"
+                    + (s.construction.map { ", \($0.activeUsers) active users, \($0.dummyUsers) dummy users" } ?? ""))
+    }
+}
+
+/// `align.propagate`: confidence-informed alignment over the graph; `prompt: none` is label-only.
+struct AlignPropagateStage: StageType {
+    let name = "align.propagate"
+    let version = 1
+    let summary = "P&A alignment: harden confident prompt predictions, propagate with labels over the graph"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("graph", .path, required: true, doc: "the news graph (row<TAB>col<TAB>weight)"),
+        ParameterSpec("train", .path, required: true, doc: "train split CSV (label,text): graph nodes 0..K-1"),
+        ParameterSpec("test", .path, required: true, doc: "test split CSV (label,text): the following nodes"),
+        ParameterSpec("prompt", .choice(["predictions", "none"]), default: .string("predictions"),
+                      doc: "none: label-only baseline (test rows of Y are 0); predictions: use 'predictions'"),
+        ParameterSpec("predictions", .path, doc: "CSV with p_real,p_fake per test article (see trellis align --help)"),
+        ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
+        ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
+        ParameterSpec("output", .outputPath, doc: "where to write the result JSON (default: inside the work directory)"),
+    ]
+    let outputs = [OutputSpec("result", doc: "JSON: accuracy, macro_f1, metrics, per-article predictions"),
+                   OutputSpec("accuracy", doc: "test accuracy"), OutputSpec("macro_f1", doc: "test macro-F1")]
+
+    func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
+        var out: [(String, String)] = []
+        if p.string("prompt") == "predictions" && p.string("predictions") == nil {
+            out.append(("predictions", "required unless prompt: none"))
+        }
+        if let s = p.int("steps"), s < 0 { out.append(("steps", "must be ≥ 0")) }
+        if let q = p.double("percentile"), !(0...100).contains(q) { out.append(("percentile", "must be in 0...100")) }
+        return out
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let train = try NewsReader.readSplit(p.url("train")!.path)
+        let test = try NewsReader.readSplit(p.url("test")!.path)
+        let graph = try NewsGraph.readEdgeList(p.url("graph")!)
+        let prompted = p.string("prompt") != "none"
+        let predictions = prompted ? try PromptPredictions.read(p.url("predictions")!.path, expectedCount: test.count) : nil
+        let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
+        let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
+                                             testCount: test.count, testProbabilities: predictions, parameters: parameters)
+        let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
+                                         testLabels: test.map(\.label), prompted: prompted)
+        try report.write(to: PromptAlignStages.destination(context, parameter: "output", name: "result", internalFile: "alignment.json"))
+        context.output("accuracy", text: report.accuracy.map { "\($0)" } ?? "")
+        context.output("macro_f1", text: report.macroF1.map { "\($0)" } ?? "")
+        if let m = report.metrics { context.log(m.table()) }
+    }
+}
+
+/// `eval.metrics`: metrics of one or more alignment results (runs), with mean and std, as JSON and a table.
+struct EvalMetricsStage: StageType {
+    let name = "eval.metrics"
+    let version = 1
+    let summary = "accuracy, macro P/R/F1, per-class figures, mean ± std over runs (JSON + table)"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("results", .list(.path), required: true, doc: "result JSONs of align.propagate (one per run)"),
+        ParameterSpec("output", .outputPath, doc: "where to write the summary JSON (default: inside the work directory)"),
+        ParameterSpec("table", .outputPath, doc: "where to write the readable table (default: inside the work directory)"),
+    ]
+    let outputs = [OutputSpec("metrics", doc: "summary JSON (per run and mean/std)"), OutputSpec("table", doc: "readable table"),
+                   OutputSpec("accuracy", doc: "mean accuracy"), OutputSpec("macro_f1", doc: "mean macro-F1")]
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        var runs: [ClassificationMetrics] = []
+        for path in p.strings("results") {
+            let url = p.resolve(path)
+            let report = try JSONDecoder().decode(AlignmentReport.self, from: Data(contentsOf: url))
+            let truth = report.articles.compactMap(\.label)
+            guard truth.count == report.articles.count else {
+                throw PromptAlignError.mismatch(what: url.path, expected: "a label for every article", found: "unlabelled articles")
+            }
+            runs.append(try ClassificationMetrics(truth: truth, predicted: report.articles.map(\.predicted)))
+        }
+        let summary = try MetricSummary(runs)
+        try writeAtomically(try summary.jsonData(), to: PromptAlignStages.destination(context, parameter: "output", name: "metrics",
+                                                                                      internalFile: "metrics.json"))
+        var table = summary.table() + "\n"
+        for (i, run) in runs.enumerated() { table += "\nrun \(i + 1)\n" + run.table() + "\n" }
+        try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",
+                                                                                internalFile: "metrics.txt"))
+        context.output("accuracy", text: "\(summary.accuracy.mean)")
+        context.output("macro_f1", text: "\(summary.macroF1.mean)")
+        context.log(summary.table())
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// What the CPU running the process can do, for picking kernels at run time.
+public enum CPU {
+    /// True when the CPU and OS support the x86-64-v4 AVX-512 subset (F, BW, CD, DQ, VL).
+    public static let hasAVX512: Bool = detectAVX512()
+
+    /// Whether GEMM uses the AVX-512 micro-kernel: on when available, unless `TRELLIS_NO_AVX512=1`.
+    /// Settable (tests run both paths); setting it to true without `hasAVX512` is ignored.
+    nonisolated(unsafe) public static var useAVX512: Bool = hasAVX512
+        && ProcessInfo.processInfo.environment["TRELLIS_NO_AVX512"].map { $0.isEmpty || $0 == "0" } ?? true
+
+    /// `useAVX512`, re-checked against the hardware so a test cannot force an illegal instruction.
+    static var avx512Active: Bool { useAVX512 && hasAVX512 }
+
+    private static func detectAVX512() -> Bool {
+        #if arch(x86_64) && os(Linux)
+        // The kernel lists a flag only when both the CPU and the OS (XSAVE state) support it.
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        return ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        #elseif arch(x86_64) && os(macOS)
+        func sysctl(_ name: String) -> Bool {
+            var value: Int32 = 0
+            var size = MemoryLayout<Int32>.size
+            return sysctlbyname(name, &value, &size, nil, 0) == 0 && value != 0
+        }
+        return ["hw.optional.avx512f", "hw.optional.avx512bw", "hw.optional.avx512cd", "hw.optional.avx512dq",
+                "hw.optional.avx512vl"].allSatisfy(sysctl)
+        #else
+        return false
+        #endif
+    }
+}
