@@ -13,8 +13,9 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
-        (GemmBench.name, GemmBench.summary, GemmBench.run),
         ("model", ModelBench.summary, ModelBench.run),
+        (GemmBench.name, GemmBench.summary, GemmBench.run),
+        (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
         ("fasta", FASTABench.summary, FASTABench.run),

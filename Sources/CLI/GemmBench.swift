@@ -8,7 +8,7 @@ enum GemmBench {
     static let summary = "GFLOP/s of C = A·Bᵀ for transformer shapes, next to numpy+BLAS when available"
     static let usage = """
     USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--no-reference]
-                              [--python PATH]
+                              [--python PATH] [--attention] [--decode] [--cpu-time] [--min-seconds S]
 
     Times gemm (A [M,K] · Bᵀ, B [N,K], packing included like BLAS), linear with weights packed once
     (F32 and BF16 storage) for M in {1, 128, 512} × (K, N) in {(768,768), (768,3072), (3072,768)}.
@@ -17,6 +17,10 @@ enum GemmBench {
     The reference runs scripts/bench/numpy_gemm.py with $TRELLIS_PYTHON (else python3) when numpy is
     importable, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set and OPENBLAS_CORETYPE unset.
     --json prints one object per line: {"m":512,"k":768,"n":3072,"threads":2,"gflops":201.3,...}.
+    --cpu-time times 1-thread runs (both sides) with the thread CPU clock, discounting time slices lost
+    to other processes on a loaded machine; --min-seconds sets how long each figure is sampled (0.15).
+    --attention adds batched Q·Kᵀ / P·V GEMMs (12 heads, head dim 16 and 64); --decode adds batch-1
+    linear over 151 MB of weights (out of cache), F32 against BF16 storage.
     """
 
     struct Shape: Hashable { let m, k, n: Int }
@@ -28,6 +32,10 @@ enum GemmBench {
         let json = args.flag("json")
         let rounds = try args.option("rounds", default: 3)
         let noReference = args.flag("no-reference")
+        let withAttention = args.flag("attention")
+        let withDecode = args.flag("decode")
+        cpuTime = args.flag("cpu-time")
+        minSeconds = try args.option("min-seconds", default: 0.15)
         let python = try args.option("python")
         var ms = [1, 128, 512]
         if let list = try args.option("rows") {
@@ -53,7 +61,8 @@ enum GemmBench {
         if !json {
             print("trellis bench gemm — \(cores) cores, \(ProcessInfo.processInfo.hostName), load average \(loadAverage())")
             print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE unset)" }
-                ?? "reference: none (no python with numpy; set TRELLIS_PYTHON)")
+                ?? (noReference ? "reference: skipped (--no-reference)"
+                                : "reference: none (no python with numpy; set TRELLIS_PYTHON)"))
         }
         var results: [Key: Figures] = [:]
         let saved = Parallel.threadCount
@@ -69,7 +78,8 @@ enum GemmBench {
                     r.linearBF16 = max(r.linearBF16, f.linearBF16)
                     results[Key(shape: shape, threads: threads)] = r
                 }
-                if let reference, let ref = reference.measure(shapes: shapes.map { ($0.m, $0.k, $0.n) }, threads: threads) {
+                if let reference, let ref = reference.measure(shapes: shapes.map { ($0.m, $0.k, $0.n) }, threads: threads,
+                                                              cpuTime: cpuTime && threads == 1, minSeconds: minSeconds) {
                     for (shape, g) in zip(shapes, ref) {
                         let key = Key(shape: shape, threads: threads)
                         let previous = results[key]?.reference ?? 0
@@ -100,7 +110,11 @@ enum GemmBench {
                 }
             }
         }
-        if !json { print("GFLOP/s, best of \(rounds) rounds; load average now \(loadAverage())") }
+        if !json {
+            print("GFLOP/s, best of \(rounds) rounds\(cpuTime ? " (1 thread: thread CPU time)" : ""); load average now \(loadAverage())")
+        }
+        if withAttention { attention(threads: threadCounts, rounds: rounds, json: json) }
+        if withDecode { decode(threads: threadCounts, rounds: rounds, json: json) }
     }
 
     /// Best GFLOP/s of gemm, linear (F32 panels) and linear (BF16 panels) for one shape.
@@ -125,16 +139,31 @@ enum GemmBench {
         return (g, l, lb)
     }
 
-    /// GFLOP/s of the fastest of at least 5 runs spanning at least 0.15 s (after one warm-up run).
+    /// `--cpu-time`: time 1-thread runs with the thread's CPU clock (both sides), so time slices lost
+    /// to other processes on a loaded machine do not count. Multi-threaded runs always use wall time.
+    nonisolated(unsafe) static var cpuTime = false
+    /// `--min-seconds`: each figure is the best of ≥ 5 runs spanning at least this long.
+    nonisolated(unsafe) static var minSeconds = 0.15
+
+    /// GFLOP/s of the fastest of at least 5 runs spanning at least `minSeconds` (after one warm-up run).
     static func best(_ flops: Double, _ body: () -> Void) -> Double {
         body()
+        let useCPU = cpuTime && Parallel.threadCount == 1
+        func now() -> Double {
+            if useCPU {
+                var ts = timespec()
+                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+                return Double(ts.tv_sec) * 1e9 + Double(ts.tv_nsec)
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds)
+        }
         var fastest = Double.infinity
         var reps = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        while reps < 5 || DispatchTime.now().uptimeNanoseconds - start < 150_000_000 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+        while reps < 5 || Double(DispatchTime.now().uptimeNanoseconds - start) < minSeconds * 1e9 {
+            let t0 = now()
             body()
-            fastest = min(fastest, Double(DispatchTime.now().uptimeNanoseconds - t0))
+            fastest = min(fastest, now() - t0)
             reps += 1
         }
         return flops / fastest

@@ -1,11 +1,9 @@
 import Foundation
 
 extension ModelBench {
-    /// Runs scripts/bench/torch_model.py with `$TRELLIS_PYTHON` (or /work/venv/bin/python, or python3) and
+    /// Runs scripts/bench/torch_model.py (with `arguments` selecting the shapes) with `$TRELLIS_PYTHON` (or /work/venv/bin/python, or python3) and
     /// returns its rows by key; empty when python or torch is unavailable.
-    static func torchReference(threads: Int, quick: Bool, models: [String], forward: Bool, decode: Bool)
-        -> [String: Row]
-    {
+    static func torchReference(threads: Int, quick: Bool, arguments: [String]) -> [String: Row] {
         let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent("scripts/bench/torch_model.py")
         guard FileManager.default.fileExists(atPath: script.path) else {
@@ -27,10 +25,8 @@ extension ModelBench {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["python3"] + launcher
         }
-        p.arguments! += ["--threads", "\(threads)", "--models", models.joined(separator: ",")]
+        p.arguments! += ["--threads", "\(threads)"] + arguments
         if quick { p.arguments!.append("--quick") }
-        if !forward { p.arguments!.append("--no-forward") }
-        if !decode { p.arguments!.append("--no-decode") }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -23,6 +23,7 @@ enum ModelBench {
         let noDecode = args.flag("no-decode")
         let noForward = args.flag("no-forward")
         try args.finish()
+        setvbuf(stdout, nil, _IOLBF, 0)   // show each row as it is measured, also when piped
         Parallel.threadCount = max(1, threads)
         let shapes: [String: EsmConfiguration] = [
             "t6_8M": EsmConfiguration(layers: 6, hidden: 320, heads: 20, intermediate: 1280),
@@ -30,9 +31,20 @@ enum ModelBench {
         ]
         for m in models where shapes[m] == nil { throw ArgumentError.badValue("--models", m) }
         var rows: [Row] = []
-        func report(_ r: Row) {
+        var reference: [String: Row] = [:]
+        // torch times each shape right after trellis does, so both see about the same machine load
+        // (its decode run covers F32 and BF16 at once).
+        func report(_ r: Row, torchArguments: [String]) {
             rows.append(r)
-            if !json { print(String(format: "  %-44@ %9.4f s  %10.1f tok/s", r.label as NSString, r.seconds, r.tokensPerSecond)) }
+            if !noReference && reference[r.key] == nil {
+                reference.merge(torchReference(threads: Parallel.threadCount, quick: quick, arguments: torchArguments)) { $1 }
+            }
+            let t = reference[r.key]
+            if !json {
+                let torch = t.map { String(format: "   torch %9.4f s %10.1f tok/s   ratio %.2f×", $0.seconds,
+                                           $0.tokensPerSecond, r.tokensPerSecond / $0.tokensPerSecond) } ?? ""
+                print(String(format: "  %-40@ %9.4f s %10.1f tok/s", r.label as NSString, r.seconds, r.tokensPerSecond) + torch)
+            }
         }
         if !json { print("trellis bench model — \(Parallel.threadCount) thread(s), load \(loadAverage())") }
         if !noForward {
@@ -48,7 +60,8 @@ enum ModelBench {
                             _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
                         }
                         report(Row(key: "forward/\(name)/\(batch)/\(length)", label: "forward \(name) batch \(batch) length \(length)",
-                                   seconds: s, tokensPerSecond: Double(batch * length) / s))
+                                   seconds: s, tokensPerSecond: Double(batch * length) / s),
+                               torchArguments: ["--models", name, "--batches", "\(batch)", "--lengths", "\(length)", "--no-decode"])
                     }
                 }
             }
@@ -59,12 +72,11 @@ enum ModelBench {
                 let model = try PGLMForLM(config: config, weights: WeightLoader(source: RandomWeights.pglm(config),
                                                                                 storage: storage))
                 let (s, prefill) = try decodeTime(model, reps: quick ? 1 : 3)
-                report(Row(key: "decode/\(storage.rawValue)", label: "decode pglm_12x768 \(storage.rawValue) (prefill \(String(format: "%.3f", prefill)) s)",
-                           seconds: s, tokensPerSecond: 64 / s))
+                report(Row(key: "decode/\(storage.rawValue)", label: "decode 12x768 \(storage.rawValue) (prefill \(String(format: "%.3f", prefill)) s)",
+                           seconds: s, tokensPerSecond: 64 / s),
+                       torchArguments: ["--no-forward"])
             }
         }
-        let reference = noReference ? [:] : torchReference(threads: Parallel.threadCount, quick: quick, models: models,
-                                                           forward: !noForward, decode: !noDecode)
         printTable(rows, reference: reference, json: json)
     }
 

@@ -33,8 +33,9 @@ struct NumpyReference: CustomStringConvertible {
     }
 
     /// GFLOP/s per shape at `threads` BLAS threads, or nil if the script failed.
-    func measure(shapes: [(Int, Int, Int)], threads: Int) -> [Double]? {
-        let args = [script.path, "--shapes"] + shapes.map { "\($0.0),\($0.1),\($0.2)" }
+    func measure(shapes: [(Int, Int, Int)], threads: Int, cpuTime: Bool = false, minSeconds: Double = 0.15) -> [Double]? {
+        var args = [script.path, "--min-seconds", String(minSeconds), "--shapes"] + shapes.map { "\($0.0),\($0.1),\($0.2)" }
+        if cpuTime { args.append("--cpu-time") }
         guard let r = try? Self.runPython(python, args, threads: threads), r.status == 0 else { return nil }
         var figures: [Double] = []
         for line in r.output.split(separator: "\n") {

@@ -7,6 +7,11 @@ import TensorsAVX512
 // Measured on Zen 5 (48 KB L1d, 1 MB L2): kc = 256 overflows L1 with the 48-wide micro-panel and
 // M = 512 shapes fell to ~100 GFLOP/s; kc = 128 keeps them at ~210.
 
+/// Rows × columns of the AVX-512 micro-tile (`TensorsAVX512.kernel8`). Kept here rather than read from
+/// that module, whose code (even a global's accessor) must never run on a CPU without AVX-512.
+let avx512MicroRows = 8
+let avx512MicroCols = 48
+
 /// Depth of one K block.
 let blockK = tuning("TRELLIS_GEMM_KC", 128)
 /// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
@@ -39,7 +44,26 @@ func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: I
     var d = dst
     while ir < mc {
         let mr = min(microRows, mc - ir)
-        if !transposed {
+        if !transposed && mr == 8 && microRows == 8 {
+            // Gather one k from each of the 8 rows into a vector: contiguous 32-byte stores (the
+            // row-by-row loop below writes with a stride and cost ~9% of an M=512 GEMM).
+            let p0 = a + (i0 + ir) * lda + k0
+            var raw = UnsafeMutableRawPointer(d)
+            for k in 0..<kc {
+                let p = p0 + k
+                let v = SIMD8<Float>(p[0], p[lda], p[2 * lda], p[3 * lda], p[4 * lda], p[5 * lda], p[6 * lda],
+                                     p[7 * lda])
+                raw.storeBytes(of: v, as: SIMD8<Float>.self)
+                raw += 32
+            }
+        } else if !transposed && mr == microRows {
+            let p0 = a + (i0 + ir) * lda + k0
+            for k in 0..<kc {
+                let p = p0 + k
+                let row = d + k * microRows
+                for r in 0..<microRows { row[r] = p[r * lda] }
+            }
+        } else if !transposed {
             for r in 0..<microRows {
                 if r < mr {
                     let src = a + (i0 + ir + r) * lda + k0
@@ -156,6 +180,14 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
+            if mr == microRows && nr == microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                // Full tile: straight into C, no round trip through the tile buffer.
+                let mode: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                microKernelDirect(s, kc: kc, a: a + ir * kc, b: bp, c: out.c + (row + ir) * out.ldc + col + jr,
+                                  ldc: out.ldc, mode: mode, bias: out.bias.map { $0 + col + jr })
+                ir += microRows
+                continue
+            }
             microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
             storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows
@@ -164,10 +196,13 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
     }
 }
 
-/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time).
+/// The AVX-512 macro-kernel: as `macroKernel` with 8×48 tiles (three panels at a time). With
+/// `aRows` (op(A) row `row`, column k0, rows `lda` apart) full 8-row groups read A in place and only
+/// the last, partial group comes from the packed `a` (at its usual offset `ir·kc`).
 @inline(__always)
-func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
-                    out: OutputSpec, row: Int, col: Int, first: Bool, tile: UnsafeMutablePointer<Float>) {
+func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, aRows: UnsafePointer<Float>?, lda: Int,
+                    b: UnsafeRawPointer, panelBytes: Int, out: OutputSpec, row: Int, col: Int, first: Bool,
+                    tile: UnsafeMutablePointer<Float>) {
     var jr = 0
     while jr < nc {
         let ncr = min(avx512MicroCols, nc - jr)
@@ -176,7 +211,27 @@ func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: Unsaf
         var ir = 0
         while ir < mc {
             let mr = min(avx512MicroRows, mc - ir)
-            avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            let inPlace = aRows != nil && mr == avx512MicroRows
+            if mr == avx512MicroRows && ncr == panels * microCols && out.alpha == 1 && (!first || out.beta == 0) {
+                let output: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                let c = out.c + (row + ir) * out.ldc + col + jr
+                let bias = out.bias.map { $0 + col + jr }
+                if inPlace {
+                    avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                         panels: panels, c: c, ldc: out.ldc, output: output, bias: bias)
+                } else {
+                    avx512TileDirect(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels,
+                                     c: c, ldc: out.ldc, output: output, bias: bias)
+                }
+                ir += avx512MicroRows
+                continue
+            }
+            if inPlace {
+                avx512TileDirectRows(kc: kc, a: aRows! + ir * lda, lda: lda, b: bp, panelBytes: panelBytes,
+                                     panels: panels, c: tile, ldc: avx512MicroCols, output: .store, bias: nil)
+            } else {
+                avx512Tile(kc: kc, a: a + ir * kc, b: bp, panelBytes: panelBytes, panels: panels, tile: tile)
+            }
             for s in 0..<panels {
                 storeTile(tile + s * microCols, tileStride: avx512MicroCols, out, row: row + ir,
                           col: col + jr + s * microCols, mr: mr, nr: min(microCols, ncr - s * microCols), first: first)
@@ -186,6 +241,30 @@ func macroKernel512(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: Unsaf
         jr += avx512MicroCols
     }
 }
+
+/// Packs A for one block: everything for the AVX2 kernel or transposed A; for the AVX-512 kernel on
+/// row-major A only the last partial 8-row group (the rest is read in place). Returns the in-place
+/// row pointer, if any. In place wins when few columns share the packing (attention's P·V: 1.5–2×
+/// at head dim 16) or kc is full (linear: equal or slightly better); with short kc and many columns
+/// (Q·Kᵀ at head dim 64) packing is ~15% faster.
+@inline(__always)
+func prepareA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: Int, k0: Int, kc: Int, nc: Int,
+              wide: Bool, into dst: UnsafeMutablePointer<Float>) -> UnsafePointer<Float>? {
+    guard wide && !transposed && aInPlace && (kc >= 128 || nc <= 64) else {
+        packA(a, lda: lda, transposed: transposed, i0: i0, mc: mc, k0: k0, kc: kc,
+              microRows: wide ? avx512MicroRows : microRows, into: dst)
+        return nil
+    }
+    let full = mc / avx512MicroRows * avx512MicroRows
+    if full < mc {
+        packA(a, lda: lda, transposed: false, i0: i0 + full, mc: mc - full, k0: k0, kc: kc,
+              microRows: avx512MicroRows, into: dst + full * kc)
+    }
+    return a + i0 * lda + k0
+}
+
+/// Whether the AVX-512 path reads row-major A in place (`TRELLIS_GEMM_PACK_A=1` packs it instead).
+let aInPlace = ProcessInfo.processInfo.environment["TRELLIS_GEMM_PACK_A"] != "1"
 
 /// Scratch buffers of one worker.
 struct GemmScratch {
@@ -206,19 +285,35 @@ struct GemmScratch {
     }
 }
 
-/// Splits C `[m, n]` into at most `threads` rectangular tiles of whole panels, preferring column
-/// splits (each worker then streams only its share of the weights).
+/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about two tiles per
+/// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
+/// fewer). Every column part re-packs all of A's rows and every row part re-streams all of B, so the
+/// split minimises m·colParts + n·rowParts: colParts ≈ √(tiles·n/m). Rows split in multiples of 24
+/// (whole micro-tiles of both kernels), columns in whole panels (at least 6 per part).
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-    let panels = (n + microCols - 1) / microCols
     if threads <= 1 { return [(0..<m, 0..<n)] }
-    // Column split when every tile keeps ≥ 4 panels; otherwise split rows too.
-    var colParts = min(threads, max(1, panels / 4))
-    var rowParts = max(1, min(threads / colParts, (m + microRows * 4 - 1) / (microRows * 4)))
-    if colParts * rowParts < threads && panels >= threads { colParts = threads; rowParts = 1 }
+    let panels = (n + microCols - 1) / microCols
+    let target = threads * 2
+    let maxCols = max(1, panels / 6), maxRows = max(1, m / 24)
+    var colParts = Int((Double(target) * Double(n) / Double(max(m, 1))).squareRoot().rounded())
+    colParts = max(1, min(colParts, maxCols, target))
+    var rowParts = max(1, min(target / colParts, maxRows))
+    // A tile count that is a multiple of the thread count keeps equal workers equally busy.
+    if (colParts * rowParts) % threads != 0 {
+        for c in [colParts + 1, colParts - 1, colParts + 2, colParts - 2] where c >= 1 && c <= maxCols {
+            let r = max(1, min(target / c, maxRows))
+            if (c * r) % threads == 0 { colParts = c; rowParts = r; break }
+        }
+    }
+    if colParts * rowParts < threads {
+        // Small C: use every worker, even with narrower tiles.
+        colParts = min(max(colParts, (threads + rowParts - 1) / rowParts), panels)
+        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 5) / 6))
+    }
     var tiles: [(Range<Int>, Range<Int>)] = []
     for rp in 0..<rowParts {
-        let r0 = rp * m / rowParts / microRows * microRows
-        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / microRows * microRows
+        let r0 = rp * m / rowParts / 24 * 24
+        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / 24 * 24
         if r0 >= r1 { continue }
         for cp in 0..<colParts {
             let c0 = cp * panels / colParts * microCols

@@ -1,3 +1,5 @@
+import TensorsAVX512
+
 // Register-blocked micro-kernels for AVX2+FMA (x86-64-v3): 16 ymm registers hold a 6×16 tile of C
 // (12 accumulators), two B vectors and one broadcast of A. Everything here is @inline(__always) and
 // specialised per panel source, so the hot loops are straight vfmadd231ps on ymm registers.
@@ -39,9 +41,12 @@ enum BF16Panel: PanelSource {
 /// tile[6, 16] = Σ_k a[k, 0..<6] ⊗ b[k, 0..<16] over `kc` steps, for the first `rows` rows only
 /// (a constant at every call site, so each row count compiles to its own loop without dead FMAs).
 /// `a` is a packed A micro-panel `// [kc, 6]`, `b` a panel `// [kc, 16]` in `S`'s format.
+/// `mode` (a constant per call site) says where the tile goes: `.tile` = the buffer `tile` (row stride 16);
+/// `.store`, `.storeWithBias`, `.accumulate` = straight into C at `tile` with rows `ldc` apart.
 @inline(__always)
 func microKernel6x16<S: PanelSource>(_: S.Type, rows r: Int, kc: Int, a: UnsafePointer<Float>,
-                                     b: UnsafeRawPointer, tile: UnsafeMutablePointer<Float>) {
+                                     b: UnsafeRawPointer, tile: UnsafeMutablePointer<Float>,
+                                     mode: DirectOutput = .tile, ldc: Int = 16, bias: UnsafePointer<Float>? = nil) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
@@ -78,32 +83,33 @@ func microKernel6x16<S: PanelSource>(_: S.Type, rows r: Int, kc: Int, a: UnsafeP
         bp += S.rowBytes
     }
     let t = UnsafeMutableRawPointer(tile)
-    t.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
-    t.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
-    if r > 1 {
-        t.storeBytes(of: c10, toByteOffset: 64, as: SIMD8<Float>.self)
-        t.storeBytes(of: c11, toByteOffset: 96, as: SIMD8<Float>.self)
+    let braw = UnsafeRawPointer(bias)
+    @inline(__always) func put(_ v: SIMD8<Float>, _ row: Int, _ half: Int) {
+        let offset = (row * ldc + half * 8) * 4
+        switch mode {
+        case .tile, .store:
+            t.storeBytes(of: v, toByteOffset: offset, as: SIMD8<Float>.self)
+        case .accumulate:
+            t.storeBytes(of: v + t.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), toByteOffset: offset,
+                         as: SIMD8<Float>.self)
+        case .storeWithBias:
+            t.storeBytes(of: v + braw!.loadUnaligned(fromByteOffset: half * 32, as: SIMD8<Float>.self),
+                         toByteOffset: offset, as: SIMD8<Float>.self)
+        }
     }
-    if r > 2 {
-        t.storeBytes(of: c20, toByteOffset: 128, as: SIMD8<Float>.self)
-        t.storeBytes(of: c21, toByteOffset: 160, as: SIMD8<Float>.self)
-    }
-    if r > 3 {
-        t.storeBytes(of: c30, toByteOffset: 192, as: SIMD8<Float>.self)
-        t.storeBytes(of: c31, toByteOffset: 224, as: SIMD8<Float>.self)
-    }
-    if r > 4 {
-        t.storeBytes(of: c40, toByteOffset: 256, as: SIMD8<Float>.self)
-        t.storeBytes(of: c41, toByteOffset: 288, as: SIMD8<Float>.self)
-    }
-    if r > 5 {
-        t.storeBytes(of: c50, toByteOffset: 320, as: SIMD8<Float>.self)
-        t.storeBytes(of: c51, toByteOffset: 352, as: SIMD8<Float>.self)
-    }
+    put(c00, 0, 0); put(c01, 0, 1)
+    if r > 1 { put(c10, 1, 0); put(c11, 1, 1) }
+    if r > 2 { put(c20, 2, 0); put(c21, 2, 1) }
+    if r > 3 { put(c30, 3, 0); put(c31, 3, 1) }
+    if r > 4 { put(c40, 4, 0); put(c41, 4, 1) }
+    if r > 5 { put(c50, 5, 0); put(c51, 5, 1) }
 }
 
-/// `microKernel6x16` for `rows` ∈ 1...6, each row count with its own specialised loop.
-@inline(__always)
+/// `microKernel6x16` into the tile buffer for `rows` ∈ 1...6, each row count with its own specialised
+/// loop. Not inlined itself, so every call site of the kernel stays a single inlinable one (the
+/// optimiser stopped inlining the kernel once the macro-kernel had several, and the row checks then
+/// ran inside the loop at half speed).
+@inline(never)
 func microKernel<S: PanelSource>(_ s: S.Type, rows: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
                                  tile: UnsafeMutablePointer<Float>) {
     switch rows {
@@ -113,6 +119,19 @@ func microKernel<S: PanelSource>(_ s: S.Type, rows: Int, kc: Int, a: UnsafePoint
     case 3: microKernel6x16(s, rows: 3, kc: kc, a: a, b: b, tile: tile)
     case 2: microKernel6x16(s, rows: 2, kc: kc, a: a, b: b, tile: tile)
     default: microKernel6x16(s, rows: 1, kc: kc, a: a, b: b, tile: tile)
+    }
+}
+
+/// A full 6×16 tile written straight into C (rows `ldc` apart) as `mode` says.
+@inline(never)
+func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, mode: DirectOutput,
+                                       bias: UnsafePointer<Float>?) {
+    switch mode {
+    case .accumulate: microKernel6x16(s, rows: 6, kc: kc, a: a, b: b, tile: c, mode: .accumulate, ldc: ldc)
+    case .storeWithBias:
+        microKernel6x16(s, rows: 6, kc: kc, a: a, b: b, tile: c, mode: .storeWithBias, ldc: ldc, bias: bias)
+    default: microKernel6x16(s, rows: 6, kc: kc, a: a, b: b, tile: c, mode: .store, ldc: ldc)
     }
 }
 

@@ -53,6 +53,13 @@ public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
         for i in (chunk * batchCount / chunks)..<((chunk + 1) * batchCount / chunks) {
             let out = OutputSpec(c: c + i * strideC, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
             if k == 0 { scaleOutput(out, m: m, n: n); continue }
+            if m <= fewRowsLimit {
+                // Decoding attention (one query row per head): dot products beat packing K or V.
+                gemmFewRows(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                            a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                            c: c + i * strideC, ldc: ldc, threaded: false)
+                continue
+            }
             gemmTile(transposeA: transposeA, transposeB: transposeB, rows: 0..<m, cols: 0..<n, k: k,
                      a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, out: out, scratch: scratch,
                      wide: wide)
@@ -92,7 +99,6 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, out: OutputSpec,
               scratch: GemmScratch, wide: Bool) {
     let bPack = scratch.b!
-    let mr = wide ? avx512MicroRows : microRows
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(blockN, cols.upperBound - jc)
@@ -103,10 +109,10 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
-                packA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, microRows: mr,
-                      into: scratch.a)
+                let aRows = prepareA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
+                                     into: scratch.a)
                 if wide {
-                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, b: UnsafeRawPointer(bPack),
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: lda, b: UnsafeRawPointer(bPack),
                                    panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
                                    tile: scratch.tile)
                 } else {
@@ -128,7 +134,6 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
 func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Range<Int>, cols: Range<Int>,
                                 weights w: PackedWeights, out: OutputSpec, scratch: GemmScratch, wide: Bool) {
     let k = w.inFeatures
-    let mr = wide ? avx512MicroRows : microRows
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(blockN, cols.upperBound - jc)
@@ -146,9 +151,11 @@ func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Rang
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
-                packA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, microRows: mr, into: scratch.a)
+                let aRows = prepareA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
+                                     into: scratch.a)
                 if wide {
-                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: panelBytes, out: out,
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: k, b: b,
+                                   panelBytes: panelBytes, out: out,
                                    row: ic, col: jc, first: pc == 0, tile: scratch.tile)
                 } else {
                     macroKernel(s, mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: panelBytes, out: out,

@@ -16,6 +16,16 @@ extension Kernels {
         for i in 0..<count { x[i] *= s }
     }
 
+    public static func addScaledReference(_ x: UnsafePointer<Float>, alpha: Float, to y: UnsafeMutablePointer<Float>,
+                                          count: Int) {
+        for i in 0..<count { y[i] = Float(Double(y[i]) + Double(alpha) * Double(x[i])) }
+    }
+
+    public static func addRowReference(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, rows: Int,
+                                       cols: Int) {
+        for r in 0..<rows { for c in 0..<cols { x[r * cols + c] += v[c] } }
+    }
+
     public static func expReference(_ x: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { x[i] = Float(Foundation.exp(Double(x[i]))) }
     }

@@ -7,27 +7,119 @@
 // doubles the flops per instruction of the AVX2 kernel.
 
 /// Rows of C per AVX-512 micro-tile.
-public let avx512MicroRows = 8
+let avx512MicroRows = 8
 /// Columns of C per AVX-512 micro-tile (three 16-column panels).
-public let avx512MicroCols = 48
+let avx512MicroCols = 48
 
 /// tile[8, 48] = Σ_k a[k, 0..<8] ⊗ B[k, 0..<16·panels] for F32 panels `// [kc, 16]` that start
 /// `panelBytes` apart (`panels` ∈ 1...3; the tile's unused columns are left untouched).
 /// `a` is a packed A micro-panel `// [kc, 8]`.
 public func avx512Tile(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int, panels: Int,
                        tile: UnsafeMutablePointer<Float>) {
-    switch panels {
-    case 3: kernel8(3, kc: kc, a: a, b: b, panelBytes: panelBytes, tile: tile)
-    case 2: kernel8(2, kc: kc, a: a, b: b, panelBytes: panelBytes, tile: tile)
-    default: kernel8(1, kc: kc, a: a, b: b, panelBytes: panelBytes, tile: tile)
+    kernelStore(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: tile, ldc: 48)
+}
+
+/// How `avx512TileDirect` writes a full 8 × 16·panels block of C.
+public enum DirectOutput: Sendable {
+    /// C = acc.
+    case store
+    /// C = acc + bias[column].
+    case storeWithBias
+    /// C += acc.
+    case accumulate
+    /// The tile buffer of `avx512Tile` (row stride 48).
+    case tile
+}
+
+/// As `avx512Tile`, but writes straight into C (rows `ldc` apart), skipping the tile buffer: for full
+/// 8-row tiles with α = 1, where the tile round trip cost ~10% at kc = 128.
+public func avx512TileDirect(kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int, panels: Int,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, output: DirectOutput,
+                             bias: UnsafePointer<Float>?) {
+    switch output {
+    case .accumulate:
+        kernelAccumulate(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
+    case .storeWithBias:
+        kernelBias(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc,
+                   bias: bias!)
+    case .store, .tile:
+        kernelStore(panels: panels, packed: true, kc: kc, a: a, lda: 0, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
+    }
+}
+
+/// As `avx512TileDirect`, reading A in place: 8 rows starting at `a`, `lda` apart (no packing; for
+/// row-major A whose packing would cost as much as the product, e.g. attention's P·V with small D).
+public func avx512TileDirectRows(kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer, panelBytes: Int,
+                                 panels: Int, c: UnsafeMutablePointer<Float>, ldc: Int, output: DirectOutput,
+                                 bias: UnsafePointer<Float>?) {
+    precondition(lda > 0)
+    switch output {
+    case .accumulate:
+        kernelAccumulate(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c,
+                         ldc: ldc)
+    case .storeWithBias:
+        kernelBias(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc,
+                   bias: bias!)
+    case .store, .tile:
+        kernelStore(panels: panels, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc)
+    }
+}
+
+// One non-inlined function per output mode, each with six constant-argument call sites of `kernel8`:
+// few enough that the optimiser inlines every one (with more call sites it outlined a generic copy
+// whose panel/packing checks ran inside the loop).
+
+@inline(never)
+func kernelStore(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                 panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, true): kernel8(2, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, true): kernel8(1, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (3, false): kernel8(3, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, false): kernel8(2, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, false): kernel8(1, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    }
+}
+
+@inline(never)
+func kernelAccumulate(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                      panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, true): kernel8(2, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, true): kernel8(1, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (3, false): kernel8(3, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (2, false): kernel8(2, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    case (_, false): kernel8(1, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
+    }
+}
+
+@inline(never)
+func kernelBias(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>) {
+    switch (panels, packed) {
+    case (3, true): kernel8(3, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, true): kernel8(2, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, true): kernel8(1, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (3, false): kernel8(3, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, false): kernel8(2, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, false): kernel8(1, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
     }
 }
 
 typealias F16x = SIMD16<Float>
 
 @inline(__always)
-func kernel8(_ p: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, panelBytes: Int,
-             tile: UnsafeMutablePointer<Float>) {
+func kernel8(_ p: Int, _ mode: DirectOutput, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int,
+             b: UnsafeRawPointer, panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+             bias: UnsafePointer<Float>?) {
+    // A is packed (`// [kc, 8]`) or read in place from 8 rows `lda` apart; either way row r's k-th
+    // value is a_r[k · step], and `step` folds to a constant in each specialisation.
+    let step = packed ? 8 : 1
+    let rowStride = packed ? 1 : lda
+    let a0 = a, a1 = a + rowStride, a2 = a + 2 * rowStride, a3 = a + 3 * rowStride
+    let a4 = a + 4 * rowStride, a5 = a + 5 * rowStride, a6 = a + 6 * rowStride, a7 = a + 7 * rowStride
     var c00 = F16x(), c01 = F16x(), c02 = F16x()
     var c10 = F16x(), c11 = F16x(), c12 = F16x()
     var c20 = F16x(), c21 = F16x(), c22 = F16x()
@@ -36,36 +128,46 @@ func kernel8(_ p: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, pa
     var c50 = F16x(), c51 = F16x(), c52 = F16x()
     var c60 = F16x(), c61 = F16x(), c62 = F16x()
     var c70 = F16x(), c71 = F16x(), c72 = F16x()
-    var ap = a
     var b0p = b
     let d1 = p > 1 ? panelBytes : 0
     let d2 = p > 2 ? 2 * panelBytes : 0
-    for _ in 0..<kc {
+    for k in 0..<kc {
+        let ko = k * step
         let b0 = b0p.loadUnaligned(as: F16x.self)
         let b1 = p > 1 ? (b0p + d1).loadUnaligned(as: F16x.self) : F16x()
         let b2 = p > 2 ? (b0p + d2).loadUnaligned(as: F16x.self) : F16x()
-        var s = F16x(repeating: ap[0])
+        var s = F16x(repeating: a0[ko])
         c00.addProduct(s, b0); if p > 1 { c01.addProduct(s, b1) }; if p > 2 { c02.addProduct(s, b2) }
-        s = F16x(repeating: ap[1])
+        s = F16x(repeating: a1[ko])
         c10.addProduct(s, b0); if p > 1 { c11.addProduct(s, b1) }; if p > 2 { c12.addProduct(s, b2) }
-        s = F16x(repeating: ap[2])
+        s = F16x(repeating: a2[ko])
         c20.addProduct(s, b0); if p > 1 { c21.addProduct(s, b1) }; if p > 2 { c22.addProduct(s, b2) }
-        s = F16x(repeating: ap[3])
+        s = F16x(repeating: a3[ko])
         c30.addProduct(s, b0); if p > 1 { c31.addProduct(s, b1) }; if p > 2 { c32.addProduct(s, b2) }
-        s = F16x(repeating: ap[4])
+        s = F16x(repeating: a4[ko])
         c40.addProduct(s, b0); if p > 1 { c41.addProduct(s, b1) }; if p > 2 { c42.addProduct(s, b2) }
-        s = F16x(repeating: ap[5])
+        s = F16x(repeating: a5[ko])
         c50.addProduct(s, b0); if p > 1 { c51.addProduct(s, b1) }; if p > 2 { c52.addProduct(s, b2) }
-        s = F16x(repeating: ap[6])
+        s = F16x(repeating: a6[ko])
         c60.addProduct(s, b0); if p > 1 { c61.addProduct(s, b1) }; if p > 2 { c62.addProduct(s, b2) }
-        s = F16x(repeating: ap[7])
+        s = F16x(repeating: a7[ko])
         c70.addProduct(s, b0); if p > 1 { c71.addProduct(s, b1) }; if p > 2 { c72.addProduct(s, b2) }
-        ap += 8
         b0p += 64
     }
-    let t = UnsafeMutableRawPointer(tile)
-    @inline(__always) func put(_ v: F16x, _ r: Int, _ c: Int) {
-        t.storeBytes(of: v, toByteOffset: (r * 48 + c * 16) * 4, as: F16x.self)
+    let t = UnsafeMutableRawPointer(c)
+    let braw = UnsafeRawPointer(bias)
+    @inline(__always) func put(_ v: F16x, _ r: Int, _ j: Int) {
+        let offset = (r * ldc + j * 16) * 4
+        switch mode {
+        case .tile, .store:
+            t.storeBytes(of: v, toByteOffset: offset, as: F16x.self)
+        case .accumulate:
+            t.storeBytes(of: v + t.loadUnaligned(fromByteOffset: offset, as: F16x.self), toByteOffset: offset,
+                         as: F16x.self)
+        case .storeWithBias:
+            t.storeBytes(of: v + braw!.loadUnaligned(fromByteOffset: j * 64, as: F16x.self), toByteOffset: offset,
+                         as: F16x.self)
+        }
     }
     put(c00, 0, 0); put(c10, 1, 0); put(c20, 2, 0); put(c30, 3, 0)
     put(c40, 4, 0); put(c50, 5, 0); put(c60, 6, 0); put(c70, 7, 0)

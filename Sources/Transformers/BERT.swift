@@ -135,6 +135,7 @@ public final class BertForMaskedLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
+        try input.validate(vocabularySize: config.vocabSize)
         let positionIds = try positionIds(input)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         words.lookup(input.ids, out: x.pointer)

@@ -133,6 +133,7 @@ public final class EsmForMaskedLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
+        try input.validate(vocabularySize: config.vocabSize)
         if options.contacts && contactHead == nil {
             throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
         }

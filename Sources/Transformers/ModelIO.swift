@@ -35,6 +35,14 @@ public struct TokenBatch {
         self.init(batch: sequences.count, length: t, ids: ids, attentionMask: mask)
     }
 
+    /// Throws when an id falls outside an embedding table of `count` rows.
+    public func validate(vocabularySize count: Int) throws {
+        if let i = ids.firstIndex(where: { $0 < 0 || Int($0) >= count }) {
+            throw TransformersError.badInput("token id \(ids[i]) at sequence \(i / max(length, 1)), position \(i % max(length, 1)) "
+                                             + "is outside the embedding table (0..<\(count))")
+        }
+    }
+
     /// Real tokens per sequence.
     public var lengths: [Int] {
         (0..<batch).map { b in (0..<length).reduce(0) { $0 + Int(attentionMask[b * length + $1] != 0 ? 1 : 0) } }

@@ -78,6 +78,7 @@ public final class PGLMForLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let mode = options.mode ?? defaultMode
+        try input.validate(vocabularySize: vocabularySize)
         let lay = try layout(input, mode: mode)
         let positions = input.positionIds ?? lay.positions
         let blocks = config.rotaryEmbedding2d ? (input.blockPositionIds ?? lay.blocks) : nil
@@ -151,6 +152,7 @@ public final class PGLMForLM: LanguageModel {
         guard cache.batch == input.batch, input.length <= cache.capacity else {
             throw TransformersError.badInput("cache holds \(cache.batch)×\(cache.capacity) tokens, prompts are \(input.batch)×\(input.length)")
         }
+        try input.validate(vocabularySize: vocabularySize)
         let lengths = input.lengths
         if let empty = lengths.firstIndex(of: 0) { throw TransformersError.badInput("prompt \(empty) is empty") }
         let lay = try layout(input, mode: mode)
@@ -180,6 +182,9 @@ public final class PGLMForLM: LanguageModel {
     public func decode(_ tokens: [Int32], cache: KVCache) throws -> [Float] {
         guard tokens.count == cache.batch else {
             throw TransformersError.badInput("decode: \(tokens.count) tokens for a batch of \(cache.batch)")
+        }
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+            throw TransformersError.badInput("decode: token id \(bad) is outside 0..<\(vocabularySize)")
         }
         if let full = cache.lengths.firstIndex(where: { $0 >= cache.capacity }) {
             throw TransformersError.badInput("decode: sequence \(full) filled the cache (\(cache.capacity) tokens)")

@@ -74,6 +74,18 @@ final class GEMMTests: XCTestCase {
             check(transA: false, transB: false, m: 65, n: 33, k: 257, alpha: 0.5, beta: 2, lda: 5)
             check(transA: true, transB: true, m: 33, n: 65, k: 7, alpha: -1.5, beta: 1, lda: 3)
             check(transA: false, transB: true, m: 1, n: 257, k: 65, alpha: 1, beta: -0.25)
+            check(transA: false, transB: true, m: 65, n: 96, k: 300, alpha: 1, beta: 1)
+        }
+    }
+
+    /// Row counts at the switches between the unpacked few-row path, the AVX2 and the AVX-512 kernels.
+    func testSmallRowCounts() {
+        onEveryKernel {
+            for m in 2...9 {
+                for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                    check(transA: ta, transB: tb, m: m, n: 65, k: 33, alpha: 0.75, beta: 0.5)
+                }
+            }
         }
     }
 

@@ -42,9 +42,16 @@ final class KernelsTests: XCTestCase {
             var s = a, sr = a
             Kernels.scale(&s, count: n, by: 0.37); Kernels.scaleReference(&sr, count: n, by: 0.37)
             XCTAssertEqual(s, sr)
-            var y = b
+            var y = b, yr = b
             Kernels.addScaled(a, alpha: 2, to: &y, count: n)
-            XCTAssertLessThanOrEqual(maxRelative(y, zip(a, b).map { 2 * $0 + $1 }), 1e-6)
+            Kernels.addScaledReference(a, alpha: 2, to: &yr, count: n)
+            XCTAssertLessThanOrEqual(maxRelative(y, yr), 1e-6)
+            if n >= 7 {
+                var rows = a, rowsRef = a
+                Kernels.addRow(b, to: &rows, rows: n / 7, cols: 7)
+                Kernels.addRowReference(b, to: &rowsRef, rows: n / 7, cols: 7)
+                XCTAssertEqual(rows, rowsRef)
+            }
         }
     }
 

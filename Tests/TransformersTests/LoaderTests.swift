@@ -32,6 +32,16 @@ final class LoaderTests: XCTestCase {
         }
     }
 
+    func testOutOfRangeIdsAreRejected() throws {
+        let model = try randomPGLM(PGLMConfiguration(layers: 1, hidden: 8, heads: 2, ffn: 12, vocabSize: 16))
+        XCTAssertThrowsError(try model.forward(TokenBatch(sequences: [[1, 2], [3, 99]], padId: 0))) { error in
+            XCTAssertTrue("\(error)".contains("token id 99 at sequence 1, position 1"), "\(error)")
+        }
+        let cache = model.makeCache(batch: 1, capacity: 4)
+        _ = try model.prefill(TokenBatch(sequences: [[9, 3]], padId: 0), mode: .clm, cache: cache)
+        XCTAssertThrowsError(try model.decode([16], cache: cache))
+    }
+
     func testConfigErrorNamesTheKey() throws {
         let dir = try TestSupport.temporaryDirectory()
         try Data(#"{"model_type": "esm", "hidden_size": 8}"#.utf8).write(to: dir.appendingPathComponent("config.json"))
