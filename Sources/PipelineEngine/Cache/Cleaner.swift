@@ -12,11 +12,8 @@ public enum Cleaner {
     /// Specs recorded in the work directory whose files still exist (the default set for `trellis clean`).
     public static func knownSpecs(workDirectory: URL) -> [String] {
         let work = WorkDirectory(root: workDirectory)
-        var specs = Set<String>()
-        for dir in (try? FileManager.default.contentsOfDirectory(atPath: work.stages.path)) ?? [] {
-            for r in work.latestRecords(pipeline: dir).values where FileManager.default.fileExists(atPath: r.spec) { specs.insert(r.spec) }
-        }
-        return specs.sorted()
+        let specs = work.knownPipelines().compactMap { work.latest(pipeline: $0)?.spec }
+        return Set(specs.filter { FileManager.default.fileExists(atPath: $0) }).sorted()
     }
 
     /// Keeps, for each stage of `pipelines`, its latest record and outputs; removes everything else.
@@ -27,22 +24,20 @@ public enum Cleaner {
         let fm = FileManager.default
         var report = Report()
         var keep = Set<String>()
-        var currentStages: [String: Set<String>] = [:]
-        for p in pipelines {
-            let ids = Set(p.stages.map(\.id))
-            currentStages[p.name.replacingOccurrences(of: "/", with: "_"), default: []].formUnion(ids)
-            for (id, r) in work.latestRecords(pipeline: p.name) where ids.contains(id) { keep.insert(r.key) }
-        }
         func remove(_ url: URL) {
             report.bytes += size(url)
             report.removed.append(WorkDirectory.display(url, relativeTo: URL(fileURLWithPath: fm.currentDirectoryPath)))
             if !dryRun { try? fm.removeItem(at: url) }
         }
-        for name in (try? fm.contentsOfDirectory(atPath: work.stages.path))?.sorted() ?? [] {
-            let dir = work.stages.appendingPathComponent(name)
-            guard let ids = currentStages[name] else { remove(dir); continue }
-            for f in (try? fm.contentsOfDirectory(atPath: dir.path))?.sorted() ?? [] where f.hasSuffix(".json") && !ids.contains(String(f.dropLast(5))) {
-                remove(dir.appendingPathComponent(f))
+        let current = Dictionary(pipelines.map { ($0.name.replacingOccurrences(of: "/", with: "_"), $0) }) { a, _ in a }
+        for name in work.knownPipelines() {
+            guard let p = current[name], let latest = work.latest(pipeline: name) else { remove(work.latestFile(name)); continue }
+            let ids = Set(p.stages.map(\.id))
+            let kept = latest.stages.filter { ids.contains($0.key) }
+            keep.formUnion(kept.values)
+            if kept.count != latest.stages.count {
+                report.removed.append(contentsOf: latest.stages.keys.filter { !ids.contains($0) }.sorted().map { "stage '\($0)' of \(name)" })
+                if !dryRun { try work.writeLatest(pipeline: name, spec: latest.spec, keys: kept) }
             }
         }
         for f in (try? fm.contentsOfDirectory(atPath: work.records.path))?.sorted() ?? [] where !keep.contains(String(f.dropLast(5))) {

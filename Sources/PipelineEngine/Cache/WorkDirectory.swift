@@ -5,14 +5,12 @@ import Foundation
 ///     lock                        flock'd by the running `trellis run`
 ///     records/<key>.json          committed stage records (a stage is done iff its record is here)
 ///     objects/<key>/              internal outputs of the stage run with that key
-///     stages/<pipeline>/<id>.json the latest record of each stage id (for plan reasons and clean)
+///     stages/<pipeline>.json      the latest key of each stage id (for plan reasons and clean)
 ///     runs/<run-id>/              trace.jsonl, report.html, logs/<stage>.log
 ///     tmp/                        scratch for running stages; emptied at the start of every run
 public final class WorkDirectory: @unchecked Sendable {
     public let root: URL
     private var lockDescriptor: Int32 = -1
-    private var knownDirectories = Set<String>()
-    private let directoryLock = NSLock()
 
     public init(root: URL) {
         self.root = root.standardizedFileURL
@@ -140,48 +138,59 @@ public final class WorkDirectory: @unchecked Sendable {
         return try? JSONDecoder().decode(StageRecord.self, from: data)
     }
 
-    func pipelineDirectory(_ pipeline: String) -> URL {
-        stages.appendingPathComponent(pipeline.replacingOccurrences(of: "/", with: "_"))
+    /// `stages/<pipeline>.json`: the latest key of every stage id, and the spec file.
+    func latestFile(_ pipeline: String) -> URL {
+        stages.appendingPathComponent(pipeline.replacingOccurrences(of: "/", with: "_") + ".json")
+    }
+
+    struct Latest: Codable {
+        var spec: String
+        var stages: [String: String]
+    }
+
+    /// Pipeline names that have a latest-keys file.
+    func knownPipelines() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: stages.path)) ?? [])
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    func latest(pipeline: String) -> Latest? {
+        guard let data = FileManager.default.contents(atPath: latestFile(pipeline).path) else { return nil }
+        return try? JSONDecoder().decode(Latest.self, from: data)
+    }
+
+    /// Records the latest key of each stage id of `pipeline` (one small file per pipeline, rewritten atomically).
+    func writeLatest(pipeline: String, spec: String, keys: [String: String]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(Latest(spec: spec, stages: keys)) else { return }
+        try Self.makeDirectory(stages)
+        try Self.writeAtomically(data, to: latestFile(pipeline))
     }
 
     /// The latest record of every stage id of `pipeline`.
     public func latestRecords(pipeline: String) -> [String: StageRecord] {
-        let dir = pipelineDirectory(pipeline)
+        guard let latest = latest(pipeline: pipeline) else { return [:] }
         var out: [String: StageRecord] = [:]
-        let decoder = JSONDecoder()
-        for n in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where n.hasSuffix(".json") && !n.hasPrefix(".") {
-            if let data = FileManager.default.contents(atPath: dir.appendingPathComponent(n).path),
-               let r = try? decoder.decode(StageRecord.self, from: data) {
-                out[r.stage] = r
-            }
+        for (id, key) in latest.stages {
+            guard var r = record(key: key) else { continue }
+            // A record may have been made by an identical stage of another id or pipeline.
+            r.stage = id
+            r.pipeline = pipeline
+            out[id] = r
         }
         return out
     }
 
-    /// Commits a record: first `records/<key>.json` (this makes the stage done), then the stage's latest pointer.
+    /// Commits a record: `records/<key>.json` appears atomically, and from then on the stage is done.
     public func commit(_ record: StageRecord) throws {
-        let data = try encode(record)
-        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
-        try writePointer(record, data: data)
-    }
-
-    func encode(_ record: StageRecord) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do { return try encoder.encode(record) } catch {
+        let data: Data
+        do { data = try encoder.encode(record) } catch {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
-    }
-
-    /// Makes `record` the latest of its stage id (what `plan` compares against and `clean` keeps).
-    public func writePointer(_ record: StageRecord, data: Data? = nil) throws {
-        let data = try data ?? encode(record)
-        let dir = pipelineDirectory(record.pipeline)
-        if !knownDirectories.contains(dir.path) {
-            if mkdir(dir.path, 0o755) != 0 && errno != EEXIST { try Self.makeDirectory(dir) }
-            directoryLock.lock(); knownDirectories.insert(dir.path); directoryLock.unlock()
-        }
-        try Self.writeAtomically(data, to: dir.appendingPathComponent(record.stage + ".json"))
+        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
     }
 
     /// Path of `url` relative to `base` when inside it, else absolute; stage outputs are shown this way.

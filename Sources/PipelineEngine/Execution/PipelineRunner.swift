@@ -58,7 +58,7 @@ public final class PipelineRunner {
         let logs = runDirectory.appendingPathComponent("logs")
         try WorkDirectory.makeDirectory(logs)
         let traceURL = runDirectory.appendingPathComponent("trace.jsonl")
-        FileManager.default.createFile(atPath: traceURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: traceURL.path, contents: nil)
         let traceHandle = try FileHandle(forWritingTo: traceURL)
         defer { try? traceHandle.close() }
 
@@ -73,6 +73,24 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        let scratch = ScratchBin()
+        defer { scratch.empty() }
+        // Latest key per stage id, flushed at most twice a second and at the end (a kill loses at most
+        // that much of the "why" history, never a result: results are found by key).
+        var latest = work.latest(pipeline: pipeline.name)?.stages ?? [:]
+        var latestDirty = false
+        var lastFlush = ResourceUsage.now()
+        func flushLatest(force: Bool) {
+            guard latestDirty, force || ResourceUsage.now() - lastFlush > 0.5 else { return }
+            try? work.writeLatest(pipeline: pipeline.name, spec: pipeline.file, keys: latest)
+            latestDirty = false
+            lastFlush = ResourceUsage.now()
+        }
+        func setLatest(_ id: String, _ key: String) {
+            if latest[id] != key { latest[id] = key; latestDirty = true }
+            flushLatest(force: false)
+        }
+        defer { flushLatest(force: true) }
         var keysInFlight = Set<String>()
         var parked: [String: [Int]] = [:]
         var unparked: [Int] = []
@@ -119,13 +137,8 @@ public final class PipelineRunner {
                     parked[prepared.key, default: []].append(i)
                     continue
                 }
-                if var record = prepared.cached {
-                    if keying.previous[stage.id]?.key != prepared.key {
-                        // Reused from an older run or another stage: make it this stage's latest so later plans compare with it.
-                        record.stage = stage.id
-                        record.pipeline = pipeline.name
-                        try? work.writePointer(record)
-                    }
+                if let record = prepared.cached {
+                    setLatest(stage.id, prepared.key)
                     records[i] = record
                     machine.finish(i, as: .cached)
                     let now = ResourceUsage.now()
@@ -139,7 +152,7 @@ public final class PipelineRunner {
                 keysInFlight.insert(prepared.key)
                 var job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
-                                   logURL: logURL, keying: keying,
+                                   logURL: logURL, keying: keying, scratch: scratch,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
                 if let sharded = shardedStage(stage, prepared, note: { [board] line in board.note(line) }) {
@@ -168,11 +181,12 @@ public final class PipelineRunner {
                 machine.finish(i, as: .cancelled)
             } else if let record = outcome.record {
                 records[i] = record
+                setLatest(stage.id, record.key)
                 machine.finish(i, as: .done)
                 write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: record.key, cached: false, status: "done",
                                     start: outcome.start, end: outcome.end, wall: outcome.end - outcome.start, cpu: outcome.cpu,
                                     peakRSSKB: outcome.peakRSSKB, exitStatus: 0, attempts: outcome.attempts, error: nil,
-                                    log: WorkDirectory.display(logURL, relativeTo: options.projectDirectory)))
+                                    log: record.log))
                 board.finished(stage.id, line: String(format: "[%@] done in %.2fs", stage.id, outcome.end - outcome.start))
             } else {
                 fail(i, outcome.error ?? "failed", log: logURL, start: outcome.start, status: outcome.exitStatus, attempts: outcome.attempts)

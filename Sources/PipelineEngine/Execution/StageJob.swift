@@ -13,6 +13,7 @@ struct StageJob: @unchecked Sendable {
     let work: WorkDirectory
     let logURL: URL
     let keying: StageKeying
+    let scratch: ScratchBin
     let progress: @Sendable (Int, Int?) -> Void
     let note: @Sendable (String) -> Void
     /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
@@ -44,16 +45,18 @@ struct StageJob: @unchecked Sendable {
         let start = ResourceUsage.now()
         let cpuStart = ResourceUsage.threadCPU()
         var childCPU = 0.0, childRSS = 0
-        let logFD = open(logURL.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        defer { if logFD >= 0 { close(logFD) } }
+        let log = LazyLog(url: logURL)
+        defer { log.close() }
         var lastError = "", lastStatus = 1
         let attempts = maxAttempts ?? (stage.retries + 1)
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { WorkDirectory.removeTree(dir.path) }
+            // Scratch is removed at the end of the run, not now: on ext4, allocating an inode scans past
+            // every inode freed in the last seconds, so per-stage deletes make every later mkdir slower.
+            defer { scratch.add(dir) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
-                                               logDescriptor: logFD, progress: progress)
+                                               log: log, progress: progress)
                 if attempt > 1 { context.log("--- attempt \(attempt) of \(attempts)") }
                 defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
                 try checkInputs()
@@ -69,7 +72,7 @@ struct StageJob: @unchecked Sendable {
             } catch {
                 lastError = (error as? StageError)?.message ?? "\(error)"
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
-                if logFD >= 0 { "error: \(lastError)\n".withCString { _ = write(logFD, $0, strlen($0)) } }
+                log.write("error: \(lastError)\n")
                 if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
             }
         }
@@ -148,7 +151,7 @@ struct StageJob: @unchecked Sendable {
         return StageRecord(stage: stage.id, pipeline: pipeline.name, spec: pipeline.file, type: stage.type.name,
                            version: stage.type.version, key: key, components: components, inputs: stamps, outputs: outputs,
                            outputFiles: outputFiles, outputDigest: h.finalizeHex(), started: start, finished: ResourceUsage.now(),
-                           cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: WorkDirectory.display(logURL, relativeTo: project))
+                           cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: context.logFile.wasOpened ? WorkDirectory.display(logURL, relativeTo: project) : nil)
     }
 }
 
@@ -172,5 +175,18 @@ enum Publisher {
             try? fm.removeItem(at: beside)
             throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
         }
+    }
+}
+
+/// Attempt directories waiting to be removed at the end of the run.
+final class ScratchBin: @unchecked Sendable {
+    private var dirs: [URL] = []
+    private let lock = NSLock()
+
+    func add(_ url: URL) { lock.lock(); dirs.append(url); lock.unlock() }
+
+    func empty() {
+        lock.lock(); let all = dirs; dirs = []; lock.unlock()
+        for d in all { WorkDirectory.removeTree(d.path) }
     }
 }

@@ -56,10 +56,7 @@ struct ShellStage: StageType {
                              + missing.map { "'\($0.value)'" }.joined(separator: ", "))
         }
         for (name, path) in declared {
-            let temp = context.publish(name, to: path)
-            guard rename(dir.appendingPathComponent(path).path, temp.path) == 0 else {
-                throw StageError("cannot move output '\(path)': \(String(cString: strerror(errno)))")
-            }
+            context.publish(name, existing: dir.appendingPathComponent(path), to: path)
         }
     }
 }

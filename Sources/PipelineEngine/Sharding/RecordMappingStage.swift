@@ -23,8 +23,10 @@ public enum GatherKind: Sendable {
 /// as separate cached units (locally or as a Slurm array) and be gathered back, in input order, into
 /// exactly the bytes the unsharded stage would have written.
 ///
-/// Conform with the three requirements; the split and gather defaults cover FASTA, line and CSV files.
-/// Stages writing other formats (e.g. `.safetensors`) override `gather(output:shards:to:)`.
+/// Conform with `recordParameter` (the rest has defaults): the split and gather defaults cover FASTA, line
+/// and CSV files. Stages writing other formats (e.g. `.safetensors`) override `gather(output:shards:to:_:)`.
+/// In a shard, `run` sees the record parameter pointing at its part, `context.upstream` empty (parameters
+/// referencing upstream stages arrive resolved), and it must write one file per output (no file lists).
 public protocol RecordMappingStage: StageType {
     /// The parameter naming the record file that shards split, or nil when these parameters cannot be sharded.
     func recordParameter(_ parameters: TypedParameters) -> String?

@@ -19,9 +19,12 @@ struct ShardedStage {
     /// `<work>/shards/<stage key>-of<N>/`: split inputs and manifests of this stage at this shard count.
     var batchDirectory: URL { work.root.appendingPathComponent("shards").appendingPathComponent("\(key)-of\(count)") }
 
+    /// Bump when `RecordSplitter` would put records into different shards.
+    static let splitVersion = "contiguous-1"
+
     func shardKey(_ i: Int) -> String {
         var c = components
-        c["shard"] = "\(i)/\(count)"
+        c["shard"] = "\(i)/\(count) \(Self.splitVersion)"
         return CacheKey.make(c)
     }
 

@@ -16,8 +16,10 @@ public final class StageContext: @unchecked Sendable {
     public var projectDirectory: URL { parameters.projectDirectory }
     /// Outputs of the stages this one depends on, in dependency order.
     public let upstream: [(stage: String, outputs: [String: OutputValue])]
-    /// File descriptor of the stage's log (for child processes' stdout and stderr).
-    public let logDescriptor: Int32
+    /// File descriptor of the stage's log (for child processes' stdout and stderr); the file is created
+    /// on first use, so stages that never log cost no file.
+    public var logDescriptor: Int32 { logFile.descriptor }
+    let logFile: LazyLog
 
     let outputURL: URL
     let scratchURL: URL
@@ -33,15 +35,25 @@ public final class StageContext: @unchecked Sendable {
     let progressSink: @Sendable (Int, Int?) -> Void
 
     init(stageID: String, parameters: TypedParameters, directory: URL, upstream: [(stage: String, outputs: [String: OutputValue])],
-         logDescriptor: Int32, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
+         log: LazyLog, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
         self.stageID = stageID
         self.parameters = parameters
-        self.outputURL = directory.appendingPathComponent("out")
-        self.scratchURL = directory.appendingPathComponent("scratch")
-        self.publishURL = directory.appendingPathComponent("publish")
+        // One directory per attempt, created on first use: it is the scratch space, and holds the internal
+        // outputs and unpublished files under dot-names. Few directories per stage matter: creating and
+        // deleting inodes is what a trivial stage costs most on ext4.
+        self.scratchURL = directory
+        self.outputURL = directory.appendingPathComponent(".trellis-out")
+        self.publishURL = directory
         self.upstream = upstream
-        self.logDescriptor = logDescriptor
+        self.logFile = log
         self.progressSink = progress
+    }
+
+    /// A context logging to an already open descriptor (which it does not close).
+    convenience init(stageID: String, parameters: TypedParameters, directory: URL, upstream: [(stage: String, outputs: [String: OutputValue])],
+                     logDescriptor: Int32, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
+        try self.init(stageID: stageID, parameters: parameters, directory: directory, upstream: upstream,
+                      log: LazyLog(descriptor: logDescriptor), progress: progress)
     }
 
     /// Creates one of the stage's directories the first time it is asked for (trivial stages need none).
@@ -79,9 +91,16 @@ public final class StageContext: @unchecked Sendable {
     public func publish(_ name: String, to path: String) -> URL {
         let dir = made(publishURL)
         lock.lock(); defer { lock.unlock() }
-        let temp = dir.appendingPathComponent("\(published.count)-" + (path as NSString).lastPathComponent)
+        let temp = dir.appendingPathComponent(".trellis-publish-\(published.count)-" + (path as NSString).lastPathComponent)
         published.append((name, temp, path))
         return temp
+    }
+
+    /// Registers output `name` as `file` (already written, inside `scratchDirectory`), published at `path`
+    /// when the stage succeeds.
+    public func publish(_ name: String, existing file: URL, to path: String) {
+        lock.lock(); defer { lock.unlock() }
+        published.append((name, file, path))
     }
 
     /// Registers a text output.
@@ -97,8 +116,7 @@ public final class StageContext: @unchecked Sendable {
 
     /// Appends a line to the stage's log.
     public func log(_ message: String) {
-        let line = message.hasSuffix("\n") ? message : message + "\n"
-        line.withCString { _ = write(logDescriptor, $0, strlen($0)) }
+        logFile.write(message.hasSuffix("\n") ? message : message + "\n")
     }
 
     /// Adds the resource usage of a child process the stage ran (from `wait4`).
@@ -106,5 +124,43 @@ public final class StageContext: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         childCPU += cpuSeconds
         childRSSKB = max(childRSSKB, peakRSSKB)
+    }
+}
+
+/// A log file opened on first write.
+final class LazyLog: @unchecked Sendable {
+    let url: URL
+    private var fd: Int32 = -1
+    private let lock = NSLock()
+
+    private var owned = true
+
+    init(url: URL) { self.url = url }
+
+    /// Wraps a descriptor someone else opened and will close.
+    init(descriptor: Int32) {
+        url = URL(fileURLWithPath: "/dev/null")
+        fd = descriptor
+        owned = false
+    }
+
+    var descriptor: Int32 {
+        lock.lock(); defer { lock.unlock() }
+        if fd < 0 { fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644) }
+        return fd
+    }
+
+    var wasOpened: Bool { lock.lock(); defer { lock.unlock() }; return fd >= 0 }
+
+    func write(_ text: String) {
+        let d = descriptor
+        guard d >= 0 else { return }
+        text.withCString { _ = Foundation.write(d, $0, strlen($0)) }
+    }
+
+    func close() {
+        lock.lock(); defer { lock.unlock() }
+        if fd >= 0 && owned { Foundation.close(fd) }
+        fd = -1
     }
 }
