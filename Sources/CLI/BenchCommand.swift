@@ -13,6 +13,7 @@ enum BenchCommand: Command {
 
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
+        ("model", ModelBench.summary, ModelBench.run),
         (GemmBench.name, GemmBench.summary, GemmBench.run),
         (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
@@ -20,6 +21,7 @@ enum BenchCommand: Command {
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
+        ("embed", EmbedBench.summary, EmbedBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {

@@ -20,6 +20,8 @@ let allCommands: [Command.Type] = [
     ValidateCommand.self,
     NewsGraphCommand.self,
     AlignCommand.self,
+    ForwardCommand.self,
+    EmbedCommand.self, ScoreCommand.self, GenerateCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

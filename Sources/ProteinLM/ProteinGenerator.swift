@@ -1,0 +1,102 @@
+import DataIO
+import Foundation
+import Transformers
+
+/// Settings of `protein.generate` (defaults: the xTrimoPGLM README's temperature 0.9 and top-p 0.8).
+public struct GenerateOptions: Sendable {
+    /// `clm`: prompt residues continue `<gmask><sop><eos>`; `glm`: `context` + `<gmask><sop>` + prompt.
+    public var mode: AttentionMode = .clm
+    /// Residue prompts; an empty string generates from the prefix alone.
+    public var prompts: [String] = [""]
+    /// GLM mode: residues before `<gmask>`, seen bidirectionally.
+    public var context: String = ""
+    /// Samples per prompt.
+    public var samples = 1
+    public var temperature: Float = 0.9
+    /// 0 = off.
+    public var topK = 0
+    /// 1 = off.
+    public var topP: Float = 0.8
+    public var repetitionPenalty: Float = 1
+    /// Residues of each generated protein at most (prompt included).
+    public var maxLength = 256
+    public var seed: UInt64 = 0
+    public var policy = ResiduePolicy()
+
+    public init() {}
+}
+
+/// One generated protein.
+public struct GeneratedProtein: Sendable {
+    public var header: String
+    /// Prompt residues followed by the sampled ones.
+    public var sequence: String
+    /// Whether it ended on `<eos>`/`<eop>` (false: reached max length).
+    public var stopped: Bool
+}
+
+/// Samples proteins from an xTrimoPGLM model. Only the 20 standard amino acids can be sampled; `<eos>` and
+/// `<eop>` end a protein. The same options (seed included) always give the same proteins.
+public enum ProteinGenerator {
+    public static func generate(model: ProteinModel, options o: GenerateOptions) throws -> [GeneratedProtein] {
+        guard let pglm = model.model as? PGLMForLM else {
+            throw ProteinLMError.unsupported("generation needs an xTrimoPGLM model; \(model.location) is \(model.kind.rawValue)")
+        }
+        guard o.mode != .mlm else { throw ProteinLMError.badOption(name: "mode", detail: "generation uses clm or glm") }
+        guard o.samples >= 1 else { throw ProteinLMError.badOption(name: "n", detail: "must be at least 1") }
+        guard o.maxLength >= 1 else { throw ProteinLMError.badOption(name: "max_length", detail: "must be at least 1") }
+        guard o.temperature > 0 else { throw ProteinLMError.badOption(name: "temperature", detail: "must be positive") }
+        guard o.topP > 0 && o.topP <= 1 else { throw ProteinLMError.badOption(name: "top_p", detail: "must be in (0, 1]") }
+        guard o.topK >= 0 else { throw ProteinLMError.badOption(name: "top_k", detail: "must be ≥ 0") }
+        guard o.repetitionPenalty > 0 else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be positive") }
+        func clean(_ text: String, _ what: String) throws -> [UInt8] {
+            try o.policy.residues(of: FASTARecord(id: what, sequence: text, line: 0), file: "<\(what)>")
+        }
+        let context = try clean(o.context, "context")
+        let stops: Set<Int32> = [PGLMForLM.eosTokenId, 33]
+        let allowed = Set(ResiduePolicy.standard.map { model.id(of: $0) })
+        var out: [GeneratedProtein] = []
+        for (p, promptText) in o.prompts.enumerated() {
+            let prompt = try clean(promptText, "prompt \(p + 1)")
+            guard prompt.count < o.maxLength else {
+                throw ProteinLMError.badOption(name: "max_length", detail: "prompt \(p + 1) has \(prompt.count) residues, max_length is \(o.maxLength)")
+            }
+            let ids: [Int32]
+            switch o.mode {
+            case .glm: ids = context.map { model.id(of: $0) } + [PGLMForLM.gmaskTokenId, PGLMForLM.sopTokenId] + prompt.map { model.id(of: $0) }
+            default: ids = model.clmTokens(prompt)
+            }
+            var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: true,
+                                          temperature: o.temperature, topK: o.topK, topP: o.topP,
+                                          repetitionPenalty: o.repetitionPenalty, stopTokenIds: stops,
+                                          allowedTokenIds: allowed, seed: o.seed &+ UInt64(p))
+            config.minNewTokens = 0
+            let result = try pglm.generate(prompts: Array(repeating: ids, count: o.samples), mode: o.mode, config: config)
+            for s in 0..<o.samples {
+                var residues = prompt
+                var stopped = false
+                for t in result.tokens[s] {
+                    if stops.contains(t) { stopped = true; break }
+                    guard residues.count < o.maxLength, let r = model.residue(of: t) else { break }
+                    residues.append(r)
+                }
+                var header = "sample_\(p + 1)_\(s + 1) prompt=\(promptText.isEmpty ? "-" : String(decoding: prompt, as: UTF8.self))"
+                if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
+                header += " mode=\(o.mode.rawValue) temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)"
+                    + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength) seed=\(o.seed)"
+                    + " end=\(stopped ? "eos" : "length")"
+                out.append(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))
+            }
+        }
+        return out
+    }
+
+    /// Writes proteins as FASTA (atomically).
+    public static func write(_ proteins: [GeneratedProtein], to url: URL) throws {
+        let w = try FASTAWriter(path: url.path)
+        do {
+            for p in proteins { try w.write(header: p.header, sequence: p.sequence) }
+            try w.finish()
+        } catch { w.cancel(); throw error }
+    }
+}

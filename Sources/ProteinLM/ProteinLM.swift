@@ -1,5 +1,0 @@
-/// Namespace for module-wide constants of `ProteinLM`.
-public enum ProteinLMModule {
-    /// Implementation version; part of the cache key of every stage built on this module.
-    public static let version = "0.1.0"
-}

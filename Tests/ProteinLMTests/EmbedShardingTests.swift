@@ -1,0 +1,68 @@
+import Foundation
+import ProteinLM
+import Tensors
+import XCTest
+import _TestSupport
+
+/// Sharded protein.embed: embedding contiguous parts of a FASTA and assembling them in shard order gives
+/// the file of the unsharded run: same index and tensor layout, values equal up to float rounding (batches
+/// are composed differently, so padding and GEMM blocking differ in the last bits).
+final class EmbedShardingTests: XCTestCase {
+    func assertSameEmbeddings(_ a: URL, _ b: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try SafetensorsFile(url: a), y = try SafetensorsFile(url: b)
+        XCTAssertEqual(try EmbeddingIndex(file: x), try EmbeddingIndex(file: y), file: file, line: line)
+        XCTAssertEqual(x.names, y.names, file: file, line: line)
+        for n in x.names {
+            XCTAssertLessThanOrEqual(TestSupport.maxAbsDiff(try x.floats(n), try y.floats(n)), 1e-5, n, file: file, line: line)
+        }
+    }
+
+    func testGatheredShardsEqualTheWholeRun() throws {
+        let dir = try TestSupport.temporaryDirectory("shards")
+        let model = try P.model("esm2-tiny")
+        var o = EmbedOptions()
+        o.include = [.mean, .perToken, .contacts]
+        o.layers = [0, -1]
+        func embed(_ fasta: String, _ name: String) throws -> URL {
+            let url = dir.appendingPathComponent(name)
+            _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: fasta, output: url).run()
+            return url
+        }
+        let whole = try embed(P.file("sequences.faa"), "whole.safetensors")
+        let text = try String(contentsOfFile: P.file("sequences.faa"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = try P.temp("a.faa", lines[0..<6].joined(separator: "\n") + "\n")
+        let second = try P.temp("b.faa", lines[6...].joined(separator: "\n"))
+        let shards = [try embed(first, "a.safetensors"), try embed(second, "b.safetensors")]
+        let gathered = dir.appendingPathComponent("gathered.safetensors")
+        let settings = try EmbeddingIndex(file: .init(url: shards[0])).settings
+        _ = try EmbeddingAssembler.assemble([(shards[0], 0), (shards[1], 1)], to: gathered, settings: settings)
+        try assertSameEmbeddings(gathered, whole)
+        // The same label in two shards is an error, not a silent overwrite.
+        XCTAssertThrowsError(try EmbeddingAssembler.assemble([(shards[0], 0), (shards[0], 1)],
+                                                             to: dir.appendingPathComponent("dup.safetensors"), settings: settings))
+    }
+
+    func testResumeAfterAnInterruptedRunFinishesTheRemainingLabels() throws {
+        let dir = try TestSupport.temporaryDirectory("interrupted")
+        let model = try P.model("esm2-tiny")
+        var o = EmbedOptions()
+        o.include = [.mean, .bos]
+        let whole = dir.appendingPathComponent("whole.safetensors")
+        _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: whole).run()
+        // An interrupted run left one finished part (the first three records) and no output.
+        let text = try String(contentsOfFile: P.file("sequences.faa"), encoding: .utf8)
+        let head = try P.temp("head.faa", text.split(separator: "\n")[0..<6].joined(separator: "\n") + "\n")
+        let out = dir.appendingPathComponent("out.safetensors")
+        let parts = dir.appendingPathComponent("out.safetensors.parts")
+        try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
+        _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: head,
+                             output: parts.appendingPathComponent("part-000001.safetensors")).run()
+        o.resume = true
+        let s = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run()
+        XCTAssertEqual(s.resumed, 3)
+        XCTAssertEqual(s.sequences, 2)
+        try assertSameEmbeddings(out, whole)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: parts.path))
+    }
+}
