@@ -10,7 +10,7 @@ APT_PACKAGES := libzstd-dev libxml2-dev zlib1g-dev pkg-config
 .PHONY: run test deps build check-vector bench clean fixtures
 
 run: build
-	$(BIN) bench gemm
+	$(BIN) run pipelines/protein-embed.yaml
 
 test: deps
 	$(SWIFT) build -c $(CONFIG)
