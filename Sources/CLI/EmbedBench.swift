@@ -16,7 +16,7 @@ enum EmbedBench {
       --limit N      only the first N records (default: all)
       --scale K      also embed the FASTA repeated K times (labels suffixed) to compare peak RSS (default 10; 1 = skip)
       --no-torch     skip the torch reference
-      --python PY    python with torch + transformers (default $TRELLIS_PYTHON, /work/venv/bin/python, python3)
+      --python PY    python with torch + transformers (default $TRELLIS_PYTHON, else python3)
     """
 
     struct Figures {
@@ -131,26 +131,15 @@ enum EmbedBench {
     }
 
     static func torchReference(_ fasta: URL, python option: String?) -> Figures? {
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/bench/torch_embed.py")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            print("torch reference: \(script.path) not found (run from the repository root)")
+        guard let reference = ReferenceScript("torch_embed.py", python: option) else {
+            print("torch reference: scripts/bench/torch_embed.py not found (run from the repository root)")
             return nil
         }
-        let env = ProcessInfo.processInfo.environment
-        let python = [option, env["TRELLIS_PYTHON"], "/work/venv/bin/python"].compactMap { $0 }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        let p = Process()
-        // Import the real safetensors/tokenizers packages before anything puts scripts/ dirs on sys.path.
-        let launcher = ["-c", "import sys, runpy, safetensors, tokenizers; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
-                        script.path, "--fasta", fasta.path]
-        if let python { p.executableURL = URL(fileURLWithPath: python); p.arguments = launcher }
-        else { p.executableURL = URL(fileURLWithPath: "/usr/bin/env"); p.arguments = ["python3"] + launcher }
-        let out = Pipe()
-        p.standardOutput = out
-        do { try p.run() } catch { print("torch reference: cannot run python (\(error))"); return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard let f = parse(data) else { print("torch reference: no figures (exit status \(p.terminationStatus))"); return nil }
+        let data: Data, status: Int32
+        do { (data, status) = try reference.run(["--fasta", fasta.path]) } catch {
+            print("torch reference: cannot run \(reference.python) (\(error))"); return nil
+        }
+        guard let f = parse(data) else { print("torch reference: no figures (exit status \(status))"); return nil }
         return f
     }
 }

@@ -1,41 +1,20 @@
 import Foundation
 
 extension ModelBench {
-    /// Runs scripts/bench/torch_model.py (with `arguments` selecting the shapes) with `$TRELLIS_PYTHON` (or /work/venv/bin/python, or python3) and
+    /// Runs scripts/bench/torch_model.py (with `arguments` selecting the shapes) with `$TRELLIS_PYTHON` (else python3) and
     /// returns its rows by key; empty when python or torch is unavailable.
     static func torchReference(threads: Int, quick: Bool, arguments: [String]) -> [String: Row] {
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent("scripts/bench/torch_model.py")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            print("torch reference: \(script.path) not found (run from the repository root)")
+        guard let reference = ReferenceScript("torch_model.py") else {
+            print("torch reference: scripts/bench/torch_model.py not found (run from the repository root)")
             return [:]
         }
-        let env = ProcessInfo.processInfo.environment
-        let candidates = [env["TRELLIS_PYTHON"], "/work/venv/bin/python"].compactMap { $0 }
-        let python = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-        let p = Process()
-        // Import the real `safetensors` package before the script puts scripts/fixtures (which holds a
-        // safetensors.py fixture generator) at the front of sys.path.
-        let launcher = ["-c", "import sys, runpy, safetensors, safetensors.torch, tokenizers; sys.argv = sys.argv[1:]; "
-                            + "runpy.run_path(sys.argv[0], run_name='__main__')", script.path]
-        if let python {
-            p.executableURL = URL(fileURLWithPath: python)
-            p.arguments = launcher
-        } else {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3"] + launcher
-        }
-        p.arguments! += ["--threads", "\(threads)"] + arguments
-        if quick { p.arguments!.append("--quick") }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch {
-            print("torch reference: cannot run python (\(error))")
+        var arguments = ["--threads", "\(threads)"] + arguments
+        if quick { arguments.append("--quick") }
+        let data: Data, status: Int32
+        do { (data, status) = try reference.run(arguments) } catch {
+            print("torch reference: cannot run \(reference.python) (\(error))")
             return [:]
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
         var rows: [String: Row] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -49,7 +28,7 @@ extension ModelBench {
             } else { continue }
             rows[key] = Row(key: key, label: key, seconds: seconds, tokensPerSecond: tps)
         }
-        if rows.isEmpty { print("torch reference: no figures (python exit status \(p.terminationStatus))") }
+        if rows.isEmpty { print("torch reference: no figures (python exit status \(status))") }
         return rows
     }
 

@@ -9,15 +9,8 @@ enum Fixture {
         TestSupport.fixtures.appendingPathComponent("dataio/\(name)").path
     }
 
-    /// `../shared/<relative>` via `TestSupport.sharedPath`, or `$TRELLIS_SHARED/<relative>` when that is set
-    /// (worktrees under /work/wt have no ../shared beside them); skips when neither exists.
-    static func shared(_ relative: String) throws -> String {
-        if let root = ProcessInfo.processInfo.environment["TRELLIS_SHARED"] {
-            let path = URL(fileURLWithPath: root).appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: path) { return path }
-        }
-        return try TestSupport.sharedPath(relative).path
-    }
+    /// `../shared/<relative>` (or under `$TRELLIS_SHARED`); skips when absent.
+    static func shared(_ relative: String) throws -> String { try TestSupport.sharedPath(relative).path }
 
     static func json(_ name: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(name))))

@@ -16,7 +16,7 @@ final class SafetensorsMalformedTests: XCTestCase {
         }
     }
 
-    /// Drives every case of malformed/manifest.json (written by scripts/fixtures/safetensors.py,
+    /// Drives every case of malformed/manifest.json (written by scripts/fixtures/safetensors_files.py,
     /// which also records that Python's safetensors rejects each file).
     func testManifestCases() throws {
         let data = try Data(contentsOf: malformed.appendingPathComponent("manifest.json"))

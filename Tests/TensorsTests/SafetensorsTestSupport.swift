@@ -3,7 +3,7 @@ import Tensors
 import XCTest
 import _TestSupport
 
-/// Reads Tests/Fixtures/safetensors/expected.json (written by scripts/fixtures/safetensors.py).
+/// Reads Tests/Fixtures/safetensors/expected.json (written by scripts/fixtures/safetensors_files.py).
 enum SafetensorsFixtures {
     static var root: URL { TestSupport.fixtures.appendingPathComponent("safetensors") }
 

@@ -80,7 +80,7 @@ final class SafetensorsWriterTests: XCTestCase {
     }
 
     /// Tests/Fixtures/safetensors/from-trellis/ holds what SafetensorsWriter writes, for the Python
-    /// side to load (scripts/fixtures/safetensors.py checks it). TRELLIS_REGENERATE_FIXTURES=1
+    /// side to load (scripts/fixtures/safetensors_files.py checks it). TRELLIS_REGENERATE_FIXTURES=1
     /// rewrites the files; otherwise they must equal what the writer produces now.
     func testFromTrellisFixturesAreCurrent() throws {
         let (files, fromTrellis) = try SafetensorsFixtures.load()

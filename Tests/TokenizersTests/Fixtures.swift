@@ -9,14 +9,8 @@ enum Fixtures {
 
     static func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    /// `../shared/<relative>`, also found through `$TRELLIS_SHARED` (worktrees keep ../shared elsewhere).
-    static func shared(_ relative: String) throws -> URL {
-        if let env = ProcessInfo.processInfo.environment["TRELLIS_SHARED"] {
-            let url = URL(fileURLWithPath: env).appendingPathComponent(relative)
-            if FileManager.default.fileExists(atPath: url.path) { return url }
-        }
-        return try TestSupport.sharedPath(relative)
-    }
+    /// `../shared/<relative>` (or under `$TRELLIS_SHARED`); skips when absent.
+    static func shared(_ relative: String) throws -> URL { try TestSupport.sharedPath(relative) }
 
     static func jsonl(_ name: String) throws -> [[String: Any]] {
         try jsonl(at: path(name))

@@ -4,7 +4,7 @@ import _TestSupport
 import Tokenizers
 
 /// Ids, offsets, masks and decoding compared with the Python `tokenizers` package (fixtures made by
-/// scripts/fixtures/tokenizers.py).
+/// scripts/fixtures/tokenizer_cases.py).
 final class ParityTests: XCTestCase {
     func check(kind: String, _ tok: any Tokenizer, minimum: Int = 300, file: StaticString = #filePath, line: UInt = #line) throws {
         let cases = try Fixtures.jsonl("cases.jsonl").filter { $0["kind"] as? String == kind }
@@ -116,7 +116,7 @@ final class ParityTests: XCTestCase {
         let out = try TestSupport.temporaryDirectory("tok-heavy").appendingPathComponent("full.jsonl")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, TestSupport.repoRoot.appendingPathComponent("scripts/fixtures/tokenizers.py").path,
+        p.arguments = [python, TestSupport.repoRoot.appendingPathComponent("scripts/fixtures/tokenizer_cases.py").path,
                        "--out", Fixtures.dir.path, "--full", out.path]
         try p.run(); p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw XCTSkip("reference script failed (python with tokenizers needed)") }

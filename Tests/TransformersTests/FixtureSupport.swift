@@ -60,12 +60,5 @@ enum Fixtures {
     }
 }
 
-/// `../shared/<relative>` as TestSupport finds it, or under `$TRELLIS_SHARED` when set (worktrees whose
-/// parent has no `shared`); skips when neither exists.
-func sharedPath(_ relative: String) throws -> URL {
-    if let root = ProcessInfo.processInfo.environment["TRELLIS_SHARED"] {
-        let url = URL(fileURLWithPath: root).appendingPathComponent(relative)
-        if FileManager.default.fileExists(atPath: url.path) { return url }
-    }
-    return try TestSupport.sharedPath(relative)
-}
+/// `../shared/<relative>` (or under `$TRELLIS_SHARED`); skips when absent.
+func sharedPath(_ relative: String) throws -> URL { try TestSupport.sharedPath(relative) }

@@ -18,10 +18,15 @@ public enum TestSupport {
     /// `Tests/Fixtures`, holding committed fixtures made by `scripts/make_fixtures.py`.
     public static var fixtures: URL { repoRoot.appendingPathComponent("Tests/Fixtures") }
 
-    /// `../shared` beside the repository, or nil when absent (tests that need it skip).
+    /// `$TRELLIS_SHARED` when set, else `../shared` beside the repository; nil when absent (tests that
+    /// need it skip). The variable serves checkouts that do not sit beside `shared` (git worktrees).
     public static var shared: URL? {
-        let url = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["TRELLIS_SHARED"], !env.isEmpty {
+            candidates.append(URL(fileURLWithPath: env))
+        }
+        candidates.append(repoRoot.deletingLastPathComponent().appendingPathComponent("shared"))
+        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     /// `../shared/<relative>`, or throws XCTSkip when ../shared is absent.

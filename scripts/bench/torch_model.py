@@ -31,7 +31,7 @@ import time
 
 torch = None  # imported in main(), after OMP_WAIT_POLICY is settled
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+sys.path.append(os.path.join(HERE, "..", "fixtures"))  # after site-packages: never shadow real packages
 
 ESM_SHAPES = {
     "t6_8M": dict(num_hidden_layers=6, hidden_size=320, num_attention_heads=20, intermediate_size=1280),
