@@ -1,0 +1,216 @@
+import Foundation
+
+/// Byte-level BPE as in GPT-2 and RoBERTa (Hugging Face `ByteLevel` pre-tokenizer + `BPE` model):
+///
+/// 1. added tokens (`<s>`, `<mask>` …) are matched verbatim in the raw text (with `lstrip`/`rstrip`);
+/// 2. with `addPrefixSpace`, a space is put in front of each text run that does not start with one;
+/// 3. the text is cut by the GPT-2 pattern (contractions, letters, numbers, other symbols, whitespace rules);
+/// 4. each piece's UTF-8 bytes are spelled in the byte-to-unicode alphabet and merged pairwise by merge
+///    rank, lowest rank first, leftmost first among equals.
+///
+/// Offsets are character offsets; with `trimOffsets` (RoBERTa) the leading space of a token is not part
+/// of its offsets.
+public final class BPETokenizer: Tokenizer, @unchecked Sendable {
+    public struct Options: Sendable {
+        public var addPrefixSpace = false
+        public var trimOffsets = true
+        /// Use a whole pre-token found in the vocabulary without merging (Llama 3 style); false for GPT-2.
+        public var ignoreMerges = false
+        public var unkToken: String? = nil
+        public init() {}
+    }
+
+    public let kind = "bpe"
+    public let options: Options
+    public let vocabularySize: Int
+    public let padId: Int
+    public let specialIds: Set<Int>
+    public let template: TokenTemplate
+    public let spelling: TokenSpellingTable
+    public let addedTokens: [AddedToken]
+    private let vocab: ByteMap
+    private let tokenIds: [String: Int]
+    private let byteIds: [Int32]
+    // (left id << 32 | right id) → (rank << 32 | merged id)
+    private let merges: [UInt64: UInt64]
+    private let unkId: Int32
+    private let splitter: AddedTokenSplitter
+    private let pool: WorkspacePool<BPEWorkspace>
+
+    /// Builds the tokenizer from a vocabulary (byte-level spellings) and merges in rank order.
+    /// `source` names the files for errors.
+    public init(vocabulary: [String: Int], merges: [(String, String)], options: Options = Options(),
+                addedTokens: [AddedToken] = [], template: TokenTemplate? = nil, source: String = "<vocabulary>",
+                mergeLines: [Int]? = nil) throws {
+        self.options = options
+        var all = vocabulary
+        for a in addedTokens { all[a.content] = a.id }
+        tokenIds = all
+        vocabularySize = (all.values.max() ?? -1) + 1
+        var names = [String?](repeating: nil, count: vocabularySize)
+        for (t, id) in all { names[id] = t }
+        spelling = TokenSpellingTable(names)
+        var v = ByteMap(capacity: vocabulary.count)
+        for (t, id) in vocabulary { v.insert(t, value: Int32(id)) }
+        vocab = v
+        unkId = options.unkToken.flatMap { all[$0] }.map { Int32($0) } ?? -1
+        byteIds = ByteLevel.byteToScalar.map { v.lookup(String(Unicode.Scalar($0)!)) }
+        var m: [UInt64: UInt64] = [:]
+        m.reserveCapacity(merges.count)
+        for (rank, (a, b)) in merges.enumerated() {
+            let line = mergeLines?[rank] ?? rank + 1
+            guard let ia = vocabulary[a], let ib = vocabulary[b] else {
+                throw TokenizerError.badLine(path: source, line: line,
+                                             expected: "a merge of two vocabulary tokens ('\(vocabulary[a] == nil ? a : b)' is not in the vocabulary)")
+            }
+            guard let ic = vocabulary[a + b] else {
+                throw TokenizerError.badLine(path: source, line: line,
+                                             expected: "a merge whose result '\(a + b)' is in the vocabulary")
+            }
+            let key = UInt64(ia) << 32 | UInt64(ib)
+            if m[key] == nil { m[key] = UInt64(rank) << 32 | UInt64(ic) }
+        }
+        self.merges = m
+        self.addedTokens = addedTokens
+        splitter = AddedTokenSplitter(addedTokens)
+        specialIds = Set(addedTokens.filter(\.special).map(\.id))
+        padId = all["<pad>"] ?? all["<|endoftext|>"] ?? 0
+        if let template { self.template = template } else if let b = all["<s>"], let e = all["</s>"] {
+            self.template = .roberta(bos: b, eos: e)
+        } else {
+            self.template = .none
+        }
+        pool = WorkspacePool { BPEWorkspace() }
+    }
+
+    public func id(of token: String) -> Int? { tokenIds[token] }
+
+    public func tokenize(_ text: String) -> RawTokens {
+        pool.with { ws in
+            var out = RawTokens()
+            decodeScalars(text, into: &ws.scalars)
+            out.ids.reserveCapacity(ws.scalars.count / 3)
+            out.offsets.reserveCapacity(ws.scalars.count / 3)
+            ws.scalars.withUnsafeBufferPointer { s in
+                if splitter.isEmpty {
+                    run(s, 0, s.count, ws, &out)
+                } else {
+                    splitter.split(s, into: &ws.segments)
+                    for (a, b, id) in ws.segments {
+                        if id >= 0 { out.ids.append(id); out.offsets.append(a..<b) } else if id == -1 { run(s, a, b, ws, &out) }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    private func run(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ ws: BPEWorkspace, _ out: inout RawTokens) {
+        guard lo < hi else { return }
+        var i = lo
+        var prefix = options.addPrefixSpace && s[lo] != 0x20
+        while i < hi {
+            let end = ByteLevel.pretokenEnd(s, i, hi)
+            ws.word.removeAll(keepingCapacity: true)
+            ws.charOf.removeAll(keepingCapacity: true)
+            if prefix { ws.word.append(0x20); ws.charOf.append(i) }
+            for k in i..<end {
+                let before = ws.word.count
+                appendUTF8(s[k], to: &ws.word)
+                for _ in before..<ws.word.count { ws.charOf.append(k) }
+            }
+            emit(ws, firstWithPrefix: prefix, &out)
+            prefix = false
+            i = end
+        }
+    }
+
+    private func emit(_ ws: BPEWorkspace, firstWithPrefix: Bool, _ out: inout RawTokens) {
+        var entry = ws.word.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
+        if entry < 0 {
+            if ws.cache.count > 200_000 { ws.clearCache() }
+            entry = Int32(ws.cacheStarts.count - 1)
+            merge(ws)
+            ws.word.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
+        }
+        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        var pos = 0
+        let trim = options.trimOffsets
+        for k in a..<b {
+            let len = Int(ws.cacheLens[k])
+            var lo = ws.charOf[pos], hi = ws.charOf[pos + len - 1] + 1
+            if trim {
+                var lead = 0, trail = 0
+                while lead < len, ws.word[pos + lead] == 0x20 { lead += 1 }
+                while trail < len, ws.word[pos + len - 1 - trail] == 0x20 { trail += 1 }
+                if firstWithPrefix && pos == 0 && lead > 0 { lead -= 1 }  // the added prefix space has no width
+                if lead > 0 { lo = min(lo + lead, hi) }
+                if trail > 0 && hi >= trail { hi = max(hi - trail, lo) }
+            } else if firstWithPrefix && pos == 0 && len == 1 {
+                hi = lo
+            }
+            if ws.cacheIds[k] >= 0 { out.ids.append(Int(ws.cacheIds[k])); out.offsets.append(lo..<hi) }
+            pos += len
+        }
+    }
+
+    /// Applies the merges to the bytes in `ws.word`; appends the result to the cache arrays.
+    private func merge(_ ws: BPEWorkspace) {
+        let n = ws.word.count
+        if options.ignoreMerges {
+            let id = ws.word.withUnsafeBufferPointer { vocab.lookup($0.baseAddress!, n) }
+            if id >= 0 { ws.cacheIds.append(id); ws.cacheLens.append(Int32(n)); ws.cacheStarts.append(Int32(ws.cacheIds.count)); return }
+        }
+        ws.symbols.removeAll(keepingCapacity: true)
+        ws.lengths.removeAll(keepingCapacity: true)
+        for b in ws.word { ws.symbols.append(byteIds[Int(b)] >= 0 ? byteIds[Int(b)] : unkId); ws.lengths.append(1) }
+        while ws.symbols.count > 1 {
+            var best = UInt64.max, at = -1
+            for k in 0..<(ws.symbols.count - 1) {
+                guard ws.symbols[k] >= 0, ws.symbols[k + 1] >= 0 else { continue }
+                if let m = merges[UInt64(UInt32(ws.symbols[k])) << 32 | UInt64(UInt32(ws.symbols[k + 1]))], m < best {
+                    best = m; at = k
+                }
+            }
+            if at < 0 { break }
+            ws.symbols[at] = Int32(truncatingIfNeeded: best & 0xFFFF_FFFF)
+            ws.lengths[at] += ws.lengths[at + 1]
+            ws.symbols.remove(at: at + 1)
+            ws.lengths.remove(at: at + 1)
+        }
+        ws.cacheIds += ws.symbols
+        ws.cacheLens += ws.lengths
+        ws.cacheStarts.append(Int32(ws.cacheIds.count))
+    }
+
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
+        var bytes: [UInt8] = []
+        for id in ids {
+            if skipSpecialTokens && specialIds.contains(id) { continue }
+            guard let t = token(of: id) else { continue }
+            for u in t.unicodeScalars {
+                if let b = ByteLevel.scalarToByte[u.value] { bytes.append(b) } else { appendUTF8(u.value, to: &bytes) }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Per-thread buffers and the pre-token → pieces cache of a BPE tokenizer.
+final class BPEWorkspace {
+    var scalars: [UInt32] = []
+    var segments: [(Int, Int, Int)] = []
+    var word: [UInt8] = []
+    var charOf: [Int] = []
+    var symbols: [Int32] = []
+    var lengths: [Int32] = []
+    var cache = ByteMap(capacity: 4096)
+    var cacheStarts: [Int32] = [0]
+    var cacheIds: [Int32] = []
+    var cacheLens: [Int32] = []
+
+    func clearCache() {
+        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
+        cacheLens.removeAll(keepingCapacity: true)
+    }
+}

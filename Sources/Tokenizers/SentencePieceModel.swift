@@ -1,0 +1,70 @@
+import Foundation
+
+/// Reads the token list of a `tokenizer.model`: either a newline-separated list (the xTrimoPGLM release)
+/// or a sentencepiece `ModelProto` protobuf, of which only the pieces (field 1, piece text in its field 1)
+/// are read; ids are list positions.
+enum SentencePieceModel {
+    static func read(_ path: String) throws -> [String] {
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
+        }
+        let bytes = [UInt8](d)
+        // A protobuf ModelProto starts with field 1, wire type 2 (0x0A); a text list starts with a token.
+        if bytes.first == 0x0A { return try parseProto(bytes, path: path) }
+        var lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        for (i, l) in lines.enumerated() where l.isEmpty {
+            throw TokenizerError.badLine(path: path, line: i + 1, expected: "one token per line (empty line)")
+        }
+        return lines
+    }
+
+    static func parseProto(_ b: [UInt8], path: String) throws -> [String] {
+        var pos = 0
+        func varint(_ end: Int) throws -> UInt64 {
+            var v: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard pos < end, shift < 64 else { throw TokenizerError.badBinary(path: path, offset: pos, expected: "a varint") }
+                let x = b[pos]; pos += 1
+                v |= UInt64(x & 0x7F) << shift
+                if x & 0x80 == 0 { return v }
+                shift += 7
+            }
+        }
+        func skip(_ wire: UInt64, _ end: Int) throws {
+            switch wire {
+            case 0: _ = try varint(end)
+            case 1: pos += 8
+            case 2: pos += Int(try varint(end))
+            case 5: pos += 4
+            default: throw TokenizerError.badBinary(path: path, offset: pos, expected: "a protobuf wire type 0, 1, 2 or 5")
+            }
+            guard pos <= end else { throw TokenizerError.badBinary(path: path, offset: end, expected: "a field inside the message") }
+        }
+        var pieces: [String] = []
+        while pos < b.count {
+            let key = try varint(b.count)
+            if key == 0x0A {
+                let len = Int(try varint(b.count)), end = pos + len
+                guard end <= b.count else { throw TokenizerError.badBinary(path: path, offset: pos, expected: "\(len) bytes of a piece") }
+                var text: String? = nil
+                while pos < end {
+                    let k = try varint(end)
+                    if k == 0x0A {
+                        let n = Int(try varint(end))
+                        guard pos + n <= end else { throw TokenizerError.badBinary(path: path, offset: pos, expected: "piece text") }
+                        text = String(decoding: b[pos..<(pos + n)], as: UTF8.self)
+                        pos += n
+                    } else {
+                        try skip(k & 7, end)
+                    }
+                }
+                guard let t = text else { throw TokenizerError.badBinary(path: path, offset: end, expected: "a piece with text") }
+                pieces.append(t)
+            } else {
+                try skip(key & 7, b.count)
+            }
+        }
+        return pieces
+    }
+}

@@ -1,5 +1,0 @@
-/// Namespace for module-wide constants of `Tokenizers`.
-public enum TokenizersModule {
-    /// Implementation version; part of the cache key of every stage built on this module.
-    public static let version = "0.1.0"
-}

@@ -1,0 +1,272 @@
+import Foundation
+
+/// BERT's WordPiece tokenizer, identical to Hugging Face's `BertNormalizer` + `BertPreTokenizer` + `WordPiece`:
+///
+/// 1. added tokens (`[CLS]`, `[MASK]` …) are matched verbatim in the raw text and never split;
+/// 2. clean-up drops NUL, U+FFFD and control/format/unassigned/private-use characters and turns every
+///    whitespace character into a space; CJK ideographs become words of their own;
+/// 3. with `stripAccents` (by default whenever `lowercase`), characters are decomposed (NFD) and non-spacing
+///    marks dropped; then letters are lower-cased (full Unicode mapping, `İ` → `i̇`);
+/// 4. words are split at whitespace and every punctuation character (Unicode P* and all ASCII symbols) is a
+///    word of its own;
+/// 5. each word is cut greedily into the longest vocabulary pieces, continuation pieces prefixed `##`; a word
+///    with an unknown piece, or longer than `maxInputCharsPerWord` characters, becomes one `[UNK]`.
+public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
+    /// Normalizer and model settings (tokenizer.json `normalizer` / `model`, or tokenizer_config.json).
+    public struct Options: Sendable {
+        public var lowercase = true
+        /// nil: follow `lowercase` (BERT's default).
+        public var stripAccents: Bool? = nil
+        public var cleanText = true
+        public var handleChineseChars = true
+        public var unkToken = "[UNK]"
+        public var continuingSubwordPrefix = "##"
+        public var maxInputCharsPerWord = 100
+        public init() {}
+    }
+
+    public let kind = "wordpiece"
+    public let options: Options
+    public let vocabularySize: Int
+    public let padId: Int
+    public let specialIds: Set<Int>
+    public let template: TokenTemplate
+    public let spelling: TokenSpellingTable
+    public let addedTokens: [AddedToken]
+    let unkId: Int
+    private let vocab: ByteMap
+    private let continuation: ByteMap
+    private let maxPieceChars: Int
+    private let splitter: AddedTokenSplitter
+    private let pool: WorkspacePool<WordPieceWorkspace>
+    private let stripAccents: Bool
+    private let tokenIds: [String: Int]
+
+    /// Builds the tokenizer from a token → id vocabulary. Throws when the unknown token is missing.
+    public init(vocabulary: [String: Int], options: Options = Options(), addedTokens: [AddedToken] = [],
+                template: TokenTemplate? = nil, source: String = "<vocabulary>") throws {
+        self.options = options
+        var all = vocabulary
+        for a in addedTokens { all[a.content] = a.id }
+        guard let unk = all[options.unkToken] else {
+            throw TokenizerError.missingToken(path: source, token: options.unkToken,
+                                              reason: "WordPiece needs it for words it cannot split")
+        }
+        unkId = unk
+        tokenIds = all
+        let size = (all.values.max() ?? -1) + 1
+        vocabularySize = size
+        var names = [String?](repeating: nil, count: size)
+        var v = ByteMap(capacity: vocabulary.count), cont = ByteMap(capacity: vocabulary.count / 4)
+        var longest = 1
+        let prefix = options.continuingSubwordPrefix
+        for (tok, id) in vocabulary {
+            v.insert(tok, value: Int32(id))
+            if !prefix.isEmpty, tok.hasPrefix(prefix) {
+                cont.insert(String(tok.dropFirst(prefix.count)), value: Int32(id))
+            }
+            longest = max(longest, tok.unicodeScalars.count)
+        }
+        for (tok, id) in all { names[id] = tok }
+        vocab = v; continuation = cont; maxPieceChars = longest
+        spelling = TokenSpellingTable(names)
+        self.addedTokens = addedTokens
+        splitter = AddedTokenSplitter(addedTokens)
+        specialIds = Set(addedTokens.filter(\.special).map(\.id))
+        padId = all["[PAD]"] ?? 0
+        if let template { self.template = template } else if let c = all["[CLS]"], let s = all["[SEP]"] {
+            self.template = .bert(cls: c, sep: s)
+        } else {
+            self.template = .none
+        }
+        stripAccents = options.stripAccents ?? options.lowercase
+        pool = WorkspacePool { WordPieceWorkspace() }
+    }
+
+    public func id(of token: String) -> Int? { tokenIds[token] }
+
+    public func tokenize(_ text: String) -> RawTokens {
+        pool.with { ws in
+            var out = RawTokens()
+            decodeScalars(text, into: &ws.scalars)
+            out.ids.reserveCapacity(ws.scalars.count / 4)
+            out.offsets.reserveCapacity(ws.scalars.count / 4)
+            ws.scalars.withUnsafeBufferPointer { s in
+                if splitter.isEmpty {
+                    run(s, 0, s.count, ws, &out)
+                } else {
+                    splitter.split(s, into: &ws.segments)
+                    for (a, b, id) in ws.segments {
+                        if id >= 0 { out.ids.append(id); out.offsets.append(a..<b) } else if id == -1 { run(s, a, b, ws, &out) }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Normalizes and pre-tokenizes `s[lo..<hi]` in one pass, emitting the pieces of each word as it ends.
+    private func run(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ ws: WordPieceWorkspace,
+                     _ out: inout RawTokens) {
+        let lower = options.lowercase, clean = options.cleanText, cjk = options.handleChineseChars
+        ws.resetWord()
+        var i = lo
+        while i < hi {
+            let c = s[i]
+            let f = UnicodeClass.of(c)
+            if c < 0x80 {
+                if clean && f & UnicodeClass.other != 0 {
+                    // control characters are dropped before whitespace is looked at (\v, \f vanish)
+                } else if f & UnicodeClass.whitespace != 0 { flush(ws, &out) }
+                else if f & UnicodeClass.punctuation != 0 {
+                    flush(ws, &out); ws.append(c, origin: i); flush(ws, &out)
+                } else {
+                    ws.append(lower && c >= 0x41 && c <= 0x5A ? c + 32 : c, origin: i)
+                }
+                i += 1
+                continue
+            }
+            if clean && (c == 0xFFFD || f & UnicodeClass.other != 0) { i += 1; continue }
+            if f & UnicodeClass.whitespace != 0 { flush(ws, &out); i += 1; continue }
+            let isCJK = cjk && UnicodeClass.isCJK(c)
+            if isCJK { flush(ws, &out) }
+            for n in normalized(c, ws, lower: lower) {
+                let g = UnicodeClass.of(n)
+                if g & UnicodeClass.whitespace != 0 { flush(ws, &out) }
+                else if g & UnicodeClass.punctuation != 0 { flush(ws, &out); ws.append(n, origin: i); flush(ws, &out) }
+                else { ws.append(n, origin: i) }
+            }
+            if isCJK { flush(ws, &out) }
+            i += 1
+        }
+        flush(ws, &out)
+    }
+
+    /// Accent stripping then lower-casing of one non-ASCII scalar, cached per workspace.
+    private func normalized(_ c: UInt32, _ ws: WordPieceWorkspace, lower: Bool) -> [UInt32] {
+        if let r = ws.normCache[c] { return r }
+        var r: [UInt32] = [c]
+        if let sc = Unicode.Scalar(c) {
+            var str = String(sc)
+            if stripAccents {
+                str = str.decomposedStringWithCanonicalMapping
+                str = String(String.UnicodeScalarView(str.unicodeScalars.filter { UnicodeClass.of($0.value) & UnicodeClass.mark == 0 }))
+            }
+            if lower { str = str.unicodeScalars.map { $0.properties.lowercaseMapping }.joined() }
+            r = str.unicodeScalars.map(\.value)
+        }
+        ws.normCache[c] = r
+        return r
+    }
+
+    /// Emits the WordPiece pieces of the word collected in `ws`, from the cache when possible.
+    private func flush(_ ws: WordPieceWorkspace, _ out: inout RawTokens) {
+        let n = ws.wordOrigin.count
+        guard n > 0 else { return }
+        defer { ws.resetWord() }
+        let origin = ws.wordOrigin
+        if n > options.maxInputCharsPerWord {
+            out.ids.append(unkId); out.offsets.append(origin[0]..<(origin[n - 1] + 1)); return
+        }
+        var entry = ws.wordBytes.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
+        if entry < 0 {
+            if ws.cache.count > 500_000 { ws.clearCache() }
+            entry = Int32(ws.cacheStarts.count - 1)
+            split(ws)
+            ws.wordBytes.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
+        }
+        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        var pos = 0
+        for k in a..<b {
+            let len = Int(ws.cacheLens[k])
+            out.ids.append(Int(ws.cacheIds[k]))
+            out.offsets.append(origin[pos]..<(origin[pos + len - 1] + 1))
+            pos += len
+        }
+    }
+
+    /// Greedy longest-match-first split of the current word; appends its pieces to the cache arrays.
+    private func split(_ ws: WordPieceWorkspace) {
+        let n = ws.wordOrigin.count
+        let before = ws.cacheIds.count
+        ws.wordBytes.withUnsafeBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            var start = 0
+            while start < n {
+                var end = min(n, start + maxPieceChars)
+                var found: Int32 = -1
+                while end > start {
+                    let b0 = Int(ws.byteStarts[start]), b1 = Int(ws.byteStarts[end])
+                    found = start == 0 ? vocab.lookup(base + b0, b1 - b0) : continuation.lookup(base + b0, b1 - b0)
+                    if found >= 0 { break }
+                    end -= 1
+                }
+                if found < 0 {
+                    ws.cacheIds.removeSubrange(before...); ws.cacheLens.removeSubrange(before...)
+                    ws.cacheIds.append(Int32(unkId)); ws.cacheLens.append(Int32(n))
+                    break
+                }
+                ws.cacheIds.append(found); ws.cacheLens.append(Int32(end - start))
+                start = end
+            }
+        }
+        ws.cacheStarts.append(Int32(ws.cacheIds.count))
+    }
+
+    public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
+        var out = ""
+        var first = true
+        let prefix = options.continuingSubwordPrefix
+        for id in ids {
+            if skipSpecialTokens && specialIds.contains(id) { continue }
+            guard var t = token(of: id) else { continue }
+            if !first { t = t.hasPrefix(prefix) && !prefix.isEmpty ? String(t.dropFirst(prefix.count)) : " " + t }
+            first = false
+            out += WordPieceTokenizer.cleanup(t)
+        }
+        return out
+    }
+
+    /// Hugging Face's `clean_up_tokenization` applied per token, as its WordPiece decoder does.
+    static func cleanup(_ s: String) -> String {
+        guard s.contains(" ") else { return s }
+        var t = s
+        for (a, b) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+                       (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
+            t = t.replacingOccurrences(of: a, with: b)
+        }
+        return t
+    }
+}
+
+/// Per-thread buffers and the word → pieces cache of a WordPiece tokenizer.
+final class WordPieceWorkspace {
+    var scalars: [UInt32] = []
+    var segments: [(Int, Int, Int)] = []
+    var wordOrigin: [Int] = []
+    var wordBytes: [UInt8] = []
+    var byteStarts: [Int32] = [0]
+    var normCache: [UInt32: [UInt32]] = [:]
+    var cache = ByteMap(capacity: 4096)
+    var cacheStarts: [Int32] = [0]
+    var cacheIds: [Int32] = []
+    var cacheLens: [Int32] = []
+
+    @inline(__always) func append(_ c: UInt32, origin: Int) {
+        wordOrigin.append(origin)
+        appendUTF8(c, to: &wordBytes)
+        byteStarts.append(Int32(wordBytes.count))
+    }
+
+    @inline(__always) func resetWord() {
+        wordOrigin.removeAll(keepingCapacity: true)
+        wordBytes.removeAll(keepingCapacity: true)
+        byteStarts.removeAll(keepingCapacity: true)
+        byteStarts.append(0)
+    }
+
+    func clearCache() {
+        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
+        cacheLens.removeAll(keepingCapacity: true)
+    }
+}

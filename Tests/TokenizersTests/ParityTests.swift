@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+import _TestSupport
+import Tokenizers
+
+/// Ids, offsets, masks and decoding compared with the Python `tokenizers` package (fixtures made by
+/// scripts/fixtures/tokenizers.py).
+final class ParityTests: XCTestCase {
+    func check(kind: String, _ tok: any Tokenizer, file: StaticString = #filePath, line: UInt = #line) throws {
+        let cases = try Fixtures.jsonl("cases.jsonl").filter { $0["kind"] as? String == kind }
+        XCTAssertGreaterThan(cases.count, 100)
+        var bad = 0
+        for c in cases {
+            let text = c["text"] as! String
+            let ids = Fixtures.ints(c["ids"])
+            let e = tok.encode(text)
+            let ns = tok.encode(text, addSpecialTokens: false)
+            let tr = tok.encode(text, maxLength: 32)
+            var ok = e.ids == ids && ns.ids == Array(ids.dropFirst().dropLast()) && tr.ids == Fixtures.ints(c["trunc"])
+            if let off = c["offsets"] as? [[Any]] {
+                let expected = off.map { ($0[0] as! NSNumber).intValue..<($0[1] as! NSNumber).intValue }
+                if e.offsets != expected { ok = false; print("offsets \(kind) \(text.debugDescription):\n  \(e.offsets)\n  \(expected)") }
+                XCTAssertEqual(e.typeIds, Fixtures.ints(c["type_ids"]), file: file, line: line)
+                XCTAssertEqual(e.specialTokensMask, Fixtures.ints(c["special_mask"]), file: file, line: line)
+                XCTAssertEqual(tok.decode(e.ids, skipSpecialTokens: true), c["decoded"] as? String, text, file: file, line: line)
+                XCTAssertEqual(tok.decode(e.ids, skipSpecialTokens: false), c["decoded_all"] as? String, text, file: file, line: line)
+            }
+            if !ok {
+                bad += 1
+                if bad <= 5 { print("MISMATCH \(kind) \(text.prefix(200).debugDescription)\n  got \(e.ids.prefix(60))\n  exp \(ids.prefix(60))") }
+            }
+        }
+        print("\(kind): \(cases.count - bad)/\(cases.count) texts identical")
+        XCTAssertEqual(bad, 0, "\(bad) of \(cases.count) \(kind) texts differ", file: file, line: line)
+    }
+
+    func testWordPieceParity() throws {
+        guard Fixtures.hasBert else { throw XCTSkip("../shared/models/all-MiniLM-L6-v2 absent") }
+        try check(kind: "bert", Fixtures.bert)
+    }
+
+    func testByteLevelBPEParity() throws { try check(kind: "bpe", Fixtures.bpe) }
+
+    func testPairs() throws {
+        for c in try Fixtures.jsonl("pairs.jsonl") {
+            let kind = c["kind"] as! String
+            let tok: any Tokenizer
+            switch kind {
+            case "bert": guard Fixtures.hasBert else { continue }; tok = Fixtures.bert
+            case "bpe": tok = Fixtures.bpe
+            default: tok = Fixtures.esm
+            }
+            let a = c["a"] as! String, b = c["b"] as! String
+            let e = tok.encode(a, b)
+            XCTAssertEqual(e.ids, Fixtures.ints(c["ids"]), "\(kind) \(a) | \(b)")
+            guard kind != "esm" else { continue }
+            XCTAssertEqual(e.typeIds, Fixtures.ints(c["type_ids"]), "\(kind) \(a) | \(b)")
+            let off = (c["offsets"] as! [[Any]]).map { ($0[0] as! NSNumber).intValue..<($0[1] as! NSNumber).intValue }
+            XCTAssertEqual(e.offsets, off, "\(kind) \(a) | \(b)")
+            let t = tok.encode(a, b, maxLength: 24)
+            XCTAssertEqual(t.ids, Fixtures.ints(c["trunc"]), "\(kind) truncated \(a) | \(b)")
+            XCTAssertEqual(t.typeIds, Fixtures.ints(c["trunc_type_ids"]), "\(kind) truncated \(a) | \(b)")
+        }
+    }
+
+    /// Every FANG title and article and every proteome protein against ids the reference script computes
+    /// in the same run (TRELLIS_HEAVY=1; needs python with `tokenizers` and `transformers`).
+    func testEveryFANGTextAndProtein() throws {
+        guard ProcessInfo.processInfo.environment["TRELLIS_HEAVY"] == "1" else { throw XCTSkip("set TRELLIS_HEAVY=1") }
+        guard Fixtures.hasBert else { throw XCTSkip("../shared absent") }
+        let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
+        let out = try TestSupport.temporaryDirectory("tok-heavy").appendingPathComponent("full.jsonl")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, TestSupport.repoRoot.appendingPathComponent("scripts/fixtures/tokenizers.py").path,
+                       "--out", Fixtures.dir.path, "--full", out.path]
+        try p.run(); p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("reference script failed (python with tokenizers needed)") }
+        var counts: [String: (Int, Int)] = [:]
+        for c in try Fixtures.jsonl(at: out.path) {
+            let kind = c["kind"] as! String
+            let tok = kind == "bert" ? Fixtures.bert : kind == "bpe" ? Fixtures.bpe : Fixtures.esm
+            let text = c["text"] as! String
+            var ok = tok.encode(text).ids == Fixtures.ints(c["ids"])
+            if kind == "esm" {
+                ok = ok && tok.encode(text, addSpecialTokens: false).ids == Fixtures.ints(c["ids_no_special"])
+            } else {
+                ok = ok && tok.encode(text, maxLength: 32).ids == Fixtures.ints(c["trunc"])
+                    && tok.encode(text, addSpecialTokens: false).ids == Array(Fixtures.ints(c["ids"]).dropFirst().dropLast())
+            }
+            counts[kind, default: (0, 0)].0 += ok ? 1 : 0
+            counts[kind, default: (0, 0)].1 += 1
+            if !ok { print("MISMATCH \(kind): \(text.prefix(120).debugDescription)") }
+        }
+        for (k, (good, all)) in counts.sorted(by: { $0.key < $1.key }) {
+            print("\(k): \(good)/\(all) identical")
+            XCTAssertEqual(good, all, k)
+        }
+    }
+}

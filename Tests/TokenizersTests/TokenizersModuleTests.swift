@@ -1,8 +1,0 @@
-import XCTest
-import Tokenizers
-
-final class TokenizersModuleTests: XCTestCase {
-    func testVersionIsSemantic() {
-        XCTAssertEqual(TokenizersModule.version.split(separator: ".").count, 3)
-    }
-}
