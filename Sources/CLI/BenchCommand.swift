@@ -19,6 +19,7 @@ enum BenchCommand: Command {
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
+        (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
