@@ -129,13 +129,22 @@ public final class WorkDirectory: @unchecked Sendable {
 
     /// Commits a record: first `records/<key>.json` (this makes the stage done), then the stage's latest pointer.
     public func commit(_ record: StageRecord) throws {
+        let data = try encode(record)
+        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
+        try writePointer(record, data: data)
+    }
+
+    func encode(_ record: StageRecord) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data: Data
-        do { data = try encoder.encode(record) } catch {
+        do { return try encoder.encode(record) } catch {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
-        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
+    }
+
+    /// Makes `record` the latest of its stage id (what `plan` compares against and `clean` keeps).
+    public func writePointer(_ record: StageRecord, data: Data? = nil) throws {
+        let data = try data ?? encode(record)
         let dir = pipelineDirectory(record.pipeline)
         if !knownDirectories.contains(dir.path) {
             if mkdir(dir.path, 0o755) != 0 && errno != EEXIST { try Self.makeDirectory(dir) }
