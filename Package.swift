@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
         .target(name: "Tensors", dependencies: ["TensorsAVX512"], swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
-        .target(name: "Tokenizers", swiftSettings: cpuFlags),
+        .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
         .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
 

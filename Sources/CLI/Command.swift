@@ -16,6 +16,7 @@ protocol Command {
 let allCommands: [Command.Type] = [
     RunCommand.self, PlanCommand.self, GraphCommand.self, StagesCommand.self, CleanCommand.self,
     BenchCommand.self,
+    TokenizeCommand.self,
     ValidateCommand.self,
     NewsGraphCommand.self,
     AlignCommand.self,

@@ -39,31 +39,41 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     /// Builds the tokenizer from a vocabulary (byte-level spellings) and merges in rank order.
     /// `source` names the files for errors.
-    public init(vocabulary: [String: Int], merges: [(String, String)], options: Options = Options(),
+    public convenience init(vocabulary: [String: Int], merges: [(String, String)], options: Options = Options(),
+                            addedTokens: [AddedToken] = [], template: TokenTemplate? = nil,
+                            source: String = "<vocabulary>") throws {
+        try self.init(entries: vocabulary.map { ($0.key, $0.value) }, merges: merges, options: options,
+                      addedTokens: addedTokens, template: template, source: source)
+    }
+
+    /// Builds the tokenizer from (token, id) entries, keys compared byte for byte.
+    public init(entries: [(String, Int)], merges: [(String, String)], options: Options = Options(),
                 addedTokens: [AddedToken] = [], template: TokenTemplate? = nil, source: String = "<vocabulary>",
                 mergeLines: [Int]? = nil) throws {
         self.options = options
-        var all = vocabulary
+        var all = [String: Int](entries, uniquingKeysWith: { $1 })
         for a in addedTokens { all[a.content] = a.id }
         tokenIds = all
-        vocabularySize = (all.values.max() ?? -1) + 1
+        vocabularySize = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
         var names = [String?](repeating: nil, count: vocabularySize)
-        for (t, id) in all { names[id] = t }
+        for (t, id) in entries where id >= 0 { names[id] = t }
+        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
         spelling = TokenSpellingTable(names)
-        var v = ByteMap(capacity: vocabulary.count)
-        for (t, id) in vocabulary { v.insert(t, value: Int32(id)) }
+        var v = ByteMap(capacity: entries.count)
+        for (t, id) in entries { v.insert(t, value: Int32(id)) }
         vocab = v
+        func exact(_ t: String) -> Int? { let i = v.lookup(t); return i >= 0 ? Int(i) : nil }
         unkId = options.unkToken.flatMap { all[$0] }.map { Int32($0) } ?? -1
         byteIds = ByteLevel.byteToScalar.map { v.lookup(String(Unicode.Scalar($0)!)) }
         var m: [UInt64: UInt64] = [:]
         m.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
             let line = mergeLines?[rank] ?? rank + 1
-            guard let ia = vocabulary[a], let ib = vocabulary[b] else {
+            guard let ia = exact(a), let ib = exact(b) else {
                 throw TokenizerError.badLine(path: source, line: line,
-                                             expected: "a merge of two vocabulary tokens ('\(vocabulary[a] == nil ? a : b)' is not in the vocabulary)")
+                                             expected: "a merge of two vocabulary tokens ('\(exact(a) == nil ? a : b)' is not in the vocabulary)")
             }
-            guard let ic = vocabulary[a + b] else {
+            guard let ic = exact(a + b) else {
                 throw TokenizerError.badLine(path: source, line: line,
                                              expected: "a merge whose result '\(a + b)' is in the vocabulary")
             }
@@ -107,25 +117,38 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     private func run(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ ws: BPEWorkspace, _ out: inout RawTokens) {
         guard lo < hi else { return }
+        if options.addPrefixSpace && s[lo] != 0x20 {
+            // The prefix space takes part in pre-tokenization (" 's" is not a contraction).
+            ws.prefixed.removeAll(keepingCapacity: true)
+            ws.prefixed.append(0x20)
+            ws.prefixed.append(contentsOf: UnsafeBufferPointer(rebasing: s[lo..<hi]))
+            ws.prefixed.withUnsafeBufferPointer { p in runCore(p, 0, p.count, shift: lo, ws, &out) }
+        } else {
+            runCore(s, lo, hi, shift: nil, ws, &out)
+        }
+    }
+
+    /// Pre-tokenizes `s[lo..<hi]` and emits each piece; with `shift`, `s` is a copy with one added leading
+    /// space and index k stands for original character `shift + max(k - 1, 0)`.
+    private func runCore(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, shift: Int?, _ ws: BPEWorkspace,
+                         _ out: inout RawTokens) {
         var i = lo
-        var prefix = options.addPrefixSpace && s[lo] != 0x20
         while i < hi {
             let end = ByteLevel.pretokenEnd(s, i, hi)
             ws.word.removeAll(keepingCapacity: true)
             ws.charOf.removeAll(keepingCapacity: true)
-            if prefix { ws.word.append(0x20); ws.charOf.append(i) }
             for k in i..<end {
                 let before = ws.word.count
                 appendUTF8(s[k], to: &ws.word)
-                for _ in before..<ws.word.count { ws.charOf.append(k) }
+                let origin = shift.map { $0 + max(k - 1, 0) } ?? k
+                for _ in before..<ws.word.count { ws.charOf.append(origin) }
             }
-            emit(ws, firstWithPrefix: prefix, &out)
-            prefix = false
+            emit(ws, &out)
             i = end
         }
     }
 
-    private func emit(_ ws: BPEWorkspace, firstWithPrefix: Bool, _ out: inout RawTokens) {
+    private func emit(_ ws: BPEWorkspace, _ out: inout RawTokens) {
         var entry = ws.word.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
         if entry < 0 {
             if ws.cache.count > 200_000 { ws.clearCache() }
@@ -135,19 +158,18 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
         }
         let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
         var pos = 0
-        let trim = options.trimOffsets
         for k in a..<b {
             let len = Int(ws.cacheLens[k])
             var lo = ws.charOf[pos], hi = ws.charOf[pos + len - 1] + 1
-            if trim {
+            if options.trimOffsets {
+                // Hugging Face's ByteLevel offset trimming: leading/trailing spaces leave the offsets, except
+                // a single leading space of the first token when add_prefix_space is on.
                 var lead = 0, trail = 0
                 while lead < len, ws.word[pos + lead] == 0x20 { lead += 1 }
                 while trail < len, ws.word[pos + len - 1 - trail] == 0x20 { trail += 1 }
-                if firstWithPrefix && pos == 0 && lead > 0 { lead -= 1 }  // the added prefix space has no width
+                if options.addPrefixSpace && lead == 1 && (out.ids.isEmpty || lo == 0) { lead = 0 }
                 if lead > 0 { lo = min(lo + lead, hi) }
                 if trail > 0 && hi >= trail { hi = max(hi - trail, lo) }
-            } else if firstWithPrefix && pos == 0 && len == 1 {
-                hi = lo
             }
             if ws.cacheIds[k] >= 0 { out.ids.append(Int(ws.cacheIds[k])); out.offsets.append(lo..<hi) }
             pos += len
@@ -200,6 +222,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 final class BPEWorkspace {
     var scalars: [UInt32] = []
     var segments: [(Int, Int, Int)] = []
+    var prefixed: [UInt32] = []
     var word: [UInt8] = []
     var charOf: [Int] = []
     var symbols: [Int32] = []

@@ -19,11 +19,13 @@ enum HFTokenizerFile {
         guard let vocabObj = model["vocab"]?.object else {
             throw TokenizerError.badField(path: path, field: "model.vocab", expected: "an object of token → id")
         }
-        var vocab: [String: Int] = [:]
+        var vocab: [(String, Int)] = []
         vocab.reserveCapacity(vocabObj.count)
         for (k, v) in vocabObj {
-            guard let id = v.int else { throw TokenizerError.badField(path: path, field: "model.vocab.\(k)", expected: "an integer id") }
-            vocab[k] = id; if ids[k] == nil { ids[k] = id }
+            guard let id = v.int, id >= 0, id < 1 << 24 else {
+                throw TokenizerError.badField(path: path, field: "model.vocab.\(k)", expected: "an integer id in 0..<16777216")
+            }
+            vocab.append((k, id)); if ids[k] == nil { ids[k] = id }
         }
         let template = try postProcessor(root["post_processor"], ids: ids, path: path)
         switch type {
@@ -47,7 +49,7 @@ enum HFTokenizerFile {
             if let pre = root["pre_tokenizer"]?["type"]?.string, pre != "BertPreTokenizer" {
                 throw TokenizerError.unsupported(path: path, what: "pre_tokenizer '\(pre)' with WordPiece (only BertPreTokenizer)")
             }
-            return try WordPieceTokenizer(vocabulary: vocab, options: o, addedTokens: added, template: template, source: path)
+            return try WordPieceTokenizer(entries: vocab, options: o, addedTokens: added, template: template, source: path)
         case "BPE":
             var o = BPETokenizer.Options()
             o.unkToken = model["unk_token"]?.string
@@ -71,7 +73,7 @@ enum HFTokenizerFile {
             merges.reserveCapacity(mergeList.count)
             for (i, m) in mergeList.enumerated() {
                 if let s = m.string {
-                    let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                    let parts = splitOnSpace(s)
                     guard parts.count == 2 else {
                         throw TokenizerError.badField(path: path, field: "model.merges[\(i)]", expected: "'left right', got '\(s)'")
                     }
@@ -82,7 +84,7 @@ enum HFTokenizerFile {
                     throw TokenizerError.badField(path: path, field: "model.merges[\(i)]", expected: "\"left right\" or [left, right]")
                 }
             }
-            return try BPETokenizer(vocabulary: vocab, merges: merges, options: o, addedTokens: added,
+            return try BPETokenizer(entries: vocab, merges: merges, options: o, addedTokens: added,
                                     template: template, source: path)
         default:
             throw TokenizerError.unsupported(path: path, what: "model type '\(type)' (only WordPiece and BPE)")
@@ -92,7 +94,7 @@ enum HFTokenizerFile {
     static func addedTokens(_ v: JSONValue?, path: String) throws -> [AddedToken] {
         guard let list = v?.array else { return [] }
         return try list.enumerated().map { i, t in
-            guard let c = t["content"]?.string, let id = t["id"]?.int else {
+            guard let c = t["content"]?.string, let id = t["id"]?.int, id >= 0, id < 1 << 24 else {
                 throw TokenizerError.badField(path: path, field: "added_tokens[\(i)]", expected: "an object with 'id' and 'content'")
             }
             return AddedToken(c, id: id, special: t["special"]?.bool ?? false, lstrip: t["lstrip"]?.bool ?? false,

@@ -4,24 +4,29 @@ import Foundation
 ///
 /// Written here rather than using `JSONSerialization` so that syntax errors carry a byte offset and
 /// line/column, which is what a user needs to fix a hand-edited tokenizer file.
-public enum JSONValue: Equatable, Sendable {
+///
+/// Objects keep their members in file order with keys compared byte for byte: Swift `String` equality is
+/// canonical equivalence, which would merge vocabulary entries such as "ো" (U+09CB) and "ো" (U+09C7 U+09BE).
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object([(key: String, value: JSONValue)])
 
+    /// The last member named `key` (byte-exact), if this is an object.
     public subscript(key: String) -> JSONValue? {
-        if case .object(let o) = self { return o[key] }
-        return nil
+        guard case .object(let o) = self else { return nil }
+        let k = Array(key.utf8)
+        return o.last { $0.key.utf8.elementsEqual(k) }?.value
     }
     public var string: String? { if case .string(let s) = self { return s }; return nil }
     public var int: Int? { if case .number(let d) = self, d == d.rounded(.towardZero) { return Int(d) }; return nil }
     public var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
-    public var object: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
-    public var isNull: Bool { self == .null }
+    public var object: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o }; return nil }
+    public var isNull: Bool { if case .null = self { return true }; return false }
 
     /// Parses `data`; `path` names the file in errors.
     public static func parse(_ data: [UInt8], path: String) throws -> JSONValue {
@@ -79,7 +84,7 @@ private struct JSONParser {
         switch bytes[pos] {
         case UInt8(ascii: "{"):
             pos += 1
-            var o: [String: JSONValue] = [:]
+            var o: [(key: String, value: JSONValue)] = []
             skipSpace()
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(o) }
             while true {
@@ -90,7 +95,7 @@ private struct JSONParser {
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw error("':' after key") }
                 pos += 1
                 skipSpace()
-                o[k] = try value(depth: depth + 1)
+                o.append((k, try value(depth: depth + 1)))
                 skipSpace()
                 guard pos < bytes.count else { throw error("',' or '}'") }
                 if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }

@@ -11,8 +11,7 @@ enum SentencePieceModel {
         let bytes = [UInt8](d)
         // A protobuf ModelProto starts with field 1, wire type 2 (0x0A); a text list starts with a token.
         if bytes.first == 0x0A { return try parseProto(bytes, path: path) }
-        var lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
+        let lines = splitLines(bytes)
         for (i, l) in lines.enumerated() where l.isEmpty {
             throw TokenizerError.badLine(path: path, line: i + 1, expected: "one token per line (empty line)")
         }

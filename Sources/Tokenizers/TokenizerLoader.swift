@@ -25,7 +25,8 @@ public enum TokenizerLoader {
         let modelType = try file("config.json").flatMap { try JSONValue.read($0)["model_type"]?.string }?.lowercased()
         let config = try file("tokenizer_config.json").map { try JSONValue.read($0) }
         let tokClass = config?["tokenizer_class"]?.string?.lowercased() ?? ""
-        if let m = modelType, m.contains("glm") && (m.contains("protein") || m.contains("xtrimo"))
+        let m = modelType ?? ""
+        if m.contains("glm") && (m.contains("protein") || m.contains("xtrimo"))
             || tokClass.contains("proteinglm") || tokClass.contains("xtrimo") {
             return try loadXTrimoPGLM(directory: dir)
         }
@@ -72,9 +73,7 @@ public enum TokenizerLoader {
         guard let d = FileManager.default.contents(atPath: path) else {
             throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
         }
-        var lines = String(decoding: d, as: UTF8.self).components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        return splitLines([UInt8](d))
     }
 
     /// ESM vocab.txt (when it holds `<cls>` and `<eos>`) or BERT vocab.txt.
@@ -83,6 +82,7 @@ public enum TokenizerLoader {
         if lines.contains("<cls>") && lines.contains("<eos>") {
             return try ProteinTokenizer(tokens: lines.map { $0.trimmingCharacters(in: .whitespaces) }, flavor: .esm, source: path)
         }
+        let entries = lines.enumerated().map { ($0.element, $0.offset) }
         var vocab: [String: Int] = [:]
         for (i, t) in lines.enumerated() { vocab[t] = i }
         var o = WordPieceTokenizer.Options()
@@ -100,7 +100,7 @@ public enum TokenizerLoader {
             let name = config?[key]?.string ?? config?[key]?["content"]?.string ?? defaultName
             if let id = vocab[name] { added.append(AddedToken(name, id: id)) }
         }
-        return try WordPieceTokenizer(vocabulary: vocab, options: o, addedTokens: added, source: path)
+        return try WordPieceTokenizer(entries: entries, options: o, addedTokens: added, source: path)
     }
 
     /// vocab.json + merges.txt, RoBERTa template.
@@ -108,16 +108,16 @@ public enum TokenizerLoader {
         guard let obj = try JSONValue.read(vocab).object else {
             throw TokenizerError.badField(path: vocab, field: "(root)", expected: "an object of token → id")
         }
-        var v: [String: Int] = [:]
+        var entries: [(String, Int)] = [], v: [String: Int] = [:]
         for (k, val) in obj {
-            guard let id = val.int else { throw TokenizerError.badField(path: vocab, field: k, expected: "an integer id") }
-            v[k] = id
+            guard let id = val.int, id >= 0, id < 1 << 24 else { throw TokenizerError.badField(path: vocab, field: k, expected: "an integer id in 0..<16777216") }
+            entries.append((k, id)); v[k] = id
         }
         let (pairs, lines) = try readMerges(merges)
         let added = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"].compactMap { t in
             v[t].map { AddedToken(t, id: $0, lstrip: t == "<mask>") }
         }
-        return try BPETokenizer(vocabulary: v, merges: pairs, addedTokens: added, source: merges, mergeLines: lines)
+        return try BPETokenizer(entries: entries, merges: pairs, addedTokens: added, source: merges, mergeLines: lines)
     }
 
     /// merges.txt: an optional `#version` line, then `left right` per line.
@@ -127,7 +127,7 @@ public enum TokenizerLoader {
         for (i, line) in lines.enumerated() {
             if i == 0 && line.hasPrefix("#version") { continue }
             if line.isEmpty { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let parts = splitOnSpace(line)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw TokenizerError.badLine(path: path, line: i + 1, expected: "two tokens separated by one space, got '\(line)'")
             }
@@ -143,6 +143,44 @@ public enum TokenizerLoader {
         if FileManager.default.fileExists(atPath: model) {
             return try ProteinTokenizer(tokens: SentencePieceModel.read(model), flavor: .xtrimopglm, source: model)
         }
+        // No token list: the built-in table, with the special tokens tokenizer_config.json declares.
+        var tokens = ProteinTokenizer.xtrimopglmTokens
+        let configPath = directory.appendingPathComponent("tokenizer_config.json").path
+        if FileManager.default.fileExists(atPath: configPath),
+           let decoder = try JSONValue.read(configPath)["added_tokens_decoder"]?.object {
+            for (key, value) in decoder {
+                guard let id = Int(key), id >= 0, let content = value["content"]?.string else {
+                    throw TokenizerError.badField(path: configPath, field: "added_tokens_decoder.\(key)",
+                                                  expected: "an integer id key and an object with 'content'")
+                }
+                guard id < 128 else {
+                    throw TokenizerError.badField(path: configPath, field: "added_tokens_decoder.\(key)",
+                                                  expected: "an id below 128 (the padded vocabulary)")
+                }
+                while tokens.count <= id { tokens.append("<unused_\(tokens.count)>") }
+                tokens[id] = content
+            }
+            return try ProteinTokenizer(tokens: tokens, flavor: .xtrimopglm, source: configPath)
+        }
         return ProteinTokenizer.xtrimopglm()
     }
+}
+
+/// Lines of a UTF-8 file split at "\n" bytes (a trailing "\r" dropped), without grapheme-cluster rules
+/// (which would glue "\r\n" or a line starting with a combining mark to its neighbour).
+func splitLines(_ bytes: [UInt8]) -> [String] {
+    var lines: [String] = []
+    var start = 0
+    for i in 0...bytes.count where i == bytes.count || bytes[i] == 0x0A {
+        if i == bytes.count && start == i { break }
+        let end = i > start && bytes[i - 1] == 0x0D ? i - 1 : i
+        lines.append(String(decoding: bytes[start..<end], as: UTF8.self))
+        start = i + 1
+    }
+    return lines
+}
+
+/// Parts of `s` between U+0020 spaces, empty parts kept.
+func splitOnSpace(_ s: String) -> [String] {
+    s.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
 }

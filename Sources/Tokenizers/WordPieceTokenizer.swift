@@ -43,10 +43,17 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
     private let tokenIds: [String: Int]
 
     /// Builds the tokenizer from a token → id vocabulary. Throws when the unknown token is missing.
-    public init(vocabulary: [String: Int], options: Options = Options(), addedTokens: [AddedToken] = [],
+    public convenience init(vocabulary: [String: Int], options: Options = Options(), addedTokens: [AddedToken] = [],
+                            template: TokenTemplate? = nil, source: String = "<vocabulary>") throws {
+        try self.init(entries: vocabulary.map { ($0.key, $0.value) }, options: options, addedTokens: addedTokens,
+                      template: template, source: source)
+    }
+
+    /// Builds the tokenizer from (token, id) entries, keys compared byte for byte (vocab.txt line order).
+    public init(entries: [(String, Int)], options: Options = Options(), addedTokens: [AddedToken] = [],
                 template: TokenTemplate? = nil, source: String = "<vocabulary>") throws {
         self.options = options
-        var all = vocabulary
+        var all = [String: Int](entries, uniquingKeysWith: { $1 })
         for a in addedTokens { all[a.content] = a.id }
         guard let unk = all[options.unkToken] else {
             throw TokenizerError.missingToken(path: source, token: options.unkToken,
@@ -54,20 +61,21 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         }
         unkId = unk
         tokenIds = all
-        let size = (all.values.max() ?? -1) + 1
+        let size = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
         vocabularySize = size
         var names = [String?](repeating: nil, count: size)
-        var v = ByteMap(capacity: vocabulary.count), cont = ByteMap(capacity: vocabulary.count / 4)
+        var v = ByteMap(capacity: entries.count), cont = ByteMap(capacity: entries.count / 4)
         var longest = 1
         let prefix = options.continuingSubwordPrefix
-        for (tok, id) in vocabulary {
+        for (tok, id) in entries {
             v.insert(tok, value: Int32(id))
-            if !prefix.isEmpty, tok.hasPrefix(prefix) {
-                cont.insert(String(tok.dropFirst(prefix.count)), value: Int32(id))
-            }
+            // Bytes, not Characters: "##া" is one grapheme cluster after the first "#".
+            let bytes = Array(tok.utf8), pb = Array(prefix.utf8)
+            if !pb.isEmpty, bytes.starts(with: pb) { cont.insert(Array(bytes[pb.count...]), value: Int32(id)) }
             longest = max(longest, tok.unicodeScalars.count)
         }
-        for (tok, id) in all { names[id] = tok }
+        for (tok, id) in entries where id >= 0 { names[id] = tok }
+        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
         vocab = v; continuation = cont; maxPieceChars = longest
         spelling = TokenSpellingTable(names)
         self.addedTokens = addedTokens
@@ -220,7 +228,10 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         for id in ids {
             if skipSpecialTokens && specialIds.contains(id) { continue }
             guard var t = token(of: id) else { continue }
-            if !first { t = t.hasPrefix(prefix) && !prefix.isEmpty ? String(t.dropFirst(prefix.count)) : " " + t }
+            if !first {
+                let b = Array(t.utf8), pb = Array(prefix.utf8)
+                t = !pb.isEmpty && b.starts(with: pb) ? String(decoding: b[pb.count...], as: UTF8.self) : " " + t
+            }
             first = false
             out += WordPieceTokenizer.cleanup(t)
         }

@@ -6,9 +6,9 @@ import Tokenizers
 /// Ids, offsets, masks and decoding compared with the Python `tokenizers` package (fixtures made by
 /// scripts/fixtures/tokenizers.py).
 final class ParityTests: XCTestCase {
-    func check(kind: String, _ tok: any Tokenizer, file: StaticString = #filePath, line: UInt = #line) throws {
+    func check(kind: String, _ tok: any Tokenizer, minimum: Int = 300, file: StaticString = #filePath, line: UInt = #line) throws {
         let cases = try Fixtures.jsonl("cases.jsonl").filter { $0["kind"] as? String == kind }
-        XCTAssertGreaterThan(cases.count, 100)
+        XCTAssertGreaterThan(cases.count, minimum)
         var bad = 0
         for c in cases {
             let text = c["text"] as! String
@@ -40,6 +40,50 @@ final class ParityTests: XCTestCase {
     }
 
     func testByteLevelBPEParity() throws { try check(kind: "bpe", Fixtures.bpe) }
+
+    /// vocab.json + merges.txt give the same ids as tokenizer.json.
+    func testByteLevelBPEFromVocabAndMerges() throws {
+        try check(kind: "bpe", try TokenizerLoader.load(path: Fixtures.path("bpe/vocab.json")))
+    }
+
+    /// The same BPE with `add_prefix_space` (offsets of the added space trimmed as Hugging Face does).
+    func testByteLevelBPEWithPrefixSpace() throws {
+        let vocabObj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("bpe/vocab.json"))))
+        let vocab = (vocabObj as! [String: NSNumber]).mapValues(\.intValue)
+        let merges = try String(contentsOfFile: Fixtures.path("bpe/merges.txt"), encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("#version") }.map { l -> (String, String) in
+                let p = l.split(separator: " "); return (String(p[0]), String(p[1]))
+            }
+        var o = BPETokenizer.Options()
+        o.addPrefixSpace = true
+        let added = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"].map { AddedToken($0, id: vocab[$0]!, lstrip: $0 == "<mask>") }
+        try check(kind: "bpe_prefix", try BPETokenizer(vocabulary: vocab, merges: merges, options: o, addedTokens: added), minimum: 80)
+    }
+
+    /// Every BMP character (and a sample above it), 512 per text: lower-casing, accent stripping and the
+    /// character classes agree with the reference character by character.
+    func testWordPieceEveryCharacter() throws {
+        guard Fixtures.hasBert else { throw XCTSkip("../shared/models/all-MiniLM-L6-v2 absent") }
+        var bad = 0, total = 0
+        for c in try Fixtures.jsonl("cases.jsonl") where c["kind"] as? String == "bert_chars" {
+            let text = c["text"] as! String
+            let got = Fixtures.bert.encode(text, addSpecialTokens: false).ids, exp = Fixtures.ints(c["ids"])
+            total += 1
+            if got != exp {
+                bad += 1
+                let i = (0..<min(got.count, exp.count)).first { got[$0] != exp[$0] } ?? min(got.count, exp.count)
+                print("differs at token \(i): got \(got[i...].prefix(5)) expected \(exp[i...].prefix(5)) in chunk starting U+\(String(text.unicodeScalars.first!.value, radix: 16))")
+            }
+        }
+        XCTAssertGreaterThan(total, 100)
+        XCTAssertEqual(bad, 0)
+    }
+
+    /// vocab.txt + tokenizer_config.json (the slow-tokenizer files) give the same ids as tokenizer.json.
+    func testWordPieceFromVocabTxt() throws {
+        let path = try Fixtures.shared("models/all-MiniLM-L6-v2/vocab.txt")
+        try check(kind: "bert", try TokenizerLoader.load(path: path.path))
+    }
 
     func testPairs() throws {
         for c in try Fixtures.jsonl("pairs.jsonl") {

@@ -64,6 +64,13 @@ final class ProteinTokenizerTests: XCTestCase {
             XCTAssertEqual(t.encode("ACDE").ids, [2, 20, 10, 6, 34])
             XCTAssertEqual(t.id(of: "<unk>"), 35)
         }
+        // Only tokenizer_config.json: the built-in residues with the declared special tokens.
+        let cfgOnly = try TestSupport.temporaryDirectory("pglm-config")
+        try FileManager.default.copyItem(atPath: Fixtures.path("xtrimopglm/tokenizer_config.json"),
+                                         toPath: cfgOnly.appendingPathComponent("tokenizer_config.json").path)
+        let fromConfig = try TokenizerLoader.load(path: cfgOnly.path)
+        XCTAssertEqual(fromConfig.kind, "xtrimopglm")
+        XCTAssertEqual(fromConfig.encode("<gmask><sop><eos>ACDE").ids, [29, 32, 34, 2, 20, 10, 6, 34])
         let esm = try TokenizerLoader.load(path: Fixtures.path("esm"))
         XCTAssertEqual(esm.kind, "esm")
         XCTAssertEqual(esm.encode("ACDE").ids, [0, 5, 23, 13, 9, 2])
