@@ -21,6 +21,7 @@ enum BenchCommand: Command {
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
         (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
+        ("train", TrainBench.summary, TrainBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
