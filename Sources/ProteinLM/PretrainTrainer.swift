@@ -29,7 +29,8 @@ public final class PretrainTrainer {
     private let sortedTrain: [Int]
     public private(set) var step = 0
     public private(set) var log: [[String: Any]] = []
-    var say: (String) -> Void = { print($0) }
+    /// Where progress lines go (the stage's log).
+    public var say: (String) -> Void = { print($0) }
 
     public init(data: PretrainData, options o: PretrainOptions) throws {
         options = o
@@ -47,7 +48,7 @@ public final class PretrainTrainer {
 
     /// The micro-batch `micro` of optimiser step `step`: a run of length-sorted training sequences from a random
     /// start (little padding), each cropped to a random window, each MLM with probability `mlmRatio`, else GLM.
-    func batch(step: Int, micro: Int) -> TrainingBatch {
+    public func batch(step: Int, micro: Int) -> TrainingBatch {
         var rng = SeededRandom(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(step * 64 + micro))
         let maxResidues = options.context - 3
         var start = Int(rng.next() % UInt64(sortedTrain.count))
@@ -105,7 +106,7 @@ public final class PretrainTrainer {
     }
 
     /// Trains until `options.steps` (or the time limit); `checkpoint` is saved at every evaluation and at the end.
-    public func train(logURL: URL, checkpoint: URL?, progress: (Int, Int) -> Void) throws {
+    public func train(logURL: URL, checkpoint: URL?, until: Int? = nil, progress: (Int, Int) -> Void) throws {
         let started = Date()
         var tokens = 0, windowLoss = 0.0, windowCount = 0, windowTokens = 0
         var windowStart = Date()
@@ -122,11 +123,12 @@ public final class PretrainTrainer {
             write(["step": 0, "eval_mlm_ppl": e.mlm, "eval_clm_ppl": e.clm])
             say("step 0: held-out MLM ppl \(fmt(e.mlm)), CLM ppl \(fmt(e.clm))")
         }
-        while step < options.steps {
+        while step < min(options.steps, until ?? Int.max) {
             model.parameters.zeroGradients()
             var loss = 0.0
             for micro in 0..<options.accumulate {
                 let b = batch(step: step, micro: micro)
+                model.reseedDropout(options.seed &+ 0xD80F ^ UInt64(step * 64 + micro))
                 loss += model.trainStep(b, scale: 1 / Float(options.accumulate))
                 let real = b.mask.lengths.reduce(0, +)
                 tokens += real; windowTokens += real
@@ -162,6 +164,7 @@ public final class PretrainTrainer {
                 if let checkpoint { try saveCheckpoint(checkpoint) }
             }
             if outOfTime { say("time limit reached at step \(step)"); break }
+            if let until, step == until, let checkpoint { try saveCheckpoint(checkpoint) }
         }
     }
 

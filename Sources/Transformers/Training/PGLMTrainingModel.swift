@@ -65,6 +65,9 @@ public final class PGLMTrainingModel: TrainableModel {
         try parameters.load(from: file, aliases: ["transformer.output_layer.weight": "transformer.embedding.word_embeddings.weight"])
     }
 
+    /// Restarts the dropout generator (the trainer reseeds per step so a resumed run draws the same masks).
+    public func reseedDropout(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
+
     private func p(_ name: String) -> UnsafeMutablePointer<Float> { parameters.value(name) }
     private func g(_ name: String) -> UnsafeMutablePointer<Float> { parameters.gradient(name) }
 
