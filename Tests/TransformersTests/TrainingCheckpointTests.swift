@@ -8,7 +8,8 @@ import XCTest
 /// from saved optimiser state exactly.
 final class TrainingCheckpointTests: XCTestCase {
     /// Logits of every row from the training forward (all rows selected).
-    func trainingLogits(_ m: TrainableModel, ids: [Int32], b: Int, t: Int, mode: AttentionMode, rotary2D: Bool = false) -> [Float] {
+    func trainingLogits(_ m: TrainableModel, ids: [Int32], b: Int, t: Int, mode: AttentionMode, rotary2D: Bool = false,
+                        training: Bool = false) -> [Float] {
         var pos = (0..<(b * t)).map { Int32($0 % t) }
         var blk = [Int32](repeating: 0, count: b * t)
         if mode == .clm && rotary2D { blk = pos; pos = [Int32](repeating: 0, count: b * t) }
@@ -16,7 +17,7 @@ final class TrainingCheckpointTests: XCTestCase {
                                   mask: TrainingMask(lengths: [Int](repeating: t, count: b),
                                                      prefixes: [Int](repeating: mode == .clm ? 0 : t, count: b)),
                                   selected: Array(0..<(b * t)), targets: [Int32](repeating: 0, count: b * t))
-        return m.forward(batch, training: false)
+        return m.forward(batch, training: training)
     }
 
     func testPGLMSaveLoadsInRuntimeWithSameLogits() throws {
@@ -54,5 +55,19 @@ final class TrainingCheckpointTests: XCTestCase {
             let ours = trainingLogits(m, ids: ids, b: 2, t: 6, mode: .mlm)
             XCTAssertLessThan(TestSupport.maxAbsDiff(ours, ref.logits!, label: "\(name) fine-tuned: training vs runtime logits"), 1e-4)
         }
+    }
+
+    func testDropoutOnlyInTrainingAndSeeded() throws {
+        let c = PGLMConfiguration(layers: 1, hidden: 16, heads: 2, ffn: 16, vocabSize: 40, causal: false)
+        let ids: [Int32] = [3, 5, 7, 9, 11, 13]
+        func logits(dropout: Float, training: Bool, seed: UInt64) throws -> [Float] {
+            let m = try PGLMTrainingModel(config: c, seed: 1)
+            m.dropout = dropout
+            m.reseedDropout(seed)
+            return trainingLogits(m, ids: ids, b: 1, t: 6, mode: .mlm, training: training)
+        }
+        XCTAssertEqual(try logits(dropout: 0.5, training: false, seed: 1), try logits(dropout: 0, training: true, seed: 1))
+        XCTAssertEqual(try logits(dropout: 0.5, training: true, seed: 2), try logits(dropout: 0.5, training: true, seed: 2))
+        XCTAssertNotEqual(try logits(dropout: 0.5, training: true, seed: 2), try logits(dropout: 0, training: true, seed: 2))
     }
 }
