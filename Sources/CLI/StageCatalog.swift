@@ -10,6 +10,7 @@ enum StageCatalog {
         let r = StageRegistry.withGenericStages()
         PromptAlignStages.register(in: r)
         ProteinLMStages.register(in: r)
+        PretrainStage.register(in: r)
         return r
     }
 }
