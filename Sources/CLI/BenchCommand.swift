@@ -22,6 +22,7 @@ enum BenchCommand: Command {
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
         ("embed", EmbedBench.summary, EmbedBench.run),
+        ("train", TrainBench.summary, TrainBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {
