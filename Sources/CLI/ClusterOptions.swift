@@ -125,6 +125,7 @@ enum InterruptHandler {
     }
 
     static func install(slurm: SlurmExecutor?, workDirectory: URL) {
+        ChildRegistry.shared.separateProcessGroups = true
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())

@@ -1,10 +1,17 @@
 import Foundation
 
 /// The commands stages are running right now, so an interrupted run can stop them before it exits.
-/// Each command leads its own process group; stopping it signals the whole group.
 public final class ChildRegistry: @unchecked Sendable {
     public static let shared = ChildRegistry()
 
+    /// Start each command in its own process group, so `terminateAll` reaches what it started too. Set by
+    /// the CLI's Ctrl-C handler; off elsewhere (a Slurm array task's commands stay in the task's group,
+    /// which `proctrack/pgid` clusters signal on `scancel`).
+    public var separateProcessGroups: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return groups }
+        set { lock.lock(); groups = newValue; lock.unlock() }
+    }
+    private var groups = false
     private var running = Set<pid_t>()
     private var stopping = false
     private let lock = NSLock()
@@ -19,7 +26,12 @@ public final class ChildRegistry: @unchecked Sendable {
         running.insert(pid)
         let late = stopping
         lock.unlock()
-        if late { kill(-pid, SIGKILL) }
+        if late { signal(pid, SIGKILL) }
+    }
+
+    /// The command's process group when it leads one, else the command alone.
+    private func signal(_ pid: pid_t, _ sig: Int32) {
+        if separateProcessGroups { kill(-pid, sig) } else { kill(pid, sig) }
     }
 
     private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
@@ -40,11 +52,11 @@ public final class ChildRegistry: @unchecked Sendable {
         stopping = true
         let pids = running
         lock.unlock()
-        for pid in pids { kill(-pid, SIGTERM) }
+        for pid in pids { signal(pid, SIGTERM) }
         let deadline = ResourceUsage.now() + grace
         while count > 0 && ResourceUsage.now() < deadline { usleep(10_000) }
         lock.lock(); let left = running; lock.unlock()
-        for pid in left { kill(-pid, SIGKILL) }
+        for pid in left { signal(pid, SIGKILL) }
         // The stage threads reap them; wait briefly so their process groups are gone when we return.
         let reapDeadline = ResourceUsage.now() + 1
         while count > 0 && ResourceUsage.now() < reapDeadline { usleep(5_000) }

@@ -104,8 +104,8 @@ enum ChildProcess {
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
         // The child starts with default signal dispositions and an empty mask (this process may ignore SIGINT
-        // for its Ctrl-C handler, and ignored signals survive exec), in its own process group so an
-        // interrupted run can stop the command and everything it started.
+        // for its Ctrl-C handler, and ignored signals survive exec), in its own process group when the run
+        // can be interrupted, so the handler stops the command and everything it started.
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -115,7 +115,8 @@ enum ChildProcess {
         posix_spawnattr_setsigdefault(&attr, &all)
         posix_spawnattr_setsigmask(&attr, &none)
         posix_spawnattr_setpgroup(&attr, 0)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
+        let group = ChildRegistry.shared.separateProcessGroups ? POSIX_SPAWN_SETPGROUP : 0
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | group))
         var pid: pid_t = 0
         try ChildRegistry.shared.spawning {
             let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
