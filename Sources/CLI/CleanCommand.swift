@@ -9,7 +9,8 @@ enum CleanCommand: Command {
     USAGE: trellis clean [SPEC...] [--work-dir DIR] [--dry-run]
 
     Keeps the latest result of every stage of the given specs (default: every spec run from this work
-    directory that still exists) and removes older results, stages no longer in a spec, and scratch space.
+    directory that still exists) and removes older results, stages no longer in a spec, shard directories no current stage uses, Slurm
+    run directories but the newest, and scratch space.
     Files published at declared paths (e.g. out/x.tsv) are never removed. Run logs stay in <work-dir>/runs.
 
     OPTIONS:
@@ -26,7 +27,8 @@ enum CleanCommand: Command {
         let pipelines = try specs.map { try common.load($0) }
         let report: Cleaner.Report
         do {
-            report = try Cleaner.clean(workDirectory: common.workDirectory, keeping: pipelines, dryRun: dryRun)
+            report = try Cleaner.clean(workDirectory: common.workDirectory, keeping: pipelines, dryRun: dryRun,
+                                       projectDirectory: common.projectDirectory)
         } catch let e as PipelineError {
             print("trellis clean: \(e)", to: &standardError)
             throw ExitStatus(code: 1)

@@ -108,19 +108,42 @@ struct ClusterOptions {
     }
 }
 
-/// Ctrl-C during a Slurm run: cancel the run's jobs (`scancel --name <run id>`), then exit 130.
+/// Ctrl-C (or SIGTERM) during `trellis run`: stop the commands stages are running (SIGTERM to their process
+/// groups, SIGKILL after a grace period), cancel the run's Slurm jobs (`scancel --name <run id>`), remove
+/// the scratch space holding partial outputs, then exit 130. Finished stages stay committed.
 enum InterruptHandler {
-    nonisolated(unsafe) static var source: DispatchSourceSignal?
+    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) static var interrupted = false
+    static let state = NSLock()
 
-    static func install(_ slurm: SlurmExecutor) {
-        signal(SIGINT, SIG_IGN)
-        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        s.setEventHandler {
-            print("\ninterrupted: cancelling Slurm jobs named \(slurm.options.runID)", to: &standardError)
-            slurm.cancelJobs()
-            exit(130)
+    /// When a signal arrived, blocks until the handler exits the process (the run may return first, its
+    /// stages having failed from the signal, and must not exit with their status instead of 130).
+    static func waitIfInterrupted() {
+        state.lock(); let now = interrupted; state.unlock()
+        guard now else { return }
+        while true { pause() }
+    }
+
+    static func install(slurm: SlurmExecutor?, workDirectory: URL) {
+        ChildRegistry.shared.separateProcessGroups = true
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                state.lock(); let first = !interrupted; interrupted = true; state.unlock()
+                guard first else { return }
+                print("\ninterrupted: stopping running commands", to: &standardError)
+                ChildRegistry.shared.terminateAll()
+                if let slurm {
+                    print("interrupted: cancelling Slurm jobs named \(slurm.options.runID)", to: &standardError)
+                    slurm.cancelJobs()
+                }
+                // Partial outputs live only in the scratch space (outputs are renamed into place when a stage succeeds).
+                try? WorkDirectory(root: workDirectory).clearScratch()
+                exit(130)
+            }
+            s.resume()
+            sources.append(s)
         }
-        s.resume()
-        source = s
     }
 }

@@ -33,13 +33,15 @@ enum RunCommand: Command {
         try args.finish()
         guard options.jobs >= 1 else { throw ArgumentError.badValue("--jobs", String(options.jobs)) }
         let pipeline = try common.load(spec)
-        if let slurm = cluster.apply(to: &options, pipeline: pipeline) {
-            InterruptHandler.install(slurm)
+        let slurm = cluster.apply(to: &options, pipeline: pipeline)
+        if let slurm {
             print("\(pipeline.name): sharded stages go to Slurm as jobs named \(slurm.options.runID)", to: &standardError)
         }
+        InterruptHandler.install(slurm: slurm, workDirectory: options.workDirectory)
         let summary: RunSummary
         do {
             summary = try PipelineRunner(pipeline: pipeline, options: options).run()
+            InterruptHandler.waitIfInterrupted()
         } catch let e as PipelineError {
             print("trellis run: \(e)", to: &standardError)
             throw ExitStatus(code: 1)

@@ -17,7 +17,10 @@ public enum Cleaner {
     }
 
     /// Keeps, for each stage of `pipelines`, its latest record and outputs; removes everything else.
-    public static func clean(workDirectory: URL, keeping pipelines: [Pipeline], dryRun: Bool) throws -> Report {
+    /// With `projectDirectory`, shard directories of stages the specs would run now (planned keys, e.g. a
+    /// sharded stage interrupted half way) are kept too.
+    public static func clean(workDirectory: URL, keeping pipelines: [Pipeline], dryRun: Bool,
+                             projectDirectory: URL? = nil) throws -> Report {
         let work = WorkDirectory(root: workDirectory)
         if !dryRun { try work.lock() }
         defer { if !dryRun { work.unlock() } }
@@ -49,7 +52,50 @@ public enum Cleaner {
         for f in (try? fm.contentsOfDirectory(atPath: work.tmp.path))?.sorted() ?? [] {
             remove(work.tmp.appendingPathComponent(f))
         }
+        var currentKeys = keep
+        if let projectDirectory {
+            for p in pipelines {
+                for e in (try? Planner.plan(p, workDirectory: workDirectory, projectDirectory: projectDirectory)) ?? [] {
+                    if let k = e.key { currentKeys.insert(k) }
+                }
+            }
+        }
+        let shards = work.root.appendingPathComponent("shards")
+        let keptShards = referencedShardEntries(shards, stageKeys: currentKeys, work: work)
+        for f in (try? fm.contentsOfDirectory(atPath: shards.path))?.sorted() ?? [] where !keptShards.contains(f) {
+            remove(shards.appendingPathComponent(f))
+        }
+        // Slurm run directories (manifests, job logs): only the newest run's is kept, for its logs.
+        let slurm = work.root.appendingPathComponent("slurm")
+        let runs = ((try? fm.contentsOfDirectory(atPath: slurm.path)) ?? [])
+            .map { ($0, FileDigester.fileInfo(slurm.appendingPathComponent($0).path)?.mtime ?? 0) }
+            .sorted { ($0.1, $0.0) > ($1.1, $1.0) }
+        for (name, _) in runs.dropFirst() { remove(slurm.appendingPathComponent(name)) }
         return report
+    }
+
+    /// Entries of `<work>/shards/` still in use: batch directories `<stage key>-of<N>` of the given stage
+    /// keys, and the shard directories they list (or, for batches without a list, those derived from the
+    /// stage's record).
+    static func referencedShardEntries(_ shards: URL, stageKeys: Set<String>, work: WorkDirectory) -> Set<String> {
+        var kept = Set<String>()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: shards.path)) ?? [] {
+            guard let r = name.range(of: "-of", options: .backwards), let count = Int(name[r.upperBound...]), count > 0 else { continue }
+            let key = String(name[..<r.lowerBound])
+            guard stageKeys.contains(key) else { continue }
+            kept.insert(name)
+            let list = shards.appendingPathComponent(name).appendingPathComponent(ShardedStage.shardKeysFile)
+            if let text = try? String(contentsOf: list, encoding: .utf8) {
+                for line in text.split(separator: "\n") where !line.isEmpty { kept.insert(String(line)) }
+            } else if let record = work.record(key: key) {
+                for i in 0..<count {
+                    var c = record.components
+                    c["shard"] = "\(i)/\(count) \(ShardedStage.splitVersion)"
+                    kept.insert(CacheKey.make(c))
+                }
+            }
+        }
+        return kept
     }
 
     static func size(_ url: URL) -> Int64 {

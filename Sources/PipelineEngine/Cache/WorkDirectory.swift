@@ -7,7 +7,10 @@ import Foundation
 ///     objects/<key>/              internal outputs of the stage run with that key
 ///     stages/<pipeline>.json      the latest key of each stage id (for plan reasons and clean)
 ///     runs/<run-id>/              trace.jsonl, report.html, logs/<stage>.log
-///     tmp/                        scratch for running stages; emptied at the start of every run
+///     tmp/w<n>-<pid>/             scratch of running stages (one per stage running at once, reused);
+///                                 emptied at the start of every run
+///     shards/                     sharded stages: <key>-of<N>/ (split inputs, manifests), <shard key>/
+///     slurm/<run-id>/             Slurm submissions of a run (manifests, job logs)
 public final class WorkDirectory: @unchecked Sendable {
     public let root: URL
     private var lockDescriptor: Int32 = -1

@@ -73,7 +73,7 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
-        let scratch = ScratchBin()
+        let scratch = ScratchPool(root: work.tmp)
         defer { scratch.empty() }
         // Latest key per stage id, flushed at most twice a second and at the end (a kill loses at most
         // that much of the "why" history, never a result: results are found by key).

@@ -13,7 +13,7 @@ struct StageJob: @unchecked Sendable {
     let work: WorkDirectory
     let logURL: URL
     let keying: StageKeying
-    let scratch: ScratchBin
+    let scratch: ScratchPool
     let progress: @Sendable (Int, Int?) -> Void
     let note: @Sendable (String) -> Void
     /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
@@ -49,11 +49,13 @@ struct StageJob: @unchecked Sendable {
         defer { log.close() }
         var lastError = "", lastStatus = 1
         let attempts = maxAttempts ?? (stage.retries + 1)
+        // A scratch directory reused from earlier stages: creating and removing directories per stage was
+        // most of a trivial shell stage's cost (mkdir and rmdir each take milliseconds on a busy ext4).
+        let dir = scratch.take()
+        defer { scratch.give(dir) }
+        let keep = (stage.type as? ScratchLayout)?.scratchDirectories(parameters) ?? []
         for attempt in 1...attempts {
-            let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            // Scratch is removed at the end of the run, not now: on ext4, allocating an inode scans past
-            // every inode freed in the last seconds, so per-stage deletes make every later mkdir slower.
-            defer { scratch.add(dir) }
+            ScratchPool.reset(dir, keeping: keep)
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                log: log, progress: progress)
@@ -178,15 +180,3 @@ enum Publisher {
     }
 }
 
-/// Attempt directories waiting to be removed at the end of the run.
-final class ScratchBin: @unchecked Sendable {
-    private var dirs: [URL] = []
-    private let lock = NSLock()
-
-    func add(_ url: URL) { lock.lock(); dirs.append(url); lock.unlock() }
-
-    func empty() {
-        lock.lock(); let all = dirs; dirs = []; lock.unlock()
-        for d in all { WorkDirectory.removeTree(d.path) }
-    }
-}

@@ -3,7 +3,7 @@ import Foundation
 /// `shell`: runs a command in its own scratch directory. Declared inputs are symlinked into it at the
 /// same relative paths (as Nextflow stages inputs); declared outputs must appear there and are then
 /// renamed to their place in the project, so a failed or killed command never leaves a partial output.
-struct ShellStage: StageType {
+struct ShellStage: StageType, ScratchLayout {
     let name = "shell"
     let version = 1
     let summary = "run a shell command with declared inputs and outputs"
@@ -27,6 +27,19 @@ struct ShellStage: StageType {
             else if path.split(separator: "/").contains("..") { out.append(("outputs", "'\(path)' must not contain '..'")) }
         }
         return out
+    }
+
+    func scratchDirectories(_ p: TypedParameters) -> Set<String> {
+        var dirs: Set<String> = [".trellis-out"]
+        let relative = p.strings("inputs").filter { !$0.hasPrefix("/") } + p.mapping("outputs").map(\.value)
+        for path in relative {
+            var parent = (path as NSString).deletingLastPathComponent
+            while !parent.isEmpty && parent != "." && parent != "/" {
+                dirs.insert(parent)
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+        return dirs
     }
 
     func run(_ context: StageContext) throws {
@@ -90,9 +103,27 @@ enum ChildProcess {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+        // The child starts with default signal dispositions and an empty mask (this process may ignore SIGINT
+        // for its Ctrl-C handler, and ignored signals survive exec), in its own process group when the run
+        // can be interrupted, so the handler stops the command and everything it started.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setpgroup(&attr, 0)
+        let group = ChildRegistry.shared.separateProcessGroups ? POSIX_SPAWN_SETPGROUP : 0
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | group))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
-        guard rc == 0 else { throw StageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        try ChildRegistry.shared.spawning {
+            let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
+            guard rc == 0 else { throw StageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+            return pid
+        }
+        defer { ChildRegistry.shared.reaped(pid) }
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {

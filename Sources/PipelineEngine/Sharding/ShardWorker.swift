@@ -14,6 +14,10 @@ public enum ShardWorker {
         let start = ResourceUsage.now()
         let cpuStart = ResourceUsage.threadCPU()
         let host = ProcessInfo.processInfo.hostName
+        // A task killed mid-run (kill -9, scancel, node failure) leaves its temporary directory behind.
+        for name in (try? fm.contentsOfDirectory(atPath: shardDir.path)) ?? [] where name.hasPrefix("tmp-") {
+            WorkDirectory.removeTree(shardDir.appendingPathComponent(name).path)
+        }
         let temp = shardDir.appendingPathComponent("tmp-\(task.attempt)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         defer { try? fm.removeItem(at: temp) }
         do {

@@ -41,6 +41,7 @@ struct ShardedStage {
                              parameters: values, projectDirectory: parameters.projectDirectory.path, input: inputs[i].path,
                              directory: work.root.appendingPathComponent("shards").appendingPathComponent(k).path, attempt: 1)
         }
+        try writeShardKeys(tasks)
         let missing = tasks.filter { ShardWorker.record($0) == nil }
         context.log("\(count) shards: \(count - missing.count) cached, \(missing.count) to run")
         if !missing.isEmpty {
@@ -60,6 +61,17 @@ struct ShardedStage {
         try gather(tasks, into: context)
     }
 
+    /// `<batch>/shard-keys`: the shard directories this stage key uses, one key per line (so `trellis clean`
+    /// can tell which shard directories a current stage still references).
+    func writeShardKeys(_ tasks: [ShardTask]) throws {
+        let url = batchDirectory.appendingPathComponent(Self.shardKeysFile)
+        if FileManager.default.fileExists(atPath: url.path) { return }
+        try WorkDirectory.makeDirectory(batchDirectory)
+        try WorkDirectory.writeAtomically(Data(tasks.map { $0.key + "\n" }.joined().utf8), to: url)
+    }
+
+    static let shardKeysFile = "shard-keys"
+
     /// Shard input paths (split lazily: only when some shard must run).
     func shardInputs(_ input: URL) -> [URL] {
         var name = input.lastPathComponent
@@ -76,6 +88,10 @@ struct ShardedStage {
     func splitIfNeeded(_ input: URL, into files: [URL], recordParameter: String) throws {
         let dir = files[0].deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent(".complete").path) { return }
+        // A run killed while splitting leaves its temporary directory behind.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: batchDirectory.path)) ?? [] where name.hasPrefix("input.tmp-") {
+            WorkDirectory.removeTree(batchDirectory.appendingPathComponent(name).path)
+        }
         let temp = batchDirectory.appendingPathComponent("input.tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try WorkDirectory.makeDirectory(temp)
         defer { try? FileManager.default.removeItem(at: temp) }

@@ -10,7 +10,8 @@ public final class StageContext: @unchecked Sendable {
     public let parameters: TypedParameters
     /// Temporary directory for internal outputs (created on first use).
     public var outputDirectory: URL { made(outputURL) }
-    /// Temporary working space, deleted when the stage ends (created on first use).
+    /// Temporary working space (created on first use), private to this stage while it runs; it is reused by
+    /// later stages after being emptied, and removed at the end of the run.
     public var scratchDirectory: URL { made(scratchURL) }
     /// The directory relative paths are resolved against.
     public var projectDirectory: URL { parameters.projectDirectory }
