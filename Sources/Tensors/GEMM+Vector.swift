@@ -35,7 +35,7 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
                             for p in 0..<kc { panel[p * 64 + l] = 0 }
                         }
                     }
-                } else {
+                } else if width < 64 {
                     for p in 0..<kc {
                         let src = b + (k0 + p) * ldb + j0
                         for l in 0..<64 { panel[p * 64 + l] = l < width ? src[l] : 0 }
@@ -46,7 +46,10 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
                     let x = aRows + i * k + k0
                     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
                     var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-                    var r = UnsafeRawPointer(panel)
+                    // Row-major op(B) with a full group is read in place (rows ldb apart), else the panel.
+                    let inPlace = !transposeB && width == 64
+                    var r = inPlace ? UnsafeRawPointer(b + k0 * ldb + j0) : UnsafeRawPointer(panel)
+                    let step = inPlace ? ldb * 4 : 256
                     for p in 0..<kc {
                         let xs = SIMD8<Float>(repeating: x[p])
                         a0.addProduct(xs, r.loadUnaligned(as: SIMD8<Float>.self))
@@ -57,7 +60,7 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
                         a5.addProduct(xs, r.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self))
                         a6.addProduct(xs, r.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self))
                         a7.addProduct(xs, r.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self))
-                        r += 256
+                        r += step
                     }
                     // The tile path's store: α·acc (+ β·C) on the first block, α·acc + C on later ones.
                     let row = rows + i * 64
