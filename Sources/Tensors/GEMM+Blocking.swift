@@ -159,7 +159,7 @@ func storeTile(_ tile: UnsafeMutablePointer<Float>, tileStride: Int = microCols,
         } else {
             for j in 0..<nr {
                 var v = alpha * t[j]
-                if !first { v += c[j] } else if out.beta != 0 { v += out.beta * c[j] }
+                if !first { v += c[j] } else if out.beta != 0 { v = v.addingProduct(out.beta, c[j]) }  // fused, as the vector path
                 if first, let bias = out.bias { v += bias[col + j] }
                 c[j] = v
             }

@@ -135,36 +135,37 @@ func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Fl
     }
 }
 
-/// out[0..<16] = Σ_k x[k] · b[k, 0..<16]: one row against one panel (batch-1 decoding; memory-bound,
-/// so four independent accumulator pairs keep enough loads in flight).
+/// out[0..<16] = Σ_k x[k] · b[k, 0..<16]: one row against one panel (batch-1 decoding), plus `bias`.
+/// Batch invariance: summed in exactly the tile path's order (sequential FMAs from 0 within each K block
+/// of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's output is the
+/// same bits whether `linear` saw it alone (m = 1) or among other rows. (Four interleaved accumulators
+/// were faster only when not memory-bound.)
 @inline(__always)
-func rowKernel16<S: PanelSource>(_: S.Type, k: Int, x: UnsafePointer<Float>, b: UnsafeRawPointer)
-    -> (SIMD8<Float>, SIMD8<Float>)
+func rowKernel16<S: PanelSource>(_: S.Type, k: Int, x: UnsafePointer<Float>, b: UnsafeRawPointer,
+                                 bias: UnsafePointer<Float>?) -> (SIMD8<Float>, SIMD8<Float>)
 {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
-    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
+    var r0 = SIMD8<Float>(), r1 = SIMD8<Float>()
     var bp = b
-    var kk = 0
-    while kk + 4 <= k {
-        let (w00, w01) = S.load(bp)
-        let (w10, w11) = S.load(bp + S.rowBytes)
-        let (w20, w21) = S.load(bp + 2 * S.rowBytes)
-        let (w30, w31) = S.load(bp + 3 * S.rowBytes)
-        let x0 = SIMD8<Float>(repeating: x[kk]), x1 = SIMD8<Float>(repeating: x[kk + 1])
-        let x2 = SIMD8<Float>(repeating: x[kk + 2]), x3 = SIMD8<Float>(repeating: x[kk + 3])
-        a0.addProduct(x0, w00); a1.addProduct(x0, w01)
-        b0.addProduct(x1, w10); b1.addProduct(x1, w11)
-        c0.addProduct(x2, w20); c1.addProduct(x2, w21)
-        d0.addProduct(x3, w30); d1.addProduct(x3, w31)
-        bp += 4 * S.rowBytes
-        kk += 4
+    var k0 = 0
+    while k0 < k {
+        let kc = min(blockK, k - k0)
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        for kk in k0..<(k0 + kc) {
+            let (w0, w1) = S.load(bp)
+            let xs = SIMD8<Float>(repeating: x[kk])
+            a0.addProduct(xs, w0); a1.addProduct(xs, w1)
+            bp += S.rowBytes
+        }
+        if k0 == 0 {
+            r0 = a0; r1 = a1
+            if let bias {
+                r0 += UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+                r1 += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            }
+        } else {
+            r0 = a0 + r0; r1 = a1 + r1
+        }
+        k0 += kc
     }
-    while kk < k {
-        let (w0, w1) = S.load(bp)
-        let xs = SIMD8<Float>(repeating: x[kk])
-        a0.addProduct(xs, w0); a1.addProduct(xs, w1)
-        bp += S.rowBytes
-        kk += 1
-    }
-    return ((a0 + b0) + (c0 + d0), (a1 + b1) + (c1 + d1))
+    return (r0, r1)
 }

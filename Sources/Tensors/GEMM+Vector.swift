@@ -1,8 +1,10 @@
 /// GEMM with very few rows of C (decoding, pooled vectors): packing B would cost more than the
 /// product itself, so each row of C is computed straight from B's memory layout.
 ///
-/// op(B) stored as W `[N, K]` (transposed): C[i, j] = α·dot(A row i, W row j) + β·C[i, j], dots 8 lanes wide.
-/// op(B) stored as `[K, N]`: C row i = α·Σ_k A[i, k]·B row k + β·C row i, accumulated in a scratch row.
+/// 64 columns of C at a time, each lane summing its column in exactly the packed kernels' order
+/// (batch invariance: sequential FMAs within K blocks of `blockK`, blocks folded into C as `storeTile`
+/// does), so a row of C has the same bits whether its GEMM had few rows (decoding, a 2-residue
+/// sequence alone) or many (the same sequence padded into a batch).
 func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                  c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true) {
@@ -12,115 +14,74 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     for i in 0..<m {
         for p in 0..<k { aRows[i * k + p] = transposeA ? a[p * lda + i] : a[i * lda + p] }
     }
-    @inline(__always) func finish(_ v: Float, _ dst: UnsafeMutablePointer<Float>) {
-        dst.pointee = beta == 0 ? alpha * v : alpha * v + beta * dst.pointee
-    }
     // Estimated ns; a caller already running on a worker (batched GEMM) passes threaded: false.
     let work = threaded ? Double(m) * Double(n) * Double(k) * 0.5 + Double(n * k) * 0.1 : 0
-    if transposeB {
-        Parallel.forEach(range: n, costPerItem: work / Double(n)) { cols in
-            for j in cols {
-                let w = b + j * ldb
-                for i in 0..<m { finish(dot(aRows + i * k, w, k), c + i * ldc + j) }
-            }
-        }
-    } else {
-        Parallel.forEach(range: (n + 63) / 64, costPerItem: work / Double((n + 63) / 64)) { blocks in
-            let j0 = blocks.lowerBound * 64, j1 = min(n, blocks.upperBound * 64)
-            let width = j1 - j0
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: width)
-            defer { acc.deallocate() }
-            for i in 0..<m {
-                var j = 0
-                // 32 columns at a time in registers (8 accumulators over two k steps), then the rest by axpy.
-                while j + 32 <= width {
-                    rowTimesColumns32(aRows + i * k, k: k, b: b + j0 + j, ldb: ldb, into: acc + j)
-                    j += 32
+    let groups = (n + 63) / 64
+    Parallel.forEach(range: groups, costPerItem: work / Double(groups)) { range in
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: blockK * 64)   // [kc, 64] of op(B)
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: m * 64)         // [m, 64] running C
+        defer { panel.deallocate(); rows.deallocate() }
+        for g in range {
+            let j0 = g * 64, width = min(64, n - j0)
+            var k0 = 0
+            while k0 < k {
+                let kc = min(blockK, k - k0)
+                if transposeB {
+                    for l in 0..<64 {
+                        if l < width {
+                            let w = b + (j0 + l) * ldb + k0
+                            for p in 0..<kc { panel[p * 64 + l] = w[p] }
+                        } else {
+                            for p in 0..<kc { panel[p * 64 + l] = 0 }
+                        }
+                    }
+                } else if width < 64 {
+                    for p in 0..<kc {
+                        let src = b + (k0 + p) * ldb + j0
+                        for l in 0..<64 { panel[p * 64 + l] = l < width ? src[l] : 0 }
+                    }
                 }
-                if j < width {
-                    (acc + j).initialize(repeating: 0, count: width - j)
-                    for p in 0..<k { axpy(aRows[i * k + p], b + p * ldb + j0 + j, acc + j, width - j) }
+                for i in 0..<m {
+                    // Eight independent accumulator chains, each column summed sequentially over k.
+                    let x = aRows + i * k + k0
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+                    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+                    // Row-major op(B) with a full group is read in place (rows ldb apart), else the panel.
+                    let inPlace = !transposeB && width == 64
+                    var r = inPlace ? UnsafeRawPointer(b + k0 * ldb + j0) : UnsafeRawPointer(panel)
+                    let step = inPlace ? ldb * 4 : 256
+                    for p in 0..<kc {
+                        let xs = SIMD8<Float>(repeating: x[p])
+                        a0.addProduct(xs, r.loadUnaligned(as: SIMD8<Float>.self))
+                        a1.addProduct(xs, r.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+                        a2.addProduct(xs, r.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+                        a3.addProduct(xs, r.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+                        a4.addProduct(xs, r.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self))
+                        a5.addProduct(xs, r.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self))
+                        a6.addProduct(xs, r.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self))
+                        a7.addProduct(xs, r.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self))
+                        r += step
+                    }
+                    // The tile path's store: α·acc (+ β·C) on the first block, α·acc + C on later ones.
+                    let row = rows + i * 64
+                    @inline(__always) func fold(_ acc: SIMD8<Float>, _ q: Int) {
+                        let dst = UnsafeMutableRawPointer(row + q * 8)
+                        var v = acc * alpha
+                        if k0 > 0 {
+                            v = v + dst.loadUnaligned(as: SIMD8<Float>.self)
+                        } else if beta != 0 {
+                            var old = SIMD8<Float>()
+                            for l in 0..<8 where q * 8 + l < width { old[l] = c[i * ldc + j0 + q * 8 + l] }
+                            v.addProduct(SIMD8<Float>(repeating: beta), old)
+                        }
+                        dst.storeBytes(of: v, as: SIMD8<Float>.self)
+                    }
+                    fold(a0, 0); fold(a1, 1); fold(a2, 2); fold(a3, 3)
+                    fold(a4, 4); fold(a5, 5); fold(a6, 6); fold(a7, 7)
                 }
-                for j in 0..<width { finish(acc[j], c + i * ldc + j0 + j) }
+                k0 += kc
             }
+            for i in 0..<m { (c + i * ldc + j0).update(from: rows + i * 64, count: width) }
         }
     }
-}
-
-/// out[0..<32] = Σ_p x[p] · b[p, 0..<32] (rows of b `ldb` apart), accumulated in registers.
-@inline(__always)
-func rowTimesColumns32(_ x: UnsafePointer<Float>, k: Int, b: UnsafePointer<Float>, ldb: Int,
-                       into out: UnsafeMutablePointer<Float>) {
-    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-    var b0 = SIMD8<Float>(), b1 = SIMD8<Float>(), b2 = SIMD8<Float>(), b3 = SIMD8<Float>()
-    var p = 0
-    while p + 2 <= k {
-        let r0 = UnsafeRawPointer(b + p * ldb), r1 = UnsafeRawPointer(b + (p + 1) * ldb)
-        let x0 = SIMD8<Float>(repeating: x[p]), x1 = SIMD8<Float>(repeating: x[p + 1])
-        a0.addProduct(x0, r0.loadUnaligned(as: SIMD8<Float>.self))
-        a1.addProduct(x0, r0.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-        a2.addProduct(x0, r0.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-        a3.addProduct(x0, r0.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-        b0.addProduct(x1, r1.loadUnaligned(as: SIMD8<Float>.self))
-        b1.addProduct(x1, r1.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-        b2.addProduct(x1, r1.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-        b3.addProduct(x1, r1.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-        p += 2
-    }
-    if p < k {
-        let r0 = UnsafeRawPointer(b + p * ldb)
-        let x0 = SIMD8<Float>(repeating: x[p])
-        a0.addProduct(x0, r0.loadUnaligned(as: SIMD8<Float>.self))
-        a1.addProduct(x0, r0.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
-        a2.addProduct(x0, r0.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
-        a3.addProduct(x0, r0.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
-    }
-    let o = UnsafeMutableRawPointer(out)
-    o.storeBytes(of: a0 + b0, as: SIMD8<Float>.self)
-    o.storeBytes(of: a1 + b1, toByteOffset: 32, as: SIMD8<Float>.self)
-    o.storeBytes(of: a2 + b2, toByteOffset: 64, as: SIMD8<Float>.self)
-    o.storeBytes(of: a3 + b3, toByteOffset: 96, as: SIMD8<Float>.self)
-}
-
-/// Σ x[i]·y[i] with four 8-lane accumulators.
-@inline(__always)
-func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
-    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-    let xr = UnsafeRawPointer(x), yr = UnsafeRawPointer(y)
-    var i = 0
-    while i + 32 <= n {
-        let o = i * 4
-        s0.addProduct(xr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self),
-                      yr.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-        s1.addProduct(xr.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self),
-                      yr.loadUnaligned(fromByteOffset: o + 32, as: SIMD8<Float>.self))
-        s2.addProduct(xr.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self),
-                      yr.loadUnaligned(fromByteOffset: o + 64, as: SIMD8<Float>.self))
-        s3.addProduct(xr.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self),
-                      yr.loadUnaligned(fromByteOffset: o + 96, as: SIMD8<Float>.self))
-        i += 32
-    }
-    while i + 8 <= n {
-        s0.addProduct(xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                      yr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
-        i += 8
-    }
-    var s = hsum((s0 + s1) + (s2 + s3))
-    while i < n { s += x[i] * y[i]; i += 1 }
-    return s
-}
-
-/// y[i] += α·x[i].
-@inline(__always)
-func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let av = SIMD8<Float>(repeating: alpha)
-    var i = 0
-    while i + 8 <= n {
-        let yr = UnsafeMutableRawPointer(y + i)
-        var v = yr.loadUnaligned(as: SIMD8<Float>.self)
-        v.addProduct(av, UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-        yr.storeBytes(of: v, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < n { y[i] += alpha * x[i]; i += 1 }
 }

@@ -198,24 +198,29 @@ func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: Unsafe
     let chunks = threads == 1 ? 1 : min(panels, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
         var tmp = (SIMD8<Float>(), SIMD8<Float>())
+        let biasRow = UnsafeMutablePointer<Float>.allocate(capacity: microCols)
+        defer { biasRow.deallocate() }
         for p in (chunk * panels / chunks)..<((chunk + 1) * panels / chunks) {
             let b = UnsafeRawPointer(w.base) + p * w.panelBytes
-            let (v0, v1) = w.storage == .f32 ? rowKernel16(F32Panel.self, k: k, x: x, b: b)
-                                             : rowKernel16(BF16Panel.self, k: k, x: x, b: b)
             let col = p * microCols
-            if col + microCols <= n {
-                var r0 = v0, r1 = v1
-                if let bias {
-                    r0 += UnsafeRawPointer(bias + col).loadUnaligned(as: SIMD8<Float>.self)
-                    r1 += UnsafeRawPointer(bias + col).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var panelBias: UnsafePointer<Float>? = nil
+            if let bias {
+                // The last panel's bias, zero-padded to 16 columns.
+                if col + microCols <= n { panelBias = bias + col } else {
+                    for j in 0..<microCols { biasRow[j] = col + j < n ? bias[col + j] : 0 }
+                    panelBias = UnsafePointer(biasRow)
                 }
-                UnsafeMutableRawPointer(out + col).storeBytes(of: r0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + col).storeBytes(of: r1, toByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            let (v0, v1) = w.storage == .f32 ? rowKernel16(F32Panel.self, k: k, x: x, b: b, bias: panelBias)
+                                             : rowKernel16(BF16Panel.self, k: k, x: x, b: b, bias: panelBias)
+            if col + microCols <= n {
+                UnsafeMutableRawPointer(out + col).storeBytes(of: v0, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(out + col).storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
             } else {
                 tmp = (v0, v1)
                 withUnsafeBytes(of: &tmp) { raw in
                     let t = raw.bindMemory(to: Float.self)
-                    for j in 0..<(n - col) { out[col + j] = t[j] + (bias?[col + j] ?? 0) }
+                    for j in 0..<(n - col) { out[col + j] = t[j] }
                 }
             }
         }

@@ -27,11 +27,21 @@ extension Kernels {
             vmaxAcc = vmax(vmaxAcc, v)
             i += 8
         }
-        while i < cols {
-            let v = x[i] * scale + (mask?[i] ?? 0)
-            x[i] = v
-            if v > m { m = v }
-            i += 1
+        // Batch invariance: the tail is one more vector padded with −∞ (e^−∞ = 0), so element i always lands
+        // in lane i mod 8 and the sum below does not change when a padded batch lengthens the row with
+        // masked keys (a scalar tail summed separately made the last bits depend on the padded length).
+        let rest = cols - i
+        if rest > 0 {
+            var v = F8(repeating: -.infinity)
+            for l in 0..<rest { v[l] = x[i + l] }
+            v *= splat(scale)
+            if let mask {
+                var mv = F8()
+                for l in 0..<rest { mv[l] = mask[i + l] }
+                v += mv
+            }
+            for l in 0..<rest { x[i + l] = v[l] }
+            vmaxAcc = vmax(vmaxAcc, v)
         }
         m = max(m, hmax(vmaxAcc))
         if m == -.infinity {
@@ -49,11 +59,12 @@ extension Kernels {
             vsum += e
             i += 8
         }
-        while i < cols {
-            let e = vexp(F8(repeating: x[i] - m))[0]
-            x[i] = e
-            s += e
-            i += 1
+        if i < cols {
+            var v = F8(repeating: -.infinity)
+            for l in 0..<(cols - i) { v[l] = x[i + l] }
+            let e = vexp(v - splat(m))
+            for l in 0..<(cols - i) { x[i + l] = e[l] }
+            vsum += e
         }
         s += hsum(vsum)
         // Pass 3: normalise.

@@ -5,8 +5,9 @@ import _TestSupport
 
 /// Runs sharded pipelines through a real Slurm (`scripts/ci/slurm-up.sh`); skipped unless `TRELLIS_SLURM=1`.
 ///
-/// The pipeline maps FASTA records with `fasta.filter` and a `shell` stage. When `protein.embed` exists, put
-/// an embedding stage in `SlurmIntegrationTests.spec` (see the comment there); the checks stay the same.
+/// The pipeline maps FASTA records with `fasta.filter` and a second sharded stage: `protein.embed` (the
+/// sample ESM-2 model) for the main test, which must give the local run's embeddings byte for byte, and a
+/// `shell` stage whose command the failure tests can rig.
 final class SlurmIntegrationTests: XCTestCase {
     override func setUpWithError() throws {
         guard ProcessInfo.processInfo.environment["TRELLIS_SLURM"] == "1" else {
@@ -20,8 +21,9 @@ final class SlurmIntegrationTests: XCTestCase {
     }
 
     /// Sharded stages of the integration pipeline. `extra` goes into the shell command before its work.
-    static func spec(shards: Int, extra: String = "", retries: Int = 0) -> String {
-        """
+    /// With `embed`, the second stage is a sharded `protein.embed` instead of the shell stage.
+    static func spec(shards: Int, extra: String = "", retries: Int = 0, embed: Bool = false) -> String {
+        let head = """
         name: slurm-it
         stages:
           keep:
@@ -36,9 +38,26 @@ final class SlurmIntegrationTests: XCTestCase {
               input: proteins.faa
               min_length: 20
               output: out/kept.faa
-          # To test protein embeddings instead, add e.g.
-          #   embed: {uses: protein.embed, shards: N, with: {fasta: proteins.faa, model: <tiny model dir>, output: out/emb.safetensors}}
-          # and compare out/emb.safetensors like the files below.
+
+        """
+        if embed {
+            let model = TestSupport.repoRoot.appendingPathComponent("models/esm2-random-tiny").path
+            return head + """
+              embed:
+                uses: protein.embed
+                shards: \(shards)
+                resources:
+                  mem: 500M
+                with:
+                  fasta: proteins.faa
+                  model: \(model)
+                  layers: [0, -1]
+                  include: [mean, per_token, contacts]
+                  output: out/emb.safetensors
+
+            """
+        }
+        return head + """
           lengths:
             uses: shell
             shards: \(shards)
@@ -56,6 +75,8 @@ final class SlurmIntegrationTests: XCTestCase {
         """
     }
 
+    /// Outputs of `spec(embed: true)`.
+    static let embedOutputs = ["out/kept.faa", "out/emb.safetensors"]
     static let outputs = ["out/kept.faa", "out/lengths.csv"]
 
     func makeProject(records: Int = 23) throws -> URL {
@@ -72,13 +93,13 @@ final class SlurmIntegrationTests: XCTestCase {
     }
 
     /// Runs the spec locally without shards; returns the outputs' bytes.
-    func localReference(_ dir: URL, spec: String) throws -> [Data] {
+    func localReference(_ dir: URL, spec: String, outputs: [String] = SlurmIntegrationTests.outputs) throws -> [Data] {
         let unsharded = spec.replacingOccurrences(of: #"    shards: \d+\n"#, with: "", options: .regularExpression)
         try unsharded.write(to: dir.appendingPathComponent("local.yaml"), atomically: true, encoding: .utf8)
         let r = try TestSupport.runTrellis(["run", "local.yaml", "--quiet", "--work-dir", ".trellis-local"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let data = try Self.outputs.map { try Data(contentsOf: dir.appendingPathComponent($0)) }
-        for o in Self.outputs { try FileManager.default.removeItem(at: dir.appendingPathComponent(o)) }
+        let data = try outputs.map { try Data(contentsOf: dir.appendingPathComponent($0)) }
+        for o in outputs { try FileManager.default.removeItem(at: dir.appendingPathComponent(o)) }
         return data
     }
 
@@ -96,19 +117,20 @@ final class SlurmIntegrationTests: XCTestCase {
     func testFourShardsThroughSlurmEqualLocalRun() throws {
         let dir = try makeProject()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let spec = Self.spec(shards: 4)
-        let expected = try localReference(dir, spec: spec)
+        // A protein embedding pipeline sharded 4 ways: Slurm's result must be the local run's, byte for byte.
+        let spec = Self.spec(shards: 4, embed: true)
+        let expected = try localReference(dir, spec: spec, outputs: Self.embedOutputs)
         try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
         let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        for (path, want) in zip(Self.outputs, expected) {
+        for (path, want) in zip(Self.embedOutputs, expected) {
             XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run")
         }
         let run = try slurmRunDirectory(dir.appendingPathComponent(".trellis"))
         let submissions = lines(run.appendingPathComponent("submissions.log"))
         XCTAssertEqual(submissions.filter { $0.contains("sbatch") }.count, 2, "one array per sharded stage: \(submissions)")
         XCTAssertTrue(submissions.allSatisfy { !$0.contains("sbatch") || $0.contains("tasks=4") }, "\(submissions)")
-        XCTAssertTrue(submissions.contains { $0.contains("stage=lengths") && $0.contains("mem=100M") }, "\(submissions)")
+        XCTAssertTrue(submissions.contains { $0.contains("stage=embed") && $0.contains("mem=500M") }, "\(submissions)")
         let logs = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("logs").path)
         XCTAssertEqual(logs.count, 8, "one %A_%a.log per array task: \(logs)")
         // A second run reuses everything without submitting.
