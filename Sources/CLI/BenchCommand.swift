@@ -15,6 +15,7 @@ enum BenchCommand: Command {
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
         (GemmBench.name, GemmBench.summary, GemmBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
+        ("model", ModelBench.summary, ModelBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),

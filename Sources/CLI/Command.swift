@@ -20,6 +20,7 @@ let allCommands: [Command.Type] = [
     ValidateCommand.self,
     NewsGraphCommand.self,
     AlignCommand.self,
+    ForwardCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

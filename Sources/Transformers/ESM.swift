@@ -1,0 +1,270 @@
+import Foundation
+
+// ESM-2 as Hugging Face `EsmForMaskedLM` computes it: pre-LN blocks, rotary positions, token-dropout rescale,
+// final `emb_layer_norm_after`, LM head dense → gelu → LayerNorm → decoder tied to the embeddings.
+
+/// Self-attention with its pre-LayerNorm: x += Wo·attn(RoPE(Wq·LN(x)/√d), RoPE(Wk·LN(x)), Wv·LN(x)).
+final class EsmAttention {
+    let norm: LayerNorm
+    /// [3H, H]: rows of query, then key, then value.
+    let qkv: Linear
+    let output: Linear
+    let heads: Int
+    let headDim: Int
+    let rotary: Rotary
+
+    init(_ w: WeightLoader, prefix p: String, config c: EsmConfiguration) {
+        let h = c.hiddenSize
+        heads = c.numAttentionHeads
+        headDim = h / heads
+        norm = w.layerNorm(p + ".attention.LayerNorm", dim: h, eps: c.layerNormEps)
+        qkv = fusedLinear(w, [p + ".attention.self.query", p + ".attention.self.key", p + ".attention.self.value"],
+                          out: h, in: h)
+        output = w.linear(p + ".attention.output.dense", out: h, in: h)
+        rotary = Rotary(dim: headDim)
+    }
+
+    /// x: [B, T, H] updated in place; scratch buffers sized by the caller.
+    func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>,
+                        mask: AttentionMask, scratch s: EncoderScratch, probabilities: UnsafeMutablePointer<Float>?) {
+        let n = batch * length, h = heads * headDim
+        norm(x, rows: n, out: s.normed.pointer)
+        qkv(s.normed.pointer, rows: n, out: s.qkv.pointer)                        // [B, T, 3H]
+        let q = s.qkv.pointer, k = q + h, v = q + 2 * h
+        rotary.apply(q, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
+        rotary.apply(k, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
+        func view(_ p: UnsafeMutablePointer<Float>) -> HeadView {
+            HeadView(base: p, batchStride: length * 3 * h, rowStride: 3 * h, headStride: headDim)
+        }
+        let out = HeadView(base: s.context.pointer, batchStride: length * h, rowStride: h, headStride: headDim)
+        ScaledDotProductAttention.compute(
+            q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length,
+            keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
+            scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities,
+            workspace: s.scores.pointer)
+        output(s.context.pointer, rows: n, out: s.normed.pointer)
+        addInPlace(x, s.normed.pointer, count: n * h)
+    }
+}
+
+/// Feed-forward with its pre-LayerNorm: x += fc2(gelu(fc1(LN(x)))).
+final class EsmMLP {
+    let norm: LayerNorm
+    let fc1: Linear
+    let fc2: Linear
+    let activation: Activation
+
+    init(_ w: WeightLoader, prefix p: String, config c: EsmConfiguration) {
+        norm = w.layerNorm(p + ".LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
+        fc1 = w.linear(p + ".intermediate.dense", out: c.intermediateSize, in: c.hiddenSize)
+        fc2 = w.linear(p + ".output.dense", out: c.hiddenSize, in: c.intermediateSize)
+        activation = Activation(name: c.hiddenAct) ?? .geluErf
+    }
+
+    func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: EncoderScratch) {
+        norm(x, rows: n, out: s.normed.pointer)
+        fc1(s.normed.pointer, rows: n, out: s.intermediate.pointer)
+        activation.apply(s.intermediate.pointer, count: n * fc1.outFeatures)
+        fc2(s.intermediate.pointer, rows: n, out: s.normed.pointer)
+        addInPlace(x, s.normed.pointer, count: n * fc2.outFeatures)
+    }
+}
+
+/// Scratch buffers shared by the blocks of one forward pass.
+final class EncoderScratch {
+    let normed: FloatBuffer        // [B, T, H]
+    let qkv: FloatBuffer           // [B, T, 3H]
+    let context: FloatBuffer       // [B, T, H]
+    let intermediate: FloatBuffer  // [B, T, F]
+    let scores: FloatBuffer        // [heads, T, T] attention scores of one sequence
+
+    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int, heads: Int, length t: Int) {
+        scores = FloatBuffer(heads * t * t)
+        normed = FloatBuffer(n * h)
+        qkv = FloatBuffer(n * qkvWidth)
+        context = FloatBuffer(n * h)
+        intermediate = FloatBuffer(n * f)
+    }
+}
+
+/// `EsmForMaskedLM`.
+public final class EsmForMaskedLM: LanguageModel {
+    public let config: EsmConfiguration
+    let embedding: Embedding
+    let attention: [EsmAttention]
+    let mlp: [EsmMLP]
+    let finalNorm: LayerNorm
+    let headDense: Linear
+    let headNorm: LayerNorm
+    let decoder: Linear
+    let contactHead: EsmContactHead?
+
+    public var family: String { "esm" }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var layerCount: Int { config.numHiddenLayers }
+    public var vocabularySize: Int { config.vocabSize }
+    public var padTokenId: Int { config.padTokenId ?? 1 }
+    /// Whether the checkpoint carries the contact-regression weights.
+    public var hasContactHead: Bool { contactHead != nil }
+
+    public init(config c: EsmConfiguration, weights w: WeightLoader) throws {
+        config = c
+        let h = c.hiddenSize, v = c.vocabSize
+        let table = w.tensor("esm.embeddings.word_embeddings.weight", shape: [v, h])
+        embedding = Embedding(table: table, count: v, dim: h)
+        attention = (0..<c.numHiddenLayers).map { EsmAttention(w, prefix: "esm.encoder.layer.\($0)", config: c) }
+        mlp = (0..<c.numHiddenLayers).map { EsmMLP(w, prefix: "esm.encoder.layer.\($0)", config: c) }
+        finalNorm = w.layerNorm("esm.encoder.emb_layer_norm_after", dim: h, eps: c.layerNormEps)
+        headDense = w.linear("lm_head.dense", out: h, in: h)
+        headNorm = w.layerNorm("lm_head.layer_norm", dim: h, eps: c.layerNormEps)
+        let decoderWeight = w.optional("lm_head.decoder.weight", shape: [v, h]) ?? table  // tied when absent
+        decoder = Linear(weight: decoderWeight, bias: w.tensor("lm_head.bias", shape: [v]),
+                         outFeatures: v, inFeatures: h, storage: w.storage)
+        let channels = c.numHiddenLayers * c.numAttentionHeads
+        if w.has("esm.contact_head.regression.weight") {
+            contactHead = EsmContactHead(weight: w.tensor("esm.contact_head.regression.weight", shape: [1, channels]),
+                                         bias: w.tensor("esm.contact_head.regression.bias", shape: [1])[0],
+                                         eosTokenId: 2)
+        } else {
+            contactHead = nil
+        }
+        try w.finish()
+    }
+
+    public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
+        let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
+        if options.contacts && contactHead == nil {
+            throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
+        }
+        let x = FloatBuffer(n * h)                                                    // [B, T, H]
+        embedding.lookup(input.ids, out: x.pointer)
+        applyTokenDropout(x.pointer, input)
+        var hidden: [[Float]] = []
+        if options.hiddenStates { hidden.append(x.array) }
+        let positions = (0..<n).map { Int32($0 % t) }
+        let mask = AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t)
+        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize,
+                                     heads: config.numAttentionHeads, length: t)
+        let heads = config.numAttentionHeads
+        var probs: [FloatBuffer] = []
+        positions.withUnsafeBufferPointer { pos in
+            for l in 0..<config.numHiddenLayers {
+                let p = options.contacts ? FloatBuffer(b * heads * t * t) : nil             // [B, heads, T, T]
+                if let p { probs.append(p) }
+                attention[l](x.pointer, batch: b, length: t, positions: pos.baseAddress!, mask: mask,
+                             scratch: scratch, probabilities: p?.pointer)
+                mlp[l](x.pointer, rows: n, scratch: scratch)
+                if options.hiddenStates && l < config.numHiddenLayers - 1 { hidden.append(x.array) }
+            }
+        }
+        finalNorm(x.pointer, rows: n, out: x.pointer)
+        if options.hiddenStates { hidden.append(x.array) }
+        var logits: [Float]? = nil
+        if options.logits {
+            headDense(x.pointer, rows: n, out: scratch.normed.pointer)
+            Activation.geluErf.apply(scratch.normed.pointer, count: n * h)
+            headNorm(scratch.normed.pointer, rows: n, out: scratch.normed.pointer)
+            let out = FloatBuffer(n * config.vocabSize)                                 // [B, T, V]
+            decoder(scratch.normed.pointer, rows: n, out: out.pointer)
+            logits = out.array
+        }
+        var contacts: [Float]? = nil
+        if options.contacts, let head = contactHead {
+            contacts = head.predict(probabilities: probs.map(\.pointer), batch: b, heads: heads, length: t,
+                                    tokens: input.ids, attentionMask: input.attentionMask)
+        }
+        return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: config.vocabSize, logits: logits,
+                             hiddenStates: hidden, lastHiddenState: x.array, contacts: contacts)
+    }
+
+    /// Zeroes `<mask>` rows and scales the rest by 0.88 / (1 − masked/real) per sequence (as during training,
+    /// also at inference), then zeroes padding rows.
+    func applyTokenDropout(_ x: UnsafeMutablePointer<Float>, _ input: TokenBatch) {
+        let t = input.length, h = config.hiddenSize
+        let maskId = Int32(config.maskTokenId ?? 32)
+        for b in 0..<input.batch {
+            var factor: Float = 1
+            if config.tokenDropout {
+                var masked = 0, real = 0
+                for i in 0..<t {
+                    if input.ids[b * t + i] == maskId { masked += 1 }
+                    real += Int(input.attentionMask[b * t + i])
+                }
+                let ratio = Float(masked) / Float(max(real, 1))
+                factor = 1 - ratio
+            }
+            for i in 0..<t {
+                let row = x + (b * t + i) * h
+                let keep = input.attentionMask[b * t + i] != 0
+                    && !(config.tokenDropout && input.ids[b * t + i] == maskId)
+                if !keep {
+                    row.update(repeating: 0, count: h)
+                } else if config.tokenDropout {
+                    for j in 0..<h { row[j] = row[j] * Float(0.88) / factor }
+                }
+            }
+        }
+    }
+}
+
+/// ESM `config.json` (Hugging Face keys).
+public struct EsmConfiguration: Codable, Sendable {
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    public var hiddenAct: String = "gelu"
+    public var layerNormEps: Float = 1e-5
+    public var positionEmbeddingType: String? = "rotary"
+    public var tokenDropout: Bool = true
+    public var maskTokenId: Int?
+    public var padTokenId: Int?
+    public var embLayerNormBefore: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
+        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
+        case positionEmbeddingType = "position_embedding_type", tokenDropout = "token_dropout"
+        case maskTokenId = "mask_token_id", padTokenId = "pad_token_id", embLayerNormBefore = "emb_layer_norm_before"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
+        layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? 1e-5
+        positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "rotary"
+        tokenDropout = try c.decodeIfPresent(Bool.self, forKey: .tokenDropout) ?? true
+        maskTokenId = try c.decodeIfPresent(Int.self, forKey: .maskTokenId)
+        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
+        embLayerNormBefore = try c.decodeIfPresent(Bool.self, forKey: .embLayerNormBefore)
+    }
+
+    /// A configuration with ESM-2 defaults for the given shape (benchmarks, tests).
+    public init(layers: Int, hidden: Int, heads: Int, intermediate: Int, vocabSize: Int = 33) {
+        self.vocabSize = vocabSize
+        hiddenSize = hidden
+        numHiddenLayers = layers
+        numAttentionHeads = heads
+        intermediateSize = intermediate
+        maskTokenId = 32
+        padTokenId = 1
+    }
+}
+
+/// One Linear holding several PyTorch Linears with the same input, stacked along the output rows.
+func fusedLinear(_ w: WeightLoader, _ prefixes: [String], out: Int, in inFeatures: Int) -> Linear {
+    var weight: [Float] = [], bias: [Float] = []
+    for p in prefixes {
+        weight += w.tensor(p + ".weight", shape: [out, inFeatures])
+        bias += w.tensor(p + ".bias", shape: [out])
+    }
+    return Linear(weight: weight, bias: bias, outFeatures: out * prefixes.count, inFeatures: inFeatures,
+                  storage: w.storage)
+}
