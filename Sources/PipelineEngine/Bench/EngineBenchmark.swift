@@ -89,4 +89,28 @@ public enum EngineBenchmark {
         guard second.count("cached") == n else { throw StageError("benchmark rerun did not reuse every stage") }
         return (t1 - t0, t2 - t1)
     }
+
+    /// The floor for shell stages: the same `n` commands spawned directly (bash -e -o pipefail, output to a
+    /// file, reaped with wait4) on `jobs` threads, with no engine at all. Returns wall seconds.
+    public static func spawnFloor(stages n: Int, jobs: Int, directory: URL) throws -> Double {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("out"), withIntermediateDirectories: true)
+        let next = Counter()
+        let t0 = ResourceUsage.now()
+        DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+            while true {
+                let i = next.take()
+                guard i < n else { return }
+                let fd = open(directory.appendingPathComponent("log\(i)").path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                _ = try? ChildProcess.run(script: "echo \(i) > out/\(i).txt", directory: directory, logDescriptor: fd, environment: ["TRELLIS_STAGE": "x"])
+                close(fd)
+            }
+        }
+        return ResourceUsage.now() - t0
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var value = 0
+        private let lock = NSLock()
+        func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+    }
 }

@@ -24,9 +24,9 @@ public enum Planner {
             let runningUpstream = stage.dependencies.filter { entries[$0]!.action == .run }
             if !runningUpstream.isEmpty {
                 // Upstream digests are unknown until it runs; still list this stage's own changes.
-                let (own, _) = try keying.components(stage, upstream: [:])
                 var reasons = ["upstream will run: " + runningUpstream.map { pipeline.stages[$0].id }.joined(separator: ", ")]
                 if let prev = keying.previous[stage.id] {
+                    let (own, _) = try keying.components(stage, upstream: [:])
                     let mine = prev.components.filter { !$0.key.hasPrefix("upstream:") }
                     if mine != own { reasons += keying.reasons(stage: stage.id, components: own.merging(prev.components.filter { $0.key.hasPrefix("upstream:") }) { a, _ in a }, problem: nil) }
                 } else {

@@ -11,7 +11,8 @@ public struct RunOptions: Sendable {
     public var workDirectory: URL
     public var projectDirectory: URL
     public var progress: ProgressStyle = .plain
-    public var executor: StageExecutor = LocalExecutor()
+    /// Where stages run; nil means a local thread pool of `jobs` threads.
+    public var executor: StageExecutor?
 
     public init(workDirectory: URL, projectDirectory: URL) {
         self.workDirectory = workDirectory
@@ -66,6 +67,13 @@ public final class PipelineRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
+        var keysInFlight = Set<String>()
+        var parked: [String: [Int]] = [:]
+        var unparked: [Int] = []
+        let stopFlag = Flag()
+        let keepGoing = options.keepGoing
+        let executor = options.executor ?? LocalExecutor(threads: options.jobs)
+        let inFlight = max(1, executor.inFlightLimit(jobs: options.jobs))
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
@@ -82,12 +90,13 @@ public final class PipelineRunner {
             board.finished(s.id, line: "[\(s.id)] FAILED: \(message)")
             if !options.keepGoing && !stopping {
                 stopping = true
+                stopFlag.set()
                 machine.cancelPending()
             }
         }
 
         while true {
-            while !stopping, machine.runningCount < max(1, options.jobs), let i = machine.nextReady() {
+            while !stopping, machine.runningCount < inFlight, let i = unparked.popLast() ?? machine.nextReady() {
                 let stage = pipeline.stages[i]
                 let logURL = logs.appendingPathComponent(stage.id + ".log")
                 let start = ResourceUsage.now()
@@ -99,7 +108,18 @@ public final class PipelineRunner {
                     fail(i, "\(error)", log: logURL, start: start)
                     continue
                 }
-                if let record = prepared.cached {
+                if prepared.cached == nil, keysInFlight.contains(prepared.key) {
+                    // Same key as a running stage (identical work): wait for it, then reuse its record.
+                    parked[prepared.key, default: []].append(i)
+                    continue
+                }
+                if var record = prepared.cached {
+                    if keying.previous[stage.id]?.key != prepared.key {
+                        // Reused from an older run or another stage: make it this stage's latest so later plans compare with it.
+                        record.stage = stage.id
+                        record.pipeline = pipeline.name
+                        try? work.writePointer(record)
+                    }
                     records[i] = record
                     machine.finish(i, as: .cached)
                     let now = ResourceUsage.now()
@@ -110,19 +130,33 @@ public final class PipelineRunner {
                     continue
                 }
                 machine.start(i)
-                board.started(stage.id)
+                keysInFlight.insert(prepared.key)
                 let job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying,
                                    progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
                                    note: { [board] line in board.note(line) })
-                options.executor.execute { events.post((i, job.execute())) }
+                executor.execute { [board, stopFlag] in
+                    // Fail fast: a job queued behind a failure does not start.
+                    if stopFlag.isSet { events.post((i, .cancelledNow(key: job.key))); return }
+                    board.started(stage.id)
+                    let outcome = job.execute()
+                    // Set before posting so a queued job on this same thread sees it.
+                    if outcome.record == nil && !keepGoing { stopFlag.set() }
+                    events.post((i, outcome))
+                }
             }
             if machine.runningCount == 0 { break }
             let (i, outcome) = events.wait()
+            if let key = outcome.key {
+                keysInFlight.remove(key)
+                unparked.append(contentsOf: (parked.removeValue(forKey: key) ?? []).reversed())
+            }
             let stage = pipeline.stages[i]
             let logURL = logs.appendingPathComponent(stage.id + ".log")
-            if let record = outcome.record {
+            if outcome.cancelled {
+                machine.finish(i, as: .cancelled)
+            } else if let record = outcome.record {
                 records[i] = record
                 machine.finish(i, as: .done)
                 write(i, TraceEntry(stage: stage.id, type: stage.type.name, key: record.key, cached: false, status: "done",
@@ -205,4 +239,12 @@ public final class PipelineRunner {
         let (record, _) = keying.reusable(key: key)
         return Prepared(parameters: parameters, key: key, components: components, stamps: stamps, upstream: upstream, cached: record)
     }
+}
+
+/// A thread-safe one-way switch.
+final class Flag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }

@@ -3,23 +3,38 @@ import Foundation
 /// Runs stage jobs somewhere; the runner decides what and when, the executor only how. A Slurm executor
 /// would submit the job instead of running it on a local thread.
 public protocol StageExecutor: Sendable {
-    /// Starts `job`; the job reports its own completion.
+    /// Starts `job` (or queues it); the job reports its own completion.
     func execute(_ job: @escaping @Sendable () -> Void)
+    /// How many jobs the runner may hand over at once for a `--jobs` budget. An executor that queues
+    /// (like the local pool) takes more than it runs, so a finishing stage's thread picks up the next one
+    /// without waiting for the runner's thread to be scheduled.
+    func inFlightLimit(jobs: Int) -> Int
 }
 
-/// Runs jobs on a pool of threads of this machine that grows to the number of jobs in flight (the runner
-/// keeps at most `--jobs`). Threads are reused: a fresh thread per stage costs stack and malloc-arena set-up.
+extension StageExecutor {
+    public func inFlightLimit(jobs: Int) -> Int { jobs }
+}
+
+/// Runs jobs on at most `threads` threads of this machine (`--jobs`); further jobs wait in a queue.
+/// Threads are reused: a fresh thread per stage costs stack and malloc-arena set-up.
 public final class LocalExecutor: StageExecutor, @unchecked Sendable {
     private var queue: [@Sendable () -> Void] = []
     private var idle = 0
+    private var threadCount = 0
+    private let maxThreads: Int
     private let condition = NSCondition()
 
-    public init() {}
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        maxThreads = max(1, threads)
+    }
+
+    public func inFlightLimit(jobs: Int) -> Int { min(jobs, maxThreads) * 4 }
 
     public func execute(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         queue.append(job)
-        if idle == 0 {
+        if idle == 0 && threadCount < maxThreads {
+            threadCount += 1
             // Each job runs on one thread from start to end, so per-thread CPU accounting sees one stage at a time.
             let t = Thread { [self] in self.work() }
             t.stackSize = 8 << 20

@@ -25,6 +25,15 @@ struct StageJob: @unchecked Sendable {
         var cpu: Double
         var peakRSSKB: Int
         var attempts: Int
+        /// Never started because the run was stopping.
+        var cancelled = false
+        var key: String? = nil
+
+        static func cancelledNow(key: String) -> Outcome {
+            let now = ResourceUsage.now()
+            return Outcome(record: nil, error: nil, exitStatus: 0, start: now, end: now, cpu: 0, peakRSSKB: 0, attempts: 0,
+                           cancelled: true, key: key)
+        }
     }
 
     func execute() -> Outcome {
@@ -37,7 +46,7 @@ struct StageJob: @unchecked Sendable {
         let attempts = stage.retries + 1
         for attempt in 1...attempts {
             let dir = work.tmp.appendingPathComponent("\(stage.id)-\(key.prefix(12))-\(attempt)-\(UInt32.random(in: 0...UInt32.max))")
-            defer { if FileDigester.fileInfo(dir.path) != nil { try? FileManager.default.removeItem(at: dir) } }
+            defer { WorkDirectory.removeTree(dir.path) }
             do {
                 let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
                                                logDescriptor: logFD, progress: progress)
@@ -52,7 +61,7 @@ struct StageJob: @unchecked Sendable {
                 keying.markCommitted(key)
                 let rss = record.peakRSSKB > 0 ? record.peakRSSKB : ResourceUsage.processPeakRSSKB()
                 return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
-                               cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt)
+                               cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
             } catch {
                 lastError = (error as? StageError)?.message ?? "\(error)"
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
@@ -62,7 +71,7 @@ struct StageJob: @unchecked Sendable {
         }
         let cpu = ResourceUsage.threadCPU() - cpuStart + childCPU
         return Outcome(record: nil, error: lastError, exitStatus: lastStatus, start: start, end: ResourceUsage.now(),
-                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : ResourceUsage.processPeakRSSKB(), attempts: attempts)
+                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : ResourceUsage.processPeakRSSKB(), attempts: attempts, key: key)
     }
 
     /// Input files that do not exist fail the stage before it starts.

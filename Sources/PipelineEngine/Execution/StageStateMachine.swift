@@ -57,13 +57,14 @@ public struct StageStateMachine: Sendable {
         runningCount += 1
     }
 
-    /// A stage ended as `.done`, `.cached` or `.failed`. Success releases its dependents; failure skips
-    /// everything downstream.
+    /// A stage ended as `.done`, `.cached`, `.failed` or `.cancelled` (handed over, never started). Success
+    /// releases its dependents; failure skips everything downstream.
     public mutating func finish(_ i: Int, as outcome: State) {
-        precondition([.done, .cached, .failed].contains(outcome), "finish needs done, cached or failed")
+        precondition([.done, .cached, .failed, .cancelled].contains(outcome), "finish needs done, cached, failed or cancelled")
         precondition(states[i] == .running || states[i] == .ready, "stage \(i) finished while \(states[i])")
         if states[i] == .running { runningCount -= 1 }
         states[i] = outcome
+        if outcome == .cancelled { return }  // handed over but never started; the run is stopping
         if outcome == .failed {
             var stack = dependents[i]
             while let k = stack.popLast() {

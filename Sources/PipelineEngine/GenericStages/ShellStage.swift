@@ -32,12 +32,12 @@ struct ShellStage: StageType {
         let fm = FileManager.default
         for input in p.strings("inputs") where !input.hasPrefix("/") {
             let link = dir.appendingPathComponent(input)
-            try? fm.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            WorkDirectory.makeDirectories(link.deletingLastPathComponent().path)
             try? fm.createSymbolicLink(at: link, withDestinationURL: p.resolve(input))
         }
         let declared = p.mapping("outputs")
         for (_, path) in declared {
-            try? fm.createDirectory(at: dir.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            WorkDirectory.makeDirectories(dir.appendingPathComponent(path).deletingLastPathComponent().path)
         }
         let status = try ChildProcess.run(script: p.string("command")!, directory: dir, logDescriptor: context.logDescriptor,
                                           environment: ["TRELLIS_STAGE": context.stageID,

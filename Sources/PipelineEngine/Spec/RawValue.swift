@@ -30,7 +30,9 @@ public indirect enum RawValue: Hashable, Sendable {
     /// Every `${stages.s.outputs.y}` inside.
     var stageReferences: [StageReference] {
         switch self {
-        case .text(let s): return Reference.scan(s).compactMap { if case .stage(let r) = $0.kind { return r }; return nil }
+        case .text(let s):
+            guard Reference.mayContainReference(s) else { return [] }
+            return Reference.scan(s).compactMap { if case .stage(let r) = $0.kind { return r }; return nil }
         case .list(let items): return items.flatMap(\.stageReferences)
         case .map(let m): return m.keys.sorted().flatMap { m[$0]!.stageReferences }
         }

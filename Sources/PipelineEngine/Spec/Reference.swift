@@ -21,7 +21,7 @@ struct Reference {
 
     /// All references in `text`, in order.
     static func scan(_ text: String) -> [Reference] {
-        guard text.contains("${") else { return [] }
+        guard mayContainReference(text) else { return [] }
         var found: [Reference] = []
         var i = text.startIndex
         var offset = 0
@@ -53,7 +53,32 @@ struct Reference {
     }
 
     static func isName(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        guard !s.isEmpty else { return false }
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "-"):
+                continue
+            case 0x80...:
+                return s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Byte scan for `${p` / `${s`: most values hold no reference, and Foundation's `contains` is slow.
+    static func mayContainReference(_ text: String) -> Bool {
+        var previous: UInt8 = 0, beforeThat: UInt8 = 0
+        for b in text.utf8 {
+            if beforeThat == UInt8(ascii: "$") && previous == UInt8(ascii: "{") && (b == UInt8(ascii: "p") || b == UInt8(ascii: "s")) {
+                return true
+            }
+            beforeThat = previous
+            previous = b
+        }
+        return false
     }
 
     /// True when `text` is exactly one reference (so it takes the referenced value's shape, e.g. a list).

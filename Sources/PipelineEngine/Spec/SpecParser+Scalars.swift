@@ -86,6 +86,12 @@ extension SpecParser {
                 let s = i
                 while i < end, bytes[i] != UInt8(ascii: ","), bytes[i] != UInt8(ascii: "]") {
                     if bytes[i] == UInt8(ascii: "#") && bytes[i - 1] == 0x20 { break }
+                    // `${...}` references may sit in flow items: skip to their closing brace.
+                    if bytes[i] == UInt8(ascii: "$"), i + 1 < end, bytes[i + 1] == UInt8(ascii: "{") {
+                        while i < end, bytes[i] != UInt8(ascii: "}") { i += 1 }
+                        if i < end { i += 1 }
+                        continue
+                    }
                     if bytes[i] == UInt8(ascii: "[") || bytes[i] == UInt8(ascii: "{") {
                         throw fail(r, i, "unexpected '\(Character(Unicode.Scalar(bytes[i])))' inside a flow list item; quote the item")
                     }

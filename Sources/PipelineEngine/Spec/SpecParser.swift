@@ -201,7 +201,7 @@ public struct SpecParser {
     mutating func parseMap(at: Int, indent: Int) throws -> SpecNode {
         let mapLocation = location(row, at)
         var entries: [SpecEntry] = []
-        var seen: [String: SourceLocation] = [:]
+        var seen: [String: Int] = [:]   // key -> index in entries
         var keyStart = at
         while true {
             guard let colon = try keyEnd(row, keyStart) else {
@@ -209,10 +209,11 @@ public struct SpecParser {
             }
             let keyLocation = location(row, keyStart)
             let key = try keyText(keyStart, colon)
-            if let first = seen[key] {
+            if let firstIndex = seen[key] {
+                let first = entries[firstIndex].keyLocation
                 throw PipelineError.spec(keyLocation, "duplicate key '\(key)' (first at line \(first.line), column \(first.column))")
             }
-            seen[key] = keyLocation
+            seen[key] = entries.count
             let value = try parseEntryValue(after: colon, indent: indent)
             entries.append(SpecEntry(key: key, keyLocation: keyLocation, value: value))
             guard let next = try nextIndent(), next == indent else {

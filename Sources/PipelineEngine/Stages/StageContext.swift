@@ -48,7 +48,7 @@ public final class StageContext: @unchecked Sendable {
     private func made(_ url: URL) -> URL {
         lock.lock(); defer { lock.unlock() }
         if !madeDirectories.contains(url.path) {
-            try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            WorkDirectory.makeDirectories(url.path)
             madeDirectories.insert(url.path)
         }
         return url
@@ -60,7 +60,7 @@ public final class StageContext: @unchecked Sendable {
         let url = outputDirectory.appendingPathComponent(relativePath)
         lock.lock(); defer { lock.unlock() }
         internalOutputs[name] = [relativePath]
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        WorkDirectory.makeDirectories(url.deletingLastPathComponent().path)
         return url
     }
 
