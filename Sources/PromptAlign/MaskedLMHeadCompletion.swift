@@ -49,7 +49,10 @@ public enum MaskedLMHeadCompletion {
         }
 
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        let floating: Set<SafetensorsDType> = [.f32, .f16, .bf16, .f64]
         for name in checkpoint.names where !name.hasPrefix(root + "pooler.") && !name.hasPrefix("pooler.") {
+            // Integer buffers (position_ids) are recomputed by every loader; the pooler is unused.
+            guard floating.contains(try checkpoint.dtype(name)) else { continue }
             try writer.add((bare ? root : "") + name, floats: try checkpoint.floats(name), shape: try checkpoint.shape(name))
         }
         var identity = [Float](repeating: 0, count: h * h)                           // [H, H]
