@@ -14,12 +14,14 @@ enum BenchCommand: Command {
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
         (GemmBench.name, GemmBench.summary, GemmBench.run),
+        ("model", ModelBench.summary, ModelBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
         ("model", ModelBench.summary, ModelBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),
         ("news-graph", NewsGraphBench.summary, NewsGraphBench.run),
+        (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
     ]
 
     static func run(_ args: inout Arguments) throws {

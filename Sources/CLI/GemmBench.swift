@@ -8,7 +8,7 @@ enum GemmBench {
     static let summary = "GFLOP/s of C = A·Bᵀ for transformer shapes, next to numpy+BLAS when available"
     static let usage = """
     USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--no-reference]
-                              [--python PATH]
+                              [--python PATH] [--attention] [--decode]
 
     Times gemm (A [M,K] · Bᵀ, B [N,K], packing included like BLAS), linear with weights packed once
     (F32 and BF16 storage) for M in {1, 128, 512} × (K, N) in {(768,768), (768,3072), (3072,768)}.
@@ -17,6 +17,8 @@ enum GemmBench {
     The reference runs scripts/bench/numpy_gemm.py with $TRELLIS_PYTHON (else python3) when numpy is
     importable, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set and OPENBLAS_CORETYPE unset.
     --json prints one object per line: {"m":512,"k":768,"n":3072,"threads":2,"gflops":201.3,...}.
+    --attention adds batched Q·Kᵀ / P·V GEMMs (12 heads, head dim 16 and 64); --decode adds batch-1
+    linear over 151 MB of weights (out of cache), F32 against BF16 storage.
     """
 
     struct Shape: Hashable { let m, k, n: Int }
@@ -28,6 +30,8 @@ enum GemmBench {
         let json = args.flag("json")
         let rounds = try args.option("rounds", default: 3)
         let noReference = args.flag("no-reference")
+        let withAttention = args.flag("attention")
+        let withDecode = args.flag("decode")
         let python = try args.option("python")
         var ms = [1, 128, 512]
         if let list = try args.option("rows") {
@@ -53,7 +57,8 @@ enum GemmBench {
         if !json {
             print("trellis bench gemm — \(cores) cores, \(ProcessInfo.processInfo.hostName), load average \(loadAverage())")
             print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE unset)" }
-                ?? "reference: none (no python with numpy; set TRELLIS_PYTHON)")
+                ?? (noReference ? "reference: skipped (--no-reference)"
+                                : "reference: none (no python with numpy; set TRELLIS_PYTHON)"))
         }
         var results: [Key: Figures] = [:]
         let saved = Parallel.threadCount
@@ -101,6 +106,8 @@ enum GemmBench {
             }
         }
         if !json { print("GFLOP/s, best of \(rounds) rounds; load average now \(loadAverage())") }
+        if withAttention { attention(threads: threadCounts, rounds: rounds, json: json) }
+        if withDecode { decode(threads: threadCounts, rounds: rounds, json: json) }
     }
 
     /// Best GFLOP/s of gemm, linear (F32 panels) and linear (BF16 panels) for one shape.

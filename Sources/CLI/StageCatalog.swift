@@ -1,6 +1,7 @@
 import Foundation
 import PipelineEngine
 import PromptAlign
+import ProteinLM
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
 /// Apps add a line here (e.g. `ProteinLMStages.register(in: r)`); the engine itself never imports them.
@@ -8,6 +9,7 @@ enum StageCatalog {
     static func registry() -> StageRegistry {
         let r = StageRegistry.withGenericStages()
         PromptAlignStages.register(in: r)
+        PretrainStage.register(in: r)
         return r
     }
 }

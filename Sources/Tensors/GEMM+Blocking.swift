@@ -206,19 +206,28 @@ struct GemmScratch {
     }
 }
 
-/// Splits C `[m, n]` into at most `threads` rectangular tiles of whole panels, preferring column
-/// splits (each worker then streams only its share of the weights).
+/// Splits C `[m, n]` into rectangular tiles of whole panels for `threads` workers: about four tiles per
+/// worker (handed out dynamically, so a worker slowed by other processes on a shared machine does
+/// fewer). Every column part re-packs all of A's rows and every row part re-streams all of B, so the
+/// split minimises m·colParts + n·rowParts: colParts ≈ √(tiles·n/m). Rows split in multiples of 24
+/// (whole micro-tiles of both kernels), columns in whole panels (at least 6 per part).
 func tilePlan(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-    let panels = (n + microCols - 1) / microCols
     if threads <= 1 { return [(0..<m, 0..<n)] }
-    // Column split when every tile keeps ≥ 4 panels; otherwise split rows too.
-    var colParts = min(threads, max(1, panels / 4))
-    var rowParts = max(1, min(threads / colParts, (m + microRows * 4 - 1) / (microRows * 4)))
-    if colParts * rowParts < threads && panels >= threads { colParts = threads; rowParts = 1 }
+    let panels = (n + microCols - 1) / microCols
+    let target = threads * 4
+    let maxCols = max(1, panels / 6), maxRows = max(1, m / 24)
+    var colParts = Int((Double(target) * Double(n) / Double(max(m, 1))).squareRoot().rounded())
+    colParts = max(1, min(colParts, maxCols, target))
+    var rowParts = max(1, min(target / colParts, maxRows))
+    if colParts * rowParts < threads {
+        // Small C: use every worker, even with narrower tiles.
+        colParts = min(max(colParts, (threads + rowParts - 1) / rowParts), panels)
+        rowParts = max(1, min((threads + colParts - 1) / colParts, (m + 5) / 6))
+    }
     var tiles: [(Range<Int>, Range<Int>)] = []
     for rp in 0..<rowParts {
-        let r0 = rp * m / rowParts / microRows * microRows
-        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / microRows * microRows
+        let r0 = rp * m / rowParts / 24 * 24
+        let r1 = rp == rowParts - 1 ? m : (rp + 1) * m / rowParts / 24 * 24
         if r0 >= r1 { continue }
         for cp in 0..<colParts {
             let c0 = cp * panels / colParts * microCols

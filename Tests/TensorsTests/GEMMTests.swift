@@ -77,6 +77,17 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// Row counts at the switches between the unpacked few-row path, the AVX2 and the AVX-512 kernels.
+    func testSmallRowCounts() {
+        onEveryKernel {
+            for m in 2...9 {
+                for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                    check(transA: ta, transB: tb, m: m, n: 65, k: 33, alpha: 0.75, beta: 0.5)
+                }
+            }
+        }
+    }
+
     func testBetaZeroIgnoresNaNInC() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [1, 0, 0, 1]
         var c = [Float](repeating: .nan, count: 4)
