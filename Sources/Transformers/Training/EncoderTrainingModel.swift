@@ -1,0 +1,109 @@
+import Foundation
+import Tensors
+
+/// BERT (`BertForMaskedLM`, post-LN, learned positions) and ESM-2 (`EsmForMaskedLM`, pre-LN, rotary, token
+/// dropout) masked LMs in training mode: forward caches activations, backward accumulates gradients into a
+/// parameter set named as the checkpoint. Loaded from and saved to the Hugging Face layout.
+public final class EncoderTrainingModel: TrainableModel {
+    public enum Family: String, Sendable { case bert, esm }
+    public let family: Family
+    public let parameters: ParameterSet
+    public var dropout: Float = 0
+    let hidden: Int, inter: Int, heads: Int, layers: Int, vocab: Int, eps: Float
+    let maskTokenId: Int32, tokenDropout: Bool
+    public var vocabularySize: Int { vocab }
+    /// The checkpoint's config.json as loaded (written back unchanged by `save`).
+    let rawConfig: [String: Any]
+    /// Tensors of the checkpoint that are not trained (ESM contact head, rotary buffers), saved back as loaded.
+    var frozen: [(name: String, shape: [Int], values: [Float])] = []
+    var rng: SeededRandom
+    var caches: [EncoderLayerCache] = []
+    var embCache: EncoderEmbeddingCache?
+    var headCache: EncoderHeadCache?
+    var grads: EncoderBackwardBuffers?
+    var last: TrainingBatch?
+    var usedDropout = false
+
+    var prefix: String { family == .bert ? "bert." : "esm." }
+    func layerPrefix(_ l: Int) -> String { prefix + "encoder.layer.\(l)." }
+    var headNames: (dense: String, norm: String, bias: String) {
+        family == .bert ? ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.bias")
+                        : ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias")
+    }
+
+    /// Loads `config.json` + `model.safetensors` of a BERT or ESM-2 masked-LM checkpoint.
+    public init(directory: URL, seed: UInt64 = 0) throws {
+        let configURL = directory.appendingPathComponent("config.json")
+        rawConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
+        let fam = try ModelLoader.family(directory: directory)
+        switch fam {
+        case .bert:
+            let c = try ConfigFile.decode(BertConfiguration.self, from: configURL)
+            family = .bert
+            hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
+            vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = -1; tokenDropout = false
+            guard c.hiddenAct == "gelu" else {
+                throw TransformersError.unsupportedModel(file: configURL.path, detail: "training supports hidden_act gelu, got \(c.hiddenAct)")
+            }
+        case .esm:
+            let c = try ConfigFile.decode(EsmConfiguration.self, from: configURL)
+            family = .esm
+            hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
+            vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = Int32(c.maskTokenId ?? 32); tokenDropout = c.tokenDropout
+        default:
+            throw TransformersError.unsupportedModel(file: configURL.path, detail: "EncoderTrainingModel trains bert and esm checkpoints")
+        }
+        rng = SeededRandom(seed: seed)
+        let specs = Self.specs(family: family, hidden: hidden, inter: inter, layers: layers, vocab: vocab,
+                               positions: (rawConfig["max_position_embeddings"] as? Int) ?? 512,
+                               types: (rawConfig["type_vocab_size"] as? Int) ?? 2)
+        let set = ParameterSet(specs)
+        parameters = set
+        let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
+        try set.load(from: file)
+        for name in file.names where set.entry(name) == nil && !name.hasSuffix("decoder.weight") {
+            if let dt = try? file.dtype(name), [.f32, .bf16, .f16].contains(dt) {
+                frozen.append((name, try file.shape(name), try file.floats(name)))
+            }
+        }
+    }
+
+    static func specs(family: Family, hidden h: Int, inter f: Int, layers: Int, vocab v: Int, positions: Int, types: Int)
+        -> [(name: String, shape: [Int], decay: Bool)] {
+        let p = family == .bert ? "bert." : "esm."
+        var s: [(String, [Int], Bool)] = [(p + "embeddings.word_embeddings.weight", [v, h], true)]
+        if family == .bert {
+            s += [(p + "embeddings.position_embeddings.weight", [positions, h], true),
+                  (p + "embeddings.token_type_embeddings.weight", [types, h], true),
+                  (p + "embeddings.LayerNorm.weight", [h], false), (p + "embeddings.LayerNorm.bias", [h], false)]
+        }
+        for l in 0..<layers {
+            let q = p + "encoder.layer.\(l)."
+            if family == .esm {
+                s += [(q + "attention.LayerNorm.weight", [h], false), (q + "attention.LayerNorm.bias", [h], false)]
+            }
+            // query, key, value weights (and then biases) adjacent: one [3H, H] matrix, one [3H] bias.
+            s += [(q + "attention.self.query.weight", [h, h], true), (q + "attention.self.key.weight", [h, h], true),
+                  (q + "attention.self.value.weight", [h, h], true),
+                  (q + "attention.self.query.bias", [h], false), (q + "attention.self.key.bias", [h], false),
+                  (q + "attention.self.value.bias", [h], false),
+                  (q + "attention.output.dense.weight", [h, h], true), (q + "attention.output.dense.bias", [h], false)]
+            let ln1 = family == .bert ? "attention.output.LayerNorm" : "LayerNorm"
+            s += [(q + ln1 + ".weight", [h], false), (q + ln1 + ".bias", [h], false),
+                  (q + "intermediate.dense.weight", [f, h], true), (q + "intermediate.dense.bias", [f], false),
+                  (q + "output.dense.weight", [h, f], true), (q + "output.dense.bias", [h], false)]
+            if family == .bert {
+                s += [(q + "output.LayerNorm.weight", [h], false), (q + "output.LayerNorm.bias", [h], false)]
+            }
+        }
+        if family == .esm {
+            s += [(p + "encoder.emb_layer_norm_after.weight", [h], false), (p + "encoder.emb_layer_norm_after.bias", [h], false)]
+        }
+        let hd = family == .bert ? "cls.predictions.transform." : "lm_head."
+        let norm = family == .bert ? "LayerNorm" : "layer_norm"
+        s += [(hd + "dense.weight", [h, h], true), (hd + "dense.bias", [h], false),
+              (hd + norm + ".weight", [h], false), (hd + norm + ".bias", [h], false),
+              (family == .bert ? "cls.predictions.bias" : "lm_head.bias", [v], false)]
+        return s
+    }
+}
