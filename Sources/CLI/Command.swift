@@ -21,6 +21,7 @@ let allCommands: [Command.Type] = [
     NewsGraphCommand.self,
     AlignCommand.self,
     ForwardCommand.self,
+    PromptAlignCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

@@ -57,7 +57,7 @@ public enum PromptFineTuner {
     @discardableResult
     public static func train(_ model: TrainableModel, inputs: [PromptInput], labels: [Int], labelIds: [Int],
                              maxLength: Int, padId: Int, positionsFromPadding: Bool, settings: FineTuneSettings,
-                             order: [[Int]]? = nil, onStep: ((FineTuneStep) -> Void)? = nil) throws -> [FineTuneStep] {
+                             order: [[Int]]? = nil, onStep: (FineTuneStep) -> Void = { _ in }) throws -> [FineTuneStep] {
         guard inputs.count == labels.count, !inputs.isEmpty else {
             throw PromptAlignError.mismatch(what: "fine-tuning data", expected: "one label per article, at least one article",
                                             found: "\(inputs.count) articles, \(labels.count) labels")
@@ -93,7 +93,7 @@ public enum PromptFineTuner {
                 let step = FineTuneStep(epoch: epoch, step: log.count, learningRate: lr, loss: loss,
                                         accuracy: Double(correct) / Double(idx.count))
                 log.append(step)
-                onStep?(step)
+                onStep(step)
             }
         }
         return log
