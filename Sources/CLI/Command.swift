@@ -22,6 +22,7 @@ let allCommands: [Command.Type] = [
     AlignCommand.self,
     ForwardCommand.self,
     PromptAlignCommand.self,
+    PromptAlignReportCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

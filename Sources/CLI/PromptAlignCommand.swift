@@ -1,4 +1,5 @@
 import Foundation
+import DataIO
 import PromptAlign
 
 /// `trellis prompt-align`: the whole few-shot experiment in one command — N runs of fine-tune → score →
@@ -104,8 +105,6 @@ enum PromptAlignCommand: Command {
     }
 
     static func writeFileAtomically(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try data.write(to: temp)
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
+        try AtomicFileWriter.write([UInt8](data), to: url.path)
     }
 }

@@ -171,14 +171,16 @@ struct AlignPropagateStage: StageType {
 /// `eval.metrics`: metrics of one or more alignment results (runs), with mean and std, as JSON and a table.
 struct EvalMetricsStage: StageType {
     let name = "eval.metrics"
-    let version = 1
+    let version = 2
     let summary = "accuracy, macro P/R/F1, per-class figures, mean ± std over runs (JSON + table)"
     let parameters: [ParameterSpec] = [
         ParameterSpec("results", .list(.path), required: true, doc: "result JSONs of align.propagate (one per run)"),
         ParameterSpec("output", .outputPath, doc: "where to write the summary JSON (default: inside the work directory)"),
         ParameterSpec("table", .outputPath, doc: "where to write the readable table (default: inside the work directory)"),
+        ParameterSpec("plot", .outputPath, doc: "where to write the confusion-matrix SVG, summed over runs (default: inside the work directory)"),
     ]
     let outputs = [OutputSpec("metrics", doc: "summary JSON (per run and mean/std)"), OutputSpec("table", doc: "readable table"),
+                   OutputSpec("plot", doc: "confusion matrix over all runs (SVG)"),
                    OutputSpec("accuracy", doc: "mean accuracy"), OutputSpec("macro_f1", doc: "mean macro-F1")]
 
     func run(_ context: StageContext) throws {
@@ -200,6 +202,15 @@ struct EvalMetricsStage: StageType {
         for (i, run) in runs.enumerated() { table += "\nrun \(i + 1)\n" + run.table() + "\n" }
         try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",
                                                                                 internalFile: "metrics.txt"))
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: 2), count: 2)
+        for run in runs {
+            for (a, la) in run.labels.enumerated() where (0...1).contains(la) {
+                for (b, lb) in run.labels.enumerated() where (0...1).contains(lb) { confusion[la][lb] += run.confusion[a][b] }
+            }
+        }
+        let title = String(format: "confusion, %d run(s): accuracy %.2f ± %.2f", runs.count, 100 * summary.accuracy.mean, 100 * summary.accuracy.std)
+        try writeAtomically(Data(MetricPlots.confusionMatrix(confusion, title: title).utf8),
+                            to: PromptAlignStages.destination(context, parameter: "plot", name: "plot", internalFile: "confusion.svg"))
         context.output("accuracy", text: "\(summary.accuracy.mean)")
         context.output("macro_f1", text: "\(summary.macroF1.mean)")
         context.log(summary.table())
