@@ -22,6 +22,8 @@ let allCommands: [Command.Type] = [
     AlignCommand.self,
     ForwardCommand.self,
     EmbedCommand.self, ScoreCommand.self, GenerateCommand.self,
+    PromptAlignCommand.self,
+    PromptAlignReportCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

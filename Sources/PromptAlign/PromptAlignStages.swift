@@ -2,11 +2,11 @@ import DataIO
 import Foundation
 import PipelineEngine
 
-/// The Prompt-and-Align pipeline stages that need no language model: thin wrappers over `NewsReader`,
-/// `NewsGraph`, `Alignment` and `MetricSummary`. (`prompt.score` and `prompt.finetune` come with the
-/// transformer runtime.)
+/// The Prompt-and-Align pipeline stages: thin wrappers over `NewsReader`, `NewsGraph`, `PromptFineTuner`,
+/// `PromptScorer`, `Alignment` and `MetricSummary`.
 public enum PromptAlignStages {
-    public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), AlignPropagateStage(), EvalMetricsStage()]
+    public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), PromptFineTuneStage(), PromptScoreStage(),
+                                          AlignPropagateStage(), EvalMetricsStage()]
 
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
@@ -114,13 +114,14 @@ struct AlignPropagateStage: StageType {
         ParameterSpec("test", .path, required: true, doc: "test split CSV (label,text): the following nodes"),
         ParameterSpec("prompt", .choice(["predictions", "none"]), default: .string("predictions"),
                       doc: "none: label-only baseline (test rows of Y are 0); predictions: use 'predictions'"),
-        ParameterSpec("predictions", .path, doc: "CSV with p_real,p_fake per test article (see trellis align --help)"),
+        ParameterSpec("predictions", .list(.path), doc: "CSV(s) with p_real,p_fake per test article (see trellis align --help); one result each"),
         ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
         ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
         ParameterSpec("output", .outputPath, doc: "where to write the result JSON (default: inside the work directory)"),
     ]
-    let outputs = [OutputSpec("result", doc: "JSON: accuracy, macro_f1, metrics, per-article predictions"),
-                   OutputSpec("accuracy", doc: "test accuracy"), OutputSpec("macro_f1", doc: "test macro-F1")]
+    let outputs = [OutputSpec("result", doc: "JSON: accuracy, macro_f1, metrics, per-article predictions (one per predictions file)"),
+                   OutputSpec("accuracy", doc: "test accuracy (mean over predictions files)"),
+                   OutputSpec("macro_f1", doc: "test macro-F1 (mean over predictions files)")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
         var out: [(String, String)] = []
@@ -128,6 +129,9 @@ struct AlignPropagateStage: StageType {
             out.append(("predictions", "required unless prompt: none"))
         }
         if let s = p.int("steps"), s < 0 { out.append(("steps", "must be ≥ 0")) }
+        if p.strings("predictions").count > 1 && p.string("output") != nil {
+            out.append(("output", "only with a single predictions file; several write one result each inside the work directory"))
+        }
         if let q = p.double("percentile"), !(0...100).contains(q) { out.append(("percentile", "must be in 0...100")) }
         return out
     }
@@ -138,30 +142,45 @@ struct AlignPropagateStage: StageType {
         let test = try NewsReader.readSplit(p.url("test")!.path)
         let graph = try NewsGraph.readEdgeList(p.url("graph")!)
         let prompted = p.string("prompt") != "none"
-        let predictions = prompted ? try PromptPredictions.read(p.url("predictions")!.path, expectedCount: test.count) : nil
+        let sources: [String?] = prompted ? p.strings("predictions") : [nil]
         let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
-        let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
-                                             testCount: test.count, testProbabilities: predictions, parameters: parameters)
-        let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
-                                         testLabels: test.map(\.label), prompted: prompted)
-        try report.write(to: PromptAlignStages.destination(context, parameter: "output", name: "result", internalFile: "alignment.json"))
-        context.output("accuracy", text: report.accuracy.map { "\($0)" } ?? "")
-        context.output("macro_f1", text: report.macroF1.map { "\($0)" } ?? "")
-        if let m = report.metrics { context.log(m.table()) }
+        let destinations: [URL]
+        if sources.count == 1 {
+            destinations = [PromptAlignStages.destination(context, parameter: "output", name: "result", internalFile: "alignment.json")]
+        } else {
+            // Several runs: a list output inside the work directory (`output` names a single file).
+            destinations = context.output("result", files: sources.indices.map { "alignment-\($0).json" })
+        }
+        var accuracies: [Double] = [], f1s: [Double] = []
+        for (i, source) in sources.enumerated() {
+            let predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
+            let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
+                                                 testCount: test.count, testProbabilities: predictions, parameters: parameters)
+            let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
+                                             testLabels: test.map(\.label), prompted: prompted)
+            try report.write(to: destinations[i])
+            if let a = report.accuracy, let f = report.macroF1 { accuracies.append(a); f1s.append(f) }
+            if let m = report.metrics { context.log((sources.count > 1 ? "predictions \(i)\n" : "") + m.table()) }
+        }
+        let mean = { (v: [Double]) in v.count == sources.count && !v.isEmpty ? "\(v.reduce(0, +) / Double(v.count))" : "" }
+        context.output("accuracy", text: mean(accuracies))
+        context.output("macro_f1", text: mean(f1s))
     }
 }
 
 /// `eval.metrics`: metrics of one or more alignment results (runs), with mean and std, as JSON and a table.
 struct EvalMetricsStage: StageType {
     let name = "eval.metrics"
-    let version = 1
+    let version = 2
     let summary = "accuracy, macro P/R/F1, per-class figures, mean ± std over runs (JSON + table)"
     let parameters: [ParameterSpec] = [
         ParameterSpec("results", .list(.path), required: true, doc: "result JSONs of align.propagate (one per run)"),
         ParameterSpec("output", .outputPath, doc: "where to write the summary JSON (default: inside the work directory)"),
         ParameterSpec("table", .outputPath, doc: "where to write the readable table (default: inside the work directory)"),
+        ParameterSpec("plot", .outputPath, doc: "where to write the confusion-matrix SVG, summed over runs (default: inside the work directory)"),
     ]
     let outputs = [OutputSpec("metrics", doc: "summary JSON (per run and mean/std)"), OutputSpec("table", doc: "readable table"),
+                   OutputSpec("plot", doc: "confusion matrix over all runs (SVG)"),
                    OutputSpec("accuracy", doc: "mean accuracy"), OutputSpec("macro_f1", doc: "mean macro-F1")]
 
     func run(_ context: StageContext) throws {
@@ -183,6 +202,15 @@ struct EvalMetricsStage: StageType {
         for (i, run) in runs.enumerated() { table += "\nrun \(i + 1)\n" + run.table() + "\n" }
         try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",
                                                                                 internalFile: "metrics.txt"))
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: 2), count: 2)
+        for run in runs {
+            for (a, la) in run.labels.enumerated() where (0...1).contains(la) {
+                for (b, lb) in run.labels.enumerated() where (0...1).contains(lb) { confusion[la][lb] += run.confusion[a][b] }
+            }
+        }
+        let title = String(format: "confusion, %d run(s): accuracy %.2f ± %.2f", runs.count, 100 * summary.accuracy.mean, 100 * summary.accuracy.std)
+        try writeAtomically(Data(MetricPlots.confusionMatrix(confusion, title: title).utf8),
+                            to: PromptAlignStages.destination(context, parameter: "plot", name: "plot", internalFile: "confusion.svg"))
         context.output("accuracy", text: "\(summary.accuracy.mean)")
         context.output("macro_f1", text: "\(summary.macroF1.mean)")
         context.log(summary.table())

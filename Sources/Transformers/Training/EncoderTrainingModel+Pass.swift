@@ -214,6 +214,10 @@ extension EncoderTrainingModel {
         } else {
             for r in 0..<n { for j in 0..<h { dx[r * h + j] *= e.scale.p[r] } }
         }
+        // nn.Embedding(padding_idx: pad_token_id): lookups of the padding id add no gradient to its row
+        // (this matters when padding is attended, as in Prompt-and-Align's unmasked batches).
+        let pad = Int32((rawConfig["pad_token_id"] as? Int) ?? (family == .bert ? 0 : 1))
+        for r in 0..<n where b.ids[r] == pad { (dx + r * h).update(repeating: 0, count: h) }
         b.ids.withUnsafeBufferPointer { ids in
             TrainingKernels.embeddingBackward(dtable: g(wordName), dy: dx, ids: ids.baseAddress!, rows: n, dim: h)
         }

@@ -1,0 +1,36 @@
+import _TestSupport
+import XCTest
+
+/// pipelines/fakenews-prompt-align.yaml through `trellis run`, with the tiny BERT fixture as the model
+/// (its vocabulary has no single-piece "rumor", so the fake label word is "fake").
+final class FakeNewsPromptPipelineTests: XCTestCase {
+    func testPromptAlignPipelineOnSamplesWithTinyBERT() throws {
+        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["samples", "pipelines", "Tests"] {
+            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
+                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
+        }
+        let args = ["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-tiny",
+                    "-p", "fake_word=fake", "-p", "runs=2"]
+        var r = try TestSupport.runTrellis(args, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let out = dir.appendingPathComponent("out/fakenews-prompt-align")
+        for (file, runs) in [("prompt-align", 2), ("prompt-only", 2), ("label-only", 1)] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(file).metrics.json"))) as! [String: Any]
+            XCTAssertEqual(json["runs"] as? Int, runs, file)
+            let acc = (json["accuracy"] as? [String: Any])?["mean"] as? Double ?? -1
+            XCTAssertTrue((0...1).contains(acc), "\(file) accuracy \(acc)")
+        }
+        // The label-only baseline is the label-only pipeline's figure on the same sample.
+        let labelOnly = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("label-only.metrics.json"))) as! [String: Any]
+        XCTAssertEqual((labelOnly["accuracy"] as? [String: Any])?["mean"] as? Double, 58.0 / 80)
+        r = try TestSupport.runTrellis(args, cwd: dir)
+        XCTAssertTrue((r.stdout + r.stderr).contains("10 cached"), r.stdout + r.stderr)
+
+        // A missing model says what to pass.
+        r = try TestSupport.runTrellis(["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p", "model=no/such/model"], cwd: dir)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue((r.stdout + r.stderr).contains("model"), r.stdout + r.stderr)
+    }
+}
