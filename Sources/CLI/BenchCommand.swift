@@ -17,7 +17,6 @@ enum BenchCommand: Command {
         (GemmBench.name, GemmBench.summary, GemmBench.run),
         (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),
-        ("model", ModelBench.summary, ModelBench.run),
         ("safetensors", SafetensorsBench.summary, SafetensorsBench.run),
         ("fasta", FASTABench.summary, FASTABench.run),
         ("engine", EngineBench.summary, EngineBench.run),
