@@ -123,8 +123,9 @@ public struct SafetensorsWriter {
         return bytes
     }
 
-    /// A JSON string literal escaped as `serde_json` does (", \, and control characters only).
-    static func quoted(_ s: String) -> String {
+    /// A JSON string literal escaped as `serde_json` does (", \, and control characters only);
+    /// shared with writers that lay out safetensors headers themselves (streaming writers).
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
