@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Tokenizers
 import Transformers
 
 /// Reads and tokenises the input of `trellis forward`.
@@ -21,67 +22,54 @@ enum ForwardInput {
         }
     }
 
-    /// Token ids per record, laid out for the family (and xTrimoPGLM mode).
+    /// Token ids per record, laid out by the model's protein tokenizer (its files in `modelDirectory`, else
+    /// the family's built-in table) in the xTrimoPGLM `mode`; text models use their own tokenizer files.
     static func tokenize(file: String, family: ModelLoader.Family, modelDirectory: URL, mode: AttentionMode?)
         throws -> [[Int]]
     {
         switch family {
         case .esm, .xtrimopglm:
             let records = try FASTAReader.readAll(path: file)
-            let table = family == .esm ? esmVocabulary : pglmVocabulary
+            var tokenizer = (try? TokenizerLoader.load(path: modelDirectory.path)) as? ProteinTokenizer
+            if tokenizer?.flavor != (family == .esm ? .esm : .xtrimopglm) {
+                tokenizer = family == .esm ? ProteinTokenizer.esm() : ProteinTokenizer.xtrimopglm()
+            }
+            var options = ProteinTokenizer.Options()
+            options.uppercase = true
+            let layout = try ProteinTokenizer(tokens: tokenizer!.tokens, flavor: tokenizer!.flavor,
+                                              mode: family == .esm ? .mlm : protein(mode ?? .mlm), options: options)
             return try records.map { r in
-                let residues = try encodeProtein(r.sequence, table: table, file: file, line: r.line, record: r.id)
-                if family == .esm { return [0] + residues + [2] }
-                switch mode ?? .mlm {
-                case .mlm: return residues + [34]
-                case .clm: return [29, 32, 34] + residues
-                case .glm: return residues + [29, 32]
-                }
+                try checkCharacters(r.sequence, tokenizer: layout, file: file, line: r.line, record: r.id)
+                return layout.encode(r.sequence).ids
             }
         case .bert, .roberta:
             return try TextTokenization.encodeLines(file: file, modelDirectory: modelDirectory)
         }
     }
 
-    /// One id per residue character; `<name>` specials as one token; unknown letters map to `<unk>`.
-    static func encodeProtein(_ text: String, table: [String: Int], file: String, line: Int, record: String) throws -> [Int] {
-        var ids: [Int] = []
-        var chars = Array(text)[...]
-        var column = 0
-        while let c = chars.first {
-            column += 1
-            if c == "<", let close = chars.firstIndex(of: ">"), let id = table[String(chars[chars.startIndex...close])] {
-                ids.append(id)
-                column += close - chars.startIndex
-                chars = chars[(close + 1)...]
-                continue
-            }
-            chars = chars.dropFirst()
-            if let id = table[String(c).uppercased()] {
-                ids.append(id)
-            } else if c.isLetter || c == "*" {
-                ids.append(table["<unk>"]!)
-            } else {
-                throw Failure.badResidue(file: file, line: line, record: record, residue: column, character: c)
-            }
+    static func protein(_ mode: AttentionMode) -> ProteinTokenizer.Mode {
+        switch mode {
+        case .mlm: return .mlm
+        case .clm: return .clm
+        case .glm: return .glm
         }
-        return ids
     }
 
-    static let residues = Array("LAGVSERTIDPKQNFYMHWCXBUZO.-").map(String.init)
-    /// ESM-2 alphabet: <cls> <pad> <eos> <unk>, residues from 4, <mask> 32.
-    static let esmVocabulary: [String: Int] = {
-        var t: [String: Int] = ["<cls>": 0, "<pad>": 1, "<eos>": 2, "<unk>": 3, "<mask>": 32]
-        for (i, r) in residues.enumerated() { t[r] = 4 + i }
-        return t
-    }()
-    /// xTrimoPGLM alphabet: <pad> 0, residues from 1, then <mask> 28 … <unk> 35.
-    static let pglmVocabulary: [String: Int] = {
-        var t: [String: Int] = ["<pad>": 0]
-        for (i, r) in residues.enumerated() { t[r] = 1 + i }
-        for (i, s) in ["<mask>", "<gmask>", "<smask>", "<eod>", "<sop>", "<eop>", "<eos>", "<unk>"].enumerated() {
-            t[s] = 28 + i
+    /// Residue letters (any case, unknown ones become `<unk>`), `*`, `.`, `-` and the tokenizer's `<name>`
+    /// specials are accepted; anything else is a typing error worth stopping for.
+    static func checkCharacters(_ text: String, tokenizer: ProteinTokenizer, file: String, line: Int, record: String) throws {
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "<", let close = chars[i...].firstIndex(of: ">"), tokenizer.id(of: String(chars[i...close])) != nil {
+                i = close + 1
+                continue
+            }
+            guard c.isLetter || c == "*" || c == "." || c == "-" else {
+                throw Failure.badResidue(file: file, line: line, record: record, residue: i + 1, character: c)
+            }
+            i += 1
         }
-        return t
-    }()
+    }
 }

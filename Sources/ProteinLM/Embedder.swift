@@ -43,7 +43,7 @@ public final class Embedder {
     /// Tokens of `p` as the model sees it, and the index of its first residue.
     func tokens(_ p: Protein) -> (ids: [Int32], offset: Int) {
         let kept = Array(p.residues.prefix(options.truncation))
-        if model.isCausal { return (model.clmTokens(kept), ProteinModel.clmOffset) }
+        if model.isCausal { return (model.clmTokens(kept), model.clmOffset) }
         return (model.mlmTokens(kept), model.mlmOffset)
     }
 

@@ -91,17 +91,22 @@ extension PretrainExample {
                                prefix: t, targets: targets)
     }
 
-    /// GLM with the span at the end: context residues + `<gmask>` (bidirectional), then `<sop><eos>` and the
-    /// span generated causally (the released CLM prefix `<gmask><sop><eos>` when the context is empty).
+    /// GLM with the span at the end, in the reference layout: context residues + `<gmask>` (bidirectional),
+    /// then `<sop>` and the span generated causally. With an empty context this is the released CLM prefix
+    /// `<gmask><sop><eos>` + residues (the `<eos>` is the delimiter that opens every training sample, so it
+    /// only appears when no context precedes the span).
     /// 2-D positions: position min(i, g), block max(i − g, 0) with `<gmask>` at g. Every span residue is a target.
     static func glm(_ residues: ArraySlice<Int32>, contextLength k: Int) -> PretrainExample {
         let r = Array(residues)
-        let ids = Array(r[0..<k]) + [PretrainData.gmask, PretrainData.sop, PretrainData.eos] + Array(r[k...])
+        let infix: [Int32] = k == 0 ? [PretrainData.gmask, PretrainData.sop, PretrainData.eos]
+                                    : [PretrainData.gmask, PretrainData.sop]
+        let ids = Array(r[0..<k]) + infix + Array(r[k...])
         let g = k
         let t = ids.count
         var targets: [(Int, Int32)] = []
-        // The token at index i predicts ids[i + 1]; span residues start at g + 3 and are predicted from g + 2.
-        for i in (g + 2)..<(t - 1) { targets.append((i, ids[i + 1])) }
+        // The token at index i predicts ids[i + 1]; the span starts after the infix and is predicted from
+        // its last token.
+        for i in (g + infix.count - 1)..<(t - 1) { targets.append((i, ids[i + 1])) }
         return PretrainExample(ids: ids, positions: (0..<t).map { Int32(min($0, g)) },
                                blocks: (0..<t).map { Int32(max($0 - g, 0)) }, prefix: g + 1, targets: targets)
     }

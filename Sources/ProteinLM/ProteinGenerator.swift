@@ -53,7 +53,8 @@ public enum ProteinGenerator {
             try o.policy.residues(of: FASTARecord(id: what, sequence: text, line: 0), file: "<\(what)>")
         }
         let context = try clean(o.context, "context")
-        let stops: Set<Int32> = [PGLMForLM.eosTokenId, 33]
+        // The reference stops on <eos>; <eop> and <eod> end a span or document in the pretraining data.
+        let stops = Set(["<eos>", "<eop>", "<eod>"].compactMap { model.tokenizer.id(of: $0) }.map(Int32.init))
         let allowed = Set(ResiduePolicy.standard.map { model.id(of: $0) })
         var out: [GeneratedProtein] = []
         for (p, promptText) in o.prompts.enumerated() {
@@ -63,7 +64,7 @@ public enum ProteinGenerator {
             }
             let ids: [Int32]
             switch o.mode {
-            case .glm: ids = context.map { model.id(of: $0) } + [PGLMForLM.gmaskTokenId, PGLMForLM.sopTokenId] + prompt.map { model.id(of: $0) }
+            case .glm: ids = model.glmTokens(context: context, span: prompt)
             default: ids = model.clmTokens(prompt)
             }
             var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: true,

@@ -1,8 +1,10 @@
 import Foundation
+import Tokenizers
 import Transformers
 
-/// A protein language model with the token layout of its family: ESM-2 (`<cls>` residues `<eos>`, mask 32)
-/// or xTrimoPGLM (MLM: residues `<eos>`, mask 28; CLM: `<gmask><sop><eos>` residues).
+/// A protein language model with the token layout of its family, taken from its tokenizer: ESM-2
+/// (`<cls>` residues `<eos>`) or xTrimoPGLM (MLM: residues `<eos>`; CLM: `<gmask><sop><eos>` residues;
+/// GLM: context `<gmask><sop>` span).
 public final class ProteinModel {
     public enum Kind: String, Sendable { case esm, xtrimopglm }
 
@@ -10,33 +12,53 @@ public final class ProteinModel {
     public let kind: Kind
     /// Where the model was loaded from ("" for models built in memory).
     public let location: String
-    /// Id of the first residue letter `L`; the 25 letters follow in `ResiduePolicy.alphabet` order.
-    let residueBase: Int32
+    /// The bidirectional (MLM) tokenizer; `clm` and `glm` share its table.
+    public let tokenizer: ProteinTokenizer
+    let clm: ProteinTokenizer
+    let glm: ProteinTokenizer
     public let padId: Int32
     public let maskId: Int32
     public let eosId: Int32
     /// `<cls>` for ESM-2, nil for xTrimoPGLM.
     public let bosId: Int32?
 
-    public init(model: LanguageModel, location: String = "") throws {
+    /// `tokenizer` defaults to the family's built-in table (what the released tokenizer files hold).
+    public init(model: LanguageModel, tokenizer: ProteinTokenizer? = nil, location: String = "") throws {
         self.model = model
         self.location = location
         switch model.family {
-        case "esm":
-            kind = .esm
-            residueBase = 4; padId = 1; maskId = 32; eosId = 2; bosId = 0
-        case "xtrimopglm":
-            kind = .xtrimopglm
-            residueBase = 1; padId = 0; maskId = PGLMForLM.maskTokenId; eosId = PGLMForLM.eosTokenId; bosId = nil
+        case "esm": kind = .esm
+        case "xtrimopglm": kind = .xtrimopglm
         default:
             throw ProteinLMError.unsupported("\(location): a \(model.family) model is not a protein language model (ESM-2 or xTrimoPGLM)")
         }
+        let flavor: ProteinTokenizer.Flavor = kind == .esm ? .esm : .xtrimopglm
+        let t = (tokenizer?.flavor == flavor ? tokenizer : nil)
+            ?? (kind == .esm ? ProteinTokenizer.esm() : ProteinTokenizer.xtrimopglm())
+        self.tokenizer = t.with(mode: .mlm)
+        clm = t.with(mode: .clm)
+        glm = t.with(mode: .glm)
+        func id(_ name: String) throws -> Int32 {
+            guard let i = t.id(of: name) else {
+                throw ProteinLMError.unsupported("\(location): the tokenizer has no \(name) token")
+            }
+            guard i < model.vocabularySize else {
+                throw ProteinLMError.unsupported("\(location): tokenizer id \(i) of \(name) is outside the model's \(model.vocabularySize) logits")
+            }
+            return Int32(i)
+        }
+        padId = try id("<pad>"); maskId = try id("<mask>"); eosId = try id("<eos>")
+        bosId = kind == .esm ? try id("<cls>") : nil
+        for b in ResiduePolicy.alphabet where t.id(ofResidue: b) == nil {
+            throw ProteinLMError.unsupported("\(location): the tokenizer has no token for residue '\(Character(Unicode.Scalar(b)))'")
+        }
     }
 
-    /// Loads an ESM-2 or xTrimoPGLM model directory.
+    /// Loads an ESM-2 or xTrimoPGLM model directory with its tokenizer files (built-in tables when absent).
     public static func load(_ directory: URL, storage: WeightStorage = .f32) throws -> ProteinModel {
         let m = try ModelLoader.load(directory: directory, options: LoadOptions(storage: storage))
-        return try ProteinModel(model: m, location: directory.path)
+        let t = (try? TokenizerLoader.load(path: directory.path)) as? ProteinTokenizer
+        return try ProteinModel(model: m, tokenizer: t, location: directory.path)
     }
 
     public var layerCount: Int { model.layerCount }
@@ -46,35 +68,26 @@ public final class ProteinModel {
     /// Whether the model scores by its causal (CLM) head: an xTrimoPGLM checkpoint with `is_causal`.
     public var isCausal: Bool { (model as? PGLMForLM)?.config.isCausal ?? false }
 
-    /// The id of residue letter `b` (upper-case ASCII from `ResiduePolicy`).
+    /// The id of residue letter `b` (upper-case ASCII from `ResiduePolicy`, checked at init).
     @inline(__always)
-    public func id(of b: UInt8) -> Int32 { residueBase + Int32(ResiduePolicy.index[Int(b)]) }
+    public func id(of b: UInt8) -> Int32 { tokenizer.id(ofResidue: b)! }
 
     /// The letter of residue id `id`, nil for specials.
-    public func residue(of id: Int32) -> UInt8? {
-        let i = Int(id - residueBase)
-        return i >= 0 && i < ResiduePolicy.alphabet.count ? ResiduePolicy.alphabet[i] : nil
-    }
+    public func residue(of id: Int32) -> UInt8? { tokenizer.residue(of: id) }
 
     /// Index of residue 0 in the bidirectional (MLM) token layout.
-    public var mlmOffset: Int { kind == .esm ? 1 : 0 }
+    public var mlmOffset: Int { tokenizer.residueOffset }
     /// Index of residue 0 in the CLM layout `<gmask><sop><eos>` + residues.
-    public static let clmOffset = 3
+    public var clmOffset: Int { clm.residueOffset }
 
     /// Bidirectional input: ESM `<cls>` + residues + `<eos>`; xTrimoPGLM residues + `<eos>`.
-    public func mlmTokens(_ residues: [UInt8]) -> [Int32] {
-        var t: [Int32] = []
-        t.reserveCapacity(residues.count + 2)
-        if let bos = bosId { t.append(bos) }
-        for b in residues { t.append(id(of: b)) }
-        t.append(eosId)
-        return t
-    }
+    public func mlmTokens(_ residues: [UInt8]) -> [Int32] { tokenizer.encode(residues: residues) }
 
     /// Causal input `<gmask><sop><eos>` + residues (xTrimoPGLM).
-    public func clmTokens(_ residues: [UInt8]) -> [Int32] {
-        [PGLMForLM.gmaskTokenId, PGLMForLM.sopTokenId, PGLMForLM.eosTokenId] + residues.map { id(of: $0) }
-    }
+    public func clmTokens(_ residues: [UInt8]) -> [Int32] { clm.encode(residues: residues) }
+
+    /// GLM input: `context` + `<gmask><sop>` + `span` (xTrimoPGLM).
+    public func glmTokens(context: [UInt8], span: [UInt8]) -> [Int32] { glm.encode(residues: context, second: span) }
 
     /// Runs a right-padded batch.
     func forward(_ sequences: [[Int32]], options: ForwardOptions) throws -> ForwardOutput {

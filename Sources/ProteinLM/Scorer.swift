@@ -88,7 +88,7 @@ public final class Scorer {
         try check(.clm)
         let tokens = model.clmTokens(residues)
         let out = try model.forward([tokens], options: ForwardOptions(hiddenStates: false, logits: true, mode: .clm))
-        let v = out.vocabularySize, o = ProteinModel.clmOffset
+        let v = out.vocabularySize, o = model.clmOffset
         return out.logits!.withUnsafeBufferPointer { l in
             var s = 0.0
             for k in residues.indices {

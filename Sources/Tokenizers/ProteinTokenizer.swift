@@ -4,7 +4,8 @@ import Foundation
 ///
 /// - ESM-2 (`esm`): 33 tokens, `<cls>` + residues + `<eos>`; pairs `<cls> A <eos> B <eos>`.
 /// - xTrimoPGLM (`xtrimopglm`): 36 real ids (the model's logits are padded to 128); MLM mode gives
-///   residues + `<eos>`, CLM mode `<gmask><sop><eos>` + residues (no trailing `<eos>`).
+///   residues + `<eos>`, CLM mode `<gmask><sop><eos>` + residues (no trailing `<eos>`), GLM mode
+///   context + `<gmask><sop>` (a pair: context + `<gmask><sop>` + the span so far).
 ///
 /// Multi-character tokens written in the text (`<mask>`, `<gmask>`, `<eos>` …) are recognised; whitespace is
 /// skipped. Characters that are not in the table (lowercase letters, `*`, digits, `J` …) become `<unk>`:
@@ -17,7 +18,7 @@ import Foundation
 /// fair-esm behaviour (which rejects them) should upper-case and strip `*` before tokenizing.
 public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
     public enum Flavor: String, Sendable { case esm, xtrimopglm }
-    public enum Mode: Sendable { case mlm, clm }
+    public enum Mode: Sendable { case mlm, clm, glm }
     public enum UnknownPolicy: Sendable { case run, perCharacter }
 
     public struct Options: Sendable {
@@ -46,6 +47,8 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
     /// Tokens in id order.
     public let tokens: [String]
     let unkId: Int
+    /// Id of each ASCII byte that is a one-character token, -1 otherwise (the residue fast path).
+    let byteIds: [Int32]
     private let single: [UInt32: Int]
     private let splitter: AddedTokenSplitter
     private let tokenIds: [String: Int]
@@ -84,6 +87,11 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
                                                  .special(id: eos, typeId: 0)]
             template = TokenTemplate(single: prefix + [.sequence(0, typeId: 0)],
                                      pair: prefix + [.sequence(0, typeId: 0), .sequence(1, typeId: 0)])
+        case (.xtrimopglm, .glm):
+            let g = try need("<gmask>"), sop = try need("<sop>")
+            let infix: [TokenTemplate.Piece] = [.special(id: g, typeId: 0), .special(id: sop, typeId: 0)]
+            template = TokenTemplate(single: [.sequence(0, typeId: 0)] + infix,
+                                     pair: [.sequence(0, typeId: 0)] + infix + [.sequence(1, typeId: 0)])
         }
         var singles: [UInt32: Int] = [:]
         var multi: [AddedToken] = []
@@ -94,6 +102,9 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
             }
         }
         single = singles
+        var bytes = [Int32](repeating: -1, count: 256)
+        for (c, i) in singles where c < 128 { bytes[Int(c)] = Int32(i) }
+        byteIds = bytes
         splitter = AddedTokenSplitter(multi)
         specialIds = Set(multi.filter { !$0.content.hasPrefix("<null") }.map(\.id))
         vocabularySize = tokens.count

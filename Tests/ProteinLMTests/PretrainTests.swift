@@ -24,26 +24,29 @@ final class PretrainTests: XCTestCase {
         var o = Self.options()
         o.mlmRatio = 0.5
         let t = try PretrainTrainer(data: Self.data(), options: o)
-        let b = t.batch(step: 0, micro: 0)
-        var sawGLM = false, sawMLM = false
-        for s in 0..<b.batch {
-            let row = Array(b.ids[(s * b.length)..<((s + 1) * b.length)])
-            if let g = row.firstIndex(of: PretrainData.gmask) {
-                sawGLM = true
-                XCTAssertEqual(row[g + 1], PretrainData.sop)
-                XCTAssertEqual(row[g + 2], PretrainData.eos)
-                XCTAssertEqual(b.mask.prefixes[s], g + 1, "context + <gmask> bidirectional, span causal")
-                for i in 0..<b.mask.lengths[s] {
-                    XCTAssertEqual(b.positions[s * b.length + i], Int32(min(i, g)))
-                    XCTAssertEqual(b.blocks![s * b.length + i], Int32(max(i - g, 0)))
+        var sawGLM = false, sawMLM = false, sawContext = false
+        for step in 0..<8 {
+            let b = t.batch(step: step, micro: 0)
+            for s in 0..<b.batch {
+                let row = Array(b.ids[(s * b.length)..<((s + 1) * b.length)])
+                if let g = row.firstIndex(of: PretrainData.gmask) {
+                    sawGLM = true
+                    XCTAssertEqual(row[g + 1], PretrainData.sop)
+                    // The reference layout: `<eos>` opens the sample only when there is no context.
+                    if g == 0 { XCTAssertEqual(row[g + 2], PretrainData.eos) } else { sawContext = true; XCTAssertNotEqual(row[g + 2], PretrainData.eos) }
+                    XCTAssertEqual(b.mask.prefixes[s], g + 1, "context + <gmask> bidirectional, span causal")
+                    for i in 0..<b.mask.lengths[s] {
+                        XCTAssertEqual(b.positions[s * b.length + i], Int32(min(i, g)))
+                        XCTAssertEqual(b.blocks![s * b.length + i], Int32(max(i - g, 0)))
+                    }
+                } else {
+                    sawMLM = true
+                    XCTAssertGreaterThanOrEqual(b.mask.prefixes[s], b.mask.lengths[s], "MLM rows are bidirectional")
+                    XCTAssertEqual(row[b.mask.lengths[s] - 1], PretrainData.eos)
                 }
-            } else {
-                sawMLM = true
-                XCTAssertGreaterThanOrEqual(b.mask.prefixes[s], b.mask.lengths[s], "MLM rows are bidirectional")
-                XCTAssertEqual(row[b.mask.lengths[s] - 1], PretrainData.eos)
             }
         }
-        XCTAssertTrue(sawGLM && sawMLM)
+        XCTAssertTrue(sawGLM && sawMLM && sawContext)
     }
 
     func testSplitEncodingAndBaselines() {

@@ -33,6 +33,30 @@ final class ProteinTokenizerTests: XCTestCase {
         }
     }
 
+    /// The GLM layout of the reference (context + `<gmask><sop>` + span) and the byte fast path, which must
+    /// give exactly what `encode` gives for every flavor and mode.
+    func testGLMLayoutAndResidueFastPath() {
+        let glm = ProteinTokenizer.xtrimopglm(mode: .glm)
+        XCTAssertEqual(glm.encode("AC").ids, [2, 20, 29, 32])
+        XCTAssertEqual(glm.encode("AC", "DE").ids, [2, 20, 29, 32, 10, 6])
+        XCTAssertEqual(glm.encode(residues: Array("AC".utf8), second: Array("DE".utf8)), [2, 20, 29, 32, 10, 6])
+        var rng = SystemRandomNumberGenerator()
+        let letters = Array("LAGVSERTIDPKQNFYMHWCXBUZO.-".utf8)
+        for t in [ProteinTokenizer.esm(), .xtrimopglm(), .xtrimopglm(mode: .clm), .xtrimopglm(mode: .glm)] {
+            for n in [0, 1, 5, 300] {
+                let r = (0..<n).map { _ in letters.randomElement(using: &rng)! }
+                XCTAssertEqual(t.encode(residues: r).map(Int.init), t.encode(String(decoding: r, as: UTF8.self)).ids)
+                let ids = t.encode(residues: r)
+                XCTAssertEqual(Array(ids[t.residueOffset..<(t.residueOffset + n)].map { t.residue(of: $0)! }), r)
+            }
+            XCTAssertNil(t.residue(of: Int32(t.id(of: "<eos>")!)))
+            XCTAssertEqual(t.encode(residues: Array("A*".utf8)).count, t.encode(residues: Array("AB".utf8)).count)
+        }
+        XCTAssertEqual(ProteinTokenizer.esm().residueOffset, 1)
+        XCTAssertEqual(ProteinTokenizer.xtrimopglm(mode: .clm).residueOffset, 3)
+        XCTAssertEqual(ProteinTokenizer.xtrimopglm().residueOffset, 0)
+    }
+
     /// Lowercase letters, unknown characters and the stop symbol, per flavor and option.
     func testUnknownLowercaseAndStop() {
         let esm = ProteinTokenizer.esm()

@@ -25,6 +25,9 @@ final class ProgressBoard: @unchecked Sendable {
         var done = 0
         var total: Int?
         var lastPlain = 0.0
+        /// The first report: the rate is measured from it, so work a resumed stage had already done (and its
+        /// start-up time) does not inflate the rate or shrink the ETA.
+        var first: (done: Int, time: Double)?
     }
     let style: ProgressStyle
     private var running: [String: Entry] = [:]
@@ -63,6 +66,7 @@ final class ProgressBoard: @unchecked Sendable {
         e.done = done
         e.total = total
         let now = ResourceUsage.now()
+        if e.first == nil { e.first = (done, now) }
         if style == .plain && now - e.lastPlain >= 5 {
             e.lastPlain = now
             emit("[\(stage)] " + Self.describe(e, now: now))
@@ -87,7 +91,8 @@ final class ProgressBoard: @unchecked Sendable {
         let elapsed = max(now - e.started, 1e-3)
         var s = String(format: "%.1fs", elapsed)
         guard e.done > 0 || e.total != nil else { return "running " + s }
-        let rate = Double(e.done) / elapsed
+        var rate = Double(e.done) / elapsed
+        if let f = e.first, e.done > f.done, now > f.time { rate = Double(e.done - f.done) / (now - f.time) }
         if let total = e.total, total > 0 {
             let pct = Int(100 * Double(e.done) / Double(total))
             s = "\(e.done)/\(total) (\(pct)%) " + String(format: "%.1f/s", rate)
