@@ -99,23 +99,30 @@ public struct SafetensorsWriter {
 
     /// The header bytes (JSON padded with spaces to a multiple of 8), for entries in `ordered`.
     func header(_ ordered: [Entry]) -> [UInt8] {
+        Self.header(metadata: metadata, entries: ordered.map { ($0.name, $0.dtype, $0.shape, $0.bytes.count) })
+    }
+
+    /// The header bytes for tensors laid out back to back in `entries` order (the one header layout shared by
+    /// this writer and `StreamingSafetensorsWriter`).
+    static func header(metadata: [String: String],
+                       entries: [(name: String, dtype: SafetensorsDType, shape: [Int], byteCount: Int)]) -> [UInt8] {
         var json = "{"
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
             let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            json += keys.map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0]!))" }.joined(separator: ",")
+            json += keys.map { "\(quoted($0)):\(quoted(metadata[$0]!))" }.joined(separator: ",")
             json += "}"
             first = false
         }
         var offset = 0
-        for e in ordered {
+        for e in entries {
             if !first { json += "," }
             first = false
             let shape = e.shape.map(String.init).joined(separator: ",")
-            json += "\(Self.quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
-                + "\"data_offsets\":[\(offset),\(offset + e.bytes.count)]}"
-            offset += e.bytes.count
+            json += "\(quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
+                + "\"data_offsets\":[\(offset),\(offset + e.byteCount)]}"
+            offset += e.byteCount
         }
         json += "}"
         var bytes = Array(json.utf8)
@@ -123,9 +130,8 @@ public struct SafetensorsWriter {
         return bytes
     }
 
-    /// A JSON string literal escaped as `serde_json` does (", \, and control characters only);
-    /// shared with writers that lay out safetensors headers themselves (streaming writers).
-    public static func quoted(_ s: String) -> String {
+    /// A JSON string literal escaped as `serde_json` does (", \, and control characters only).
+    static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -1,5 +1,4 @@
 import Foundation
-import Tensors
 
 /// Writes a `.safetensors` file one tensor at a time without holding the tensors: data goes to a
 /// temporary file as it arrives, and `finish` writes header + data to a temporary path beside the
@@ -30,7 +29,7 @@ public final class StreamingSafetensorsWriter {
         let dir = url.deletingLastPathComponent()
         dataURL = dir.appendingPathComponent(".\(url.lastPathComponent).data-\(UUID().uuidString.prefix(8))")
         guard FileManager.default.createFile(atPath: dataURL.path, contents: nil) else {
-            throw ProteinLMError.badOutput(file: dataURL.path, detail: "cannot create a temporary file (does the directory exist and is it writable?)")
+            throw SafetensorsError.io(path: dataURL.path, message: "cannot create a temporary file (does the directory exist and is it writable?)")
         }
         data = try FileHandle(forWritingTo: dataURL)
     }
@@ -43,7 +42,7 @@ public final class StreamingSafetensorsWriter {
     public func add(_ name: String, floats values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
         precondition(values.count == shape.reduce(1, *), "values do not fill shape \(shape)")
         guard names.insert(name).inserted else {
-            throw ProteinLMError.badOutput(file: url.path, detail: "tensor '\(name)' written twice")
+            throw SafetensorsError.io(path: url.path, message: "tensor '\(name)' written twice")
         }
         let bytes = values.count * 4
         try data.write(contentsOf: Data(bytes: values.baseAddress!, count: bytes))
@@ -58,7 +57,7 @@ public final class StreamingSafetensorsWriter {
     /// Appends raw bytes already in `dtype` layout.
     public func add(_ name: String, dtype: SafetensorsDType, shape: [Int], bytes: UnsafeRawBufferPointer) throws {
         guard names.insert(name).inserted else {
-            throw ProteinLMError.badOutput(file: url.path, detail: "tensor '\(name)' written twice")
+            throw SafetensorsError.io(path: url.path, message: "tensor '\(name)' written twice")
         }
         if bytes.count > 0 { try data.write(contentsOf: Data(bytes: bytes.baseAddress!, count: bytes.count)) }
         entries.append(Entry(name: name, dtype: dtype, shape: shape, offset: written, count: bytes.count))
@@ -69,29 +68,11 @@ public final class StreamingSafetensorsWriter {
     public func finish(order: [Int]? = nil) throws {
         try data.close()
         let ordered = (order ?? Array(entries.indices)).map { entries[$0] }
-        var json = "{"
-        var first = true
-        if !metadata.isEmpty {
-            json += "\"__metadata__\":{"
-            json += metadata.keys.sorted().map { "\(Self.quoted($0)):\(Self.quoted(metadata[$0]!))" }.joined(separator: ",")
-            json += "}"
-            first = false
-        }
-        var offset = 0
-        for e in ordered {
-            if !first { json += "," }
-            first = false
-            json += "\(Self.quoted(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(e.shape.map(String.init).joined(separator: ","))],"
-                + "\"data_offsets\":[\(offset),\(offset + e.count)]}"
-            offset += e.count
-        }
-        json += "}"
-        var header = Array(json.utf8)
-        while header.count % 8 != 0 { header.append(0x20) }
+        let header = SafetensorsWriter.header(metadata: metadata, entries: ordered.map { ($0.name, $0.dtype, $0.shape, $0.count) })
         let tmp = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
         guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-            throw ProteinLMError.badOutput(file: tmp.path, detail: "cannot create")
+            throw SafetensorsError.io(path: tmp.path, message: "cannot create")
         }
         do {
             let out = try FileHandle(forWritingTo: tmp)
@@ -114,7 +95,7 @@ public final class StreamingSafetensorsWriter {
             try source.close()
             try out.close()
             if rename(tmp.path, url.path) != 0 {
-                throw ProteinLMError.badOutput(file: url.path, detail: "cannot rename \(tmp.path) into place")
+                throw SafetensorsError.io(path: url.path, message: "cannot rename \(tmp.path) into place")
             }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
@@ -132,6 +113,4 @@ public final class StreamingSafetensorsWriter {
         finished = true
     }
 
-    /// Header strings are escaped exactly as `SafetensorsWriter` escapes them.
-    static func quoted(_ s: String) -> String { SafetensorsWriter.quoted(s) }
 }
