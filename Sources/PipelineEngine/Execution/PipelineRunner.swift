@@ -204,7 +204,8 @@ public final class PipelineRunner {
                                 wall: 0, cpu: 0, peakRSSKB: 0, exitStatus: 0, attempts: 0, error: nil, log: nil))
         }
         let entries = trace.compactMap { $0 }
-        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures)
+        let figures = ReportFigures(pipeline: pipeline, records: records, projectDirectory: options.projectDirectory)
+        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures, figures: figures)
             .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
     }
