@@ -257,7 +257,10 @@ public final class PipelineRunner {
         var typed = stage.typed
         for name in stage.deferred {
             let resolved = stage.raw[name]!.resolvingStages { ref in
-                pipeline.index[ref.stage].flatMap { records[$0]?.outputs[ref.output] }
+                guard let target = stage.referenceTargets[ref.stage] else { return nil }
+                let values = target.stages.compactMap { records[$0]?.outputs[ref.output]?.raw }
+                guard target.gathers else { return values.first }
+                return .list(values.flatMap { v -> [RawValue] in if case .list(let items) = v { return items }; return [v] })
             }
             let spec = stage.type.parameter(name)!
             switch ParameterTyping.type(resolved, as: spec.type) {
