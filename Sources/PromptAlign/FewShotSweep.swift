@@ -16,6 +16,7 @@ public struct FewShotSweep: Codable, Sendable {
             case k, labelOnly = "label_only", promptOnly = "prompt_only", aligned, secondsPerRun = "seconds_per_run"
         }
 
+        /// The figures of one K; a method that did not run is nil.
         public init(k: Int, labelOnly: MetricSummary? = nil, promptOnly: MetricSummary? = nil, aligned: MetricSummary? = nil,
                     secondsPerRun: Double? = nil) {
             self.k = k
@@ -32,6 +33,7 @@ public struct FewShotSweep: Codable, Sendable {
     /// Sorted by K.
     public var rows: [Row]
 
+    /// A sweep over `rows`, in any order.
     public init(rows: [Row]) {
         self.rows = rows.sorted { $0.k < $1.k }
     }

@@ -201,6 +201,8 @@ final class MatrixTests: XCTestCase {
                        ["p.yaml:5:10: matrix 'K' of stage 's' expects a list of values, e.g. K: [16, 32], or ${params.NAME}"])
         XCTAssertEqual(diagnostics(stage("      K: ${params.ks}\n")),
                        ["p.yaml:5:10: unknown parameter reference '${params.ks}'; the spec declares no params"])
+        XCTAssertEqual(diagnostics(stage("      K: [a, \"${stages.x.outputs.y}\"]\n")),
+                       ["p.yaml:5:14: matrix values are known when the spec loads; '${stages.x.outputs.y}' holds a reference"])
         XCTAssertEqual(diagnostics("params:\n  l: [[1]]\n" + stage("      K: ${params.l}\n")),
                        ["p.yaml:7:10: matrix values are scalars; the list in '${params.l}' holds a list or a mapping"])
     }

@@ -59,6 +59,8 @@ public struct PipelineStage: Sendable {
 public struct MatrixBinding: Hashable, Sendable {
     public var key: String
     public var value: String
+
+    /// `key: value`, as written in the spec.
     public init(key: String, value: String) {
         self.key = key
         self.value = value
@@ -75,6 +77,7 @@ public struct ReferenceTarget: Hashable, Sendable {
     /// True when the reference stands for the list of the instances' outputs.
     public var gathers: Bool
 
+    /// A target over `stages` (indices into `Pipeline.stages`) whose ids are `ids`.
     public init(stages: [Int], ids: [String], gathers: Bool) {
         self.stages = stages
         self.ids = ids

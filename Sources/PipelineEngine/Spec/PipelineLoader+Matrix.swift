@@ -87,6 +87,10 @@ extension PipelineLoader {
             return nil
         }
         if d.count > reported { return nil } // a bad ${params.…} inside, already reported
+        if let (v, at) = values.first(where: { !Reference.scan($0.0).isEmpty }) {
+            d.append(Diagnostic(at, "matrix values are known when the spec loads; '\(v)' holds a reference"))
+            return nil
+        }
         guard !values.isEmpty else {
             d.append(Diagnostic(e.value.location, "matrix '\(e.key)' of stage '\(stage)' has no values; give at least one"))
             return nil
