@@ -135,6 +135,9 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(deps(p, "waits"), ["make[K=1]", "make[K=2]", "make[K=3]"])
         XCTAssertEqual(deps(p, "waits_same[K=2]"), ["make[K=2]"])
         XCTAssertEqual(p.stage("waits")?.needs.count, 3)
+        // One instance by its id.
+        let exact = try load(Self.chain + "\n  exact:\n    uses: shell\n    needs: [\"make[K=3]\"]\n    with:\n      command: x\n")
+        XCTAssertEqual(deps(exact, "exact"), ["make[K=3]"])
         // The graph draws every instance.
         let dot = PipelineGraph.dot(p)
         XCTAssertTrue(dot.contains("\"make[K=2]\" -> \"use[K=2]\";"), dot)
