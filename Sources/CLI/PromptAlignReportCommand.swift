@@ -14,21 +14,15 @@ enum PromptAlignReportCommand: Command {
     `trellis prompt-align`, and prints one Markdown row per DIR: K, runs, label-only, prompt-only and P&A
     accuracy and macro-F1 (mean ± population std over runs, ×100) and seconds per run. Unfinished
     experiments are reported over the runs that finished. With --plot-prefix, writes PREFIX-accuracy.svg
-    and PREFIX-macro-f1.svg (prompt-only and P&A against K, ± std).
+    and PREFIX-macro-f1.svg (prompt-only, P&A and label-only against K, ± std).
     """
-
-    struct Row {
-        var k: Int
-        var runs: [FewShotRun]
-        var labelOnly: ClassificationMetrics?
-    }
 
     static func run(_ args: inout Arguments) throws {
         let prefix = try args.option("plot-prefix")
         let dirs = args.positionals()
         try args.finish()
         guard !dirs.isEmpty else { print(usage); throw ExitStatus(code: 2) }
-        var rows: [Row] = []
+        var rows: [FewShotSweep.Row] = []
         let fm = FileManager.default
         for dir in dirs {
             let url = URL(fileURLWithPath: dir)
@@ -38,39 +32,18 @@ enum PromptAlignReportCommand: Command {
             guard let k = summary?.trainCount ?? runs.first.map({ _ in Int(url.lastPathComponent.filter(\.isNumber)) ?? 0 }) else {
                 print("\(dir): no finished runs"); continue
             }
-            rows.append(Row(k: k, runs: runs.sorted { $0.run < $1.run }, labelOnly: summary?.labelOnly))
+            let aligned = runs.compactMap(\.aligned)
+            rows.append(FewShotSweep.Row(
+                k: k, labelOnly: try summary?.labelOnly.map { try MetricSummary([$0]) },
+                promptOnly: runs.isEmpty ? nil : try MetricSummary(runs.map(\.promptOnly)),
+                aligned: aligned.isEmpty ? nil : try MetricSummary(aligned),
+                secondsPerRun: runs.isEmpty ? nil : runs.map { $0.fineTuneSeconds + $0.scoreSeconds }.reduce(0, +) / Double(runs.count)))
         }
-        rows.sort { $0.k < $1.k }
-        func pm(_ v: [Double]) -> String {
-            guard !v.isEmpty else { return "–" }
-            let s = Spread(v)
-            return String(format: "%.2f ± %.2f", 100 * s.mean, 100 * s.std)
-        }
-        print("| K | runs | label-only acc | label-only F1 | prompt-only acc | prompt-only F1 | P&A acc | P&A F1 | s / run |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for r in rows {
-            let lo = r.labelOnly.map { (String(format: "%.2f", 100 * $0.accuracy), String(format: "%.2f", 100 * $0.macroF1)) } ?? ("–", "–")
-            let aligned = r.runs.compactMap(\.aligned)
-            let secs = r.runs.isEmpty ? "–" : String(format: "%.0f", r.runs.map { $0.fineTuneSeconds + $0.scoreSeconds }.reduce(0, +) / Double(r.runs.count))
-            print("| \(r.k) | \(r.runs.count) | \(lo.0) | \(lo.1) | \(pm(r.runs.map(\.promptOnly.accuracy))) | \(pm(r.runs.map(\.promptOnly.macroF1))) "
-                  + "| \(pm(aligned.map(\.accuracy))) | \(pm(aligned.map(\.macroF1))) | \(secs) |")
-        }
+        let sweep = FewShotSweep(rows: rows)
+        print(sweep.markdownTable(), terminator: "")
         if let prefix {
-            for (metric, file, pick) in [("accuracy", "accuracy", { (m: ClassificationMetrics) in m.accuracy }),
-                                         ("macro-F1", "macro-f1", { (m: ClassificationMetrics) in m.macroF1 })] {
-                func points(_ f: (FewShotRun) -> ClassificationMetrics?) -> [(k: Int, mean: Double, std: Double)] {
-                    rows.compactMap { r in
-                        let v = r.runs.compactMap(f).map(pick)
-                        guard !v.isEmpty else { return nil }
-                        let s = Spread(v)
-                        return (r.k, s.mean, s.std)
-                    }
-                }
-                var series = [("prompt-only", points { $0.promptOnly }), ("P&A", points { $0.aligned })]
-                let lo = rows.compactMap { r in r.labelOnly.map { (k: r.k, mean: pick($0), std: 0.0) } }
-                if !lo.isEmpty { series.append(("label-only", lo)) }
-                let svg = MetricPlots.perK(series: series.map { (name: $0.0, points: $0.1) }, metric: metric)
-                try AtomicFileWriter.write(Array(svg.utf8), to: "\(prefix)-\(file).svg")
+            for (file, f1) in [("accuracy", false), ("macro-f1", true)] {
+                try AtomicFileWriter.write(Array(sweep.plot(macroF1: f1).utf8), to: "\(prefix)-\(file).svg")
                 print("→ \(prefix)-\(file).svg")
             }
         }

@@ -28,9 +28,19 @@ public enum MetricPlots {
         return svg + "</svg>\n"
     }
 
+    /// Size of a `perK` plot.
+    public static let perKWidth = 520, perKHeight = 300
+
+    /// Several SVG figures of `panelWidth` × `height` in a row, as one SVG.
+    public static func sideBySide(_ panels: [String], panelWidth: Int, height: Int) -> String {
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(panelWidth * panels.count)\" height=\"\(height)\">"
+        for (n, panel) in panels.enumerated() { svg += "<g transform=\"translate(\(n * panelWidth),0)\">\(panel)</g>" }
+        return svg + "</svg>\n"
+    }
+
     /// One line per series over K (log-spaced x), with ±std error bars; values in [0, 1].
     public static func perK(series: [(name: String, points: [(k: Int, mean: Double, std: Double)])], metric: String) -> String {
-        let width = 520, height = 300, left = 60, right = 130, top = 30, bottom = 40
+        let width = perKWidth, height = perKHeight, left = 60, right = 130, top = 30, bottom = 40
         let ks = Array(Set(series.flatMap { $0.points.map(\.k) })).sorted()
         let values = series.flatMap { $0.points.flatMap { [$0.mean - $0.std, $0.mean + $0.std] } }
         let lo = max(0, ((values.min() ?? 0) * 20).rounded(.down) / 20), hi = min(1, ((values.max() ?? 1) * 20).rounded(.up) / 20)

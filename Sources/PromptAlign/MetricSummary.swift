@@ -37,10 +37,12 @@ public struct MetricSummary: Codable, Equatable, Sendable {
     public var macroF1: Spread
     /// Each run's metrics, in run order.
     public var perRun: [ClassificationMetrics]
+    /// K, the number of labelled train articles of the runs, when known.
+    public var trainCount: Int?
 
     enum CodingKeys: String, CodingKey {
         case runs, accuracy, macroPrecision = "macro_precision", macroRecall = "macro_recall"
-        case macroF1 = "macro_f1", perRun = "per_run"
+        case macroF1 = "macro_f1", perRun = "per_run", trainCount = "train_count"
     }
 
     /// Summarises `runs` (non-empty).

@@ -6,7 +6,7 @@ import PipelineEngine
 /// `PromptScorer`, `Alignment` and `MetricSummary`.
 public enum PromptAlignStages {
     public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), PromptFineTuneStage(), PromptScoreStage(),
-                                          AlignPropagateStage(), EvalMetricsStage()]
+                                          AlignPropagateStage(), EvalMetricsStage(), EvalSweepStage()]
 
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
@@ -171,7 +171,7 @@ struct AlignPropagateStage: StageType {
 /// `eval.metrics`: metrics of one or more alignment results (runs), with mean and std, as JSON and a table.
 struct EvalMetricsStage: StageType {
     let name = "eval.metrics"
-    let version = 2
+    let version = 3
     let summary = "accuracy, macro P/R/F1, per-class figures, mean ± std over runs (JSON + table)"
     let parameters: [ParameterSpec] = [
         ParameterSpec("results", .list(.path), required: true, doc: "result JSONs of align.propagate (one per run)"),
@@ -179,13 +179,15 @@ struct EvalMetricsStage: StageType {
         ParameterSpec("table", .outputPath, doc: "where to write the readable table (default: inside the work directory)"),
         ParameterSpec("plot", .outputPath, doc: "where to write the confusion-matrix SVG, summed over runs (default: inside the work directory)"),
     ]
-    let outputs = [OutputSpec("metrics", doc: "summary JSON (per run and mean/std)"), OutputSpec("table", doc: "readable table"),
+    let outputs = [OutputSpec("metrics", doc: "summary JSON (per run and mean/std, and train_count K when the runs share it)"),
+                   OutputSpec("table", doc: "readable table"),
                    OutputSpec("plot", doc: "confusion matrix over all runs (SVG)"),
                    OutputSpec("accuracy", doc: "mean accuracy"), OutputSpec("macro_f1", doc: "mean macro-F1")]
 
     func run(_ context: StageContext) throws {
         let p = context.parameters
         var runs: [ClassificationMetrics] = []
+        var trainCounts = Set<Int>()
         for path in p.strings("results") {
             let url = p.resolve(path)
             let report = try JSONDecoder().decode(AlignmentReport.self, from: Data(contentsOf: url))
@@ -194,8 +196,11 @@ struct EvalMetricsStage: StageType {
                 throw PromptAlignError.mismatch(what: url.path, expected: "a label for every article", found: "unlabelled articles")
             }
             runs.append(try ClassificationMetrics(truth: truth, predicted: report.articles.map(\.predicted)))
+            trainCounts.insert(report.trainCount)
         }
-        let summary = try MetricSummary(runs)
+        var summary = try MetricSummary(runs)
+        // K goes with the figures so a sweep over K can be read back from these files alone.
+        summary.trainCount = trainCounts.count == 1 ? trainCounts.first : nil
         try writeAtomically(try summary.jsonData(), to: PromptAlignStages.destination(context, parameter: "output", name: "metrics",
                                                                                       internalFile: "metrics.json"))
         var table = summary.table() + "\n"

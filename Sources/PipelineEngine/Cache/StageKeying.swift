@@ -64,6 +64,8 @@ final class StageKeying: @unchecked Sendable {
             }
         }
         for (id, digest) in upstream { c["upstream:" + id] = digest }
+        // A gathered list's order is not in the upstream digests (they are keyed by id).
+        for (name, target) in stage.referenceTargets where target.gathers { c["gather:" + name] = target.ids.joined(separator: " ") }
         return (c, stamps)
     }
 
@@ -113,7 +115,9 @@ final class StageKeying: @unchecked Sendable {
                 if components[n] == nil { continue } // a removed input shows as a parameter change
                 out.append(prev.components[n] == nil ? "input added: \(what)" : components[n] == "missing" ? "input missing: \(what)" : "input changed: \(what)")
             case "model": out.append("model changed: \(what)")
-            case "upstream": out.append("upstream changed: \(what)")
+            case "upstream":
+                out.append(components[n] == nil ? "upstream removed: \(what)" : prev.components[n] == nil ? "upstream added: \(what)" : "upstream changed: \(what)")
+            case "gather": out.append("gathered instances changed: \(what)")
             default: out.append("\(n) changed")
             }
         }

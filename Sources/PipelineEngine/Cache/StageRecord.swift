@@ -10,7 +10,8 @@ public struct StageRecord: Codable, Sendable {
     public var type: String
     public var version: Int
     public var key: String
-    /// Named cache-key components: `code`, `param:<name>`, `input:<path>`, `model:<param>`, `upstream:<stage>`.
+    /// Named cache-key components: `code`, `param:<name>`, `input:<path>`, `model:<param>`, `upstream:<stage>`,
+    /// `gather:<matrix stage>` (the instances a gathered list holds, in order).
     public var components: [String: String]
     /// Stamps of input and model files (absolute path → size, mtime, digest) for the fast path.
     public var inputs: [String: FileStamp]

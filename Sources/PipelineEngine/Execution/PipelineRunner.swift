@@ -204,7 +204,8 @@ public final class PipelineRunner {
                                 wall: 0, cpu: 0, peakRSSKB: 0, exitStatus: 0, attempts: 0, error: nil, log: nil))
         }
         let entries = trace.compactMap { $0 }
-        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures)
+        let figures = ReportFigures(pipeline: pipeline, records: records, projectDirectory: options.projectDirectory)
+        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures, figures: figures)
             .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
     }
@@ -256,7 +257,10 @@ public final class PipelineRunner {
         var typed = stage.typed
         for name in stage.deferred {
             let resolved = stage.raw[name]!.resolvingStages { ref in
-                pipeline.index[ref.stage].flatMap { records[$0]?.outputs[ref.output] }
+                guard let target = stage.referenceTargets[ref.stage] else { return nil }
+                let values = target.stages.compactMap { records[$0]?.outputs[ref.output]?.raw }
+                guard target.gathers else { return values.first }
+                return .list(values.flatMap { v -> [RawValue] in if case .list(let items) = v { return items }; return [v] })
             }
             let spec = stage.type.parameter(name)!
             switch ParameterTyping.type(resolved, as: spec.type) {

@@ -60,11 +60,19 @@ public enum PipelineGraph {
 
     /// Mermaid `flowchart` text (renders in GitHub Markdown).
     public static func mermaid(_ p: Pipeline) -> String {
-        func nodeID(_ s: String) -> String { "s_" + s.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_") }
+        // Node ids hold letters, digits and '_' only (ids of matrix instances have brackets); a clash gets
+        // the stage's index appended.
+        var nodeIDs: [String] = []
+        var used = Set<String>()
+        for (i, s) in p.stages.enumerated() {
+            var n = "s_" + String(s.id.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+            if !used.insert(n).inserted { n += "_\(i)"; used.insert(n) }
+            nodeIDs.append(n)
+        }
         var out = "flowchart LR\n"
-        for s in p.stages { out += "  \(nodeID(s.id))[\"\(s.id)<br/><small>\(s.type.name)</small>\"]\n" }
-        for s in p.stages {
-            for j in s.dependencies { out += "  \(nodeID(p.stages[j].id)) --> \(nodeID(s.id))\n" }
+        for (i, s) in p.stages.enumerated() { out += "  \(nodeIDs[i])[\"\(s.id)<br/><small>\(s.type.name)</small>\"]\n" }
+        for (i, s) in p.stages.enumerated() {
+            for j in s.dependencies { out += "  \(nodeIDs[j]) --> \(nodeIDs[i])\n" }
         }
         return out
     }

@@ -1,14 +1,16 @@
 import Foundation
 
-/// A self-contained HTML report of one run: summary, a timeline drawn in inline SVG, a stage table and
-/// failures. No external assets, so it can be mailed or archived.
+/// A self-contained HTML report of one run: summary, a timeline drawn in inline SVG, a stage table, the
+/// figures and small tables the stages wrote, and failures. No external assets, so it can be mailed or
+/// archived.
 enum HTMLReport {
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    static func render(pipeline: Pipeline, trace: [TraceEntry], failures: [(stage: String, error: String, log: URL)]) -> String {
+    static func render(pipeline: Pipeline, trace: [TraceEntry], failures: [(stage: String, error: String, log: URL)],
+                       figures: ReportFigures) -> String {
         let ran = trace.filter { $0.status == "done" || $0.status == "failed" || $0.status == "cached" }
         let t0 = ran.map(\.start).min() ?? 0, t1 = max(ran.map(\.end).max() ?? 0, t0 + 1e-3)
         let span = t1 - t0
@@ -49,6 +51,7 @@ enum HTMLReport {
         table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left;font-size:13px}
         tr.failed td{color:#b52b27}tr.cached td{color:#567}pre{background:#f6f6f6;padding:1em;overflow:auto;max-height:30em}
         .summary{font-size:15px;margin-bottom:1em}
+        figure{margin:1.5em 0;overflow-x:auto}figcaption{font-size:13px;margin-bottom:.4em}
         </style></head><body>
         <h1>\(escape(pipeline.name))</h1>
         <div class="summary">spec <code>\(escape(pipeline.file))</code> · \(counts.joined(separator: " · ")) · wall \(String(format: "%.2f", span)) s</div>
@@ -57,7 +60,7 @@ enum HTMLReport {
         <h2>Stages</h2>
         <table><tr><th>stage</th><th>type</th><th>status</th><th>wall s</th><th>CPU s</th><th>peak RSS MiB</th><th>attempts</th><th>key</th></tr>
         \(rows)</table>
-        \(failures.isEmpty ? "" : "<h2>Failures</h2>" + failed)
+        \(figures.html())\(failures.isEmpty ? "" : "<h2>Failures</h2>" + failed)
         </body></html>
 
         """

@@ -21,7 +21,7 @@ extension PipelineLoader {
             if let s = n.scalarValue, let count = Int(s), count >= 1, count <= 100_000 {
                 if stage.type is RecordMappingStage { stage.shards = count }
                 else {
-                    d.append(Diagnostic(n.location, "stage '\(stage.id)' (\(stage.type.name)) does not map over records, so it cannot be sharded"))
+                    d.append(Diagnostic(n.location, "stage '\(stage.name)' (\(stage.type.name)) does not map over records, so it cannot be sharded"))
                 }
             } else {
                 d.append(Diagnostic(n.location, "'shards' expects a whole number from 1 to 100000, got " + (n.scalarValue.map { "'\($0)'" } ?? n.kindName)))

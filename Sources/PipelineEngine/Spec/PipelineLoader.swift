@@ -6,7 +6,7 @@ public struct PipelineLoader {
     public var projectDirectory: URL
 
     static let topKeys = ["name", "description", "params", "stages", "executor"]
-    static let stageKeys = ["uses", "needs", "with", "retries", "description", "shards", "resources"]
+    static let stageKeys = ["uses", "needs", "with", "matrix", "retries", "description", "shards", "resources"]
 
     public init(registry: StageRegistry, projectDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
         self.registry = registry
@@ -47,53 +47,81 @@ public struct PipelineLoader {
         }
         var stages: [PipelineStage] = []
         var index: [String: Int] = [:]
+        var groups: [String: [Int]] = [:]
         var needsNodes: [[(String, SourceLocation)]] = []
-        var refs: [[(StageReference, SourceLocation)]] = []
+        var refs: [[FoundReference]] = []
         stages.reserveCapacity(stageEntries.count)
         for entry in stageEntries {
             if !Reference.isName(entry.key) {
                 d.append(Diagnostic(entry.keyLocation, "stage id '\(entry.key)' may only hold letters, digits, '_' and '-'"))
             }
-            guard let (stage, needs, stageRefs) = loadStage(entry, params: params, into: &d) else { continue }
-            index[stage.id] = stages.count
-            stages.append(stage)
-            needsNodes.append(needs)
-            refs.append(stageRefs)
+            guard let combinations = loadMatrix(entry, params: params, into: &d) else { continue }
+            for (n, bindings) in combinations.enumerated() {
+                guard let (stage, needs, stageRefs) = loadStage(entry, matrix: bindings, params: params, first: n == 0, into: &d) else { break }
+                index[stage.id] = stages.count
+                groups[entry.key, default: []].append(stages.count)
+                stages.append(stage)
+                needsNodes.append(needs)
+                refs.append(stageRefs)
+            }
         }
         // Wire dependencies now that every id is known.
-        let ids = stageEntries.map(\.key)
+        let names = stageEntries.map(\.key)
         for i in stages.indices {
             var deps = Set<Int>()
             var needs: [Int] = []
             for (n, at) in needsNodes[i] {
-                if let j = index[n] { deps.insert(j); needs.append(j) } else if !ids.contains(n) {
-                    d.append(Diagnostic(at, "stage '\(stages[i].id)' needs unknown stage '\(n)'" + EditDistance.hint(for: n, among: ids)))
+                if let t = target(n, from: stages[i], groups: groups, stages: stages, at: at, into: &d) {
+                    deps.formUnion(t.stages); needs.append(contentsOf: t.stages)
+                } else if let j = index[n] {
+                    deps.insert(j); needs.append(j)
+                } else if !names.contains(n) {
+                    d.append(Diagnostic(at, "stage '\(stages[i].name)' needs unknown stage '\(n)'" + EditDistance.hint(for: n, among: names)))
                 }
             }
-            for (r, at) in refs[i] {
-                guard let j = index[r.stage] else {
-                    if !ids.contains(r.stage) {
-                        d.append(Diagnostic(at, "reference to unknown stage '\(r.stage)'" + EditDistance.hint(for: r.stage, among: ids)))
+            for found in refs[i] {
+                let (r, at) = (found.reference, found.location)
+                guard let t = target(r.stage, from: stages[i], groups: groups, stages: stages, at: at, into: &d) else {
+                    if !names.contains(r.stage) {
+                        d.append(Diagnostic(at, "reference to unknown stage '\(r.stage)'" + EditDistance.hint(for: r.stage, among: names)))
                     }
                     continue
                 }
-                deps.insert(j)
-                let known = stages[j].outputs
-                if !stages[j].deferred.contains("outputs") && !known.contains(r.output) {
-                    let list = known.isEmpty ? "it has no outputs" : "it has: " + known.joined(separator: ", ")
-                    d.append(Diagnostic(at, "stage '\(r.stage)' (\(stages[j].type.name)) has no output '\(r.output)'"
-                                        + (EditDistance.suggestion(for: r.output, among: known).map { "; did you mean '\($0)'?" } ?? "; \(list)")))
+                guard !t.stages.isEmpty else { continue }
+                deps.formUnion(t.stages)
+                stages[i].referenceTargets[r.stage] = t
+                if t.gathers, let spec = stages[i].type.parameter(found.parameter),
+                   !Self.gathersIntoList(stages[i].raw[found.parameter]!, spec.type, stage: r.stage) {
+                    let target = stages[t.stages[0]]
+                    d.append(Diagnostic(at, "parameter '\(found.parameter)' of stage '\(stages[i].name)' (\(stages[i].type.name)) is \(spec.type.phrase), "
+                                        + "but '${stages.\(r.stage).outputs.\(r.output)}' is the list of that output of every instance of matrix stage '\(r.stage)' ("
+                                        + target.matrix.map(\.key).joined(separator: ", ") + "); pass it to a list parameter, or give this stage the same matrix"))
+                }
+                for j in t.stages.prefix(1) {
+                    let known = stages[j].outputs
+                    if !stages[j].deferred.contains("outputs") && !known.contains(r.output) {
+                        let list = known.isEmpty ? "it has no outputs" : "it has: " + known.joined(separator: ", ")
+                        d.append(Diagnostic(at, "stage '\(r.stage)' (\(stages[j].type.name)) has no output '\(r.output)'"
+                                            + (EditDistance.suggestion(for: r.output, among: known).map { "; did you mean '\($0)'?" } ?? "; \(list)")))
+                    }
                 }
             }
             stages[i].dependencies = deps.sorted()
             stages[i].needs = needs
         }
-        if !d.isEmpty { throw PipelineError.invalidSpec(d) }
+        if !d.isEmpty { throw PipelineError.invalidSpec(Self.unique(d)) }
         let order = try PipelineGraph.topologicalOrder(stages)
         var pipeline = Pipeline(file: file, name: name, stages: stages, index: index, order: order)
+        pipeline.groups = groups
         pipeline.executor = loadExecutor(root["executor"], into: &d)
         if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         return pipeline
+    }
+
+    /// `diagnostics` without repeats (instances of a matrix stage report a shared problem once each).
+    static func unique(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var seen = Set<Diagnostic>()
+        return diagnostics.filter { seen.insert($0).inserted }
     }
 
     func hintOrExpected(_ word: String, _ candidates: [String]) -> String {
@@ -132,8 +160,10 @@ public struct PipelineLoader {
         return params
     }
 
-    /// Replaces `${params.x}` in `node`; a scalar that is exactly one reference takes the param's shape.
-    func substituteParams(_ node: SpecNode, _ params: [String: SpecNode], into d: inout [Diagnostic]) -> RawValue {
+    /// Replaces `${params.x}` and `${matrix.k}` in `node`; a scalar that is exactly one param reference takes
+    /// the param's shape. `matrix` is the stage's name and values when it has `matrix:`.
+    func substituteParams(_ node: SpecNode, _ params: [String: SpecNode], matrix: (stage: String, values: [MatrixBinding])? = nil,
+                          into d: inout [Diagnostic]) -> RawValue {
         switch node {
         case .scalar(let s, let loc):
             let found = Reference.scan(s)
@@ -149,6 +179,20 @@ public struct PipelineLoader {
                     d.append(Diagnostic(at(r), m)); ok = false
                 case .stage:
                     break
+                case .matrix(let k):
+                    guard let matrix else {
+                        d.append(Diagnostic(at(r), "'${matrix.\(k)}' can only be used in 'with:' of a stage with 'matrix:'")); ok = false
+                        continue
+                    }
+                    guard let binding = matrix.values.first(where: { $0.key == k }) else {
+                        let keys = matrix.values.map(\.key)
+                        d.append(Diagnostic(at(r), "unknown matrix key '\(k)' in '${matrix.\(k)}'"
+                                            + (EditDistance.suggestion(for: k, among: keys).map { "; did you mean '\($0)'?" }
+                                               ?? "; stage '\(matrix.stage)' has: " + keys.joined(separator: ", "))))
+                        ok = false
+                        continue
+                    }
+                    out.replaceSubrange(r.range, with: binding.value)
                 case .param(let p):
                     guard let value = params[p] else {
                         let names = params.keys.sorted()
@@ -169,10 +213,10 @@ public struct PipelineLoader {
             }
             return .text(ok ? out : s)
         case .list(let items, _):
-            return .list(items.map { substituteParams($0, params, into: &d) })
+            return .list(items.map { substituteParams($0, params, matrix: matrix, into: &d) })
         case .map(let entries, _):
             var m: [String: RawValue] = [:]
-            for e in entries { m[e.key] = substituteParams(e.value, params, into: &d) }
+            for e in entries { m[e.key] = substituteParams(e.value, params, matrix: matrix, into: &d) }
             return .map(m)
         }
     }

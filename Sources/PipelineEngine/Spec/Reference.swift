@@ -5,11 +5,14 @@ public struct StageReference: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "${stages.\(stage).outputs.\(output)}" }
 }
 
-/// A `${params.x}` or `${stages.s.outputs.y}` found in spec text. Other `${...}` (shell variables) are left alone.
+/// A `${params.x}`, `${stages.s.outputs.y}` or `${matrix.k}` found in spec text. Other `${...}` (shell
+/// variables) are left alone.
 struct Reference {
     enum Kind {
         case param(String)
         case stage(StageReference)
+        /// A key of the stage's `matrix:`, replaced by the instance's value.
+        case matrix(String)
         /// Starts like a reference but is not one; the string says what was expected.
         case malformed(String)
     }
@@ -26,7 +29,7 @@ struct Reference {
         var i = text.startIndex
         var offset = 0
         while i < text.endIndex {
-            guard text[i...].hasPrefix("${params.") || text[i...].hasPrefix("${stages.") else {
+            guard text[i...].hasPrefix("${params.") || text[i...].hasPrefix("${stages.") || text[i...].hasPrefix("${matrix.") else {
                 i = text.index(after: i); offset += 1; continue
             }
             let start = i
@@ -40,6 +43,9 @@ struct Reference {
             if parts[0] == "params" {
                 kind = parts.count == 2 && isName(parts[1]) ? .param(parts[1])
                     : .malformed("malformed reference '${\(body)}'; expected ${params.NAME}")
+            } else if parts[0] == "matrix" {
+                kind = parts.count == 2 && isName(parts[1]) ? .matrix(parts[1])
+                    : .malformed("malformed reference '${\(body)}'; expected ${matrix.KEY}")
             } else if parts.count == 4 && parts[2] == "outputs" && isName(parts[1]) && !parts[3].isEmpty {
                 kind = .stage(StageReference(stage: parts[1], output: parts[3]))
             } else {
@@ -68,11 +74,11 @@ struct Reference {
         return true
     }
 
-    /// Byte scan for `${p` / `${s`: most values hold no reference, and Foundation's `contains` is slow.
+    /// Byte scan for `${p` / `${s` / `${m`: most values hold no reference, and Foundation's `contains` is slow.
     static func mayContainReference(_ text: String) -> Bool {
         var previous: UInt8 = 0, beforeThat: UInt8 = 0
         for b in text.utf8 {
-            if beforeThat == UInt8(ascii: "$") && previous == UInt8(ascii: "{") && (b == UInt8(ascii: "p") || b == UInt8(ascii: "s")) {
+            if beforeThat == UInt8(ascii: "$") && previous == UInt8(ascii: "{") && (b == UInt8(ascii: "p") || b == UInt8(ascii: "s") || b == UInt8(ascii: "m")) {
                 return true
             }
             beforeThat = previous
@@ -102,26 +108,19 @@ public enum OutputValue: Hashable, Sendable, Codable {
         case .text(let t): return .text(t)
         }
     }
-
-    var joined: String {
-        switch self {
-        case .path(let p): return p
-        case .paths(let ps): return ps.joined(separator: " ")
-        case .text(let t): return t
-        }
-    }
 }
 
 extension RawValue {
-    /// Replaces stage references by the outputs they name; a list item that is exactly a reference to
-    /// several paths is spliced into the list.
-    func resolvingStages(_ lookup: (StageReference) -> OutputValue?) -> RawValue {
+    /// Replaces stage references by the values they stand for (a text, or a list for several paths or a
+    /// gathered matrix stage); a list item that is exactly a reference to a list is spliced into the list,
+    /// and a reference inside longer text is replaced by its items joined with spaces.
+    func resolvingStages(_ lookup: (StageReference) -> RawValue?) -> RawValue {
         switch self {
         case .text(let s):
-            if let ref = Reference.whole(s), case .stage(let r) = ref.kind, let v = lookup(r) { return v.raw }
+            if let ref = Reference.whole(s), case .stage(let r) = ref.kind, let v = lookup(r) { return v }
             var out = s
             for ref in Reference.scan(s).reversed() {
-                if case .stage(let r) = ref.kind, let v = lookup(r) { out.replaceSubrange(ref.range, with: v.joined) }
+                if case .stage(let r) = ref.kind, let v = lookup(r) { out.replaceSubrange(ref.range, with: v.joinedText) }
             }
             return .text(out)
         case .list(let items):
@@ -137,6 +136,15 @@ extension RawValue {
             return .list(out)
         case .map(let m):
             return .map(m.mapValues { $0.resolvingStages(lookup) })
+        }
+    }
+
+    /// Text leaves joined by spaces (how a list reads inside a command line).
+    var joinedText: String {
+        switch self {
+        case .text(let s): return s
+        case .list(let items): return items.map(\.joinedText).joined(separator: " ")
+        case .map(let m): return m.keys.sorted().map { m[$0]!.joinedText }.joined(separator: " ")
         }
     }
 }

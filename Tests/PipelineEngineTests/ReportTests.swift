@@ -1,0 +1,90 @@
+import Foundation
+import PipelineEngine
+import XCTest
+
+/// The run report embeds the SVG figures and small text tables the stages wrote, in spec order, and
+/// lists by path what it cannot inline.
+final class ReportTests: XCTestCase {
+    func report(_ r: RunSummary) throws -> String {
+        try String(contentsOf: r.runDirectory.appendingPathComponent("report.html"), encoding: .utf8)
+    }
+
+    func testFiguresAndTablesAreInlinedInSpecOrder() throws {
+        let p = try Project()
+        let spec = """
+        stages:
+          plot:
+            uses: shell
+            with:
+              command: |
+                printf '<?xml version="1.0" encoding="UTF-8"?>\\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\\n' > out/fig.svg
+                printf '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle id="dot-1" r="4"/></svg>\\n' >> out/fig.svg
+                printf 'metric  value\\nacc     <0.5 & more>\\n' > out/table.txt
+                echo 'a,b' > out/data.csv
+              outputs:
+                figure: out/fig.svg
+                table: out/table.txt
+                data: out/data.csv
+          second:
+            uses: shell
+            needs: [plot]
+            with:
+              command: echo '<svg xmlns="http://www.w3.org/2000/svg"><rect id="second-rect"/></svg>' > out/b.svg
+              outputs: [out/b.svg]
+        """
+        let r = try p.run(spec)
+        XCTAssertTrue(r.succeeded, "\(r.failures)")
+        var html = try report(r)
+        XCTAssertTrue(html.contains("<h2>Figures</h2>"), html)
+        XCTAssertTrue(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle id=\"dot-1\" r=\"4\"/></svg>"), html)
+        XCTAssertFalse(html.contains("<?xml"), "the XML prolog is dropped")
+        XCTAssertFalse(html.contains("<!DOCTYPE svg"), "the SVG doctype is dropped")
+        XCTAssertTrue(html.contains("<b>plot</b> · figure <code>out/fig.svg</code>"), html)
+        XCTAssertTrue(html.contains("<pre>metric  value\nacc     &lt;0.5 &amp; more&gt;\n</pre>"), html)
+        XCTAssertFalse(html.contains("out/data.csv"), "only SVG and .txt files are shown")
+        let first = html.range(of: "dot-1")!.lowerBound, second = html.range(of: "second-rect")!.lowerBound
+        XCTAssertLessThan(first, second, "figures follow the spec's stage order")
+        // A cached run shows the same figures.
+        let again = try p.run(spec)
+        XCTAssertEqual(again.count("cached"), 2)
+        html = try report(again)
+        XCTAssertTrue(html.contains("dot-1") && html.contains("second-rect"), html)
+    }
+
+    func testMissingAndLargeFilesAreListed() throws {
+        let p = try Project()
+        let spec = """
+        stages:
+          big:
+            uses: shell
+            with:
+              command: |
+                { echo '<svg xmlns="http://www.w3.org/2000/svg">'; head -c 2200000 /dev/zero | tr '\\0' ' '; echo '<g id="big-g"/></svg>'; } > out/big.svg
+                echo '<svg xmlns="http://www.w3.org/2000/svg"><g id="gone"/></svg>' > out/gone.svg
+                echo 'not svg' > out/fake.svg
+              outputs:
+                big: out/big.svg
+                gone: out/gone.svg
+                fake: out/fake.svg
+          remove:
+            uses: shell
+            needs: [big]
+            with:
+              command: rm "$TRELLIS_PROJECT/out/gone.svg"
+        """
+        let r = try p.run(spec)
+        XCTAssertTrue(r.succeeded, "\(r.failures)")
+        let html = try report(r)
+        XCTAssertFalse(html.contains("big-g"), "an SVG over 2 MiB is not inlined")
+        XCTAssertTrue(html.contains(">out/big.svg</a> (2.1 MiB, more than the 2 MiB inlined)"), html)
+        XCTAssertTrue(html.contains(">out/gone.svg</a> (missing)"), html)
+        XCTAssertTrue(html.contains(">out/fake.svg</a> (not an SVG document)"), html)
+        XCTAssertTrue(html.contains("<a href=\"file://"), html)
+    }
+
+    func testNoFiguresNoSection() throws {
+        let p = try Project()
+        let r = try p.run("stages:\n  s:\n    uses: shell\n    with:\n      command: \"true\"\n")
+        XCTAssertFalse(try report(r).contains("<h2>Figures</h2>"))
+    }
+}
