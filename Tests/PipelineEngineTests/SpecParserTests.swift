@@ -1,4 +1,5 @@
 import PipelineEngine
+import _TestSupport
 import XCTest
 
 /// The YAML subset: what parses, and every syntax error with its exact message and position.
@@ -151,5 +152,17 @@ final class SpecParserTests: XCTestCase {
         XCTAssertEqual(SHA256.hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(SHA256.hex(String(repeating: "a", count: 1000)),
                        "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}
+
+/// The spec examples users copy from the README must parse.
+final class ReadmeSpecExampleTests: XCTestCase {
+    func testEveryYAMLBlockInTheReadmeParses() throws {
+        let readme = try String(contentsOf: TestSupport.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        XCTAssertGreaterThan(blocks.count, 1)
+        for (i, b) in blocks.enumerated() {
+            XCTAssertNoThrow(try SpecParser.parse(b, file: "README.md yaml block \(i + 1)"), b)
+        }
     }
 }
