@@ -6,6 +6,7 @@ enum PretrainPlot {
         let series: [(key: String, color: String, label: String)] = [
             ("loss", "#888888", "train loss (nats)"), ("eval_mlm_ppl", "#1f77b4", "held-out MLM ppl"),
             ("eval_clm_ppl", "#d62728", "held-out CLM ppl"),
+            ("eval_glm_ppl", "#2ca02c", "held-out GLM ppl (half-window context)"),
         ]
         let w = 720.0, h = 360.0, left = 60.0, bottom = 40.0, top = 20.0, right = 180.0
         let maxStep = Double(log.compactMap { $0["step"] as? Int }.max() ?? 1)

@@ -15,6 +15,7 @@ public struct PretrainStage: StageType {
         ParameterSpec("output", .string, required: true, doc: "model directory to write (config, weights, tokenizer, log, card data)"),
         ParameterSpec("tokenizer", .path, doc: "directory whose tokenizer files are copied into the model directory"),
         ParameterSpec("checkpoint", .string, doc: "checkpoint directory (saved at every evaluation; resumed from when present)"),
+        ParameterSpec("init_from", .model, doc: "start from this model directory's weights (same architecture) instead of a random initialisation; ignored when resuming"),
         ParameterSpec("heldout_fraction", .float, default: .float(0.1), doc: "every round(1/f)-th record is held out"),
         ParameterSpec("layers", .int, default: .int(4), doc: "transformer layers"),
         ParameterSpec("hidden", .int, default: .int(256), doc: "hidden size"),
@@ -67,6 +68,9 @@ public struct PretrainStage: StageType {
             context.log("resumed from \(checkpoint.path) at step \(trainer.step)")
             let old = checkpoint.appendingPathComponent("train-log.jsonl")
             if FileManager.default.fileExists(atPath: old.path) { try FileManager.default.copyItem(at: old, to: logURL) }
+        } else if let initial = p.url("init_from") {
+            try trainer.initialise(from: initial)
+            context.log("initialised from the weights in \(initial.path)")
         }
         try trainer.train(logURL: logURL, checkpoint: checkpoint) { done, total in context.progress(done: done, total: total) }
         if let checkpoint {
@@ -95,6 +99,7 @@ public struct PretrainStage: StageType {
             "steps": trainer.step, "train_sequences": data.train.count, "heldout_sequences": data.heldOut.count,
             "parameters": trainer.model.parameters.count,
             "heldout_mlm_ppl": final["eval_mlm_ppl"] ?? 0, "heldout_clm_ppl": final["eval_clm_ppl"] ?? 0,
+            "heldout_glm_ppl": final["eval_glm_ppl"] ?? 0,
             "baseline_uniform20_ppl": 20.0, "baseline_unigram_ppl": data.unigramPerplexity(context: o.context),
             "context": o.context, "seed": Int(o.seed), "fasta": fasta.lastPathComponent,
         ]

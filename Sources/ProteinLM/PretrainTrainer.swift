@@ -81,16 +81,21 @@ public final class PretrainTrainer {
         return e
     }
 
-    /// Held-out perplexities: MLM (15 % of residues → `<mask>`, fixed seed) and CLM (`<gmask><sop><eos>` + residues).
-    public func evaluate() -> (mlm: Double, clm: Double) {
+    /// Held-out perplexities: MLM (15 % of residues → `<mask>`, fixed seed), CLM (`<gmask><sop><eos>` +
+    /// residues) and GLM (the first half of the window as context, the second half generated after
+    /// `<gmask><sop>`; over the span's residues).
+    public func evaluate() -> (mlm: Double, clm: Double, glm: Double) {
         let maxResidues = options.context - 3
-        var mlmN = 0.0, mlmC = 0, clmN = 0.0, clmC = 0
-        var group: [PretrainExample] = [], groupCLM: [PretrainExample] = []
+        var mlmN = 0.0, mlmC = 0, clmN = 0.0, clmC = 0, glmN = 0.0, glmC = 0
+        var group: [PretrainExample] = [], groupCLM: [PretrainExample] = [], groupGLM: [PretrainExample] = []
         func flush() {
             if group.isEmpty { return }
             let a = model.evaluate(TrainingBatch(examples: group)); mlmN += a.nll; mlmC += a.count
             let b = model.evaluate(TrainingBatch(examples: groupCLM)); clmN += b.nll; clmC += b.count
-            group = []; groupCLM = []
+            if !groupGLM.isEmpty {
+                let c = model.evaluate(TrainingBatch(examples: groupGLM)); glmN += c.nll; glmC += c.count
+            }
+            group = []; groupCLM = []; groupGLM = []
         }
         let order = data.heldOut.indices.sorted { data.heldOut[$0].count < data.heldOut[$1].count }
         for i in order {
@@ -100,9 +105,17 @@ public final class PretrainTrainer {
             if (group.count + 1) * (window.count + 3) > options.tokensPerBatch { flush() }
             group.append(PretrainExample.mlm(window, rng: &rng, maskOnly: true))
             groupCLM.append(fixPositions(PretrainExample.glm(window, contextLength: 0)))
+            if window.count >= 2 { groupGLM.append(fixPositions(PretrainExample.glm(window, contextLength: window.count / 2))) }
         }
         flush()
-        return (exp(mlmN / Double(max(mlmC, 1))), exp(clmN / Double(max(clmC, 1))))
+        return (exp(mlmN / Double(max(mlmC, 1))), exp(clmN / Double(max(clmC, 1))), exp(glmN / Double(max(glmC, 1))))
+    }
+
+    /// Starts from the weights of a model directory written by this trainer (or any xTrimoPGLM checkpoint
+    /// of the same shape) instead of a random initialisation; the optimiser and step start afresh.
+    public func initialise(from dir: URL) throws {
+        let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
+        try model.parameters.load(from: file, aliases: ["transformer.output_layer.weight": "transformer.embedding.word_embeddings.weight"])
     }
 
     /// Trains until `options.steps` (or the time limit); `checkpoint` is saved at every evaluation and at the end.
@@ -120,8 +133,8 @@ public final class PretrainTrainer {
         }
         if step == 0 {
             let e = evaluate()
-            write(["step": 0, "eval_mlm_ppl": e.mlm, "eval_clm_ppl": e.clm])
-            say("step 0: held-out MLM ppl \(fmt(e.mlm)), CLM ppl \(fmt(e.clm))")
+            write(["step": 0, "eval_mlm_ppl": e.mlm, "eval_clm_ppl": e.clm, "eval_glm_ppl": e.glm])
+            say("step 0: held-out MLM ppl \(fmt(e.mlm)), CLM ppl \(fmt(e.clm)), GLM ppl \(fmt(e.glm))")
         }
         while step < min(options.steps, until ?? Int.max) {
             model.parameters.zeroGradients()
@@ -158,9 +171,9 @@ public final class PretrainTrainer {
             if outOfTime && step < options.steps && step % options.evalEvery != 0 { say("time limit reached") }
             if step % options.evalEvery == 0 || step == options.steps || outOfTime {
                 let e = evaluate()
-                write(["step": step, "eval_mlm_ppl": e.mlm, "eval_clm_ppl": e.clm, "tokens": tokens,
+                write(["step": step, "eval_mlm_ppl": e.mlm, "eval_clm_ppl": e.clm, "eval_glm_ppl": e.glm, "tokens": tokens,
                        "elapsed_s": Date().timeIntervalSince(started)])
-                say("step \(step): held-out MLM ppl \(fmt(e.mlm)), CLM ppl \(fmt(e.clm))")
+                say("step \(step): held-out MLM ppl \(fmt(e.mlm)), CLM ppl \(fmt(e.clm)), GLM ppl \(fmt(e.glm))")
                 if let checkpoint { try saveCheckpoint(checkpoint) }
             }
             if outOfTime { say("time limit reached at step \(step)"); break }

@@ -80,4 +80,27 @@ final class PretrainTests: XCTestCase {
         XCTAssertEqual(a, b, "same seed, same weights")
         XCTAssertEqual(a, c, "stopping at step 3, saving and resuming gives the uninterrupted run's weights")
     }
+
+    /// `init_from`: a trainer started from a saved model has its weights (and so its held-out figures), with a
+    /// fresh optimiser and step; a different architecture is refused.
+    func testInitialiseFromSavedModel() throws {
+        let dir = try TestSupport.temporaryDirectory("pretrain-init")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try PretrainTrainer(data: Self.data(), options: Self.options())
+        a.say = { _ in }
+        try a.train(logURL: dir.appendingPathComponent("a.jsonl"), checkpoint: nil) { _, _ in }
+        let saved = dir.appendingPathComponent("model")
+        try a.model.save(to: saved, dtype: .f32)
+        var o = Self.options()
+        o.seed = 99
+        let b = try PretrainTrainer(data: Self.data(), options: o)
+        let fresh = b.evaluate()
+        try b.initialise(from: saved)
+        let ea = a.evaluate(), eb = b.evaluate()
+        XCTAssertEqual(eb.mlm, ea.mlm); XCTAssertEqual(eb.clm, ea.clm); XCTAssertEqual(eb.glm, ea.glm)
+        XCTAssertNotEqual(fresh.clm, eb.clm)
+        XCTAssertEqual(b.step, 0)
+        o.hidden = 32
+        XCTAssertThrowsError(try PretrainTrainer(data: Self.data(), options: o).initialise(from: saved))
+    }
 }
