@@ -71,6 +71,29 @@ final class TrainingCheckpointTests: XCTestCase {
         }
     }
 
+    /// transformers ties RoBERTa's `lm_head.decoder.bias` to `lm_head.bias` and may save either name (or both):
+    /// each layout loads into the trained bias, and saving writes `lm_head.bias` once.
+    func testRobertaDecoderBiasNamesLoadIntoTheHeadBias() throws {
+        let source = TestSupport.fixtures.appendingPathComponent("models/roberta-tiny")
+        let file = try SafetensorsFile(url: source.appendingPathComponent("model.safetensors"))
+        let bias = try file.floats("lm_head.bias")
+        for names in [["lm_head.decoder.bias"], ["lm_head.bias", "lm_head.decoder.bias"]] {
+            let dir = try TestSupport.temporaryDirectory("roberta-decoder-bias")
+            try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+            var w = SafetensorsWriter(metadata: ["format": "pt"])
+            for name in file.names where name != "lm_head.bias" { try w.add(name, floats: try file.floats(name), shape: try file.shape(name)) }
+            for name in names { try w.add(name, floats: bias, shape: [bias.count]) }
+            try w.write(to: dir.appendingPathComponent("model.safetensors"))
+            let m = try EncoderTrainingModel(directory: dir)
+            XCTAssertEqual(m.parameters.array("lm_head.bias"), bias, "\(names)")
+            let saved = try TestSupport.temporaryDirectory("roberta-decoder-bias-saved")
+            try m.save(to: saved, dtype: .f32)
+            let written = try SafetensorsFile(url: saved.appendingPathComponent("model.safetensors")).names
+            XCTAssertEqual(written.filter { $0.hasPrefix("lm_head.") && $0.hasSuffix("bias") }.sorted(),
+                           ["lm_head.bias", "lm_head.dense.bias", "lm_head.layer_norm.bias"], "\(names)")
+        }
+    }
+
     func testRobertaPositionIdsCountFromPadding() throws {
         let m = try EncoderTrainingModel(directory: TestSupport.fixtures.appendingPathComponent("models/roberta-tiny"))
         // padding_idx 1: real tokens get 2, 3, …; pads keep 1 wherever they are (from the ids, not a mask).
