@@ -11,11 +11,13 @@ enum PromptAlignCommand: Command {
     USAGE: trellis prompt-align --model DIR --train TRAIN.csv --test TEST.csv [--graph GRAPH.tsv]
                                 [--runs 5] [--seed 0] [--mode reference|corrected] --output-dir DIR
 
-    Fine-tunes the masked LM in DIR on the K articles of TRAIN.csv with the authors' protocol (AdamW
-    lr 5e-5, batch 16, linear decay without warm-up, 3 epochs for K ≤ 32 and 5 above, BCE on the label-word
-    probabilities), scores TEST.csv, and aligns the predictions over GRAPH.tsv (nodes: train then test).
-    Each run restarts from the pretrained weights with seed SEED + run. A checkpoint without a masked-LM
-    head (all-MiniLM-L6-v2) gets an initialised head, with a warning.
+    Fine-tunes the BERT or RoBERTa masked LM in DIR on the K articles of TRAIN.csv with the authors'
+    protocol (AdamW lr 5e-5, batch 16, linear decay without warm-up, 3 epochs for K ≤ 32 and 5 above, BCE
+    on the label-word probabilities), scores TEST.csv, and aligns the predictions over GRAPH.tsv (nodes:
+    train then test). Each run restarts from the pretrained weights with seed SEED + run. A checkpoint
+    without a masked-LM head (all-MiniLM-L6-v2) gets an initialised head, with a warning. RoBERTa label
+    words are spelled as they appear in the mask's place (`news` at the start of a text, `Ġnews` after a
+    space) and must be single tokens there.
 
     Writes into --output-dir: run-N.pred.csv (p_real,p_fake per test article, for trellis align),
     run-N.json (loss curve, timings, metrics), summary.json and summary.txt (label-only, prompt-only and
@@ -23,7 +25,7 @@ enum PromptAlignCommand: Command {
     interrupted experiment resumes.
 
     OPTIONS:
-      --model DIR              BERT masked LM (config.json, model.safetensors, tokenizer files)
+      --model DIR              BERT or RoBERTa masked LM (config.json, model.safetensors, tokenizer files)
       --train / --test         split CSVs (no header, label,text; 0 real, 1 fake)
       --graph GRAPH.tsv        news graph (trellis news-graph or the authors' fang_graph_K.tsv); omit: no alignment
       --runs N                 runs (default 5)         --seed S            first seed (default 0)

@@ -65,7 +65,6 @@ public struct FewShotExperiment {
         let encoder = base.encoder
         let trainInputs = try encoder.encode(train.map(\.text))
         let testInputs = try encoder.encode(test.map(\.text))
-        let padId = encoder.tokenizer.padId
         log("\(train.count) train, \(test.count) test prompts; label ids \(encoder.labelIds); "
             + "\(settings.epochs(forK: train.count)) epochs, schedule over \(settings.scheduleSteps(trainCount: train.count)) steps, mode \(settings.mode.rawValue)")
         var out: [FewShotRun] = []
@@ -75,8 +74,7 @@ public struct FewShotExperiment {
             let t0 = Date()
             let model = try PromptCheckpoint.loadTrainable(prepared.directory, seed: s.seed)
             let steps = try PromptFineTuner.train(model, inputs: trainInputs, labels: labels, labelIds: encoder.labelIds,
-                                                  maxLength: format.maxLength, padId: padId, positionsFromPadding: false,
-                                                  settings: s) { step in
+                                                  maxLength: format.maxLength, settings: s) { step in
                 log(String(format: "run %d epoch %d step %d lr %.3g loss %.6f train acc %.3f", r, step.epoch, step.step,
                            step.learningRate, step.loss, step.accuracy))
             }

@@ -19,12 +19,11 @@ public enum PromptCheckpoint {
         }
     }
 
-    /// Loads a BERT masked LM for training (`seed` drives its dropout stream).
-    public static func loadTrainable(_ directory: URL, seed: UInt64) throws -> TrainableModel {
+    /// Loads a BERT or RoBERTa masked LM for training (`seed` drives its dropout stream).
+    public static func loadTrainable(_ directory: URL, seed: UInt64) throws -> EncoderTrainingModel {
         let family = try ModelLoader.family(directory: directory)
-        guard family == .bert else {
-            throw PromptAlignError.invalidParameter(name: "model", value: directory.path,
-                                                    expected: "a BERT masked LM (fine-tuning RoBERTa is not supported by the training runtime yet)")
+        guard family == .bert || family == .roberta else {
+            throw PromptAlignError.invalidParameter(name: "model", value: directory.path, expected: "a BERT or RoBERTa masked LM")
         }
         return try EncoderTrainingModel(directory: directory, seed: seed)
     }

@@ -51,13 +51,14 @@ public struct FineTuneStep: Sendable, Codable, Equatable {
 
 /// Fine-tunes a masked LM on prompts with the authors' loop.
 public enum PromptFineTuner {
-    /// Trains `model` in place on `inputs` with `labels` (0 real, 1 fake). `order`, when given, fixes the
-    /// item order of each epoch (to replay another implementation's shuffles); otherwise each epoch is a
-    /// Fisher–Yates shuffle from `settings.seed`.
+    /// Trains `model` (a BERT or RoBERTa masked LM) in place on `inputs` with `labels` (0 real, 1 fake),
+    /// padding with the model's own pad token. `order`, when given, fixes the item order of each epoch (to
+    /// replay another implementation's shuffles); otherwise each epoch is a Fisher–Yates shuffle from
+    /// `settings.seed`.
     @discardableResult
-    public static func train(_ model: TrainableModel, inputs: [PromptInput], labels: [Int], labelIds: [Int],
-                             maxLength: Int, padId: Int, positionsFromPadding: Bool, settings: FineTuneSettings,
-                             order: [[Int]]? = nil, onStep: (FineTuneStep) -> Void = { _ in }) throws -> [FineTuneStep] {
+    public static func train(_ model: EncoderTrainingModel, inputs: [PromptInput], labels: [Int], labelIds: [Int],
+                             maxLength: Int, settings: FineTuneSettings, order: [[Int]]? = nil,
+                             onStep: (FineTuneStep) -> Void = { _ in }) throws -> [FineTuneStep] {
         guard inputs.count == labels.count, !inputs.isEmpty else {
             throw PromptAlignError.mismatch(what: "fine-tuning data", expected: "one label per article, at least one article",
                                             found: "\(inputs.count) articles, \(labels.count) labels")
@@ -75,8 +76,8 @@ public enum PromptFineTuner {
             while start < perm.count {
                 let idx = Array(perm[start..<min(perm.count, start + settings.batchSize)])
                 start += idx.count
-                let batch = PromptBatch(idx.map { inputs[$0] }, mode: settings.mode, maxLength: maxLength, padId: padId)
-                let tb = trainingBatch(batch, count: idx.count, padId: padId, positionsFromPadding: positionsFromPadding)
+                let batch = PromptBatch(idx.map { inputs[$0] }, mode: settings.mode, maxLength: maxLength, padId: Int(model.padTokenId))
+                let tb = try trainingBatch(batch, count: idx.count, model: model)
                 let y = idx.map { labels[$0] }
                 let lr = schedule.lr(at: log.count)
                 model.parameters.zeroGradients()
@@ -100,16 +101,15 @@ public enum PromptFineTuner {
     }
 
     /// [p(real word), p(fake word)] of each prompt from the training model itself (dropout off).
-    public static func probabilities(_ model: TrainableModel, inputs: [PromptInput], labelIds: [Int], maxLength: Int, padId: Int,
-                                     positionsFromPadding: Bool, mode: PromptMode, batchSize: Int = 8) -> [SIMD2<Float>] {
+    public static func probabilities(_ model: EncoderTrainingModel, inputs: [PromptInput], labelIds: [Int], maxLength: Int,
+                                     mode: PromptMode, batchSize: Int = 8) throws -> [SIMD2<Float>] {
         var out: [SIMD2<Float>] = []
         var start = 0
         while start < inputs.count {
             let chunk = Array(inputs[start..<min(inputs.count, start + batchSize)])
             start += chunk.count
-            let batch = PromptBatch(chunk, mode: mode, maxLength: maxLength, padId: padId)
-            let logits = model.forward(trainingBatch(batch, count: chunk.count, padId: padId, positionsFromPadding: positionsFromPadding),
-                                       training: false)
+            let batch = PromptBatch(chunk, mode: mode, maxLength: maxLength, padId: Int(model.padTokenId))
+            let logits = model.forward(try trainingBatch(batch, count: chunk.count, model: model), training: false)
             let v = model.vocabularySize
             logits.withUnsafeBufferPointer { lp in
                 for r in 0..<chunk.count {
@@ -120,23 +120,15 @@ public enum PromptFineTuner {
         return out
     }
 
-    /// The training-side batch: BERT positions 0…T−1, or RoBERTa's padding_idx + running count of
-    /// non-pad tokens (`positionsFromPadding`); bidirectional attention over each item's attended length.
-    static func trainingBatch(_ b: PromptBatch, count: Int, padId: Int, positionsFromPadding: Bool) -> TrainingBatch {
-        let t = b.length
-        var positions = [Int32](repeating: 0, count: count * t)
-        for r in 0..<count {
-            var seen: Int32 = 0
-            for i in 0..<t {
-                if positionsFromPadding {
-                    if b.ids[r * t + i] != Int32(padId) { seen += 1; positions[r * t + i] = Int32(padId) + seen }
-                    else { positions[r * t + i] = Int32(padId) }
-                } else {
-                    positions[r * t + i] = Int32(i)
-                }
-            }
+    /// The training-side batch: the model's own position ids (BERT 0…T−1, RoBERTa counted from its padding
+    /// token), bidirectional attention over each item's attended length.
+    static func trainingBatch(_ b: PromptBatch, count: Int, model: EncoderTrainingModel) throws -> TrainingBatch {
+        let positions = model.positionIds(b.ids, batch: count, length: b.length)
+        if let top = positions.max(), Int(top) >= model.maxPositions {
+            throw PromptAlignError.invalidParameter(name: "max_length", value: "\(b.length) (position ids up to \(top))",
+                                                    expected: "prompts that fit the model's \(model.maxPositions) position embeddings")
         }
-        return TrainingBatch(batch: count, length: t, ids: b.ids, positions: positions,
+        return TrainingBatch(batch: count, length: b.length, ids: b.ids, positions: positions,
                              mask: TrainingMask(lengths: b.lengths, prefixes: b.lengths),
                              selected: b.selectedRows, targets: [Int32](repeating: 0, count: count))
     }

@@ -31,7 +31,7 @@ enum PromptStageParameters {
     static func modelDirectory(_ url: URL) throws -> URL {
         guard FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) else {
             throw StageError("\(url.path): no model there (expected config.json, model.safetensors and tokenizer files of a BERT "
-                             + "masked LM); pass one, e.g. -p model=../shared/models/all-MiniLM-L6-v2")
+                             + "or RoBERTa masked LM); pass one, e.g. -p model=../shared/models/all-MiniLM-L6-v2")
         }
         return url
     }
@@ -41,9 +41,9 @@ enum PromptStageParameters {
 struct PromptFineTuneStage: StageType {
     let name = "prompt.finetune"
     let version = 1
-    let summary = "fine-tune a BERT masked LM on K prompts (the authors' protocol), N runs with distinct seeds"
+    let summary = "fine-tune a BERT or RoBERTa masked LM on K prompts (the authors' protocol), N runs with distinct seeds"
     var parameters: [ParameterSpec] {
-        [ParameterSpec("model", .model, required: true, doc: "pretrained BERT masked LM (a bare encoder gets an initialised head, with a warning)"),
+        [ParameterSpec("model", .model, required: true, doc: "pretrained BERT or RoBERTa masked LM (a bare encoder gets an initialised head, with a warning)"),
          ParameterSpec("train", .path, required: true, doc: "train split CSV (label,text): the K articles"),
          ParameterSpec("runs", .int, default: .int(1), doc: "fine-tuning runs; run r uses seed + r"),
          ParameterSpec("seed", .int, default: .int(0), doc: "seed of run 0 (shuffling and dropout)"),
@@ -91,7 +91,7 @@ struct PromptFineTuneStage: StageType {
             s.seed = settings.seed &+ UInt64(r)
             let model = try PromptCheckpoint.loadTrainable(prepared.directory, seed: s.seed)
             try PromptFineTuner.train(model, inputs: inputs, labels: labels, labelIds: encoder.labelIds, maxLength: format.maxLength,
-                                      padId: encoder.tokenizer.padId, positionsFromPadding: false, settings: s) { step in
+                                      settings: s) { step in
                 csv += "\(r),\(step.epoch),\(step.step),\(step.learningRate),\(step.loss),\(step.accuracy)\n"
                 context.log(String(format: "run %d epoch %d step %d lr %.3g loss %.6f", r, step.epoch, step.step, step.learningRate, step.loss))
                 done += 1

@@ -33,4 +33,29 @@ final class FakeNewsPromptPipelineTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue((r.stdout + r.stderr).contains("model"), r.stdout + r.stderr)
     }
+
+    /// The same pipeline with the tiny RoBERTa of the prompt fixtures (verbalizer news / rumor, single tokens
+    /// there), in corrected mode: prompt.finetune trains RoBERTa and writes a RoBERTa checkpoint that
+    /// prompt.score loads.
+    func testPromptAlignPipelineWithTinyRoBERTa() throws {
+        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline-roberta")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["samples", "pipelines", "Tests"] {
+            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
+                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
+        }
+        let r = try TestSupport.runTrellis(["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p",
+                                            "model=Tests/Fixtures/prompt/roberta-tiny", "-p", "runs=1", "-p", "mode=corrected"], cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let out = dir.appendingPathComponent("out/fakenews-prompt-align")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("prompt-align.metrics.json"))) as! [String: Any]
+        XCTAssertEqual(json["runs"] as? Int, 1)
+        let files = FileManager.default.enumerator(at: dir.appendingPathComponent(".trellis"), includingPropertiesForKeys: nil)!
+        let configs = files.compactMap { $0 as? URL }.filter { $0.path.hasSuffix("run-0/config.json") }
+        XCTAssertEqual(configs.count, 1, "one fine-tuned checkpoint")
+        for url in configs {
+            let config = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+            XCTAssertEqual(config["model_type"] as? String, "roberta")
+        }
+    }
 }

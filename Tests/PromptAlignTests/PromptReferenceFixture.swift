@@ -2,7 +2,8 @@ import Foundation
 import PromptAlign
 import _TestSupport
 
-/// `Tests/Fixtures/prompt/reference.json`, written by scripts/fixtures/prompt_align.py (torch).
+/// `Tests/Fixtures/prompt/reference.json` (BERT) and `roberta.json` (RoBERTa), written by
+/// scripts/fixtures/prompt_align.py (torch).
 struct PromptReferenceFixture: Decodable {
     struct Encoded: Decodable {
         let ids: [Int]
@@ -40,9 +41,16 @@ struct PromptReferenceFixture: Decodable {
     let label_words: [String]
     let cases: [Case]
 
-    static func load() throws -> PromptReferenceFixture {
-        let url = TestSupport.fixtures.appendingPathComponent("prompt/reference.json")
+    static let bert = "reference.json", roberta = "roberta.json"
+
+    static func load(_ file: String = bert) throws -> PromptReferenceFixture {
+        let url = TestSupport.fixtures.appendingPathComponent("prompt/\(file)")
         return try JSONDecoder().decode(PromptReferenceFixture.self, from: Data(contentsOf: url))
+    }
+
+    /// Every case of every fixture file (BERT, then RoBERTa), with its file.
+    static func allCases() throws -> [(fixture: PromptReferenceFixture, case: Case)] {
+        try [load(bert), load(roberta)].flatMap { f in f.cases.map { (f, $0) } }
     }
 
     func format(_ c: Case) -> PromptFormat {

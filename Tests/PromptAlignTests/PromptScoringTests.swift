@@ -8,8 +8,7 @@ import _TestSupport
 /// (Tests/Fixtures/prompt, scripts/fixtures/prompt_align.py).
 final class PromptScoringTests: XCTestCase {
     func testEncodingMatchesEncodePlus() throws {
-        let fixture = try PromptReferenceFixture.load()
-        for c in fixture.cases {
+        for (fixture, c) in try PromptReferenceFixture.allCases() {
             let encoder = try PromptEncoder(format: fixture.format(c), tokenizer: TokenizerLoader.load(path: c.modelURL.path))
             XCTAssertEqual(encoder.labelIds, c.label_ids, c.name)
             for (texts, expected) in [(c.train_texts, c.train_encoded), (c.test_texts, c.test_encoded)] {
@@ -21,9 +20,8 @@ final class PromptScoringTests: XCTestCase {
     }
 
     func testZeroShotProbabilitiesMatchTorch() throws {
-        let fixture = try PromptReferenceFixture.load()
         let work = try TestSupport.temporaryDirectory("prompt-scoring")
-        for c in fixture.cases {
+        for (fixture, c) in try PromptReferenceFixture.allCases() {
             let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: c.modelURL, workDirectory: work)
             XCTAssertEqual(prepared.warning != nil, c.bare_head_completed, c.name)
             let scorer = try PromptScorer(modelDirectory: prepared.directory, format: fixture.format(c), mode: c.promptMode)

@@ -39,22 +39,67 @@ final class TrainingCheckpointTests: XCTestCase {
     }
 
     func testEncoderSaveLoadsInRuntimeWithSameLogits() throws {
-        for name in ["bert-tiny", "esm2-tiny"] {
+        for name in ["bert-tiny", "roberta-tiny", "esm2-tiny"] {
             let m = try EncoderTrainingModel(directory: TestSupport.fixtures.appendingPathComponent("models/\(name)"))
+            // RoBERTa's second row ends in attended padding (position padding_idx, as in prompting's reference mode).
+            let ids: [Int32] = switch name {
+            case "bert-tiny": [2, 7, 9, 4, 11, 3, 2, 8, 8, 4, 5, 3]
+            case "roberta-tiny": [0, 7, 9, 4, 11, 2, 0, 8, 4, 2, 1, 1]
+            default: [0, 5, 9, 32, 11, 2, 0, 8, 8, 6, 5, 2]
+            }
+            let positions = m.positionIds(ids, batch: 2, length: 6)
             // One AdamW step so the saved weights differ from the fixture's.
-            let ids: [Int32] = name == "bert-tiny" ? [2, 7, 9, 4, 11, 3, 2, 8, 8, 4, 5, 3] : [0, 5, 9, 32, 11, 2, 0, 8, 8, 6, 5, 2]
-            let b = TrainingBatch(batch: 2, length: 6, ids: ids, positions: (0..<12).map { Int32($0 % 6) },
+            let b = TrainingBatch(batch: 2, length: 6, ids: ids, positions: positions,
                                   mask: TrainingMask(lengths: [6, 6], prefixes: [6, 6]), selected: [3, 9], targets: [10, 12])
             m.trainStep(b)
             AdamW(count: m.parameters.count).update(m.parameters, lr: 1e-2)
             let dir = try TestSupport.temporaryDirectory("\(name)-save")
             try m.save(to: dir, dtype: .f32)
+            // Saved in the loaded layout: the same tensor names and config.
+            let source = TestSupport.fixtures.appendingPathComponent("models/\(name)")
+            XCTAssertEqual(Set(try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors")).names),
+                           Set(try SafetensorsFile(url: source.appendingPathComponent("model.safetensors")).names), name)
+            XCTAssertEqual(try ModelLoader.family(directory: dir), try ModelLoader.family(directory: source), name)
             let loaded = try ModelLoader.load(directory: dir)
             let ref = try loaded.forward(TokenBatch(batch: 2, length: 6, ids: ids, attentionMask: [Int32](repeating: 1, count: 12)),
                                          options: ForwardOptions(hiddenStates: false))
-            let ours = trainingLogits(m, ids: ids, b: 2, t: 6, mode: .mlm)
+            let all = TrainingBatch(batch: 2, length: 6, ids: ids, positions: positions,
+                                    mask: TrainingMask(lengths: [6, 6], prefixes: [6, 6]), selected: Array(0..<12),
+                                    targets: [Int32](repeating: 0, count: 12))
+            let ours = m.forward(all, training: false)
             XCTAssertLessThan(TestSupport.maxAbsDiff(ours, ref.logits!, label: "\(name) fine-tuned: training vs runtime logits"), 1e-4)
         }
+    }
+
+    /// transformers ties RoBERTa's `lm_head.decoder.bias` to `lm_head.bias` and may save either name (or both):
+    /// each layout loads into the trained bias, and saving writes `lm_head.bias` once.
+    func testRobertaDecoderBiasNamesLoadIntoTheHeadBias() throws {
+        let source = TestSupport.fixtures.appendingPathComponent("models/roberta-tiny")
+        let file = try SafetensorsFile(url: source.appendingPathComponent("model.safetensors"))
+        let bias = try file.floats("lm_head.bias")
+        for names in [["lm_head.decoder.bias"], ["lm_head.bias", "lm_head.decoder.bias"]] {
+            let dir = try TestSupport.temporaryDirectory("roberta-decoder-bias")
+            try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+            var w = SafetensorsWriter(metadata: ["format": "pt"])
+            for name in file.names where name != "lm_head.bias" { try w.add(name, floats: try file.floats(name), shape: try file.shape(name)) }
+            for name in names { try w.add(name, floats: bias, shape: [bias.count]) }
+            try w.write(to: dir.appendingPathComponent("model.safetensors"))
+            let m = try EncoderTrainingModel(directory: dir)
+            XCTAssertEqual(m.parameters.array("lm_head.bias"), bias, "\(names)")
+            let saved = try TestSupport.temporaryDirectory("roberta-decoder-bias-saved")
+            try m.save(to: saved, dtype: .f32)
+            let written = try SafetensorsFile(url: saved.appendingPathComponent("model.safetensors")).names
+            XCTAssertEqual(written.filter { $0.hasPrefix("lm_head.") && $0.hasSuffix("bias") }.sorted(),
+                           ["lm_head.bias", "lm_head.dense.bias", "lm_head.layer_norm.bias"], "\(names)")
+        }
+    }
+
+    func testRobertaPositionIdsCountFromPadding() throws {
+        let m = try EncoderTrainingModel(directory: TestSupport.fixtures.appendingPathComponent("models/roberta-tiny"))
+        // padding_idx 1: real tokens get 2, 3, …; pads keep 1 wherever they are (from the ids, not a mask).
+        XCTAssertEqual(m.positionIds([0, 7, 1, 9, 1, 1], batch: 1, length: 6), [2, 3, 1, 4, 1, 1])
+        let bert = try EncoderTrainingModel(directory: TestSupport.fixtures.appendingPathComponent("models/bert-tiny"))
+        XCTAssertEqual(bert.positionIds([2, 7, 0, 0], batch: 2, length: 2), [0, 1, 0, 1])
     }
 
     func testDropoutOnlyInTrainingAndSeeded() throws {

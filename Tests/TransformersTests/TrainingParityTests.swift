@@ -9,24 +9,25 @@ import XCTest
 final class TrainingParityTests: XCTestCase {
     static let dir = TestSupport.fixtures.appendingPathComponent("training")
 
-    /// A batch from HF-style tensors: ids/attention_mask/labels [B, T] (labels −100 = ignored).
-    static func batch(ids: [Int32], attention: [Int32]?, labels: [Int32], b: Int, t: Int) -> TrainingBatch {
+    /// A batch from HF-style tensors: ids/attention_mask/labels [B, T] (labels −100 = ignored), positions as
+    /// `model`'s Hugging Face class derives them from the ids.
+    static func batch(_ model: EncoderTrainingModel, ids: [Int32], attention: [Int32]?, labels: [Int32], b: Int, t: Int) -> TrainingBatch {
         var selected: [Int] = [], targets: [Int32] = []
         for (i, l) in labels.enumerated() where l != -100 { selected.append(i); targets.append(l) }
         let lengths = (0..<b).map { s in attention.map { a in (0..<t).filter { a[s * t + $0] != 0 }.count } ?? t }
-        let positions = (0..<(b * t)).map { Int32($0 % t) }
+        let positions = model.positionIds(ids, batch: b, length: t)
         return TrainingBatch(batch: b, length: t, ids: ids, positions: positions,
                              mask: TrainingMask(lengths: lengths, prefixes: [Int](repeating: t, count: b)),
                              selected: selected, targets: targets)
     }
 
-    func checkGradients(_ name: String) throws {
-        let ref = try SafetensorsFile(url: Self.dir.appendingPathComponent("\(name)-grads.safetensors"))
+    func checkGradients(_ name: String, file: String? = nil) throws {
+        let ref = try SafetensorsFile(url: Self.dir.appendingPathComponent(file ?? "\(name)-grads.safetensors"))
         let model = try EncoderTrainingModel(directory: TestSupport.fixtures.appendingPathComponent("models/\(name)"))
         let shape = try ref.shape("input_ids")
         let ids = try ref.int64s("input_ids").map(Int32.init), att = try ref.int64s("attention_mask").map(Int32.init)
         let labels = try ref.int64s("labels").map(Int32.init)
-        let b = Self.batch(ids: ids, attention: att, labels: labels, b: shape[0], t: shape[1])
+        let b = Self.batch(model, ids: ids, attention: att, labels: labels, b: shape[0], t: shape[1])
         model.parameters.zeroGradients()
         let loss = model.trainStep(b)
         let torchLoss = Double(try ref.floats("loss")[0])
@@ -52,6 +53,13 @@ final class TrainingParityTests: XCTestCase {
 
     func testBertGradientsMatchTorch() throws { try checkGradients("bert-tiny") }
     func testEsmGradientsMatchTorch() throws { try checkGradients("esm2-tiny") }
+    /// RoBERTa with padding masked out (positions padding_idx + 1…, padding at padding_idx).
+    func testRobertaGradientsMatchTorch() throws { try checkGradients("roberta-tiny") }
+    /// RoBERTa with the padding attended (no attention mask, as in Prompt-and-Align's reference mode): the pad
+    /// rows sit at position padding_idx, whose position-embedding row gets no gradient.
+    func testRobertaAttendedPaddingGradientsMatchTorch() throws {
+        try checkGradients("roberta-tiny", file: "roberta-tiny-attended-pad-grads.safetensors")
+    }
 
     func testAdamWMatchesTorch() throws {
         let ref = try SafetensorsFile(url: Self.dir.appendingPathComponent("adamw.safetensors"))
@@ -81,7 +89,7 @@ final class TrainingParityTests: XCTestCase {
         let schedule = LinearSchedule(peak: 1e-3, warmup: 20, total: steps)
         var worst = 0.0
         for s in 0..<steps {
-            let b = Self.batch(ids: Array(ids[(s * per)..<((s + 1) * per)]), attention: nil,
+            let b = Self.batch(model, ids: Array(ids[(s * per)..<((s + 1) * per)]), attention: nil,
                                labels: Array(labels[(s * per)..<((s + 1) * per)]), b: shape[1], t: shape[2])
             model.parameters.zeroGradients()
             let loss = model.trainStep(b)

@@ -1,8 +1,8 @@
 import Foundation
 import Tensors
 
-// Forward and backward of the BERT / ESM-2 masked LM, side by side. Per layer (r = residual sums):
-//   BERT (post-LN): qkv = x·W; o = attn; r₁ = x + o;      n₂ = LN(r₁); r₂ = n₂ + mlp(n₂); x′ = LN(r₂)
+// Forward and backward of the BERT / RoBERTa / ESM-2 masked LM, side by side. Per layer (r = residual sums):
+//   BERT, RoBERTa (post-LN): qkv = x·W; o = attn; r₁ = x + o; n₂ = LN(r₁); r₂ = n₂ + mlp(n₂); x′ = LN(r₂)
 //   ESM  (pre-LN):  n₁ = LN(x); qkv = n₁·W (RoPE); r₁ = x + attn; n₂ = LN(r₁); x′ = r₂ = r₁ + mlp(n₂)
 // Head: t = dense(x_L[selected]); n = LN(gelu(t)); logits = n·Eᵀ + bias (decoder tied to the embeddings).
 
@@ -28,9 +28,9 @@ extension EncoderTrainingModel {
         let first = caches[0].x.p
         // Embeddings → x₀
         b.ids.withUnsafeBufferPointer { ids in
-            TrainingKernels.embeddingForward(family == .bert ? e.sum.p : first, ids: ids.baseAddress!, table: word, rows: n, dim: h)
+            TrainingKernels.embeddingForward(postLN ? e.sum.p : first, ids: ids.baseAddress!, table: word, rows: n, dim: h)
         }
-        if family == .bert {
+        if postLN {
             let pos = p(prefix + "embeddings.position_embeddings.weight"), typ = p(prefix + "embeddings.token_type_embeddings.weight")
             for r in 0..<n {
                 let pp = pos + Int(b.positions[r]) * h, tp = typ + Int(b.tokenTypes?[r] ?? 0) * h, row = e.sum.p + r * h
@@ -74,19 +74,19 @@ extension EncoderTrainingModel {
                                           p(q + "attention.output.dense.bias"), rows: n, inFeatures: h, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(c.r1.p, mask: c.drop1.p, count: n * h, p: dropout, rng: &rng) }
             for i in 0..<(n * h) { c.r1.p[i] += c.x.p[i] }
-            let ln2 = family == .bert ? "attention.output.LayerNorm" : "LayerNorm"
+            let ln2 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
             TrainingKernels.layerNormForward(c.n2.p, mean: c.mean2.p, rstd: c.rstd2.p, c.r1.p, weight: p(q + ln2 + ".weight"),
                                              bias: p(q + ln2 + ".bias"), rows: n, channels: h, eps: eps)
             TrainingKernels.linearForward(c.u.p, c.n2.p, p(q + "intermediate.dense.weight"), p(q + "intermediate.dense.bias"),
                                           rows: n, inFeatures: h, outFeatures: inter)
             TrainingKernels.geluForward(c.gelu.p, c.u.p, count: n * inter)
-            let r2 = family == .bert ? c.r2.p : out
+            let r2 = postLN ? c.r2.p : out
             TrainingKernels.linearForward(r2, c.gelu.p, p(q + "output.dense.weight"), p(q + "output.dense.bias"),
                                           rows: n, inFeatures: inter, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(r2, mask: c.drop2.p, count: n * h, p: dropout, rng: &rng) }
-            let res = family == .bert ? c.n2.p : c.r1.p
+            let res = postLN ? c.n2.p : c.r1.p
             for i in 0..<(n * h) { r2[i] += res[i] }
-            if family == .bert {
+            if postLN {
                 TrainingKernels.layerNormForward(out, mean: c.mean3.p, rstd: c.rstd3.p, r2, weight: p(q + "output.LayerNorm.weight"),
                                                  bias: p(q + "output.LayerNorm.bias"), rows: n, channels: h, eps: eps)
             }
@@ -112,6 +112,26 @@ extension EncoderTrainingModel {
             TrainingKernels.linearForward(lg.baseAddress!, hc.n.p, word, p(hn.bias), rows: s, inFeatures: h, outFeatures: vocab)
         }
         return logits
+    }
+
+    /// Position ids of a [B, T] batch as the checkpoint's Hugging Face class computes them when none are given:
+    /// BERT and ESM-2 0…T−1; RoBERTa padding_idx + the running count of non-pad tokens, padding_idx on pads
+    /// (from the ids, not the attention mask, so attended padding keeps padding_idx).
+    public func positionIds(_ ids: [Int32], batch: Int, length t: Int) -> [Int32] {
+        precondition(ids.count == batch * t, "ids must be [batch, length]")
+        var positions = [Int32](repeating: 0, count: batch * t)
+        for s in 0..<batch {
+            var seen: Int32 = 0
+            for i in 0..<t {
+                if family == .roberta {
+                    if ids[s * t + i] != padTokenId { seen += 1; positions[s * t + i] = padTokenId + seen }
+                    else { positions[s * t + i] = padTokenId }
+                } else {
+                    positions[s * t + i] = Int32(i)
+                }
+            }
+        }
+        return positions
     }
 
     /// ESM rotary over the full head dim of q (all heads at 0) and k (at H), positions from the batch.
@@ -156,7 +176,7 @@ extension EncoderTrainingModel {
         for l in stride(from: layers - 1, through: 0, by: -1) {
             let c = caches[l], q = layerPrefix(l)
             let dr2 = gb.dr2.p
-            if family == .bert {
+            if postLN {
                 TrainingKernels.layerNormBackward(dx: dr2, dweight: g(q + "output.LayerNorm.weight"), dbias: g(q + "output.LayerNorm.bias"),
                                                   dy: dx, x: c.r2.p, weight: p(q + "output.LayerNorm.weight"), mean: c.mean3.p,
                                                   rstd: c.rstd3.p, rows: n, channels: h)
@@ -171,8 +191,8 @@ extension EncoderTrainingModel {
             TrainingKernels.linearBackward(dx: gb.dn2.p, dw: g(q + "intermediate.dense.weight"), dbias: g(q + "intermediate.dense.bias"),
                                            dy: gb.dinter.p, x: c.n2.p, w: p(q + "intermediate.dense.weight"), rows: n,
                                            inFeatures: h, outFeatures: inter)
-            if family == .bert { for i in 0..<(n * h) { gb.dn2.p[i] += dr2[i] } }
-            let ln2 = family == .bert ? "attention.output.LayerNorm" : "LayerNorm"
+            if postLN { for i in 0..<(n * h) { gb.dn2.p[i] += dr2[i] } }
+            let ln2 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
             TrainingKernels.layerNormBackward(dx: gb.dr1.p, dweight: g(q + ln2 + ".weight"), dbias: g(q + ln2 + ".bias"), dy: gb.dn2.p,
                                               x: c.r1.p, weight: p(q + ln2 + ".weight"), mean: c.mean2.p, rstd: c.rstd2.p,
                                               rows: n, channels: h)
@@ -199,7 +219,7 @@ extension EncoderTrainingModel {
             for i in 0..<(n * h) { dx[i] += gb.dr1.p[i] }
         }
         // Embeddings.
-        if family == .bert {
+        if postLN {
             if usedDropout { for i in 0..<(n * h) { dx[i] *= e.drop.p[i] } }
             TrainingKernels.layerNormBackward(dx: gb.tmp.p, dweight: g(prefix + "embeddings.LayerNorm.weight"),
                                               dbias: g(prefix + "embeddings.LayerNorm.bias"), dy: dx, x: e.sum.p,
@@ -208,7 +228,10 @@ extension EncoderTrainingModel {
             let dpos = g(prefix + "embeddings.position_embeddings.weight"), dtyp = g(prefix + "embeddings.token_type_embeddings.weight")
             for r in 0..<n {
                 let pp = dpos + Int(b.positions[r]) * h, tp = dtyp + Int(b.tokenTypes?[r] ?? 0) * h, row = gb.tmp.p + r * h
-                for j in 0..<h { pp[j] += row[j]; tp[j] += row[j] }
+                // RoBERTa's position table is nn.Embedding(padding_idx: pad_token_id): pads sit at position
+                // padding_idx, whose row gets no gradient (they are attended in Prompt-and-Align's reference mode).
+                let positionGrad = !(family == .roberta && b.positions[r] == padTokenId)
+                for j in 0..<h { if positionGrad { pp[j] += row[j] }; tp[j] += row[j] }
             }
             dx.update(from: gb.tmp.p, count: n * h)
         } else {
@@ -216,8 +239,7 @@ extension EncoderTrainingModel {
         }
         // nn.Embedding(padding_idx: pad_token_id): lookups of the padding id add no gradient to its row
         // (this matters when padding is attended, as in Prompt-and-Align's unmasked batches).
-        let pad = Int32((rawConfig["pad_token_id"] as? Int) ?? (family == .bert ? 0 : 1))
-        for r in 0..<n where b.ids[r] == pad { (dx + r * h).update(repeating: 0, count: h) }
+        for r in 0..<n where b.ids[r] == padTokenId { (dx + r * h).update(repeating: 0, count: h) }
         b.ids.withUnsafeBufferPointer { ids in
             TrainingKernels.embeddingBackward(dtable: g(wordName), dy: dx, ids: ids.baseAddress!, rows: n, dim: h)
         }

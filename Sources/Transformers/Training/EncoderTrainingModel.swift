@@ -1,16 +1,22 @@
 import Foundation
 import Tensors
 
-/// BERT (`BertForMaskedLM`, post-LN, learned positions) and ESM-2 (`EsmForMaskedLM`, pre-LN, rotary, token
-/// dropout) masked LMs in training mode: forward caches activations, backward accumulates gradients into a
-/// parameter set named as the checkpoint. Loaded from and saved to the Hugging Face layout.
+/// BERT (`BertForMaskedLM`) and RoBERTa (`RobertaForMaskedLM`: post-LN, learned positions) and ESM-2
+/// (`EsmForMaskedLM`, pre-LN, rotary, token dropout) masked LMs in training mode: forward caches activations,
+/// backward accumulates gradients into a parameter set named as the checkpoint. Loaded from and saved to the
+/// Hugging Face layout.
 public final class EncoderTrainingModel: TrainableModel {
-    public enum Family: String, Sendable { case bert, esm }
+    public enum Family: String, Sendable { case bert, roberta, esm }
     public let family: Family
     public let parameters: ParameterSet
     public var dropout: Float = 0
     let hidden: Int, inter: Int, heads: Int, layers: Int, vocab: Int, eps: Float
     let maskTokenId: Int32, tokenDropout: Bool
+    /// The padding token (`pad_token_id`): its word-embedding row gets no gradient from lookups, and RoBERTa
+    /// numbers positions around it.
+    public let padTokenId: Int32
+    /// Rows of the learned position table (position ids must stay below it); unbounded for ESM-2's rotary.
+    public let maxPositions: Int
     public var vocabularySize: Int { vocab }
     /// The checkpoint's config.json as loaded (written back unchanged by `save`).
     let rawConfig: [String: Any]
@@ -24,34 +30,47 @@ public final class EncoderTrainingModel: TrainableModel {
     var last: TrainingBatch?
     var usedDropout = false
 
-    var prefix: String { family == .bert ? "bert." : "esm." }
+    var prefix: String { Self.prefix(family) }
+    /// BERT and RoBERTa share the post-LN layer and the learned position / token-type embeddings.
+    var postLN: Bool { family != .esm }
     func layerPrefix(_ l: Int) -> String { prefix + "encoder.layer.\(l)." }
     var headNames: (dense: String, norm: String, bias: String) {
         family == .bert ? ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.bias")
                         : ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias")
     }
+    static func prefix(_ f: Family) -> String {
+        switch f { case .bert: "bert."; case .roberta: "roberta."; case .esm: "esm." }
+    }
 
-    /// Loads `config.json` + `model.safetensors` of a BERT or ESM-2 masked-LM checkpoint.
+    /// Loads `config.json` + `model.safetensors` of a BERT, RoBERTa or ESM-2 masked-LM checkpoint.
     public init(directory: URL, seed: UInt64 = 0) throws {
         let configURL = directory.appendingPathComponent("config.json")
         rawConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
         let fam = try ModelLoader.family(directory: directory)
         switch fam {
-        case .bert:
+        case .bert, .roberta:
             let c = try ConfigFile.decode(BertConfiguration.self, from: configURL)
-            family = .bert
+            family = fam == .bert ? .bert : .roberta
             hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
             vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = -1; tokenDropout = false
+            padTokenId = Int32(c.padTokenId ?? (fam == .bert ? 0 : 1))
+            maxPositions = c.maxPositionEmbeddings
+            // RoBERTa's head applies exact GELU whatever hidden_act says; the layers follow hidden_act.
             guard c.hiddenAct == "gelu" else {
                 throw TransformersError.unsupportedModel(file: configURL.path, detail: "training supports hidden_act gelu, got \(c.hiddenAct)")
+            }
+            if let kind = c.positionEmbeddingType, kind != "absolute" {
+                throw TransformersError.unsupportedModel(file: configURL.path, detail: "position_embedding_type '\(kind)' (expected 'absolute')")
             }
         case .esm:
             let c = try ConfigFile.decode(EsmConfiguration.self, from: configURL)
             family = .esm
             hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
             vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = Int32(c.maskTokenId ?? 32); tokenDropout = c.tokenDropout
+            padTokenId = Int32((rawConfig["pad_token_id"] as? Int) ?? 1)
+            maxPositions = .max
         default:
-            throw TransformersError.unsupportedModel(file: configURL.path, detail: "EncoderTrainingModel trains bert and esm checkpoints")
+            throw TransformersError.unsupportedModel(file: configURL.path, detail: "EncoderTrainingModel trains bert, roberta and esm checkpoints")
         }
         rng = SeededRandom(seed: seed)
         let specs = Self.specs(family: family, hidden: hidden, inter: inter, layers: layers, vocab: vocab,
@@ -60,8 +79,10 @@ public final class EncoderTrainingModel: TrainableModel {
         let set = ParameterSet(specs)
         parameters = set
         let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
-        try set.load(from: file)
-        for name in file.names where set.entry(name) == nil && !name.hasSuffix("decoder.weight") {
+        // RoBERTa's decoder bias is the same tensor as lm_head.bias (saved under either name).
+        try set.load(from: file, aliases: ["lm_head.bias": "lm_head.decoder.bias"])
+        // The tied decoder (weight, and RoBERTa's bias) is written back through the trained tensors it shares.
+        for name in file.names where set.entry(name) == nil && !name.hasSuffix("decoder.weight") && name != "lm_head.decoder.bias" {
             if let dt = try? file.dtype(name), [.f32, .bf16, .f16].contains(dt) {
                 frozen.append((name, try file.shape(name), try file.floats(name)))
             }
@@ -70,9 +91,9 @@ public final class EncoderTrainingModel: TrainableModel {
 
     static func specs(family: Family, hidden h: Int, inter f: Int, layers: Int, vocab v: Int, positions: Int, types: Int)
         -> [(name: String, shape: [Int], decay: Bool)] {
-        let p = family == .bert ? "bert." : "esm."
+        let p = prefix(family), postLN = family != .esm
         var s: [(String, [Int], Bool)] = [(p + "embeddings.word_embeddings.weight", [v, h], true)]
-        if family == .bert {
+        if postLN {
             s += [(p + "embeddings.position_embeddings.weight", [positions, h], true),
                   (p + "embeddings.token_type_embeddings.weight", [types, h], true),
                   (p + "embeddings.LayerNorm.weight", [h], false), (p + "embeddings.LayerNorm.bias", [h], false)]
@@ -88,11 +109,11 @@ public final class EncoderTrainingModel: TrainableModel {
                   (q + "attention.self.query.bias", [h], false), (q + "attention.self.key.bias", [h], false),
                   (q + "attention.self.value.bias", [h], false),
                   (q + "attention.output.dense.weight", [h, h], true), (q + "attention.output.dense.bias", [h], false)]
-            let ln1 = family == .bert ? "attention.output.LayerNorm" : "LayerNorm"
+            let ln1 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
             s += [(q + ln1 + ".weight", [h], false), (q + ln1 + ".bias", [h], false),
                   (q + "intermediate.dense.weight", [f, h], true), (q + "intermediate.dense.bias", [f], false),
                   (q + "output.dense.weight", [h, f], true), (q + "output.dense.bias", [h], false)]
-            if family == .bert {
+            if postLN {
                 s += [(q + "output.LayerNorm.weight", [h], false), (q + "output.LayerNorm.bias", [h], false)]
             }
         }
