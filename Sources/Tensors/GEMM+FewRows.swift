@@ -11,11 +11,16 @@
 func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                  c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true) {
-    // Rows of op(A), contiguous (copied: transposed A, and so that every kernel reads x[i·k + p]).
-    let x = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
-    defer { x.deallocate() }
-    for i in 0..<m {
-        for p in 0..<k { x[i * k + p] = transposeA ? a[p * lda + i] : a[i * lda + p] }
+    // Rows of op(A), `ldx` apart: A itself, or a copy when A is transposed (its rows are strided).
+    var copy: UnsafeMutablePointer<Float>? = nil
+    defer { copy?.deallocate() }
+    var x = a, ldx = lda
+    if transposeA {
+        let rows = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
+        for i in 0..<m { for p in 0..<k { rows[i * k + p] = a[p * lda + i] } }
+        copy = rows
+        x = UnsafePointer(rows)
+        ldx = k
     }
     let source = FewRowsSource(b: b, ldb: ldb, transposed: transposeB)
     let out = FewRowsOutput(alpha: alpha, beta: beta)
@@ -25,22 +30,24 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     // (batched GEMM) passes threaded: false.
     let work = threaded ? Double(m) * Double(n) * Double(k) * (transposeB ? 0.07 : 0.035) : 0
     Parallel.forEach(range: strips, costPerItem: work / Double(strips)) { range in
-        let pad = UnsafeMutablePointer<Float>.allocate(capacity: 8 * blockK)
-        let tile = UnsafeMutablePointer<Float>.allocate(capacity: m * 8)
-        defer { pad.deallocate(); tile.deallocate() }
-        var j = range.lowerBound * unit
-        let end = min(n, range.upperBound * unit)
-        while j < end {
-            let width = min(unit, end - j)
-            fewRowsStrip(rows: m, k: k, x: x, source: source, col: j, width: width, c: c, ldc: ldc, out: out,
-                         pad: pad, tile: tile)
-            j += width
+        // Scratch for the last n mod 8 columns (see `fewRowsStrip`), on the stack.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * blockK + 32) { scratch in
+            let pad = scratch.baseAddress!, tile = pad + 8 * blockK
+            var j = range.lowerBound * unit
+            let end = min(n, range.upperBound * unit)
+            while j < end {
+                let width = min(unit, end - j)
+                fewRowsStrip(rows: m, k: k, x: x, ldx: ldx, source: source, col: j, width: width, c: c, ldc: ldc,
+                             out: out, pad: pad, tile: tile)
+                j += width
+            }
         }
     }
 }
 
 /// Groups of 8 columns per strip with transposed B, one accumulator per row and group. Two groups
-/// beat one by ~40% at M=1 (twice the chains in flight); three or four spilled registers and were slower.
+/// beat one by ~40% at M=1 (twice the chains in flight); three or four were slower (register spills,
+/// and with K = 3072 their 24–32 rows of B, 12 KB apart, overflowed the L1 sets they share).
 let fewRowsGroups = 2
 
 /// SIMD8 accumulators per row of C: eight chains in all (enough to cover the FMA latency), so a strip
@@ -77,7 +84,7 @@ struct FewRowsOutput {
 /// Columns `col ..< col + width` of C (`width` ≤ one strip), all K blocks. The last `width` mod 8
 /// columns are computed from a zero-padded copy of their part of B (`pad`, 8 × `blockK`) into `tile`
 /// (`[rows, 8]`, holding C's values when β ≠ 0), so nothing is read or written beyond `width`.
-func fewRowsStrip(rows m: Int, k: Int, x: UnsafePointer<Float>, source: FewRowsSource, col: Int, width: Int,
+func fewRowsStrip(rows m: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, source: FewRowsSource, col: Int, width: Int,
                   c: UnsafeMutablePointer<Float>, ldc: Int, out: FewRowsOutput, pad: UnsafeMutablePointer<Float>,
                   tile: UnsafeMutablePointer<Float>) {
     let full = width / 8 * 8, rest = width - full
@@ -93,10 +100,10 @@ func fewRowsStrip(rows m: Int, k: Int, x: UnsafePointer<Float>, source: FewRowsS
         let first = k0 == 0
         if full > 0 {
             if source.transposed {
-                fewRowsTransposedBlock(rows: m, groups: full / 8, kc: kc, x: x + k0, ldx: k, b: b + col * ldb + k0,
+                fewRowsTransposedBlock(rows: m, groups: full / 8, kc: kc, x: x + k0, ldx: ldx, b: b + col * ldb + k0,
                                        ldb: ldb, d: c + col, ldd: ldc, out: out, first: first)
             } else {
-                fewRowsBlock(rows: m, vectors: full / 8, kc: kc, x: x + k0, ldx: k, b: b + k0 * ldb + col, ldb: ldb,
+                fewRowsBlock(rows: m, vectors: full / 8, kc: kc, x: x + k0, ldx: ldx, b: b + k0 * ldb + col, ldb: ldb,
                              d: c + col, ldd: ldc, out: out, first: first)
             }
         }
@@ -104,11 +111,11 @@ func fewRowsStrip(rows m: Int, k: Int, x: UnsafePointer<Float>, source: FewRowsS
             pad.initialize(repeating: 0, count: 8 * kc)
             if source.transposed {
                 for l in 0..<rest { (pad + l * kc).update(from: b + (col + full + l) * ldb + k0, count: kc) }
-                fewRowsTransposedBlock(rows: m, groups: 1, kc: kc, x: x + k0, ldx: k, b: pad, ldb: kc, d: tile,
+                fewRowsTransposedBlock(rows: m, groups: 1, kc: kc, x: x + k0, ldx: ldx, b: pad, ldb: kc, d: tile,
                                        ldd: 8, out: out, first: first)
             } else {
                 for p in 0..<kc { (pad + p * 8).update(from: b + (k0 + p) * ldb + col + full, count: rest) }
-                fewRowsBlock(rows: m, vectors: 1, kc: kc, x: x + k0, ldx: k, b: pad, ldb: 8, d: tile, ldd: 8,
+                fewRowsBlock(rows: m, vectors: 1, kc: kc, x: x + k0, ldx: ldx, b: pad, ldb: 8, d: tile, ldd: 8,
                              out: out, first: first)
             }
         }
@@ -124,14 +131,22 @@ func fewRowsTransposedBlock(rows: Int, groups: Int, kc: Int, x: UnsafePointer<Fl
                             b: UnsafePointer<Float>, ldb: Int, d: UnsafeMutablePointer<Float>, ldd: Int,
                             out: FewRowsOutput, first: Bool) {
     switch (rows, groups) {
-    case (1, 1): fewRowsTransposedChains(One.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, _): fewRowsTransposedChains(One.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, 1): fewRowsTransposedChains(Two.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, _): fewRowsTransposedChains(Two.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (3, 1): fewRowsTransposedChains(Three.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (3, _): fewRowsTransposedChains(Three.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (_, 1): fewRowsTransposedChains(Four.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    default: fewRowsTransposedChains(Four.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
+    case (1, 1): fewRowsTransposedChains(One.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (1, _): fewRowsTransposedChains(One.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (2, 1): fewRowsTransposedChains(Two.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (2, _): fewRowsTransposedChains(Two.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (3, 1): fewRowsTransposedChains(Three.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (3, _): fewRowsTransposedChains(Three.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    case (_, 1): fewRowsTransposedChains(Four.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                         ldd: ldd, out: out, first: first)
+    default: fewRowsTransposedChains(Four.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d,
+                                     ldd: ldd, out: out, first: first)
     }
 }
 
@@ -203,23 +218,40 @@ func fewRowsTransposedChains<R: StaticCount, G: StaticCount>(_: R.Type, _: G.Typ
 func fewRowsBlock(rows: Int, vectors: Int, kc: Int, x: UnsafePointer<Float>, ldx: Int, b: UnsafePointer<Float>,
                   ldb: Int, d: UnsafeMutablePointer<Float>, ldd: Int, out: FewRowsOutput, first: Bool) {
     switch (rows, vectors) {
-    case (1, 1): fewRowsChains(One.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 2): fewRowsChains(One.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 3): fewRowsChains(One.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 4): fewRowsChains(One.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 5): fewRowsChains(One.self, Five.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 6): fewRowsChains(One.self, Six.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, 7): fewRowsChains(One.self, Seven.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (1, _): fewRowsChains(One.self, Eight.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, 1): fewRowsChains(Two.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, 2): fewRowsChains(Two.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, 3): fewRowsChains(Two.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (2, _): fewRowsChains(Two.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (3, 1): fewRowsChains(Three.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (3, 2): fewRowsChains(Three.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (3, _): fewRowsChains(Three.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    case (_, 1): fewRowsChains(Four.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
-    default: fewRowsChains(Four.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd, out: out, first: first)
+    case (1, 1): fewRowsChains(One.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 2): fewRowsChains(One.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 3): fewRowsChains(One.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 4): fewRowsChains(One.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 5): fewRowsChains(One.self, Five.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 6): fewRowsChains(One.self, Six.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, 7): fewRowsChains(One.self, Seven.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (1, _): fewRowsChains(One.self, Eight.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (2, 1): fewRowsChains(Two.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (2, 2): fewRowsChains(Two.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (2, 3): fewRowsChains(Two.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (2, _): fewRowsChains(Two.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (3, 1): fewRowsChains(Three.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (3, 2): fewRowsChains(Three.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (3, _): fewRowsChains(Three.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    case (_, 1): fewRowsChains(Four.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+                 out: out, first: first)
+    default: fewRowsChains(Four.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
+             out: out, first: first)
     }
 }
 
