@@ -141,7 +141,8 @@ func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Fl
 /// each K block of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's
 /// output is the same bits whether `linear` saw it alone (m = 1) or among other rows. Four panels side
 /// by side give eight independent chains, enough to hide the FMA latency (one panel's two chains ran at
-/// a quarter of the FMA throughput; splitting K into interleaved partial sums would change the bits).
+/// a quarter of the FMA throughput when the weights were in cache; splitting K into interleaved partial
+/// sums would change the bits). See `linearRow` for when it takes fewer.
 @inline(never)
 func rowKernel<S: PanelSource, P: StaticCount>(_: S.Type, _: P.Type, k: Int, x: UnsafePointer<Float>,
                                                b: UnsafeRawPointer, panelBytes: Int, bias: UnsafePointer<Float>?,
