@@ -8,7 +8,8 @@ enum GemmBench {
     static let summary = "GFLOP/s of C = A·Bᵀ for transformer shapes, next to numpy+BLAS when available"
     static let usage = """
     USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--no-reference]
-                              [--python PATH] [--attention] [--decode] [--cpu-time] [--min-seconds S]
+                              [--python PATH] [--attention] [--decode] [--few-rows] [--cpu-time]
+                              [--min-seconds S]
 
     Times gemm (A [M,K] · Bᵀ, B [N,K], packing included like BLAS), linear with weights packed once
     (F32 and BF16 storage) for M in {1, 128, 512} × (K, N) in {(768,768), (768,3072), (3072,768)}.
@@ -20,7 +21,9 @@ enum GemmBench {
     --cpu-time times 1-thread runs (both sides) with the thread CPU clock, discounting time slices lost
     to other processes on a loaded machine; --min-seconds sets how long each figure is sampled (0.15).
     --attention adds batched Q·Kᵀ / P·V GEMMs (12 heads, head dim 16 and 64); --decode adds batch-1
-    linear over 151 MB of weights (out of cache), F32 against BF16 storage.
+    linear over 151 MB of weights (out of cache), F32 against BF16 storage. --few-rows adds the unpacked
+    few-row path's shapes, M in {1, 2, 3, 4} × (K, N) in {(64, 512), (64, 1024), (768, 768)}: decoding
+    attention's q·Kᵀ (one head, head dim 64, 512 or 1024 cached keys) and a batch-1 projection.
     """
 
     struct Shape: Hashable { let m, k, n: Int }
@@ -34,6 +37,7 @@ enum GemmBench {
         let noReference = args.flag("no-reference")
         let withAttention = args.flag("attention")
         let withDecode = args.flag("decode")
+        let withFewRows = args.flag("few-rows")
         cpuTime = args.flag("cpu-time")
         minSeconds = try args.option("min-seconds", default: 0.15)
         let python = try args.option("python")
@@ -54,8 +58,15 @@ enum GemmBench {
         }
         try args.finish()
 
-        let shapes = ms.flatMap { m in
+        var shapes = ms.flatMap { m in
             [(768, 768), (768, 3072), (3072, 768)].map { Shape(m: m, k: $0.0, n: $0.1) }
+        }
+        if withFewRows {
+            for m in 1...4 {
+                for (k, n) in [(64, 512), (64, 1024), (768, 768)] where !shapes.contains(Shape(m: m, k: k, n: n)) {
+                    shapes.append(Shape(m: m, k: k, n: n))
+                }
+            }
         }
         let reference = noReference ? nil : NumpyReference.locate(python: python)
         if !json {

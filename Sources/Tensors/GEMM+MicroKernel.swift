@@ -135,37 +135,59 @@ func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Fl
     }
 }
 
-/// out[0..<16] = Σ_k x[k] · b[k, 0..<16]: one row against one panel (batch-1 decoding), plus `bias`.
-/// Batch invariance: summed in exactly the tile path's order (sequential FMAs from 0 within each K block
-/// of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's output is the
-/// same bits whether `linear` saw it alone (m = 1) or among other rows. (Four interleaved accumulators
-/// were faster only when not memory-bound.)
-@inline(__always)
-func rowKernel16<S: PanelSource>(_: S.Type, k: Int, x: UnsafePointer<Float>, b: UnsafeRawPointer,
-                                 bias: UnsafePointer<Float>?) -> (SIMD8<Float>, SIMD8<Float>)
-{
-    var r0 = SIMD8<Float>(), r1 = SIMD8<Float>()
-    var bp = b
+/// out[0..<16P] = Σ_k x[k] · panel_p[k, 0..<16] (+ bias[0..<16P]) for P consecutive panels `panelBytes`
+/// apart: one row against P panels (batch-1 decoding).
+/// Batch invariance: each column summed in exactly the tile path's order (sequential FMAs from 0 within
+/// each K block of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's
+/// output is the same bits whether `linear` saw it alone (m = 1) or among other rows. Four panels side
+/// by side give eight independent chains, enough to hide the FMA latency (one panel's two chains ran at
+/// a quarter of the FMA throughput when the weights were in cache; splitting K into interleaved partial
+/// sums would change the bits). See `linearRow` for when it takes fewer.
+@inline(never)
+func rowKernel<S: PanelSource, P: StaticCount>(_: S.Type, _: P.Type, k: Int, x: UnsafePointer<Float>,
+                                               b: UnsafeRawPointer, panelBytes: Int, bias: UnsafePointer<Float>?,
+                                               out: UnsafeMutablePointer<Float>) {
+    typealias V = SIMD8<Float>
+    let panels = P.value
+    // r<panel><half>: the running outputs; a<panel><half>: one block's sums.
+    var r00 = V(), r01 = V(), r10 = V(), r11 = V(), r20 = V(), r21 = V(), r30 = V(), r31 = V()
+    let b1 = b + panelBytes, b2 = b + 2 * panelBytes, b3 = b + 3 * panelBytes
     var k0 = 0
     while k0 < k {
         let kc = min(blockK, k - k0)
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V(), a30 = V(), a31 = V()
+        var offset = k0 * S.rowBytes
         for kk in k0..<(k0 + kc) {
-            let (w0, w1) = S.load(bp)
-            let xs = SIMD8<Float>(repeating: x[kk])
-            a0.addProduct(xs, w0); a1.addProduct(xs, w1)
-            bp += S.rowBytes
+            let xs = V(repeating: x[kk])
+            var (w0, w1) = S.load(b + offset)
+            a00.addProduct(xs, w0); a01.addProduct(xs, w1)
+            if panels > 1 { (w0, w1) = S.load(b1 + offset); a10.addProduct(xs, w0); a11.addProduct(xs, w1) }
+            if panels > 2 { (w0, w1) = S.load(b2 + offset); a20.addProduct(xs, w0); a21.addProduct(xs, w1) }
+            if panels > 3 { (w0, w1) = S.load(b3 + offset); a30.addProduct(xs, w0); a31.addProduct(xs, w1) }
+            offset += S.rowBytes
         }
         if k0 == 0 {
-            r0 = a0; r1 = a1
+            r00 = a00; r01 = a01; r10 = a10; r11 = a11; r20 = a20; r21 = a21; r30 = a30; r31 = a31
             if let bias {
-                r0 += UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
-                r1 += UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                let braw = UnsafeRawPointer(bias)
+                @inline(__always) func add(_ v: inout V, _ i: Int) {
+                    v += braw.loadUnaligned(fromByteOffset: i * 32, as: V.self)
+                }
+                add(&r00, 0); add(&r01, 1)
+                if panels > 1 { add(&r10, 2); add(&r11, 3) }
+                if panels > 2 { add(&r20, 4); add(&r21, 5) }
+                if panels > 3 { add(&r30, 6); add(&r31, 7) }
             }
         } else {
-            r0 = a0 + r0; r1 = a1 + r1
+            r00 = a00 + r00; r01 = a01 + r01; r10 = a10 + r10; r11 = a11 + r11
+            r20 = a20 + r20; r21 = a21 + r21; r30 = a30 + r30; r31 = a31 + r31
         }
         k0 += kc
     }
-    return (r0, r1)
+    let o = UnsafeMutableRawPointer(out)
+    @inline(__always) func put(_ v: V, _ i: Int) { o.storeBytes(of: v, toByteOffset: i * 32, as: V.self) }
+    put(r00, 0); put(r01, 1)
+    if panels > 1 { put(r10, 2); put(r11, 3) }
+    if panels > 2 { put(r20, 4); put(r21, 5) }
+    if panels > 3 { put(r30, 6); put(r31, 7) }
 }

@@ -194,35 +194,40 @@ func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: Unsafe
     // Memory-bound: estimate at ~10 GB/s per thread.
     let work = Double(w.byteCount) / 10
     let threads = Parallel.usefulThreads(forWork: work)
-    let panels = w.panelCount
-    let chunks = threads == 1 ? 1 : min(panels, threads * 4)
+    // F32: four panels per pass (in cache 1.35× faster, out of cache the same). BF16: one, read as a
+    // single sequential stream: out of cache (decoding a large model) four interleaved panel streams
+    // were 15–25% slower and two nearly 2× slower, though in cache four were 2.3× faster.
+    let per = w.storage == .f32 ? 4 : 1
+    let groups = (w.panelCount + per - 1) / per
+    let chunks = threads == 1 ? 1 : min(groups, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
-        var tmp = (SIMD8<Float>(), SIMD8<Float>())
-        let biasRow = UnsafeMutablePointer<Float>.allocate(capacity: microCols)
-        defer { biasRow.deallocate() }
-        for p in (chunk * panels / chunks)..<((chunk + 1) * panels / chunks) {
-            let b = UnsafeRawPointer(w.base) + p * w.panelBytes
-            let col = p * microCols
-            var panelBias: UnsafePointer<Float>? = nil
-            if let bias {
-                // The last panel's bias, zero-padded to 16 columns.
-                if col + microCols <= n { panelBias = bias + col } else {
-                    for j in 0..<microCols { biasRow[j] = col + j < n ? bias[col + j] : 0 }
-                    panelBias = UnsafePointer(biasRow)
-                }
+        // Outputs and bias of a group that runs past n, zero-padded to whole panels.
+        let tail = UnsafeMutablePointer<Float>.allocate(capacity: 4 * microCols)
+        let tailBias = UnsafeMutablePointer<Float>.allocate(capacity: 4 * microCols)
+        defer { tail.deallocate(); tailBias.deallocate() }
+        for g in (chunk * groups / chunks)..<((chunk + 1) * groups / chunks) {
+            let panels = min(per, w.panelCount - per * g), col = per * g * microCols
+            let inside = col + panels * microCols <= n
+            var groupBias = bias.map { $0 + col }
+            if let bias, !inside {
+                for j in 0..<(panels * microCols) { tailBias[j] = col + j < n ? bias[col + j] : 0 }
+                groupBias = UnsafePointer(tailBias)
             }
-            let (v0, v1) = w.storage == .f32 ? rowKernel16(F32Panel.self, k: k, x: x, b: b, bias: panelBias)
-                                             : rowKernel16(BF16Panel.self, k: k, x: x, b: b, bias: panelBias)
-            if col + microCols <= n {
-                UnsafeMutableRawPointer(out + col).storeBytes(of: v0, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(out + col).storeBytes(of: v1, toByteOffset: 32, as: SIMD8<Float>.self)
-            } else {
-                tmp = (v0, v1)
-                withUnsafeBytes(of: &tmp) { raw in
-                    let t = raw.bindMemory(to: Float.self)
-                    for j in 0..<(n - col) { out[col + j] = t[j] }
-                }
+            let b = UnsafeRawPointer(w.base) + per * g * w.panelBytes
+            let dst = inside ? out + col : tail
+            switch (w.storage, panels) {
+            case (.f32, 4): rowKernel(F32Panel.self, Four.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
+                            bias: groupBias, out: dst)
+            case (.f32, 3): rowKernel(F32Panel.self, Three.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
+                            bias: groupBias, out: dst)
+            case (.f32, 2): rowKernel(F32Panel.self, Two.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
+                            bias: groupBias, out: dst)
+            case (.f32, _): rowKernel(F32Panel.self, One.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
+                            bias: groupBias, out: dst)
+            case (.bf16, _): rowKernel(BF16Panel.self, One.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
+                             bias: groupBias, out: dst)
             }
+            if !inside { (out + col).update(from: tail, count: n - col) }
         }
     }
 }

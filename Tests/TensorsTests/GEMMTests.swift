@@ -6,16 +6,6 @@ import Tensors
 final class GEMMTests: XCTestCase {
     static let sizes = [1, 7, 33, 65, 257]
 
-    /// Runs `body` on the AVX2 kernels and, where the CPU has it, on the AVX-512 kernel.
-    func onEveryKernel(_ body: () -> Void) {
-        let saved = CPU.useAVX512
-        defer { CPU.useAVX512 = saved }
-        for wide in CPU.hasAVX512 ? [false, true] : [false] {
-            CPU.useAVX512 = wide
-            body()
-        }
-    }
-
     /// max over outputs of |c − ref| / (Σ_k |a_ik||b_kj| + tiny), given |A|·|B| computed by the reference.
     func relativeError(_ c: [Float], _ ref: [Float], _ scale: [Float]) -> Float {
         var worst: Float = 0
@@ -186,3 +176,15 @@ final class GEMMTests: XCTestCase {
     }
 }
 
+
+extension XCTestCase {
+    /// Runs `body` on the AVX2 kernels and, where the CPU has it, on the AVX-512 kernel.
+    func onEveryKernel(_ body: () -> Void) {
+        let saved = CPU.useAVX512
+        defer { CPU.useAVX512 = saved }
+        for wide in CPU.hasAVX512 ? [false, true] : [false] {
+            CPU.useAVX512 = wide
+            body()
+        }
+    }
+}

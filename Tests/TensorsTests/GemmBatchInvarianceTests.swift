@@ -10,6 +10,10 @@ final class GemmBatchInvarianceTests: XCTestCase {
     }
 
     func testRowsOfGemmDoNotDependOnTheRowCount() {
+        onEveryKernel { rowsOfGemm() }
+    }
+
+    func rowsOfGemm() {
         let k = 300, n = 70, big = 37
         let a = values(big * k, seed: 1), b = values(k * n, seed: 2)
         for transposeB in [false, true] {
@@ -29,6 +33,10 @@ final class GemmBatchInvarianceTests: XCTestCase {
     }
 
     func testRowsOfLinearDoNotDependOnTheRowCount() {
+        onEveryKernel { rowsOfLinear() }
+    }
+
+    func rowsOfLinear() {
         let k = 300, n = 70, big = 29
         let x = values(big * k, seed: 3), w = values(n * k, seed: 4), bias = values(n, seed: 5)
         for storage in [PackedWeights.Storage.f32, .bf16] {
@@ -44,5 +52,91 @@ final class GemmBatchInvarianceTests: XCTestCase {
                                "rows \(first)..<\(first + count), \(storage)")
             }
         }
+    }
+
+    /// The unpacked few-row path (M ≤ 4) against the packed tile path: for every transpose combination
+    /// and depths spanning several K blocks, each row of a few-row GEMM has the bits of the same row
+    /// computed alone (M = 1) and inside an M = 64 GEMM, with α ≠ 1 and β ∈ {0, 0.5}; and it is within
+    /// 1e-5 of the naive product, relative to Σ|a||b| + |β·c|.
+    func testFewRowsMatchLargeGemmAndSingleRows() {
+        onEveryKernel {
+            var rng = TestRandom(seed: 17)
+            var cases = 0
+            for k in [1, 7, 33, 257, 769] {
+                for n in [1, 5, 48, 97, 300] {
+                    for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                        let beta: Float = cases % 2 == 0 ? 0 : 0.5
+                        for m in 1...4 {
+                            checkFewRows(m: m, n: n, k: k, transposeA: ta, transposeB: tb, beta: beta, rng: &rng)
+                            cases += 1
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(cases, 400)
+        }
+    }
+
+    func checkFewRows(m: Int, n: Int, k: Int, transposeA ta: Bool, transposeB tb: Bool, beta: Float,
+                      rng: inout TestRandom, file: StaticString = #filePath, line: UInt = #line) {
+        let big = 64, first = 13, alpha: Float = 0.75
+        // op(A) is [64, k]: a[i·lda + p], or a[p·lda + i] when transposed; rows first..<first+m are the few.
+        let lda = ta ? big + 3 : k + 2, ldb = tb ? k + 1 : n + 2, ldc = n + 3
+        let a = rng.floats((ta ? k : big) * lda), b = rng.floats((tb ? n : k) * ldb)
+        let c0 = rng.floats(big * ldc)
+        var whole = c0
+        gemm(transposeA: ta, transposeB: tb, m: big, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+             beta: beta, c: &whole, ldc: ldc)
+        let context = "m=\(m) n=\(n) k=\(k) tA=\(ta) tB=\(tb) β=\(beta) avx512=\(CPU.useAVX512)"
+        a.withUnsafeBufferPointer { ap in
+            // A's rows first..<first+rows, as gemm sees them.
+            func rowsOfA(_ row: Int) -> UnsafePointer<Float> { ap.baseAddress! + (ta ? row : row * lda) }
+            var few = Array(c0[(first * ldc)..<((first + m) * ldc)])
+            gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: rowsOfA(first), lda: lda, b: b,
+                 ldb: ldb, beta: beta, c: &few, ldc: ldc)
+            var ref = Array(c0[(first * ldc)..<((first + m) * ldc)]), scale = [Float](repeating: 0, count: m * ldc)
+            gemmNaive(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: rowsOfA(first), lda: lda,
+                      b: b, ldb: ldb, beta: beta, c: &ref, ldc: ldc)
+            let absA = a.map(abs), absB = b.map(abs)
+            absA.withUnsafeBufferPointer { abp in
+                gemmNaive(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha,
+                          a: abp.baseAddress! + (ta ? first : first * lda), lda: lda, b: absB, ldb: ldb, beta: 0,
+                          c: &scale, ldc: ldc)
+            }
+            var worst: Float = 0
+            for i in 0..<m {
+                let row = (first + i) * ldc
+                var single = Array(c0[row..<(row + ldc)])
+                gemm(transposeA: ta, transposeB: tb, m: 1, n: n, k: k, alpha: alpha, a: rowsOfA(first + i), lda: lda,
+                     b: b, ldb: ldb, beta: beta, c: &single, ldc: ldc)
+                let fewRow = few[(i * ldc)..<((i + 1) * ldc)].map(\.bitPattern)
+                XCTAssertEqual(fewRow, whole[row..<(row + ldc)].map(\.bitPattern), "row \(i) vs M=64, \(context)",
+                               file: file, line: line)
+                XCTAssertEqual(fewRow, single.map(\.bitPattern), "row \(i) vs M=1, \(context)", file: file, line: line)
+                for j in 0..<n {
+                    let bound = scale[i * ldc + j] + abs(beta * c0[row + j]) + 1e-30
+                    worst = max(worst, abs(few[i * ldc + j] - ref[i * ldc + j]) / bound)
+                }
+            }
+            XCTAssertLessThanOrEqual(worst, 1e-5, context, file: file, line: line)
+        }
+    }
+
+    /// Threads split the few-row path by columns: the result is the same bits at any thread count.
+    func testFewRowsThreadCountsAgree() {
+        var rng = TestRandom(seed: 23)
+        let m = 4, n = 1000, k = 769
+        let a = rng.floats(m * k), b = rng.floats(n * k)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var results: [[Float]] = []
+        for t in [1, 2, 3] {
+            Parallel.threadCount = t
+            var c = [Float](repeating: 0, count: m * n)
+            gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n)
+            results.append(c)
+        }
+        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
+        XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern))
     }
 }
