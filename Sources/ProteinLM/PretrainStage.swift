@@ -8,7 +8,7 @@ import Transformers
 /// evaluating held-out MLM and CLM perplexity; writes a model directory, a JSONL log and an SVG plot.
 public struct PretrainStage: StageType {
     public let name = "protein.pretrain"
-    public let version = 1
+    public let version = 2
     public let summary = "pretrain an xTrimoPGLM-style model (MLM + GLM) on FASTA; held-out MLM/CLM perplexity"
     public let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "training sequences (FASTA; '*' stop symbols dropped)"),
@@ -37,7 +37,8 @@ public struct PretrainStage: StageType {
         ParameterSpec("max_minutes", .float, doc: "stop (and save) after this much training time"),
         ParameterSpec("dtype", .choice(["f32", "bf16"]), default: .string("f32"), doc: "storage type of the saved weights"),
     ]
-    public let outputs = [OutputSpec("model", doc: "the model directory"), OutputSpec("log", doc: "training log (JSONL)")]
+    public let outputs = [OutputSpec("model", doc: "the model directory"), OutputSpec("log", doc: "training log (JSONL)"),
+                          OutputSpec("curve", doc: "learning curve and held-out perplexities (SVG, shown in the run report)")]
 
     public init() {}
 
@@ -111,5 +112,7 @@ public struct PretrainStage: StageType {
         }
         let logDst = context.output("log", file: "train-log.jsonl")
         try FileManager.default.copyItem(at: logURL, to: logDst)
+        try FileManager.default.copyItem(at: staging.appendingPathComponent("train-log.svg"),
+                                         to: context.output("curve", file: "train-log.svg"))
     }
 }
