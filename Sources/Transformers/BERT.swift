@@ -136,6 +136,7 @@ public final class BertForMaskedLM: LanguageModel {
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
         try input.validate(vocabularySize: config.vocabSize)
+        try sizes.check(batch: b, length: t, options: options)
         let positionIds = try positionIds(input)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         words.lookup(input.ids, out: x.pointer)

@@ -58,7 +58,7 @@ final class EsmMLP {
         norm = w.layerNorm(p + ".LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
         fc1 = w.linear(p + ".intermediate.dense", out: c.intermediateSize, in: c.hiddenSize)
         fc2 = w.linear(p + ".output.dense", out: c.hiddenSize, in: c.intermediateSize)
-        activation = Activation(name: c.hiddenAct) ?? .geluErf
+        activation = Activation(name: c.hiddenAct) ?? .geluErf   // validated by EsmConfiguration.validate
     }
 
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: EncoderScratch) {
@@ -137,6 +137,7 @@ public final class EsmForMaskedLM: LanguageModel {
         if options.contacts && contactHead == nil {
             throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
         }
+        try sizes.check(batch: b, length: t, options: options)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         embedding.lookup(input.ids, out: x.pointer)
         applyTokenDropout(x.pointer, input)
@@ -222,6 +223,9 @@ public struct EsmConfiguration: Codable, Sendable {
     public var maskTokenId: Int?
     public var padTokenId: Int?
     public var embLayerNormBefore: Bool?
+    /// Positions the model was trained with (1026 for ESM-2: 1022 residues + `<cls>` + `<eos>` + 2 spare);
+    /// nil in configs that omit it.
+    public var maxPositionEmbeddings: Int?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -229,6 +233,7 @@ public struct EsmConfiguration: Codable, Sendable {
         case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
         case positionEmbeddingType = "position_embedding_type", tokenDropout = "token_dropout"
         case maskTokenId = "mask_token_id", padTokenId = "pad_token_id", embLayerNormBefore = "emb_layer_norm_before"
+        case maxPositionEmbeddings = "max_position_embeddings"
     }
 
     public init(from decoder: Decoder) throws {
@@ -245,6 +250,7 @@ public struct EsmConfiguration: Codable, Sendable {
         maskTokenId = try c.decodeIfPresent(Int.self, forKey: .maskTokenId)
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
         embLayerNormBefore = try c.decodeIfPresent(Bool.self, forKey: .embLayerNormBefore)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings)
     }
 
     /// A configuration with ESM-2 defaults for the given shape (benchmarks, tests).

@@ -39,7 +39,7 @@ enum ConfigFile {
     static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TransformersError.badConfig(file: url.path, detail: "cannot read: \(error.localizedDescription)")
+            throw TransformersError.badConfig(file: url.path, detail: "cannot read: \(ModelDirectory.reason(error))")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

@@ -46,7 +46,7 @@ public struct PGLMConfiguration: Codable, Sendable {
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
         ffnHiddenSize = try c.decode(Int.self, forKey: .ffnHiddenSize)
         numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
-        kvChannels = try c.decodeIfPresent(Int.self, forKey: .kvChannels) ?? hiddenSize / numAttentionHeads
+        kvChannels = try c.decodeIfPresent(Int.self, forKey: .kvChannels) ?? (numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0)
         if let v = try c.decodeIfPresent(Int.self, forKey: .paddedVocabSize) {
             paddedVocabSize = v
         } else {
@@ -127,20 +127,4 @@ public struct PGLMConfiguration: Codable, Sendable {
     public var kvHeads: Int { multiQueryAttention ? multiQueryGroupNum : numAttentionHeads }
     /// DeepNorm residual scale α = √(2·num_layers), 1 without DeepNorm.
     public var alpha: Float { deepnorm ? Float((2.0 * Double(numLayers)).squareRoot()) : 1 }
-
-    func validate(file: String) throws {
-        if quantizationBit != 0 {
-            throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")
-        }
-        if moe { throw TransformersError.unsupportedModel(file: file, detail: "moe: true is not supported") }
-        guard GatedActivation(rawValue: gluActivation) != nil else {
-            throw TransformersError.unsupportedModel(file: file, detail: "glu_activation '\(gluActivation)' (expected geglu or swiglu)")
-        }
-        if numAttentionHeads % kvHeads != 0 {
-            throw TransformersError.badConfig(file: file, detail: "num_attention_heads \(numAttentionHeads) is not a multiple of multi_query_group_num \(kvHeads)")
-        }
-        if rotaryEmbedding2d ? kvChannels % 4 != 0 : kvChannels % 2 != 0 {
-            throw TransformersError.badConfig(file: file, detail: "kv_channels \(kvChannels) cannot be split for rotary embeddings")
-        }
-    }
 }

@@ -66,13 +66,18 @@ public final class WeightLoader {
     public func optional(_ name: String, shape: [Int]) -> [Float]? {
         guard let actual = source.shape(of: name) else { return nil }
         used.insert(name)
-        let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
+        var zeros: [Float] { [Float](repeating: 0, count: shape.reduce(1, *)) }   // only when a problem is recorded
         guard actual == shape else {
             mismatched.append("\(name): checkpoint has \(actual), model expects \(shape)")
             return zeros
         }
         do {
-            return try source.floats(name)
+            let values = try source.floats(name)
+            if let i = firstNonFinite(values) {
+                readErrors.append("tensor '\(name)' holds a non-finite value (\(values[i])) at flat index \(i)")
+                return zeros
+            }
+            return values
         } catch {
             readErrors.append("\(error)")
             return zeros
@@ -105,4 +110,18 @@ public final class WeightLoader {
                                                       unexpected: unexpected, shapeMismatches: mismatched)
         }
     }
+}
+
+/// Index of the first NaN or ±Inf in `values`, nil when all are finite. Scans the exponent bits as integers
+/// (an OR-reduction the compiler vectorises) and only then searches for the position.
+func firstNonFinite(_ values: [Float]) -> Int? {
+    let exponent: UInt32 = 0x7F80_0000
+    let all = values.withUnsafeBufferPointer { buf -> Bool in
+        buf.withMemoryRebound(to: UInt32.self) { bits in
+            var found: UInt32 = 0
+            for b in bits { found |= (b & exponent) == exponent ? 1 : 0 }
+            return found == 0
+        }
+    }
+    return all ? nil : values.firstIndex { !$0.isFinite }
 }
