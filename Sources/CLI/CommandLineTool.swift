@@ -1,4 +1,5 @@
 import Foundation
+import Transformers
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
 enum CommandLineTool {
@@ -36,7 +37,7 @@ enum CommandLineTool {
         } catch let error as ExitStatus {
             return error.code
         } catch {
-            print("trellis \(command.name): \(error)", to: &standardError)
+            print("trellis \(command.name): \(describe(error))", to: &standardError)
             return 1
         }
     }
@@ -57,6 +58,14 @@ enum CommandLineTool {
         text += "\nOPTIONS:\n  --help      show this help\n  --version   print the version\n"
         print(text, terminator: "", to: &out)
     }
+}
+
+/// An error as a message: Foundation file errors become "PATH: reason" rather than NSCocoaErrorDomain text.
+func describe(_ error: Error) -> String {
+    let ns = error as NSError
+    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+    let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+    return (path.map { "\($0): " } ?? "") + ModelDirectory.reason(error)
 }
 
 /// Thrown by a command that has already printed its own message and wants a specific exit status.

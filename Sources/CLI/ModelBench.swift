@@ -18,7 +18,7 @@ enum ModelBench {
         let quick = args.flag("quick")
         let json = args.flag("json")
         let noReference = args.flag("no-reference")
-        let threads = try args.option("threads", default: Parallel.threadCount)
+        let threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
         let models = try args.option("models", default: "t6_8M,t12_35M").split(separator: ",").map(String.init)
         let noDecode = args.flag("no-decode")
         let noForward = args.flag("no-forward")

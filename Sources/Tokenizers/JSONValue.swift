@@ -22,7 +22,7 @@ public enum JSONValue: Sendable {
         return o.last { $0.key.utf8.elementsEqual(k) }?.value
     }
     public var string: String? { if case .string(let s) = self { return s }; return nil }
-    public var int: Int? { if case .number(let d) = self, d == d.rounded(.towardZero) { return Int(d) }; return nil }
+    public var int: Int? { if case .number(let d) = self { return Int(exactly: d) }; return nil }   // nil beyond Int's range
     public var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     public var object: [(key: String, value: JSONValue)]? { if case .object(let o) = self { return o }; return nil }
