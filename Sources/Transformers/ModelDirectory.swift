@@ -13,7 +13,9 @@ public enum ModelDirectory {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             var detail = "no such directory; " + contents
-            if let id = hubIdentifier(path) {
+            let cwd = FileManager.default.currentDirectoryPath
+            let typed = path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+            if let id = hubIdentifier(typed) {
                 detail += ". '\(id)' looks like a Hugging Face hub id: download it first with "
                     + "`huggingface-cli download \(id) --local-dir DIR` and pass DIR"
             }
