@@ -38,7 +38,7 @@ public enum ModelDirectory {
     }
 
     /// `owner/name` when `path` looks like a hub id (two plain components, not absolute or dotted).
-    static func hubIdentifier(_ path: String) -> String? {
+    public static func hubIdentifier(_ path: String) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !path.hasPrefix("/"), !path.hasPrefix("."),
               parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
