@@ -4,8 +4,8 @@ extension PGLMConfiguration {
     typealias Rules = ConfigurationRules
 
     /// Throws on a configuration this runtime cannot build: unsupported features, sizes, head grouping,
-    /// rotary dims, ids, eps.
-    func validate(file: String) throws {
+    /// rotary dims, ids, eps. `file` names where the values come from in messages.
+    public func validate(file: String) throws {
         let r = ConfigurationRules(file: file)
         if quantizationBit != 0 {
             throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")

@@ -105,7 +105,7 @@ public struct PGLMConfiguration: Codable, Sendable {
         hiddenSize = hidden
         ffnHiddenSize = ffn
         numAttentionHeads = heads
-        kvChannels = hidden / heads
+        kvChannels = heads > 0 ? hidden / heads : 0   // heads = 0 is reported by validate(file:)
         paddedVocabSize = vocabSize
         layernormEpsilon = 1e-5
         gluActivation = "geglu"
