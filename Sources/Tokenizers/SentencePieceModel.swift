@@ -32,11 +32,11 @@ enum SentencePieceModel {
                 shift += 7
             }
         }
-        /// A varint length that must fit in the `end − pos` bytes left.
-        func length(_ end: Int) throws -> Int {
-            let at = pos
-            guard let n = Int(exactly: try varint(end)), n <= end - pos else {
-                throw TokenizerError.badBinary(path: path, offset: at, expected: "a length within the \(end - pos) bytes left")
+        /// A varint length that must fit in the `end − pos` bytes left (`what` names the content, for messages).
+        func length(_ end: Int, _ what: String) throws -> Int {
+            let raw = try varint(end)
+            guard let n = Int(exactly: raw), n <= end - pos else {
+                throw TokenizerError.badBinary(path: path, offset: pos, expected: "\(raw) bytes of \(what), but \(end - pos) are left")
             }
             return n
         }
@@ -44,7 +44,7 @@ enum SentencePieceModel {
             switch wire {
             case 0: _ = try varint(end)
             case 1: pos += 8
-            case 2: pos += try length(end)
+            case 2: pos += try length(end, "a field")
             case 5: pos += 4
             default: throw TokenizerError.badBinary(path: path, offset: pos, expected: "a protobuf wire type 0, 1, 2 or 5")
             }
@@ -54,12 +54,12 @@ enum SentencePieceModel {
         while pos < b.count {
             let key = try varint(b.count)
             if key == 0x0A {
-                let len = try length(b.count), end = pos + len
+                let len = try length(b.count, "a piece"), end = pos + len
                 var text: String? = nil
                 while pos < end {
                     let k = try varint(end)
                     if k == 0x0A {
-                        let n = try length(end)
+                        let n = try length(end, "piece text")
                         text = String(decoding: b[pos..<(pos + n)], as: UTF8.self)
                         pos += n
                     } else {
