@@ -58,10 +58,10 @@ public enum ProteinGenerator {
         guard o.mode != .mlm else { throw ProteinLMError.badOption(name: "mode", detail: "generation uses clm or glm") }
         guard o.samples >= 1 else { throw ProteinLMError.badOption(name: "n", detail: "must be at least 1") }
         guard o.maxLength >= 1 else { throw ProteinLMError.badOption(name: "max_length", detail: "must be at least 1") }
-        guard o.temperature > 0 else { throw ProteinLMError.badOption(name: "temperature", detail: "must be positive") }
+        guard o.temperature > 0 && o.temperature.isFinite else { throw ProteinLMError.badOption(name: "temperature", detail: "must be a finite number > 0") }
         guard o.topP > 0 && o.topP <= 1 else { throw ProteinLMError.badOption(name: "top_p", detail: "must be in (0, 1]") }
         guard o.topK >= 0 else { throw ProteinLMError.badOption(name: "top_k", detail: "must be ≥ 0") }
-        guard o.repetitionPenalty > 0 else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be positive") }
+        guard o.repetitionPenalty > 0 && o.repetitionPenalty.isFinite else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be a finite number > 0") }
         func clean(_ text: String, _ what: String) throws -> [UInt8] {
             try o.policy.residues(of: FASTARecord(id: what, sequence: text, line: 0), file: "<\(what)>")
         }

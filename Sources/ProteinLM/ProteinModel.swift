@@ -111,8 +111,14 @@ public final class ProteinModel {
             ids += s + Array(repeating: padId, count: t - s.count)
             mask += Array(repeating: 1, count: s.count) + Array(repeating: 0, count: t - s.count)
         }
-        return try model.forward(TokenBatch(batch: sequences.count, length: t, ids: ids, attentionMask: mask),
-                                 options: options)
+        let out = try model.forward(TokenBatch(batch: sequences.count, length: t, ids: ids, attentionMask: mask),
+                                    options: options)
+        // Finite weights can still overflow; NaN embeddings or scores must not be written as results.
+        if let i = out.lastHiddenState.firstIndex(where: { !$0.isFinite }) {
+            throw ProteinLMError.unsupported("\(location.isEmpty ? "the model" : location): the forward pass produced a non-finite "
+                + "value (\(out.lastHiddenState[i])) in sequence \(i / max(1, t * out.hiddenSize) + 1) of a batch; the weights overflow")
+        }
+        return out
     }
 }
 

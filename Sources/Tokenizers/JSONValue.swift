@@ -42,10 +42,7 @@ public enum JSONValue: Sendable {
 
     /// Reads and parses a file.
     public static func read(_ path: String) throws -> JSONValue {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
-        }
-        return try parse([UInt8](d), path: path)
+        try parse(TokenizerFileCheck.bytes(path), path: path)
     }
 }
 

@@ -3,6 +3,9 @@ import Foundation
 /// Reading of tokenizer files with messages a user can act on (not found, is a directory, permission denied),
 /// and the checks a one-token-per-line list (vocab.txt, a text tokenizer.model) must pass.
 enum TokenizerFileCheck {
+    /// Largest tokenizer file read (the largest released tokenizer.json files are tens of MB).
+    static let maxBytes: Int64 = 2 << 30
+
     /// The bytes of `path`, or `TokenizerError.unreadable` with the reason.
     static func bytes(_ path: String) throws -> [UInt8] {
         var isDir: ObjCBool = false
@@ -10,6 +13,14 @@ enum TokenizerFileCheck {
             throw TokenizerError.unreadable(path: path, reason: "no such file")
         }
         if isDir.boolValue { throw TokenizerError.unreadable(path: path, reason: "is a directory, expected a file") }
+        // A device or FIFO (a symlink to /dev/zero) would be read forever; a tokenizer file is a regular file.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw TokenizerError.unreadable(path: path, reason: "not a regular file")
+        }
+        if let size = attributes?[.size] as? NSNumber, size.int64Value > maxBytes {
+            throw TokenizerError.unreadable(path: path, reason: "\(size.int64Value) bytes; tokenizer files are at most \(maxBytes) bytes")
+        }
         guard FileManager.default.isReadableFile(atPath: path), let d = FileManager.default.contents(atPath: path) else {
             throw TokenizerError.unreadable(path: path, reason: "permission denied")
         }

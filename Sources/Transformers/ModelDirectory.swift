@@ -35,6 +35,14 @@ public enum ModelDirectory {
         guard FileManager.default.isReadableFile(atPath: config) else {
             throw TransformersError.badConfig(file: config, detail: "permission denied")
         }
+        // A device or FIFO (a symlink to /dev/zero) would be read forever.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: config)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw TransformersError.badConfig(file: config, detail: "not a regular file")
+        }
+        if let size = attributes?[.size] as? NSNumber, size.int64Value > 64 << 20 {
+            throw TransformersError.badConfig(file: config, detail: "\(size.int64Value) bytes; a config.json is at most 64 MB")
+        }
     }
 
     /// `owner/name` when `path` looks like a hub id (two plain components, not absolute or dotted).

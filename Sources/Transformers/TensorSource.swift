@@ -40,7 +40,7 @@ public final class WeightLoader {
     private var used = Set<String>()
     private var missing: [String] = []
     private var mismatched: [String] = []
-    private var readErrors: [String] = []
+    private var readErrors: [(name: String, detail: String)] = []
     /// Name suffixes of buffers that checkpoints may carry and the runtime recomputes.
     public var ignoredSuffixes = ["position_ids", "inv_freq", "masked_bias", "attn.bias"]
     /// Name prefixes of tensors that are known but unused (e.g. a pooler the task does not need).
@@ -74,12 +74,12 @@ public final class WeightLoader {
         do {
             let values = try source.floats(name)
             if let i = firstNonFinite(values) {
-                readErrors.append("tensor '\(name)' holds a non-finite value (\(values[i])) at flat index \(i)")
+                readErrors.append((name, "holds a non-finite value (\(values[i])) at flat index \(i)"))
                 return zeros
             }
             return values
         } catch {
-            readErrors.append("\(error)")
+            readErrors.append((name, "\(error)"))
             return zeros
         }
     }
@@ -102,8 +102,12 @@ public final class WeightLoader {
             !used.contains(name) && !ignoredSuffixes.contains { name.hasSuffix($0) }
                 && !ignoredPrefixes.contains { name.hasPrefix($0) }
         }.sorted()
+        if readErrors.count == 1 {
+            throw TransformersError.badTensor(file: source.location, name: readErrors[0].name, detail: readErrors[0].detail)
+        }
         if !readErrors.isEmpty {
-            throw TransformersError.badTensor(file: source.location, name: "(several)", detail: readErrors.joined(separator: "; "))
+            throw TransformersError.badTensor(file: source.location, name: "(several)",
+                                              detail: readErrors.map { "'\($0.name)' \($0.detail)" }.joined(separator: "; "))
         }
         if !missing.isEmpty || !unexpected.isEmpty || !mismatched.isEmpty {
             throw TransformersError.checkpointMismatch(directory: source.location, missing: missing,

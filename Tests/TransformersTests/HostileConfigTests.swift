@@ -108,7 +108,7 @@ final class HostileConfigTests: XCTestCase {
         }
         try w.write(to: url)
         XCTAssertThrowsError(try ModelLoader.load(directory: copy)) { e in
-            XCTAssertTrue("\(e)".contains("'lm_head.bias' holds a non-finite value (inf) at flat index 3"), "\(e)")
+            XCTAssertTrue("\(e)".contains("tensor 'lm_head.bias': holds a non-finite value (inf) at flat index 3"), "\(e)")
         }
     }
 

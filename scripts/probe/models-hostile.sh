@@ -104,6 +104,16 @@ model c1 esm2-tiny; rm c1/config.json; mkdir c1/config.json
 probe "config.json is a directory" "config.json: is a directory" no -- "$BIN" score c1 p.fa --output o.csv
 probe "forward --contacts without head" "contact head.*--contacts" no -- "$BIN" forward --model "$FIX/bert-tiny" --input t.txt --output o.safetensors --contacts
 probe "embed contacts, xTrimoPGLM" "contact" no -- "$BIN" embed "$FIX/pglm-tiny" p.fa e2.safetensors --include contacts
+# special files in place of model and tokenizer files would be read forever
+model z1 esm2-tiny; rm z1/config.json; ln -s /dev/zero z1/config.json
+probe "config.json -> /dev/zero" "config.json: not a regular file" no -- "$BIN" score z1 p.fa --output o.csv
+model z2 esm2-tiny; rm z2/vocab.txt; ln -s /dev/zero z2/vocab.txt
+probe "vocab.txt -> /dev/zero" "vocab.txt.*not a regular file" no -- "$BIN" score z2 p.fa --output o.csv
+mkdir -p z3; ln -sf /dev/zero z3/tokenizer.json
+probe "tokenizer.json -> /dev/zero" "tokenizer.json.*not a regular file" no -- "$BIN" tokenize --tokenizer z3 --input t.txt
+model z4 pglm-tiny-sharded; rm z4/model.safetensors.index.json; ln -s /dev/zero z4/model.safetensors.index.json
+probe "index.json -> /dev/zero" "index.json" no -- "$BIN" score z4 p.fa --output o.csv
+probe "generate temperature inf" "temperature" no -- "$BIN" generate "$FIX/pglm-tiny" --temperature inf --output g.faa
 # NaN in lm_head.bias: patch the first value of that tensor in a copy of the checkpoint
 model n1 esm2-tiny
 hlen=$(od -An -t u8 -N 8 n1/model.safetensors | tr -d ' ')
