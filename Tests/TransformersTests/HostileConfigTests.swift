@@ -112,6 +112,30 @@ final class HostileConfigTests: XCTestCase {
         }
     }
 
+    /// The vectorised scan finds the same first non-finite index as a naive search, wherever it sits.
+    func testNonFiniteScanMatchesNaiveSearch() throws {
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<50 {
+            let count = Int.random(in: 1...5000, using: &rng)
+            var values = (0..<count).map { _ in Float.random(in: -1e30...1e30, using: &rng) }
+            if trial % 5 != 0 {
+                for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                    values[Int.random(in: 0..<count, using: &rng)] = [Float.nan, .infinity, -.infinity, .signalingNaN].randomElement()!
+                }
+            }
+            let naive = values.firstIndex { !$0.isFinite }
+            let w = WeightLoader(source: InMemoryTensorSource(["t": ([count], values)], location: "mem"))
+            _ = w.tensor("t", shape: [count])
+            do {
+                try w.finish()
+                XCTAssertNil(naive, "trial \(trial)")
+            } catch {
+                XCTAssertNotNil(naive, "trial \(trial): \(error)")
+                XCTAssertTrue("\(error)".contains("at flat index \(naive ?? -1)"), "\(error)")
+            }
+        }
+    }
+
     /// Lengths beyond the positions, and sizes whose product overflows, are errors before any allocation.
     func testLengthsAndAllocationsAreChecked() throws {
         let esm = try Fixtures.load("esm2-tiny")
