@@ -24,7 +24,7 @@ enum EmbedBench {
       --python PY        python with torch + transformers (default $TRELLIS_PYTHON, else python3)
 
     Both sides: include mean, layer -1, truncation 1022, sorted by length, 4096 tokens per batch.
-    The issue-13 headline (ESM-2 650M, first 24 proteins; about 5 minutes per side on 2 cores):
+    The issue-13 headline (ESM-2 650M, first 24 proteins; about 2-3 minutes per side on 2 idle cores):
       trellis bench embed --shape t33_650M --fasta ../shared/data/proteins/proteome-938293.faa --limit 24
     """
 

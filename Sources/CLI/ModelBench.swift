@@ -21,7 +21,7 @@ enum ModelBench {
       --new-tokens N        greedy decode steps after a 32-token prompt (default 64; 16 for 1B)
 
     Every token is real (no padding). torch runs each row right after Trellis, in a child process.
-    The default run takes about 3-5 minutes on 2 cores. ESM-2 650M figures (about 15 minutes on 2 cores):
+    The default run takes about 3-5 minutes on 2 cores. ESM-2 650M figures (about 10 minutes on 2 idle cores):
       trellis bench model --shape t33_650M --lengths 512 --batches 1,8 --no-decode
     and the 1B decode: trellis bench model --decode-shape 1B --no-forward --new-tokens 16
     """
