@@ -138,7 +138,8 @@ struct ProteinGenerateStage: StageType {
         ParameterSpec("mode", .choice(["clm", "glm"]), default: .string("clm"), doc: "clm: <gmask><sop><eos> + prompt; glm: context + <gmask><sop> + prompt"),
         ParameterSpec("context", .string, default: .string(""), doc: "glm mode: residues before <gmask>"),
         ParameterSpec("n", .int, default: .int(1), doc: "samples per prompt"),
-        ParameterSpec("temperature", .float, default: .float(0.9), doc: "softmax temperature"),
+        ParameterSpec("temperature", .float, default: .float(0.9), doc: "softmax temperature (0 = greedy)"),
+        ParameterSpec("greedy", .bool, default: .bool(false), doc: "argmax at every step (transformers do_sample=False); ignores temperature, top_k, top_p, seed"),
         ParameterSpec("top_k", .int, default: .int(0), doc: "keep the k most likely ids (0 = off)"),
         ParameterSpec("top_p", .float, default: .float(0.8), doc: "nucleus sampling mass (1 = off)"),
         ParameterSpec("repetition_penalty", .float, default: .float(1.0), doc: "HF repetition penalty (1 = off)"),
@@ -157,6 +158,7 @@ struct ProteinGenerateStage: StageType {
         o.context = p.string("context") ?? ""
         o.samples = p.int("n") ?? 1
         o.temperature = Float(p.double("temperature") ?? 0.9)
+        o.greedy = p.bool("greedy") ?? false
         o.topK = p.int("top_k") ?? 0
         o.topP = Float(p.double("top_p") ?? 0.8)
         o.repetitionPenalty = Float(p.double("repetition_penalty") ?? 1)

@@ -23,7 +23,7 @@ final class PGLMAttention {
         rotary2D = c.rotaryEmbedding2d
         rotary = Rotary(dim: rotary2D ? headDim / 2 : headDim)
         let width = (heads + 2 * kvHeads) * headDim
-        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.addQkvBias)
+        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.qkvHasBias)
         dense = w.linear(p + ".dense", out: c.hiddenSize, in: heads * headDim, bias: c.addBiasLinear)
     }
 

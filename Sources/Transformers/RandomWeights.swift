@@ -55,7 +55,7 @@ public enum RandomWeights {
         for l in 0..<c.numLayers {
             let p = "transformer.encoder.layers.\(l)"
             f.norm(p + ".input_layernorm", h, bias: !c.rmsnorm)
-            f.linear(p + ".self_attention.query_key_value", out: width, in: h, bias: c.addQkvBias)
+            f.linear(p + ".self_attention.query_key_value", out: width, in: h, bias: c.qkvHasBias)
             f.linear(p + ".self_attention.dense", out: h, in: c.numAttentionHeads * c.kvChannels, bias: c.addBiasLinear)
             f.norm(p + ".post_attention_layernorm", h, bias: !c.rmsnorm)
             f.linear(p + ".mlp.dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: h, bias: c.addBiasLinear)
