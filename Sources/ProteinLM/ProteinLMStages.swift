@@ -44,11 +44,13 @@ struct ProteinEmbedStage: StageType {
                       doc: "features: mean, per_token, bos, contacts"),
         ParameterSpec("truncation", .int, default: .int(1022), doc: "residues kept per sequence (extract.py truncation_seq_length)"),
         ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "token budget of a batch (extract.py toks_per_batch)"),
+        ParameterSpec("per_sequence", .string, doc: "also write <dir>/<label>.safetensors per sequence (label percent-encoded: % -> %25, / -> %2F), written in place as each is done"),
+        ParameterSpec("resume", .bool, default: .bool(false), doc: "keep finished parts in <output>.parts/ and skip them after an interrupted run (needs output)"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
         ParameterSpec("output", .outputPath, doc: "where to write the .safetensors (default: inside the work directory)"),
     ]
-    let outputs = [OutputSpec("embeddings", doc: ".safetensors: <label>/<feature>/<layer> tensors, index in __metadata__"),
+    let outputs = [OutputSpec("embeddings", doc: ".safetensors: <key>/<feature>/<layer> tensors (key = label with % and / percent-encoded), stacked mean_representations/<layer> [N, H] in label order, index in __metadata__"),
                    OutputSpec("count", doc: "sequences embedded")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
@@ -56,6 +58,10 @@ struct ProteinEmbedStage: StageType {
         if let t = p.int("truncation"), t < 1 { out.append(("truncation", "must be at least 1")) }
         if let t = p.int("tokens_per_batch"), t < 1 { out.append(("tokens_per_batch", "must be at least 1")) }
         if p.strings("include").isEmpty { out.append(("include", "give at least one feature")) }
+        if p.bool("resume") == true && p.string("output") == nil {
+            out.append(("resume", "needs 'output': a failed attempt's work directory is discarded, so parts are kept beside the declared output"))
+        }
+        if let d = p.string("per_sequence"), d.isEmpty { out.append(("per_sequence", "give a directory")) }
         return out
     }
 
@@ -66,15 +72,25 @@ struct ProteinEmbedStage: StageType {
         o.truncation = p.int("truncation") ?? 1022
         o.tokensPerBatch = p.int("tokens_per_batch") ?? 4096
         o.policy = ProteinLMStages.policy(p)
+        o.perSequenceDirectory = p.url("per_sequence")
+        o.resume = p.bool("resume") ?? false
         return o
     }
 
     func run(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
-        let embedder = try Embedder(model: model, options: Self.options(p))
+        let options = Self.options(p)
+        let embedder = try Embedder(model: model, options: options)
         let url = ProteinLMStages.destination(context, name: "embeddings", internalFile: "embeddings.safetensors")
         let run = EmbeddingRun(embedder: embedder, fasta: p.url("fasta")!.path, output: url)
+        if options.resume, let declared = p.url("output") {
+            // Parts outlive a failed attempt beside the declared output; one directory per stage (or shard).
+            run.partsDirectory = declared.deletingLastPathComponent()
+                .appendingPathComponent(declared.lastPathComponent + ".parts")
+                .appendingPathComponent(EmbeddingIndex.key(context.stageID))
+            run.resumeFromOutput = false
+        }
         run.log = { context.log($0) }
         run.progress = { done, _ in context.progress(done: done, total: nil) }
         let s = try run.run()
