@@ -25,7 +25,7 @@ public struct PGLMConfiguration: Codable, Sendable {
     public var isCausal: Bool
     public var quantizationBit: Int
     public var moe: Bool
-    /// MoE keys, read only to name them when refusing `moe: true`.
+    /// With `moe`: experts per MLP, and how many of them each token uses (top-k of the router).
     public var numExperts: Int?
     public var expertsPerToken: Int?
     public var seqLength: Int?
@@ -146,10 +146,11 @@ public struct PGLMConfiguration: Codable, Sendable {
             throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")
         }
         if moe {
-            let experts = "num_experts \(numExperts.map(String.init) ?? "absent"), experts_per_token \(expertsPerToken.map(String.init) ?? "absent")"
-            throw TransformersError.unsupportedModel(file: file, detail: "moe: true (\(experts)): mixture-of-experts MLPs are not supported; "
-                + "supported: moe false (one dense MLP per layer) with glu_activation geglu or swiglu, LayerNorm or RMSNorm, "
-                + "DeepNorm or pre-LN, multi-head or grouped-query attention, 1-D or 2-D RoPE, F32/BF16/F16 weights")
+            let e = numExperts ?? 0, k = expertsPerToken ?? 0
+            guard e >= 2, k >= 1, k <= e else {
+                throw TransformersError.badConfig(file: file, detail: "moe: true needs num_experts ≥ 2 and 1 ≤ experts_per_token ≤ num_experts, "
+                    + "found num_experts \(numExperts.map(String.init) ?? "absent"), experts_per_token \(expertsPerToken.map(String.init) ?? "absent")")
+            }
         }
         guard GatedActivation(rawValue: gluActivation) != nil else {
             throw TransformersError.unsupportedModel(file: file, detail: "glu_activation '\(gluActivation)' (expected geglu or swiglu)")

@@ -14,7 +14,7 @@ final class GreedyGenerateTests: XCTestCase {
         let stops: Set<Int> = [31, 33, 34]
         let allowed = Set(1...20).union(stops)
         var checkedSteps = 0
-        for name in ["pglm-tiny", "pglm-tiny-2d", "pglm-tiny-mqa", "pglm-tiny-linbias"] {
+        for name in ["pglm-tiny", "pglm-tiny-2d", "pglm-tiny-mqa", "pglm-tiny-linbias", "pglm-tiny-moe"] {
             let dir = P.models.appendingPathComponent(name)
             let model = try P.model(name)
             let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("generate-greedy.json"))) as? [String: Any])

@@ -31,22 +31,36 @@ final class PGLMConfigurationTests: XCTestCase {
         }
     }
 
-    func testMoEIsRefusedNamingItsKeysAndWhatIsSupported() throws {
+    func testMoEKeysAreCheckedAndTrainingRefusesMoE() throws {
         let dir = try TestSupport.temporaryDirectory("pglm-moe")
-        let src = Fixtures.model("pglm-tiny")
+        let src = Fixtures.model("pglm-tiny-moe")
         var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: src.appendingPathComponent("config.json"))) as? [String: Any])
-        json["moe"] = true
-        json["num_experts"] = 4
-        json["experts_per_token"] = 2
+        json["experts_per_token"] = 5   // more than the 4 experts
         try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("config.json"))
         try FileManager.default.copyItem(at: src.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
         XCTAssertThrowsError(try ModelLoader.load(directory: dir)) { error in
             let text = "\(error)"
-            print(text)
-            for needle in ["config.json", "moe: true", "num_experts 4", "experts_per_token 2", "supported: moe false"] {
+            for needle in ["config.json", "num_experts 4", "experts_per_token 5"] {
                 XCTAssertTrue(text.contains(needle), "missing '\(needle)' in: \(text)")
             }
         }
+        let model = try XCTUnwrap(try Fixtures.load("pglm-tiny-moe") as? PGLMForLM)
+        XCTAssertThrowsError(try PGLMTrainingModel(config: model.config, seed: 1)) { error in
+            XCTAssertTrue("\(error)".contains("moe false"), "\(error)")
+        }
+        // Random MoE weights have exactly the tensors the runtime expects.
+        XCTAssertNoThrow(try randomPGLM(model.config))
+    }
+
+    /// Routing: the k largest logits (lower index on ties), softmaxed among themselves.
+    func testRouteTakesTopKAndSoftmaxes() {
+        let logits: [Float] = [0.5, 2.0, -1.0, 2.0]
+        XCTAssertEqual(PGLMForLM.expertRoute(logits, k: 2).map(\.expert), [1, 3])
+        let r = PGLMForLM.expertRoute(logits, k: 3)
+        XCTAssertEqual(r.map(\.expert), [1, 3, 0])
+        let z = 2 * expf(0) + expf(-1.5)
+        XCTAssertEqual(r[0].weight, 1 / z, accuracy: 1e-6)
+        XCTAssertEqual(r[2].weight, expf(-1.5) / z, accuracy: 1e-6)
     }
 
     /// The training model loads the add_bias_linear-only fixture and reproduces the reference CLM logits.

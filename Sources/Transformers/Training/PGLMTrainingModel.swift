@@ -47,9 +47,9 @@ public final class PGLMTrainingModel: TrainableModel {
 
     /// A randomly initialised model (N(0, 0.02²) matrices, unit norms, zero biases).
     public init(config c: PGLMConfiguration, seed: UInt64) throws {
-        guard !c.multiQueryAttention, !c.rmsnorm, c.gluActivation == "geglu", c.postLayerNorm else {
+        guard !c.multiQueryAttention, !c.rmsnorm, c.gluActivation == "geglu", c.postLayerNorm, !c.moe else {
             throw TransformersError.unsupportedModel(file: "config.json",
-                detail: "training supports xTrimoPGLM with multi-head attention, LayerNorm, GeGLU and a final LayerNorm")
+                detail: "training supports xTrimoPGLM with multi-head attention, LayerNorm, GeGLU, one dense MLP per layer (moe false) and a final LayerNorm")
         }
         config = c
         hidden = c.hiddenSize; ffn = c.ffnHiddenSize; heads = c.numAttentionHeads; headDim = c.kvChannels
