@@ -19,8 +19,9 @@ final class PGLMExperts {
 
     /// Per token: the chosen experts (largest logit first, lower index on ties) and their softmax weights.
     static func route(_ logits: UnsafePointer<Float>, experts e: Int, k: Int) -> [(expert: Int, weight: Float)] {
-        let order = (0..<e).sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(k)
-        let top = logits[order.first!]
+        let order = (0..<e).sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(max(0, k))
+        guard let first = order.first else { return [] }
+        let top = logits[first]
         let exps = order.map { expf(logits[$0] - top) }
         let sum = exps.reduce(0, +)
         return zip(order, exps).map { ($0, $1 / sum) }
