@@ -34,7 +34,8 @@ public enum ProteinLMStages {
 /// `protein.embed`: fair-esm extract.py features of every FASTA record into one `.safetensors`.
 struct ProteinEmbedStage: StageType {
     let name = "protein.embed"
-    let version = 1
+    // 2: labels percent-encoded in tensor names, stacked means (cached version-1 outputs are not reused).
+    let version = 2
     let summary = "embed a FASTA file (extract.py features: mean, per_token, bos, contacts) into one .safetensors"
     let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "input FASTA (.gz/.zst accepted)"),
