@@ -10,7 +10,13 @@ extension PGLMConfiguration {
         if quantizationBit != 0 {
             throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")
         }
-        if moe { throw TransformersError.unsupportedModel(file: file, detail: "moe: true is not supported") }
+        if moe {
+            let e = numExperts ?? 0, k = expertsPerToken ?? 0
+            guard e >= 2, e <= 1_024, k >= 1, k <= e else {
+                throw TransformersError.badConfig(file: file, detail: "moe: true needs 2 ≤ num_experts ≤ 1024 and 1 ≤ experts_per_token ≤ num_experts, "
+                    + "found num_experts \(numExperts.map(String.init) ?? "absent"), experts_per_token \(expertsPerToken.map(String.init) ?? "absent")")
+            }
+        }
         guard GatedActivation(rawValue: gluActivation) != nil else {
             throw TransformersError.unsupportedModel(file: file, detail: "glu_activation '\(gluActivation)' (expected geglu or swiglu)")
         }
@@ -32,7 +38,9 @@ extension PGLMConfiguration {
         try r.tokenId("pad_token_id", padTokenId, vocabulary: paddedVocabSize, vocabularyKey: "padded_vocab_size")
         try r.epsilon("layernorm_epsilon", layernormEpsilon)
         let h = hiddenSize, width = (numAttentionHeads + 2 * kvHeads) * kvChannels
-        try r.parameters([[paddedVocabSize, h], [numLayers, width + numAttentionHeads * kvChannels + 3 * ffnHiddenSize, h]])
+        let experts = moe ? (numExperts ?? 1) : 1
+        try r.parameters([[paddedVocabSize, h], [numLayers, width + numAttentionHeads * kvChannels, h],
+                          [numLayers, experts, 3 * ffnHiddenSize, h]])
     }
 
     /// Tokens per sequence the model accepts: seq_length, else `undeclaredPositionLimit`.
@@ -45,7 +53,7 @@ extension PGLMConfiguration {
         try a.require("transformer.encoder.layers.0.self_attention.query_key_value.weight",
                       [(numAttentionHeads + 2 * kvHeads) * kvChannels, h],
                       keys: "num_attention_heads, multi_query_group_num, kv_channels, hidden_size")
-        try a.require("transformer.encoder.layers.0.mlp.dense_h_to_4h.weight", [2 * ffnHiddenSize, h],
+        try a.require("transformer.encoder.layers.0.mlp.dense_h_to_4h\(moe ? "_0" : "").weight", [2 * ffnHiddenSize, h],
                       keys: "ffn_hidden_size, hidden_size")
         try a.layers(numLayers, key: "num_layers") { "transformer.encoder.layers.\($0).self_attention.query_key_value.weight" }
     }
