@@ -61,7 +61,7 @@ public final class WorkDirectory: @unchecked Sendable {
     static func makeDirectories(_ path: String) -> Bool {
         if mkdir(path, 0o755) == 0 || errno == EEXIST { return true }
         guard errno == ENOENT else { return false }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathName.parent(path)
         guard !parent.isEmpty, parent != path, makeDirectories(parent) else { return false }
         return mkdir(path, 0o755) == 0 || errno == EEXIST
     }

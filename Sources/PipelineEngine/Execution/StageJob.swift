@@ -118,9 +118,14 @@ struct StageJob: @unchecked Sendable {
                 }
             }
             // Hash before the move: paths inside the temp dir are private to this attempt.
+            var fileDigests: [String: String] = [:]
             for (name, files) in context.internalOutputs {
                 var h = SHA256()
-                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path)).sha256 + "\n") }
+                for f in files {
+                    let sha = try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path).sha256
+                    fileDigests[f] = sha
+                    h.update(f + "=" + sha + "\n")
+                }
                 digests[name] = h.finalizeHex()
             }
             if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
@@ -130,14 +135,21 @@ struct StageJob: @unchecked Sendable {
             for (name, files) in context.internalOutputs {
                 let shown = files.map { WorkDirectory.display(final.appendingPathComponent($0), relativeTo: project) }
                 outputs[name] = context.listOutputs.contains(name) ? .paths(shown) : .path(shown[0])
+                // Stamped like published files, so a changed or truncated object is noticed before reuse.
+                for (f, path) in zip(files, shown) {
+                    let url = final.appendingPathComponent(f)
+                    guard let info = FileDigester.fileInfo(url.path), !info.isDirectory, let sha = fileDigests[f] else { continue }
+                    outputFiles[path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
+                }
             }
         }
         for p in context.published {
             guard FileDigester.fileInfo(p.temp.path) != nil else {
                 throw StageError("output '\(p.name)': the stage did not write \(p.path)")
             }
-            let sha = try FileDigester.hashFile(p.temp.path)
             let destination = parameters.resolve(p.path)
+            try Self.checkInsideProject(destination, declared: p.path, output: p.name, project: project)
+            let sha = try FileDigester.hashFile(p.temp.path)
             try Publisher.move(p.temp, to: destination)
             guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
             outputFiles[p.path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
@@ -154,6 +166,18 @@ struct StageJob: @unchecked Sendable {
                            version: stage.type.version, key: key, components: components, inputs: stamps, outputs: outputs,
                            outputFiles: outputFiles, outputDigest: h.finalizeHex(), started: start, finished: ResourceUsage.now(),
                            cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: context.logFile.wasOpened ? WorkDirectory.display(logURL, relativeTo: project) : nil)
+    }
+}
+
+extension StageJob {
+    /// One rule for every stage type: a published file lies inside the project directory (the same rule
+    /// the loader applies to literal paths, here for paths known only once upstream stages have run).
+    static func checkInsideProject(_ destination: URL, declared: String, output: String, project: URL) throws {
+        let root = PathName.resolved(project.path, against: "/")
+        let resolved = PathName.resolved(destination.path, against: root)
+        guard PathName.isInside(resolved, root), resolved != root else {
+            throw StageError("output '\(output)' is \(declared), outside the project directory \(root); outputs must be written inside it")
+        }
     }
 }
 

@@ -33,10 +33,10 @@ struct ShellStage: StageType, ScratchLayout {
         var dirs: Set<String> = [".trellis-out"]
         let relative = p.strings("inputs").filter { !$0.hasPrefix("/") } + p.mapping("outputs").map(\.value)
         for path in relative {
-            var parent = (path as NSString).deletingLastPathComponent
+            var parent = PathName.parent(path)
             while !parent.isEmpty && parent != "." && parent != "/" {
                 dirs.insert(parent)
-                parent = (parent as NSString).deletingLastPathComponent
+                parent = PathName.parent(parent)
             }
         }
         return dirs
