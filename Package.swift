@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
         .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
-        .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
+        // fork/exec of stage commands under a supervisor that kills them when the runner dies.
+        .target(name: "CProcess"),
+        .target(name: "PipelineEngine", dependencies: ["DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",

@@ -108,7 +108,7 @@ struct ClusterOptions {
     }
 }
 
-/// Ctrl-C (or SIGTERM) during `trellis run`: stop the commands stages are running (SIGTERM to their process
+/// Ctrl-C (or SIGTERM, or SIGHUP when the terminal goes away) during `trellis run`: stop the commands stages are running (SIGTERM to their process
 /// groups, SIGKILL after a grace period), cancel the run's Slurm jobs (`scancel --name <run id>`), remove
 /// the scratch space holding partial outputs, then exit 130. Finished stages stay committed.
 enum InterruptHandler {
@@ -126,7 +126,7 @@ enum InterruptHandler {
 
     static func install(slurm: SlurmExecutor?, workDirectory: URL) {
         ChildRegistry.shared.separateProcessGroups = true
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler {

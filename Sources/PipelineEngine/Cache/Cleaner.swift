@@ -22,8 +22,10 @@ public enum Cleaner {
     public static func clean(workDirectory: URL, keeping pipelines: [Pipeline], dryRun: Bool,
                              projectDirectory: URL? = nil) throws -> Report {
         let work = WorkDirectory(root: workDirectory)
-        if !dryRun { try work.lock() }
-        defer { if !dryRun { work.unlock() } }
+        // A dry run takes the lock too: a running run's fresh records are not yet in `stages/`, and listing
+        // them as removable would be wrong (and removing them, disastrous).
+        try work.lock()
+        defer { work.unlock() }
         let fm = FileManager.default
         var report = Report()
         var keep = Set<String>()

@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 
 /// `shell`: runs a command in its own scratch directory. Declared inputs are symlinked into it at the
@@ -74,7 +75,7 @@ struct ShellStage: StageType, ScratchLayout {
     }
 }
 
-/// posix_spawn of `bash -e -o pipefail -c script` with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
+/// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
 enum ChildProcess {
     struct Status {
         var exitStatus: Int32
@@ -87,40 +88,23 @@ enum ChildProcess {
         ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
 
     static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if logDescriptor >= 0 {
-            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
-            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
-        }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        // Change directory inside the script: posix_spawn_file_actions_addchdir_np is not imported into Swift.
-        let quoted = "'" + directory.path.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        let argv = shell + ["cd -- \(quoted)\n" + script]
+        let argv = shell + [script]
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
-        // The child starts with default signal dispositions and an empty mask (this process may ignore SIGINT
-        // for its Ctrl-C handler, and ignored signals survive exec), in its own process group when the run
-        // can be interrupted, so the handler stops the command and everything it started.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setpgroup(&attr, 0)
-        let group = ChildRegistry.shared.separateProcessGroups ? POSIX_SPAWN_SETPGROUP : 0
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | group))
+        // A supervising process runs the command (in its own process group when the run can be interrupted)
+        // and kills that group if this process dies, even by SIGKILL: a command must not outlive its run
+        // and keep writing after the lock is free. Foundation's Process cannot set a parent-death signal.
         var pid: pid_t = 0
         try ChildRegistry.shared.spawning {
-            let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
-            guard rc == 0 else { throw StageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+            let rc = trellis_spawn_supervised(argv[0], cArgs, cEnv, directory.path, logDescriptor,
+                                              ChildRegistry.shared.separateProcessGroups ? 1 : 0)
+            guard rc > 0 else {
+                throw StageError("cannot start \(argv[0]) in \(directory.path): \(String(cString: strerror(-rc)))")
+            }
+            pid = rc
             return pid
         }
         defer { ChildRegistry.shared.reaped(pid) }
