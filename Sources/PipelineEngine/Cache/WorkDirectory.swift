@@ -193,7 +193,9 @@ public final class WorkDirectory: @unchecked Sendable {
         do { data = try encoder.encode(record) } catch {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
-        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
+        let url = records.appendingPathComponent(record.key + ".json")
+        try FaultInjection.checkWrite(url.path)
+        try Self.writeAtomically(data, to: url)
     }
 
     /// Path of `url` relative to `base` when inside it, else absolute; stage outputs are shown this way.

@@ -101,7 +101,7 @@ public final class PipelineRunner {
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
-            if var data = try? encoder.encode(entry) { data.append(0x0A); traceHandle.write(data) }
+            if var data = try? encoder.encode(entry) { data.append(0x0A); DescriptorWrite.all(traceHandle.fileDescriptor, data) }
         }
         func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0) {
             let s = pipeline.stages[i]

@@ -128,6 +128,7 @@ struct StageJob: @unchecked Sendable {
                 }
                 digests[name] = h.finalizeHex()
             }
+            try FaultInjection.checkWrite(final.path)
             if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
             guard rename(context.outputURL.path, final.path) == 0 else {
                 throw PipelineError.io(path: final.path, message: "cannot move outputs into place: \(String(cString: strerror(errno)))")
@@ -186,6 +187,7 @@ enum Publisher {
     static func move(_ temp: URL, to destination: URL) throws {
         let fm = FileManager.default
         try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
+        try FaultInjection.checkWrite(destination.path)
         if rename(temp.path, destination.path) == 0 { return }
         guard errno == EXDEV else {
             throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")

@@ -120,7 +120,7 @@ public enum RecordSplitter {
             var data = try Data(contentsOf: url, options: .alwaysMapped)
             if skipHeader && n > 0, let nl = data.firstIndex(of: 0x0A) { data = data.subdata(in: (nl + 1)..<data.endIndex) }
             else if skipHeader && n > 0 { data = Data() }
-            out.write(data)
+            try DescriptorWrite.writeOrThrow(out.fileDescriptor, data, path: destination.path)
         }
     }
 }
