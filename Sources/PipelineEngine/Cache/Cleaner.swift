@@ -54,6 +54,11 @@ public enum Cleaner {
         for f in (try? fm.contentsOfDirectory(atPath: work.tmp.path))?.sorted() ?? [] {
             remove(work.tmp.appendingPathComponent(f))
         }
+        // Partial files of killed writers beside records and published outputs.
+        let base = projectDirectory ?? URL(fileURLWithPath: fm.currentDirectoryPath)
+        for path in StaleTemporaries.find(in: StaleTemporaries.directories(work: work, pipelines: pipelines, projectDirectory: base)) {
+            remove(URL(fileURLWithPath: path))
+        }
         var currentKeys = keep
         if let projectDirectory {
             for p in pipelines {

@@ -32,7 +32,11 @@ public final class WorkDirectory: @unchecked Sendable {
 
     static func makeDirectory(_ url: URL) throws {
         guard makeDirectories(url.path) else {
-            throw PipelineError.io(path: url.path, message: "cannot create directory: \(String(cString: strerror(errno)))")
+            let reason = errno == ENOTDIR ? "a parent of it is a regular file, not a directory" : DescriptorWrite.reason(errno)
+            throw PipelineError.io(path: url.path, message: "cannot create directory: " + reason)
+        }
+        if let info = FileDigester.fileInfo(url.path), !info.isDirectory {
+            throw PipelineError.io(path: url.path, message: "cannot create directory: a regular file is in the way")
         }
     }
 

@@ -54,6 +54,7 @@ public final class PipelineRunner {
         defer { work.unlock() }
         try work.prepare()
         try work.clearScratch()
+        StaleTemporaries.remove(in: StaleTemporaries.directories(work: work, pipelines: [pipeline], projectDirectory: options.projectDirectory))
         let runDirectory = try makeRunDirectory()
         let logs = runDirectory.appendingPathComponent("logs")
         try WorkDirectory.makeDirectory(logs)
@@ -128,8 +129,8 @@ public final class PipelineRunner {
                 do {
                     prepared = try prepare(stage, records: records, keying: keying)
                 } catch {
-                    try? "error: \(error)\n".write(to: logURL, atomically: false, encoding: .utf8)
-                    fail(i, "\(error)", log: logURL, start: start)
+                    try? "error: \(FoundationErrorText.describe(error))\n".write(to: logURL, atomically: false, encoding: .utf8)
+                    fail(i, FoundationErrorText.describe(error), log: logURL, start: start)
                     continue
                 }
                 if prepared.cached == nil, keysInFlight.contains(prepared.key) {

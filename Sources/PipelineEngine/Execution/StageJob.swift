@@ -72,7 +72,7 @@ struct StageJob: @unchecked Sendable {
                 return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
                                cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
             } catch {
-                lastError = (error as? StageError)?.message ?? "\(error)"
+                lastError = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
                 log.write("error: \(lastError)\n")
                 if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
@@ -192,12 +192,14 @@ enum Publisher {
         guard errno == EXDEV else {
             throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
         }
-        // Another filesystem: copy next to the destination, then rename there.
-        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).trellis-\(getpid())")
+        // Another filesystem: copy next to the destination, then rename there. The copy is named like every
+        // temporary writer's (`.<name>.tmp-<pid>-…`), so a copy cut short by kill -9 is found and removed
+        // by the next run and by `trellis clean` once its process is gone.
+        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).tmp-\(getpid())-publish")
         try? fm.removeItem(at: beside)
         do { try fm.copyItem(at: temp, to: beside) } catch {
             try? fm.removeItem(at: beside)
-            throw PipelineError.io(path: destination.path, message: "cannot copy into place: \(error.localizedDescription)")
+            throw PipelineError.io(path: destination.path, message: "cannot copy into place: " + FoundationErrorText.reason(error))
         }
         guard rename(beside.path, destination.path) == 0 else {
             try? fm.removeItem(at: beside)
