@@ -35,7 +35,9 @@ struct ClusterOptions {
         if let path = try args.option("profile") { try readProfile(path) }
         if let e = try args.option("executor") { executor = e }
         if let s = try args.option("shards") {
-            guard let n = Int(s), n >= 1 else { throw ArgumentError.badValue("--shards", s) }
+            guard let n = Int(s), n >= 1, n <= 100_000 else {
+                throw ArgumentError.badValue("--shards", s + " (expected a whole number from 1 to 100000; it is also capped at the record count)")
+            }
             shards = n
         }
         if let p = try args.option("poll-interval") {

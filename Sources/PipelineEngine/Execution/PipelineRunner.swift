@@ -213,8 +213,13 @@ public final class PipelineRunner {
 
     /// The sharded form of `stage` when it maps over records and a shard count applies to it.
     func shardedStage(_ stage: PipelineStage, _ prepared: Prepared, note: @escaping @Sendable (String) -> Void) -> ShardedStage? {
-        guard let type = stage.type as? RecordMappingStage, type.recordParameter(prepared.parameters) != nil,
-              let count = options.shards ?? stage.shards else { return nil }
+        guard let type = stage.type as? RecordMappingStage, let recordParameter = type.recordParameter(prepared.parameters),
+              var count = options.shards ?? stage.shards else { return nil }
+        // No more shards than records (an unreadable input fails later, in the stage, with its message).
+        if let input = prepared.parameters.url(recordParameter),
+           let records = try? RecordSplitter.count(input, format: type.recordFormat(prepared.parameters)) {
+            count = max(1, min(count, records))
+        }
         let stages = pipeline.stages
         let executor = options.shardExecutor
             ?? LocalShardExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
