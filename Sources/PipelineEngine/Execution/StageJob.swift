@@ -149,7 +149,7 @@ struct StageJob: @unchecked Sendable {
                 throw StageError("output '\(p.name)': the stage did not write \(p.path)")
             }
             let destination = parameters.resolve(p.path)
-            try Self.checkInsideProject(destination, declared: p.path, output: p.name, project: project)
+            try OutputPlacement.checkInsideProject(destination, declared: p.path, output: p.name, project: project)
             let sha = try FileDigester.hashFile(p.temp.path)
             try Publisher.move(p.temp, to: destination)
             guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
@@ -167,18 +167,6 @@ struct StageJob: @unchecked Sendable {
                            version: stage.type.version, key: key, components: components, inputs: stamps, outputs: outputs,
                            outputFiles: outputFiles, outputDigest: h.finalizeHex(), started: start, finished: ResourceUsage.now(),
                            cpuSeconds: 0, peakRSSKB: 0, attempts: attempt, log: context.logFile.wasOpened ? WorkDirectory.display(logURL, relativeTo: project) : nil)
-    }
-}
-
-extension StageJob {
-    /// One rule for every stage type: a published file lies inside the project directory (the same rule
-    /// the loader applies to literal paths, here for paths known only once upstream stages have run).
-    static func checkInsideProject(_ destination: URL, declared: String, output: String, project: URL) throws {
-        let root = PathName.resolved(project.path, against: "/")
-        let resolved = PathName.resolved(destination.path, against: root)
-        guard PathName.isInside(resolved, root), resolved != root else {
-            throw StageError("output '\(output)' is \(declared), outside the project directory \(root); outputs must be written inside it")
-        }
     }
 }
 
