@@ -109,9 +109,10 @@ public struct PipelineLoader {
             stages[i].dependencies = deps.sorted()
             stages[i].needs = needs
         }
-        if d.isEmpty { checkOutputs(stages, into: &d) }
         if !d.isEmpty { throw PipelineError.invalidSpec(Self.unique(d)) }
         let order = try PipelineGraph.topologicalOrder(stages)
+        checkOutputs(stages, into: &d)
+        if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         var pipeline = Pipeline(file: file, name: name, stages: stages, index: index, order: order)
         pipeline.groups = groups
         pipeline.executor = loadExecutor(root["executor"], into: &d)
