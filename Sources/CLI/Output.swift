@@ -1,4 +1,5 @@
 import Foundation
+import DataIO
 import PipelineEngine
 
 /// Unbuffered writers for stdout and stderr usable with `print(_:to:)`. A failed write to stdout (a full
@@ -33,4 +34,14 @@ func closestMatch(_ word: String, in candidates: [String]) -> String? {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     guard let (name, d) = best, d <= max(2, word.count / 3) else { return nil }
     return name
+}
+
+/// Removes the temporary files of earlier runs killed while writing `output` (`.<name>.tmp-<pid>-…`
+/// whose process is gone), so a kill -9 leaves no clutter past the next run. `<output>.parts/` is kept:
+/// it is what `--resume` continues from.
+func removeStaleTemporaries(beside output: URL) {
+    let prefix = "/." + output.lastPathComponent + ".tmp-"
+    for path in AtomicFileWriter.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
