@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 static void write_errno(int fd, int err) {
+    if (fd < 0) return;
     int32_t e = err;
     ssize_t n;
     do { n = write(fd, &e, sizeof e); } while (n < 0 && errno == EINTR);
@@ -46,22 +47,30 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
     if (log_fd >= 0) { dup2(log_fd, 1); dup2(log_fd, 2); }
     if (directory && chdir(directory) != 0) { write_errno(err_fd, errno); _exit(127); }
     execve(path, argv, envp);
-    write_errno(err_fd, errno);
+    int e = errno;
+    write_errno(err_fd, e);
+    if (err_fd < 0) {
+        const char *m = "trellis-supervise: cannot start the command: ";
+        write(2, m, strlen(m)); write(2, strerror(e), strlen(strerror(e))); write(2, "\n", 1);
+    }
     _exit(127);
 }
 
-static void supervise(const char *path, char *const argv[], char *const envp[], const char *directory,
-                      int log_fd, int new_group, int err_fd, pid_t runner, int death_signal) {
+void trellis_supervise(const char *path, char *const argv[], char *const envp[], const char *directory,
+                       int log_fd, int new_group, int err_fd, pid_t runner, int death_signal) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
     default_dispositions();
-    if (new_group) setpgid(0, 0);
+    if (new_group && getpgid(0) != getpid()) setpgid(0, 0);
     // Every signal is blocked (the parent blocked them before fork); wait for them synchronously.
     prctl(PR_SET_PDEATHSIG, death_signal);
     if (getppid() != runner) _exit(137);
     pid_t me = getpid();
     pid_t cmd = fork();
     if (cmd < 0) { write_errno(err_fd, errno); _exit(127); }
+    if (cmd > 0 && err_fd >= 0) close(err_fd);
     if (cmd == 0) run_command(path, argv, envp, directory, log_fd, err_fd, me);
-    close(err_fd);
     sigset_t wanted;
     sigemptyset(&wanted);
     sigaddset(&wanted, SIGCHLD);
@@ -108,9 +117,11 @@ static void supervise(const char *path, char *const argv[], char *const envp[], 
     }
 }
 
+int trellis_death_signal(void) { return SIGRTMIN + 3; }
+
 pid_t trellis_spawn_supervised(const char *path, char *const argv[], char *const envp[], const char *directory,
                                int log_fd, int new_group) {
-    int death_signal = SIGRTMIN + 3;
+    int death_signal = trellis_death_signal();
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -errno;
     sigset_t all, old;
@@ -120,7 +131,7 @@ pid_t trellis_spawn_supervised(const char *path, char *const argv[], char *const
     pid_t pid = fork();
     if (pid == 0) {
         close(pipe_fds[0]);
-        supervise(path, argv, envp, directory, log_fd, new_group, pipe_fds[1], runner, death_signal);
+        trellis_supervise(path, argv, envp, directory, log_fd, new_group, pipe_fds[1], runner, death_signal);
         _exit(127);
     }
     int fork_errno = errno;

@@ -11,4 +11,13 @@
 pid_t trellis_spawn_supervised(const char *path, char *const argv[], char *const envp[], const char *directory,
                                int log_fd, int new_group);
 
+/// The supervisor itself (never returns): blocks every signal, arranges `death_signal` on the death of
+/// `runner`, starts the command and mirrors its exit; on `death_signal` it kills the command's group.
+/// `err_fd` (or -1) receives errno if the command cannot start. `trellis-supervise` runs this after exec.
+void trellis_supervise(const char *path, char *const argv[], char *const envp[], const char *directory,
+                       int log_fd, int new_group, int err_fd, pid_t runner, int death_signal);
+
+/// The signal a supervisor receives when the runner dies.
+int trellis_death_signal(void);
+
 #endif

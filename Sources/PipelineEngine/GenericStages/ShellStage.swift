@@ -84,6 +84,44 @@ enum ChildProcess {
         var peakRSSKB: Int
     }
 
+    /// `trellis-supervise`, built beside the `trellis` executable.
+    static let supervisor: String? = {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let path = PathName.join(PathName.parent(exe), "trellis-supervise")
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }()
+
+    /// posix_spawn of `trellis-supervise` (no copy of this process's memory), every signal blocked (it waits
+    /// for them synchronously) and at default disposition, stdin from /dev/null, output to the log.
+    static func spawnSupervisor(_ supervisor: String, argv: [String], environment: [UnsafeMutablePointer<CChar>?],
+                                directory: URL, logDescriptor: Int32, grouped: Bool) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if logDescriptor >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &all)
+        posix_spawnattr_setpgroup(&attr, 0)
+        // The group is made here, not by the supervisor: the registry may signal it as soon as spawn returns.
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (grouped ? POSIX_SPAWN_SETPGROUP : 0)))
+        let args = [supervisor, String(getpid()), grouped ? "1" : "0", directory.path] + argv
+        let cArgs = args.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, supervisor, &actions, &attr, cArgs, environment)
+        guard rc == 0 else { throw StageError("cannot start \(supervisor): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
     static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
         ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
 
@@ -98,9 +136,16 @@ enum ChildProcess {
         // and kills that group if this process dies, even by SIGKILL: a command must not outlive its run
         // and keep writing after the lock is free. Foundation's Process cannot set a parent-death signal.
         var pid: pid_t = 0
+        let grouped = ChildRegistry.shared.separateProcessGroups
         try ChildRegistry.shared.spawning {
-            let rc = trellis_spawn_supervised(argv[0], cArgs, cEnv, directory.path, logDescriptor,
-                                              ChildRegistry.shared.separateProcessGroups ? 1 : 0)
+            if let supervisor = Self.supervisor {
+                pid = try spawnSupervisor(supervisor, argv: argv, environment: cEnv, directory: directory,
+                                          logDescriptor: logDescriptor, grouped: grouped)
+                return pid
+            }
+            // No `trellis-supervise` beside this executable: fork the supervisor from this process (correct,
+            // but a fork of a large process costs copy-on-write faults while the command runs).
+            let rc = trellis_spawn_supervised(argv[0], cArgs, cEnv, directory.path, logDescriptor, grouped ? 1 : 0)
             guard rc > 0 else {
                 throw StageError("cannot start \(argv[0]) in \(directory.path): \(String(cString: strerror(-rc)))")
             }
