@@ -1,16 +1,84 @@
-// trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...
-// Started by `trellis run` (posix_spawn, so starting it costs no copy of the runner's memory) to run one
-// stage command in DIRECTORY: kills the command's process group when the runner dies, even by SIGKILL,
-// and exits with the command's status.
+// trellis-supervise: stops the stage commands of a `trellis run` when the runner dies, even by SIGKILL.
+//
+//   trellis-supervise --watch RUNNER_PID TOKEN
+//     One per run, started by posix_spawn (no copy of the runner's memory). Waits for the runner's death
+//     (Linux parent-death signal), then kills every process whose environment holds
+//     TRELLIS_RUN_TOKEN=TOKEN: the commands the runner started and everything they started.
+//   trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...
+//     Runs one command under a supervisor of its own (see trellis_supervise in CProcess).
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include "CProcess.h"
 
 extern char **environ;
 
+/// Whether /proc/PID/environ holds `needle` (a whole NUL-terminated entry).
+static int has_entry(const char *pid, const char *needle, size_t needle_len) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/environ", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    static char buf[1 << 16];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    for (ssize_t i = 0; i < n; i += strlen(buf + i) + 1) {
+        if (strncmp(buf + i, needle, needle_len) == 0 && buf[i + needle_len] == 0) return 1;
+    }
+    return 0;
+}
+
+/// Kills every process carrying the token; repeats while it finds some (they may fork meanwhile).
+static void kill_marked(const char *token) {
+    char needle[256];
+    int len = snprintf(needle, sizeof needle, "TRELLIS_RUN_TOKEN=%s", token);
+    if (len <= 0 || len >= (int)sizeof needle) return;
+    pid_t me = getpid();
+    for (int round = 0; round < 20; round++) {
+        int found = 0;
+        DIR *d = opendir("/proc");
+        if (!d) return;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+            pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+            if (pid == me) continue;
+            if (has_entry(e->d_name, needle, (size_t)len)) { kill(pid, SIGKILL); found = 1; }
+        }
+        closedir(d);
+        if (!found) return;
+        usleep(10000);
+    }
+}
+
+static int watch(pid_t runner, const char *token) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    int death = trellis_death_signal();
+    prctl(PR_SET_PDEATHSIG, death);
+    if (getppid() == runner) {
+        sigset_t wanted;
+        sigemptyset(&wanted);
+        sigaddset(&wanted, death);
+        while (sigwaitinfo(&wanted, NULL) < 0) {}
+    }
+    kill_marked(token);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--watch") == 0) return watch((pid_t)strtol(argv[2], NULL, 10), argv[3]);
     if (argc < 5) {
-        fprintf(stderr, "usage: trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...\n");
+        fprintf(stderr, "usage: trellis-supervise --watch RUNNER_PID TOKEN\n"
+                        "       trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...\n");
         return 2;
     }
     pid_t runner = (pid_t)strtol(argv[1], NULL, 10);

@@ -76,7 +76,7 @@ struct ShellStage: StageType, ScratchLayout {
 }
 
 /// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
-enum ChildProcess {
+public enum ChildProcess {
     struct Status {
         var exitStatus: Int32
         var signal: Int32?
@@ -84,17 +84,11 @@ enum ChildProcess {
         var peakRSSKB: Int
     }
 
-    /// `trellis-supervise`, built beside the `trellis` executable.
-    static let supervisor: String? = {
-        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
-        let path = PathName.join(PathName.parent(exe), "trellis-supervise")
-        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
-    }()
-
-    /// posix_spawn of `trellis-supervise` (no copy of this process's memory), every signal blocked (it waits
-    /// for them synchronously) and at default disposition, stdin from /dev/null, output to the log.
-    static func spawnSupervisor(_ supervisor: String, argv: [String], environment: [UnsafeMutablePointer<CChar>?],
-                                directory: URL, logDescriptor: Int32, grouped: Bool) throws -> pid_t {
+    /// posix_spawn (no copy of this process's memory) with every signal at its default disposition, stdin
+    /// from /dev/null and output to the log (or /dev/null), in a new process group when `grouped`, with
+    /// every signal blocked when `blockSignals` (the watchdog waits for them synchronously) or none.
+    static func spawn(_ program: String, arguments: [String], environment: [UnsafeMutablePointer<CChar>?],
+                      logDescriptor: Int32, grouped: Bool, blockSignals: Bool) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -102,24 +96,42 @@ enum ChildProcess {
         if logDescriptor >= 0 {
             posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
             posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var all = sigset_t()
+        var all = sigset_t(), mask = sigset_t()
         sigfillset(&all)
+        if blockSignals { sigfillset(&mask) } else { sigemptyset(&mask) }
         posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setsigmask(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &mask)
         posix_spawnattr_setpgroup(&attr, 0)
-        // The group is made here, not by the supervisor: the registry may signal it as soon as spawn returns.
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (grouped ? POSIX_SPAWN_SETPGROUP : 0)))
-        let args = [supervisor, String(getpid()), grouped ? "1" : "0", directory.path] + argv
-        let cArgs = args.map { strdup($0) } + [nil]
+        let cArgs = arguments.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, supervisor, &actions, &attr, cArgs, environment)
-        guard rc == 0 else { throw StageError("cannot start \(supervisor): \(String(cString: strerror(rc)))") }
+        let rc = posix_spawn(&pid, program, &actions, &attr, cArgs, environment)
+        guard rc == 0 else { throw StageError("cannot start \(program): \(String(cString: strerror(rc)))") }
         return pid
+    }
+
+    /// Starts the run's watchdog (`trellis-supervise --watch`, beside this executable), which kills every
+    /// command started with its token when this process dies, even by SIGKILL. Call once, from the thread
+    /// that lives as long as the process (the parent-death signal follows the creating thread). Returns
+    /// the token, or nil when the watchdog executable is missing.
+    public static func startWatchdog() -> String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let supervisor = PathName.join(PathName.parent(exe), "trellis-supervise")
+        guard FileManager.default.isExecutableFile(atPath: supervisor) else { return nil }
+        let token = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let env = ProcessInfo.processInfo.environment.filter { $0.key != "TRELLIS_RUN_TOKEN" }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        guard (try? spawn(supervisor, arguments: [supervisor, "--watch", String(getpid()), token], environment: env,
+                          logDescriptor: -1, grouped: false, blockSignals: true)) != nil else { return nil }
+        return token
     }
 
     static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
@@ -128,23 +140,26 @@ enum ChildProcess {
     static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let argv = shell + [script]
-        let cArgs = argv.map { strdup($0) } + [nil]
+        let watchdog = ChildRegistry.shared.watchdogToken
+        if let watchdog { env["TRELLIS_RUN_TOKEN"] = watchdog }
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
-        // A supervising process runs the command (in its own process group when the run can be interrupted)
-        // and kills that group if this process dies, even by SIGKILL: a command must not outlive its run
-        // and keep writing after the lock is free. Foundation's Process cannot set a parent-death signal.
-        var pid: pid_t = 0
+        defer { cEnv.forEach { free($0) } }
         let grouped = ChildRegistry.shared.separateProcessGroups
+        var pid: pid_t = 0
         try ChildRegistry.shared.spawning {
-            if let supervisor = Self.supervisor {
-                pid = try spawnSupervisor(supervisor, argv: argv, environment: cEnv, directory: directory,
-                                          logDescriptor: logDescriptor, grouped: grouped)
+            if watchdog != nil {
+                // The run's watchdog kills this command (found by its TRELLIS_RUN_TOKEN) if the runner dies.
+                // Change directory inside the script: posix_spawn_file_actions_addchdir_np is not imported.
+                let quoted = ShellQuoting.quote(directory.path)
+                pid = try spawn(shell[0], arguments: shell + ["cd -- \(quoted)\n" + script], environment: cEnv,
+                                logDescriptor: logDescriptor, grouped: grouped, blockSignals: false)
                 return pid
             }
-            // No `trellis-supervise` beside this executable: fork the supervisor from this process (correct,
-            // but a fork of a large process costs copy-on-write faults while the command runs).
+            // No watchdog (an engine used as a library, or `trellis-supervise` missing): a supervisor forked
+            // from this process, which kills the command's group when this process dies.
+            let argv = shell + [script]
+            let cArgs = argv.map { strdup($0) } + [nil]
+            defer { cArgs.forEach { free($0) } }
             let rc = trellis_spawn_supervised(argv[0], cArgs, cEnv, directory.path, logDescriptor, grouped ? 1 : 0)
             guard rc > 0 else {
                 throw StageError("cannot start \(argv[0]) in \(directory.path): \(String(cString: strerror(-rc)))")
