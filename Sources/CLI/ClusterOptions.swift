@@ -128,8 +128,6 @@ enum InterruptHandler {
 
     static func install(slurm: SlurmExecutor?, workDirectory: URL) {
         ChildRegistry.shared.separateProcessGroups = true
-        // Commands must die with the runner, even when it is killed with SIGKILL.
-        ChildRegistry.shared.watchdogToken = ChildProcess.startWatchdog()
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())

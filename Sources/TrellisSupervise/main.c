@@ -1,18 +1,19 @@
 // trellis-supervise: stops the stage commands of a `trellis run` when the runner dies, even by SIGKILL.
 //
-//   trellis-supervise --watch RUNNER_PID TOKEN
-//     One per run, started by posix_spawn (no copy of the runner's memory). Waits for the runner's death
-//     (Linux parent-death signal), then kills every process whose environment holds
-//     TRELLIS_RUN_TOKEN=TOKEN: the commands the runner started and everything they started.
+//   trellis-supervise --watch TOKEN
+//     One per runner process, started by posix_spawn (no copy of the runner's memory) with stdin the read
+//     end of a pipe only the runner can write. End of file there means the runner is gone (exited or
+//     killed, even by SIGKILL): then it kills every process whose environment holds
+//     TRELLIS_RUN_TOKEN=TOKEN, the commands the runner started and everything they started.
 //   trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...
 //     Runs one command under a supervisor of its own (see trellis_supervise in CProcess).
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include "CProcess.h"
 
@@ -58,26 +59,25 @@ static void kill_marked(const char *token) {
     }
 }
 
-static int watch(pid_t runner, const char *token) {
+/// Waits for end-of-file on stdin, the read end of a pipe whose only write end the runner holds: it
+/// closes when the runner exits or is killed, whatever thread started this watchdog.
+static int watch(const char *token) {
     sigset_t all;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
-    int death = trellis_death_signal();
-    prctl(PR_SET_PDEATHSIG, death);
-    if (getppid() == runner) {
-        sigset_t wanted;
-        sigemptyset(&wanted);
-        sigaddset(&wanted, death);
-        while (sigwaitinfo(&wanted, NULL) < 0) {}
+    char buf[64];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n == 0 || (n < 0 && errno != EINTR)) break;
     }
     kill_marked(token);
     return 0;
 }
 
 int main(int argc, char **argv) {
-    if (argc == 4 && strcmp(argv[1], "--watch") == 0) return watch((pid_t)strtol(argv[2], NULL, 10), argv[3]);
+    if (argc == 3 && strcmp(argv[1], "--watch") == 0) return watch(argv[2]);
     if (argc < 5) {
-        fprintf(stderr, "usage: trellis-supervise --watch RUNNER_PID TOKEN\n"
+        fprintf(stderr, "usage: trellis-supervise --watch TOKEN   (stdin: a pipe the runner holds open)\n"
                         "       trellis-supervise RUNNER_PID NEW_GROUP DIRECTORY PROGRAM [ARG]...\n");
         return 2;
     }

@@ -12,14 +12,6 @@ public final class ChildRegistry: @unchecked Sendable {
         set { lock.lock(); groups = newValue; lock.unlock() }
     }
     private var groups = false
-    private var token: String?
-
-    /// Set when the run's watchdog runs (`ChildProcess.startWatchdog`): commands carry it in their
-    /// environment as TRELLIS_RUN_TOKEN, by which the watchdog finds them if the runner dies.
-    public var watchdogToken: String? {
-        get { lock.lock(); defer { lock.unlock() }; return token }
-        set { lock.lock(); token = newValue; lock.unlock() }
-    }
     private var running = Set<pid_t>()
     private var stopping = false
     private let lock = NSLock()

@@ -76,7 +76,7 @@ struct ShellStage: StageType, ScratchLayout {
 }
 
 /// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
-public enum ChildProcess {
+enum ChildProcess {
     struct Status {
         var exitStatus: Int32
         var signal: Int32?
@@ -88,11 +88,12 @@ public enum ChildProcess {
     /// from /dev/null and output to the log (or /dev/null), in a new process group when `grouped`, with
     /// every signal blocked when `blockSignals` (the watchdog waits for them synchronously) or none.
     static func spawn(_ program: String, arguments: [String], environment: [UnsafeMutablePointer<CChar>?],
-                      logDescriptor: Int32, grouped: Bool, blockSignals: Bool) throws -> pid_t {
+                      logDescriptor: Int32, grouped: Bool, blockSignals: Bool, stdin: Int32 = -1) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if stdin >= 0 { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        else { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
         if logDescriptor >= 0 {
             posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
             posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
@@ -118,19 +119,28 @@ public enum ChildProcess {
         return pid
     }
 
-    /// Starts the run's watchdog (`trellis-supervise --watch`, beside this executable), which kills every
-    /// command started with its token when this process dies, even by SIGKILL. Call once, from the thread
-    /// that lives as long as the process (the parent-death signal follows the creating thread). Returns
-    /// the token, or nil when the watchdog executable is missing.
-    public static func startWatchdog() -> String? {
+    /// The token of this process's watchdog (`trellis-supervise --watch`, beside this executable), started
+    /// on first use; it kills every command started with the token once this process is gone, even after
+    /// SIGKILL. Nil when the watchdog executable is missing.
+    static let watchdogToken: String? = startWatchdog()
+
+    private static func startWatchdog() -> String? {
         guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
         let supervisor = PathName.join(PathName.parent(exe), "trellis-supervise")
         guard FileManager.default.isExecutableFile(atPath: supervisor) else { return nil }
+        // The write end stays open (close-on-exec, so no command inherits it) for the life of this process.
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        // Close-on-exec at once: a command spawned meanwhile by another thread would keep the pipe open.
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         let token = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let env = ProcessInfo.processInfo.environment.filter { $0.key != "TRELLIS_RUN_TOKEN" }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { env.forEach { free($0) } }
-        guard (try? spawn(supervisor, arguments: [supervisor, "--watch", String(getpid()), token], environment: env,
-                          logDescriptor: -1, grouped: false, blockSignals: true)) != nil else { return nil }
+        let started = try? spawn(supervisor, arguments: [supervisor, "--watch", token], environment: env,
+                                 logDescriptor: -1, grouped: false, blockSignals: true, stdin: fds[0])
+        close(fds[0])
+        guard started != nil else { close(fds[1]); return nil }
         return token
     }
 
@@ -140,7 +150,7 @@ public enum ChildProcess {
     static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let watchdog = ChildRegistry.shared.watchdogToken
+        let watchdog = Self.watchdogToken
         if let watchdog { env["TRELLIS_RUN_TOKEN"] = watchdog }
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cEnv.forEach { free($0) } }
