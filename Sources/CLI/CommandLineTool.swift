@@ -1,5 +1,5 @@
 import Foundation
-import Transformers
+import PipelineEngine
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
 enum CommandLineTool {
@@ -37,7 +37,7 @@ enum CommandLineTool {
         } catch let error as ExitStatus {
             return error.code
         } catch {
-            print("trellis \(command.name): \(describe(error))", to: &standardError)
+            print("trellis \(command.name): \(FoundationErrorText.describe(error))", to: &standardError)
             return 1
         }
     }
@@ -58,29 +58,6 @@ enum CommandLineTool {
         text += "\nOPTIONS:\n  --help      show this help\n  --version   print the version\n"
         print(text, terminator: "", to: &out)
     }
-}
-
-/// An error as a message: Foundation file errors become "PATH: reason" rather than NSCocoaErrorDomain text.
-func describe(_ error: Error) -> String {
-    let ns = error as NSError
-    guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
-    let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
-    if let path, let file = fileAncestor(of: path) {
-        return "\(path): cannot be created: \(file) is a file, not a directory"
-    }
-    return (path.map { "\($0): " } ?? "") + ModelDirectory.reason(error)
-}
-
-/// The nearest existing ancestor of `path` when it is not a directory (Foundation reports that case as an
-/// unknown write error).
-func fileAncestor(of path: String) -> String? {
-    var url = URL(fileURLWithPath: path).deletingLastPathComponent()
-    while url.path != "/" {
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) { return isDir.boolValue ? nil : url.path }
-        url.deleteLastPathComponent()
-    }
-    return nil
 }
 
 /// Thrown by a command that has already printed its own message and wants a specific exit status.
