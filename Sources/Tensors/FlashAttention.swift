@@ -10,8 +10,8 @@ import Foundation
 /// limit are exact no-ops. So results do not depend on the other rows of the tile, the other sequences of
 /// a batch, the padded length, or the thread count.
 public enum FlashAttention {
-    /// Query rows per call (per task of the caller).
-    public static let queryBlock = 64
+    /// Query rows per call (per task of the caller): ten tiles of six rows.
+    public static let queryBlock = 60
     /// Keys per block of the online softmax. Part of the numerics: a row's bits depend on it.
     public static let keyBlock = 64
 
@@ -47,32 +47,51 @@ public enum FlashAttention {
         }
     }
 
-    /// Columns of a packed Kᵀ holding `keys` keys: a multiple of 16, so score tiles never read past it.
-    public static func packedWidth(keys: Int) -> Int { (keys + 15) / 16 * 16 }
+    /// Floats of a packed Kᵀ for `keys` keys of dimension d: whole key blocks, each [D, keyBlock] contiguous
+    /// (Kᵀ rows a full sequence apart would share cache sets at lengths near powers of two).
+    public static func packedKeysCount(keys: Int, dim d: Int) -> Int {
+        (keys + keyBlock - 1) / keyBlock * keyBlock * d
+    }
 
-    /// kT[x·ld + j] = k[j·stride + x] for j < keys, 0 for keys ≤ j < ld.   // [D, ld]
+    /// Kᵀ in key blocks: block c holds kT[c·D·keyBlock + x·keyBlock + j] = k[(c·keyBlock + j)·stride + x],
+    /// zero past `keys`.   // [blocks, D, keyBlock]
     public static func packKeys(_ k: UnsafePointer<Float>, stride: Int, keys: Int, dim d: Int,
-                                into kT: UnsafeMutablePointer<Float>, ld: Int) {
+                                into kT: UnsafeMutablePointer<Float>) {
         var j0 = 0
-        while j0 + 8 <= keys {
-            for x in 0..<d {
-                var col = F8()
-                for l in 0..<8 { col[l] = k[(j0 + l) * stride + x] }
-                UnsafeMutableRawPointer(kT + x * ld + j0).storeBytes(of: col, as: F8.self)
+        while j0 < keys {
+            let block = kT + (j0 / keyBlock) * d * keyBlock + j0 % keyBlock
+            if j0 + 8 <= keys {
+                for x in 0..<d {
+                    var col = F8()
+                    for l in 0..<8 { col[l] = k[(j0 + l) * stride + x] }
+                    store(col, block + x * keyBlock)
+                }
+            } else {
+                for x in 0..<d {
+                    let dst = block + x * keyBlock
+                    for l in 0..<8 { dst[l] = j0 + l < keys ? k[(j0 + l) * stride + x] : 0 }
+                }
             }
             j0 += 8
         }
-        for x in 0..<d {
-            let row = kT + x * ld
-            for j in j0..<keys { row[j] = k[j * stride + x] }
-            if ld > keys { (row + keys).update(repeating: 0, count: ld - keys) }
+        let packedKeys = (keys + keyBlock - 1) / keyBlock * keyBlock
+        let tail = (keys + 7) / 8 * 8
+        if tail < packedKeys {
+            let block = kT + (tail / keyBlock) * d * keyBlock
+            for x in 0..<d { (block + x * keyBlock + tail % keyBlock).update(repeating: 0, count: packedKeys - tail) }
         }
     }
 
+    /// Values packed contiguously: v[j·D + x] = source[j·stride + x].   // [keys, D]
+    public static func packValues(_ v: UnsafePointer<Float>, stride: Int, keys: Int, dim d: Int,
+                                  into dst: UnsafeMutablePointer<Float>) {
+        for j in 0..<keys { (dst + j * d).update(from: v + j * stride, count: d) }
+    }
+
     /// Attention of `rows` ≤ `queryBlock` query rows (row i at q + i·qStride) over `keys` keys given as packed
-    /// Kᵀ [D, ldk] (`packKeys`) and values (key j at v + j·vStride); row i written at out + i·outStride.
+    /// Kᵀ (`packKeys`) and values (key j at v + j·vStride, `packValues` for speed); row i written at out + i·outStride.
     public static func run(q: UnsafePointer<Float>, qStride: Int, rows: Int,
-                           kT: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, vStride: Int,
+                           kT: UnsafePointer<Float>, v: UnsafePointer<Float>, vStride: Int,
                            keys tk: Int, dim d: Int, scale: Float, masks: UnsafePointer<RowMask>,
                            out: UnsafeMutablePointer<Float>, outStride: Int, scratch: Scratch) {
         let s = scratch.scores, o = scratch.context
@@ -87,7 +106,7 @@ public enum FlashAttention {
         var kb = 0
         while kb < end {
             let n = min(keyBlock, end - kb)
-            scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb, ldk: ldk, keys: n, dim: d, scale: scale, out: s)
+            scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, dim: d, scale: scale, out: s)
             for i in 0..<rows {
                 c[i] = softmaxStep(s + i * keyBlock, keys: n, first: kb, total: tk, mask: masks[i],
                                    max: &m[i], sum: &l[i])
@@ -115,14 +134,49 @@ public enum FlashAttention {
 
     // MARK: - Block steps
 
-    /// out[i, j] = scale · q_i · kT[:, j] for j < roundUp(keys, 16), rows `keyBlock` apart.
+    /// out[i, j] = scale · q_i · kT[:, j] for j < roundUp(keys, 16), from one packed Kᵀ block [D, keyBlock];
+    /// rows `keyBlock` apart.
     @inline(__always)
-    static func scoreTiles(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>, ldk: Int,
+    static func scoreTiles(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
                            keys n: Int, dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+        let ldk = keyBlock
         let sv = splat(scale)
         var j = 0
         while j < n {
             var i = 0
+            // Six rows × 16 keys: twelve accumulators hide the FMA latency.
+            while i + 6 <= rows {
+                let q0 = q + i * qStride, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride
+                let q4 = q3 + qStride, q5 = q4 + qStride
+                var a00 = F8(), a01 = F8(), a10 = F8(), a11 = F8(), a20 = F8(), a21 = F8()
+                var a30 = F8(), a31 = F8(), a40 = F8(), a41 = F8(), a50 = F8(), a51 = F8()
+                var kp = kT + j
+                for x in 0..<d {
+                    let k0 = UnsafeRawPointer(kp).loadUnaligned(as: F8.self)
+                    let k1 = UnsafeRawPointer(kp + 8).loadUnaligned(as: F8.self)
+                    var b = splat(q0[x])
+                    a00 = a00.addingProduct(b, k0); a01 = a01.addingProduct(b, k1)
+                    b = splat(q1[x])
+                    a10 = a10.addingProduct(b, k0); a11 = a11.addingProduct(b, k1)
+                    b = splat(q2[x])
+                    a20 = a20.addingProduct(b, k0); a21 = a21.addingProduct(b, k1)
+                    b = splat(q3[x])
+                    a30 = a30.addingProduct(b, k0); a31 = a31.addingProduct(b, k1)
+                    b = splat(q4[x])
+                    a40 = a40.addingProduct(b, k0); a41 = a41.addingProduct(b, k1)
+                    b = splat(q5[x])
+                    a50 = a50.addingProduct(b, k0); a51 = a51.addingProduct(b, k1)
+                    kp += ldk
+                }
+                let dst = out + i * keyBlock + j
+                store(a00 * sv, dst); store(a01 * sv, dst + 8)
+                store(a10 * sv, dst + keyBlock); store(a11 * sv, dst + keyBlock + 8)
+                store(a20 * sv, dst + 2 * keyBlock); store(a21 * sv, dst + 2 * keyBlock + 8)
+                store(a30 * sv, dst + 3 * keyBlock); store(a31 * sv, dst + 3 * keyBlock + 8)
+                store(a40 * sv, dst + 4 * keyBlock); store(a41 * sv, dst + 4 * keyBlock + 8)
+                store(a50 * sv, dst + 5 * keyBlock); store(a51 * sv, dst + 5 * keyBlock + 8)
+                i += 6
+            }
             while i + 4 <= rows {
                 let q0 = q + i * qStride, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride
                 var a00 = F8(), a01 = F8(), a10 = F8(), a11 = F8(), a20 = F8(), a21 = F8(), a30 = F8(), a31 = F8()
@@ -215,6 +269,50 @@ public enum FlashAttention {
     static func accumulate(p: UnsafePointer<Float>, rows: Int, keys n: Int, v: UnsafePointer<Float>, vStride: Int,
                            dim d: Int, factors: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>) {
         var i = 0
+        // Six rows × 16 columns: twelve accumulators hide the FMA latency.
+        while i + 6 <= rows {
+            let p0 = p + i * keyBlock, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock
+            let p4 = p3 + keyBlock, p5 = p4 + keyBlock
+            let o0 = o + i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d
+            let c0 = splat(factors[i]), c1 = splat(factors[i + 1]), c2 = splat(factors[i + 2])
+            let c3 = splat(factors[i + 3]), c4 = splat(factors[i + 4]), c5 = splat(factors[i + 5])
+            var x = 0
+            while x + 16 <= d {
+                var a00 = load(o0 + x) * c0, a01 = load(o0 + x + 8) * c0
+                var a10 = load(o1 + x) * c1, a11 = load(o1 + x + 8) * c1
+                var a20 = load(o2 + x) * c2, a21 = load(o2 + x + 8) * c2
+                var a30 = load(o3 + x) * c3, a31 = load(o3 + x + 8) * c3
+                var a40 = load(o4 + x) * c4, a41 = load(o4 + x + 8) * c4
+                var a50 = load(o5 + x) * c5, a51 = load(o5 + x + 8) * c5
+                var vp = v + x
+                for j in 0..<n {
+                    let v0 = load(vp), v1 = load(vp + 8)
+                    var b = splat(p0[j])
+                    a00 = a00.addingProduct(b, v0); a01 = a01.addingProduct(b, v1)
+                    b = splat(p1[j])
+                    a10 = a10.addingProduct(b, v0); a11 = a11.addingProduct(b, v1)
+                    b = splat(p2[j])
+                    a20 = a20.addingProduct(b, v0); a21 = a21.addingProduct(b, v1)
+                    b = splat(p3[j])
+                    a30 = a30.addingProduct(b, v0); a31 = a31.addingProduct(b, v1)
+                    b = splat(p4[j])
+                    a40 = a40.addingProduct(b, v0); a41 = a41.addingProduct(b, v1)
+                    b = splat(p5[j])
+                    a50 = a50.addingProduct(b, v0); a51 = a51.addingProduct(b, v1)
+                    vp += vStride
+                }
+                store(a00, o0 + x); store(a01, o0 + x + 8)
+                store(a10, o1 + x); store(a11, o1 + x + 8)
+                store(a20, o2 + x); store(a21, o2 + x + 8)
+                store(a30, o3 + x); store(a31, o3 + x + 8)
+                store(a40, o4 + x); store(a41, o4 + x + 8)
+                store(a50, o5 + x); store(a51, o5 + x + 8)
+                x += 16
+            }
+            for r in 0..<6 { accumulateTail(p: p + (i + r) * keyBlock, keys: n, v: v, vStride: vStride, from: x,
+                                            dim: d, factor: factors[i + r], o: o + (i + r) * d) }
+            i += 6
+        }
         while i + 4 <= rows {
             let p0 = p + i * keyBlock, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock
             let o0 = o + i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d

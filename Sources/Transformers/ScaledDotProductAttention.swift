@@ -57,12 +57,13 @@ public enum ScaledDotProductAttention {
                       workspace: ((Int) -> UnsafeMutablePointer<Float>)?) {
         let maxKeys = keyCount.max() ?? 0
         let group = heads / kvHeads
-        let ldk = FlashAttention.packedWidth(keys: maxKeys)
-        let packCount = batch * kvHeads * d * ldk
-        let need = packCount + (mask.keyValid == nil ? 0 : batch * maxKeys)
+        let perHead = FlashAttention.packedKeysCount(keys: maxKeys, dim: d)
+        let packCount = batch * kvHeads * perHead
+        let need = 2 * packCount + (mask.keyValid == nil ? 0 : batch * maxKeys)
         let owned = workspace == nil ? FloatBuffer(need) : nil
-        let kT = workspace?(need) ?? owned!.pointer                                      // [B, kvHeads, D, ldk]
-        let keyBias = kT + packCount                                                      // [B, maxKeys] 0 / −∞
+        let kT = workspace?(need) ?? owned!.pointer                                 // [B, kvHeads, blocks, D, 64]
+        let vPacked = kT + packCount                                                // [B, kvHeads, Tk, D]
+        let keyBias = vPacked + packCount                                           // [B, maxKeys] 0 / −∞
         // Keys past a sequence's last real key are skipped, so padding adds no work (and no bits).
         var keyEnd = keyCount
         var padded = [Bool](repeating: false, count: batch)
@@ -73,11 +74,15 @@ public enum ScaledDotProductAttention {
                 padded[b] = holes > keyCount[b] - end      // a padded key below the last real one
             }
         }
-        Parallel.forEach(range: batch * kvHeads, costPerItem: Double(maxKeys * d)) { items in
+        // Keys transposed in blocks and values made contiguous: rows of the fused projection lie a whole
+        // [3·heads·D] row apart, which at real widths maps a block's rows onto a few cache sets.
+        Parallel.forEach(range: batch * kvHeads, costPerItem: Double(maxKeys * d) * 2) { items in
             for item in items {
                 let b = item / kvHeads, hk = item % kvHeads
                 FlashAttention.packKeys(k.at(b, 0, hk), stride: k.rowStride, keys: keyCount[b], dim: d,
-                                        into: kT + item * d * ldk, ld: ldk)
+                                        into: kT + item * perHead)
+                FlashAttention.packValues(v.at(b, 0, hk), stride: v.rowStride, keys: keyCount[b], dim: d,
+                                          into: vPacked + item * perHead)
             }
         }
         let blocks = (tq + FlashAttention.queryBlock - 1) / FlashAttention.queryBlock
@@ -100,8 +105,8 @@ public enum ScaledDotProductAttention {
                     }
                     let hk = h / group
                     FlashAttention.run(q: q.at(b, i0, h), qStride: q.rowStride, rows: rows,
-                                       kT: kT + (b * kvHeads + hk) * d * ldk, ldk: ldk,
-                                       v: v.at(b, 0, hk), vStride: v.rowStride, keys: tk, dim: d, scale: scale,
+                                       kT: kT + (b * kvHeads + hk) * perHead,
+                                       v: vPacked + (b * kvHeads + hk) * perHead, vStride: d, keys: tk, dim: d, scale: scale,
                                        masks: rowMasks, out: out.at(b, i0, h), outStride: out.rowStride,
                                        scratch: scratch)
                 }
