@@ -1,4 +1,5 @@
 import Foundation
+import TensorsAVX512
 
 /// softmax(scale·QKᵀ + mask)·V for one (sequence, head) and up to `queryBlock` query rows, blocked over keys
 /// with an online softmax: no score row longer than `keyBlock` ever exists.
@@ -31,6 +32,10 @@ public enum FlashAttention {
         let scores: UnsafeMutablePointer<Float>    // [queryBlock, keyBlock] scores, then probabilities
         let context: UnsafeMutablePointer<Float>   // [queryBlock, D] unnormalised output
         let stats: UnsafeMutablePointer<Float>     // [3, queryBlock] running max, running sum, rescale factor
+        let spare: UnsafeMutablePointer<Float>     // [max(keyBlock, D)] throwaway row of a short AVX-512 tile
+        let inputs: UnsafeMutablePointer<UnsafePointer<Float>>          // [6] rows of an AVX-512 tile
+        let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // [6]
+        let factors: UnsafeMutablePointer<Float>                        // [6]
         let dim: Int
 
         public init(dim d: Int) {
@@ -38,12 +43,21 @@ public enum FlashAttention {
             scores = .allocate(capacity: queryBlock * keyBlock)
             context = .allocate(capacity: queryBlock * max(d, 1))
             stats = .allocate(capacity: 3 * queryBlock)
+            spare = .allocate(capacity: max(keyBlock, d))
+            spare.initialize(repeating: 0, count: max(keyBlock, d))
+            inputs = .allocate(capacity: 6)
+            outputs = .allocate(capacity: 6)
+            factors = .allocate(capacity: 6)
         }
 
         deinit {
             scores.deallocate()
             context.deallocate()
             stats.deallocate()
+            spare.deallocate()
+            inputs.deallocate()
+            outputs.deallocate()
+            factors.deallocate()
         }
     }
 
@@ -103,15 +117,26 @@ public enum FlashAttention {
             end = max(end, min(masks[i].limit, tk))
         }
         o.update(repeating: 0, count: rows * d)
+        let wide = CPU.avx512Active
         var kb = 0
         while kb < end {
             let n = min(keyBlock, end - kb)
-            scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, dim: d, scale: scale, out: s)
+            if wide {
+                scoreTilesAVX512(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, dim: d, scale: scale, out: s,
+                                 scratch: scratch)
+            } else {
+                scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, dim: d, scale: scale, out: s)
+            }
             for i in 0..<rows {
                 c[i] = softmaxStep(s + i * keyBlock, keys: n, first: kb, total: tk, mask: masks[i],
                                    max: &m[i], sum: &l[i])
             }
-            accumulate(p: s, rows: rows, keys: n, v: v + kb * vStride, vStride: vStride, dim: d, factors: c, o: o)
+            if wide {
+                accumulateAVX512(p: s, rows: rows, keys: n, v: v + kb * vStride, vStride: vStride, dim: d, factors: c,
+                                 o: o, scratch: scratch)
+            } else {
+                accumulate(p: s, rows: rows, keys: n, v: v + kb * vStride, vStride: vStride, dim: d, factors: c, o: o)
+            }
             kb += keyBlock
         }
         for i in 0..<rows {
@@ -213,6 +238,50 @@ public enum FlashAttention {
                 i += 1
             }
             j += 16
+        }
+    }
+
+    /// `scoreTiles` on the AVX-512 tile (all 64 columns of the block; same bits). A short last tile repeats its
+    /// last row and writes the copies to the spare row.
+    static func scoreTilesAVX512(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
+                                 dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        var i = 0
+        while i < rows {
+            for r in 0..<6 {
+                let real = i + r < rows
+                scratch.inputs[r] = q + (real ? i + r : rows - 1) * qStride
+                scratch.outputs[r] = real ? out + (i + r) * keyBlock : scratch.spare
+            }
+            avx512AttentionScores(q: scratch.inputs, kT: kT, dim: d, scale: scale, out: scratch.outputs)
+            i += 6
+        }
+    }
+
+    /// `accumulate` on the AVX-512 tile for the columns below a multiple of 16, the AVX2 tail for the rest
+    /// (same bits).
+    static func accumulateAVX512(p: UnsafePointer<Float>, rows: Int, keys n: Int, v: UnsafePointer<Float>,
+                                 vStride: Int, dim d: Int, factors: UnsafePointer<Float>,
+                                 o: UnsafeMutablePointer<Float>, scratch: Scratch) {
+        let wide = d / 16 * 16
+        if wide > 0 {
+            var i = 0
+            while i < rows {
+                for r in 0..<6 {
+                    let real = i + r < rows
+                    scratch.inputs[r] = p + (real ? i + r : rows - 1) * keyBlock
+                    scratch.outputs[r] = real ? o + (i + r) * d : scratch.spare
+                    scratch.factors[r] = real ? factors[i + r] : 1
+                }
+                avx512AttentionValues(p: scratch.inputs, keys: n, v: v, vStride: vStride, columns: wide,
+                                      factors: scratch.factors, o: scratch.outputs)
+                i += 6
+            }
+        }
+        if wide < d {
+            for r in 0..<rows {
+                accumulateTail(p: p + r * keyBlock, keys: n, v: v, vStride: vStride, from: wide, dim: d,
+                               factor: factors[r], o: o + r * d)
+            }
         }
     }
 

@@ -117,6 +117,15 @@ final class AttentionTests: XCTestCase {
             let name = "\(label), Tq \(tq) Tk \(tk) D \(d) heads \(heads)/\(kvHeads)"
             let fused = p.run(.fused)
             XCTAssertLessThan(TestSupport.maxAbsDiff(fused, slow, label: "fused " + name), tolerance, name)
+            if CPU.hasAVX512 {
+                // The other tile width gives the same bits.
+                let saved = CPU.useAVX512
+                CPU.useAVX512 = !saved
+                let other = p.run(.fused)
+                CPU.useAVX512 = saved
+                XCTAssertEqual(zip(fused, other).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+                               "AVX2 vs AVX-512 tiles, \(name)")
+            }
             var sums: [Float] = []
             let explicit = p.run(.explicit, probabilitySums: &sums)
             XCTAssertLessThan(TestSupport.maxAbsDiff(explicit, slow, label: "explicit " + name), tolerance, name)
@@ -149,8 +158,8 @@ final class AttentionTests: XCTestCase {
         }
     }
 
-    /// A sequence's fused attention has the same bits alone, among longer and shorter padded sequences, and
-    /// with 1, 2 or 3 threads, for every pattern.
+    /// A sequence's fused attention has the same bits alone, among longer and shorter padded sequences,
+    /// with 1, 2 or 3 threads, and on the AVX2 or the AVX-512 tiles, for every pattern.
     func testFusedAttentionIsBatchAndThreadInvariant() {
         let heads = 4, d = 24, probe = 77
         for pattern in [AttentionMask.Pattern.bidirectional, .causal, .prefix([30])] {
@@ -182,8 +191,12 @@ final class AttentionTests: XCTestCase {
             defer { Parallel.threadCount = saved }
             Parallel.threadCount = 1
             let reference = alone.run(.fused)
-            for threads in [1, 2, 3] {
+            // The AVX-512 and AVX2 tiles compute the same FMA chains: the same bits on either path.
+            let savedWidth = CPU.useAVX512
+            defer { CPU.useAVX512 = savedWidth }
+            for (threads, wide) in [(1, false), (2, false), (3, false), (1, true), (2, true), (3, true)] {
                 Parallel.threadCount = threads
+                CPU.useAVX512 = wide && CPU.hasAVX512
                 let a = alone.run(.fused)
                 let c = Array(crowd.run(.fused)[(t * w)..<((t + probe) * w)])
                 let differing = zip(reference, c).filter { $0.bitPattern != $1.bitPattern }.count
