@@ -45,5 +45,18 @@ final class MappedFile: @unchecked Sendable {
 
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: size) }
 
+    /// Lets the kernel drop the resident pages wholly inside `range` (byte offsets): a model's weights are copied
+    /// (packed) once at load, and keeping the file's pages resident as well would double the peak RSS. The mapping
+    /// stays valid: a later read faults the pages back in from the file.
+    func releasePages(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = min(range.upperBound, size) / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

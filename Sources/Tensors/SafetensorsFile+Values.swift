@@ -29,6 +29,8 @@ extension SafetensorsFile {
             }
             count = n
         }
+        // The caller keeps its own copy: the file's pages need not stay resident (see MappedFile.releasePages).
+        releasePages(t)
         guard out.count == n else {
             throw SafetensorsError.unsupportedConversion(path: path, name: name, dtype: t.dtype.rawValue,
                                                          expected: "F32, BF16, F16 or F64 to read as Float")

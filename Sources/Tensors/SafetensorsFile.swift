@@ -71,6 +71,11 @@ public final class SafetensorsFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: all[(dataStart + t.dataOffsets.lowerBound)..<(dataStart + t.dataOffsets.upperBound)])
     }
 
+    /// Drops the resident file pages of tensor `t` (the mapping stays valid).
+    func releasePages(_ t: SafetensorsTensorInfo) {
+        mapping.releasePages((dataStart + t.dataOffsets.lowerBound)..<(dataStart + t.dataOffsets.upperBound))
+    }
+
     /// Calls `body` with the raw bytes of tensor `name`, keeping the mapping alive meanwhile.
     public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let t = try info(name)

@@ -96,3 +96,27 @@ final class SafetensorsReaderTests: XCTestCase {
         XCTAssertEqual(ckpt.names.count, f.tensors.count)
     }
 }
+
+/// Reading a tensor as Float drops its file pages (a model keeps its own packed copy); the mapping must stay valid.
+final class SafetensorsPageReleaseTests: XCTestCase {
+    func testValuesSurviveReleasedPages() throws {
+        let n = 300_000                                                   // ~1.2 MB: many pages, unaligned ends
+        let a = (0..<n).map { Float($0 % 977) * 0.25 - 3 }
+        let b = (0..<1001).map { Float($0) }
+        var w = SafetensorsWriter(metadata: [:])
+        try w.add("a", floats: a, shape: [n])
+        try w.add("b", floats: b, shape: [1001], as: .bf16)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("release-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try w.write(to: url)
+        let f = try SafetensorsFile(url: url)
+        let widened = try f.floats("b")                                   // BF16: 999 is not exact, compare reads
+        XCTAssertEqual(widened[1000], 1000)
+        for _ in 0..<3 {                                                  // each read released the pages of the last
+            XCTAssertEqual(try f.floats("a"), a)
+            XCTAssertEqual(try f.floats("b"), widened)
+        }
+        let raw = try f.rawBytes("a")
+        XCTAssertEqual(raw.loadUnaligned(fromByteOffset: 4 * (n - 1), as: Float.self), a[n - 1])
+    }
+}
