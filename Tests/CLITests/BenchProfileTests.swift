@@ -110,9 +110,10 @@ final class BenchProfileTests: XCTestCase {
               fasta: \(root.path)/Tests/Fixtures/protein/sequences.faa
               model: \(root.path)/Tests/Fixtures/models/esm2-tiny
               profile: true
-              output: \(work.path)/out/embeddings.safetensors
+              output: out/embeddings.safetensors
         """.write(to: spec, atomically: true, encoding: .utf8)
-        let r = try TestSupport.runTrellis(["run", spec.path, "--work-dir", work.appendingPathComponent("w").path], cwd: root)
+        // Run from the temporary project: outputs must stay inside the project directory.
+        let r = try TestSupport.runTrellis(["run", spec.path, "--work-dir", work.appendingPathComponent("w").path], cwd: work)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let found = FileManager.default.enumerator(atPath: work.path)?.compactMap { $0 as? String }
             .filter { $0.hasSuffix("profile.json") } ?? []
