@@ -47,8 +47,8 @@ final class BF16ComputeTests: XCTestCase {
             print("AVX512_BF16 linear vs naive with bf16 activations: max abs diff \(worstAbs), "
                 + "max error relative to Σ|x||w| \(worstRounded); vs F32 activations: \(worstF32)")
             XCTAssertLessThanOrEqual(worstRounded, 1e-6)
-            // Rounding x to 8 significant bits errs by ≤ 2^-9 relative per product.
-            XCTAssertLessThanOrEqual(worstF32, 1.0 / 512)
+            // Rounding x to 8 significant bits errs by ≤ 2^-8 relative per product (2^-9 is typical).
+            XCTAssertLessThanOrEqual(worstF32, 1.0 / 256)
             XCTAssertGreaterThan(worstF32, 1e-5, "activations were not rounded to bfloat16")
         }
     }
