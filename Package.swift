@@ -29,6 +29,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "trellis", targets: ["CLI"]),
+        .executable(name: "trellis-supervise", targets: ["trellis-supervise"]),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libzstd-dev, libxml2-dev, zlib1g-dev).
@@ -43,7 +44,10 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
         .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
-        .target(name: "PipelineEngine", dependencies: ["DataIO"], swiftSettings: cpuFlags),
+        // fork/exec of stage commands under a supervisor that kills them when the runner dies.
+        .target(name: "CProcess"),
+        .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
+        .target(name: "PipelineEngine", dependencies: ["DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",

@@ -16,8 +16,7 @@ enum GemmBench {
     Each figure is the best of N rounds (default 3) of repeated runs; rounds alternate between Trellis
     and the reference so both see the same machine load.
     The reference runs scripts/bench/numpy_gemm.py with $TRELLIS_PYTHON (else python3) when numpy is
-    importable, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set and OPENBLAS_CORETYPE unset, or set to Haswell
-    (OpenBLAS's AVX2 kernels) when TRELLIS_NO_AVX512=1 forces the AVX2 path on an AVX-512 CPU.
+    importable, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set and OPENBLAS_CORETYPE unset.
     --json prints one object per line: {"m":512,"k":768,"n":3072,"threads":2,"gflops":201.3,...}.
     --cpu-time times 1-thread runs (both sides) with the thread CPU clock, discounting time slices lost
     to other processes on a loaded machine; --min-seconds sets how long each figure is sampled (0.15).
@@ -69,15 +68,12 @@ enum GemmBench {
                 }
             }
         }
-        var reference = noReference ? nil : NumpyReference.locate(python: python)
-        // With the AVX2 path forced on an AVX-512 CPU, compare against OpenBLAS's AVX2 (Haswell) kernels.
-        if CPU.hasAVX512 && !CPU.useAVX512 { reference?.coreType = "Haswell" }
+        let reference = noReference ? nil : NumpyReference.locate(python: python)
+        BenchHeader.print("gemm — \(ProcessInfo.processInfo.hostName)", threads: threadCounts.max() ?? cores, json: json)
         if !json {
-            print("trellis bench gemm — \(cores) cores, \(ProcessInfo.processInfo.hostName), load average \(loadAverage())")
-            print("CPU: AVX-512 \(CPU.hasAVX512 ? "yes" : "no"), AVX512_BF16 \(CPU.hasAVX512BF16 ? "yes" : "no"); "
-                + "Trellis kernels: \(CPU.useAVX512 ? "AVX-512" : "AVX2")"
-                + (CPU.useAVX512BF16 && CPU.useAVX512 ? ", lin-bf16 on AVX512_BF16 (bf16 activations)" : ", lin-bf16 widened to F32"))
-            print(reference.map { "reference: \($0.description)" }
+            print("lin-bf16: " + (CPU.useAVX512BF16 && CPU.useAVX512 ? "AVX512_BF16 kernel (bf16 activations, F32 sums)"
+                                                                      : "BF16 weights widened to F32"))
+            print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE \(BenchHeader.referenceEnvironment["OPENBLAS_CORETYPE"] ?? "unset"))" }
                 ?? (noReference ? "reference: skipped (--no-reference)"
                                 : "reference: none (no python with numpy; set TRELLIS_PYTHON)"))
         }

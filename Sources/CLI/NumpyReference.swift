@@ -5,12 +5,8 @@ struct NumpyReference: CustomStringConvertible {
     let python: String
     let script: URL
     let blas: String
-    /// OPENBLAS_CORETYPE for the reference runs (nil: unset, OpenBLAS picks the kernels for this CPU).
-    var coreType: String? = nil
 
-    var description: String {
-        "numpy sgemm via \(python) (\(blas)), OPENBLAS_CORETYPE=\(coreType ?? "unset (OpenBLAS picks for this CPU)")"
-    }
+    var description: String { "numpy sgemm via \(python) (\(blas))" }
 
     /// The python to use (`--python`, else `$TRELLIS_PYTHON`, else `python3` on PATH) and the script,
     /// or nil when either is missing or numpy does not import.
@@ -40,9 +36,7 @@ struct NumpyReference: CustomStringConvertible {
     func measure(shapes: [(Int, Int, Int)], threads: Int, cpuTime: Bool = false, minSeconds: Double = 0.15) -> [Double]? {
         var args = [script.path, "--min-seconds", String(minSeconds), "--shapes"] + shapes.map { "\($0.0),\($0.1),\($0.2)" }
         if cpuTime { args.append("--cpu-time") }
-        guard let r = try? Self.runPython(python, args, threads: threads, coreType: coreType), r.status == 0 else {
-            return nil
-        }
+        guard let r = try? Self.runPython(python, args, threads: threads), r.status == 0 else { return nil }
         var figures: [Double] = []
         for line in r.output.split(separator: "\n") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -52,10 +46,8 @@ struct NumpyReference: CustomStringConvertible {
         return figures.count == shapes.count ? figures : nil
     }
 
-    /// Runs python with BLAS thread variables set and OPENBLAS_CORETYPE set to `coreType` or removed (for this
-    /// child only).
-    static func runPython(_ python: String, _ args: [String], threads: Int,
-                          coreType: String? = nil) throws -> (status: Int32, output: String) {
+    /// Runs python with BLAS thread variables set and OPENBLAS_CORETYPE removed (for this child only).
+    static func runPython(_ python: String, _ args: [String], threads: Int) throws -> (status: Int32, output: String) {
         let p = Process()
         if python.contains("/") {
             p.executableURL = URL(fileURLWithPath: python)
@@ -66,7 +58,7 @@ struct NumpyReference: CustomStringConvertible {
         }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OPENBLAS_CORETYPE")
-        if let coreType { env["OPENBLAS_CORETYPE"] = coreType }
+        env.merge(BenchHeader.referenceEnvironment) { _, forced in forced }   // AVX2 when AVX-512 is forced off
         for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { env[key] = String(threads) }
         p.environment = env
         let out = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import Tokenizers
 
 /// `trellis tokenize`: one JSON array of ids per input line.
@@ -86,7 +87,9 @@ enum TokenizeCommand: Command {
                 }
                 out.append(contentsOf: "]\n".utf8)
             }
-            FileHandle.standardOutput.write(out)
+            if let e = DescriptorWrite.all(1, out) {
+                throw PipelineError.io(path: "stdout", message: "cannot write: \(DescriptorWrite.reason(e))")
+            }
             out.removeAll(keepingCapacity: true)
             start = end
         }

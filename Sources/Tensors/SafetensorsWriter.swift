@@ -170,8 +170,7 @@ public struct SafetensorsWriter {
     /// see a half-written file (and a file mapped by a reader is replaced, not overwritten).
     public func write(to url: URL) throws {
         let path = url.path
-        let dir = url.deletingLastPathComponent().path
-        let tmp = (dir as NSString).appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))").path
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SafetensorsError.io(path: tmp, message: "cannot create: \(MappedFile.errnoText())") }
         var ok = false

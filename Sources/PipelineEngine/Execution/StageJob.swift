@@ -72,7 +72,7 @@ struct StageJob: @unchecked Sendable {
                 return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
                                cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
             } catch {
-                lastError = (error as? StageError)?.message ?? "\(error)"
+                lastError = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
                 log.write("error: \(lastError)\n")
                 if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
@@ -118,11 +118,17 @@ struct StageJob: @unchecked Sendable {
                 }
             }
             // Hash before the move: paths inside the temp dir are private to this attempt.
+            var fileDigests: [String: String] = [:]
             for (name, files) in context.internalOutputs {
                 var h = SHA256()
-                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path)).sha256 + "\n") }
+                for f in files {
+                    let sha = try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path).sha256
+                    fileDigests[f] = sha
+                    h.update(f + "=" + sha + "\n")
+                }
                 digests[name] = h.finalizeHex()
             }
+            try FaultInjection.checkWrite(final.path)
             if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
             guard rename(context.outputURL.path, final.path) == 0 else {
                 throw PipelineError.io(path: final.path, message: "cannot move outputs into place: \(String(cString: strerror(errno)))")
@@ -130,14 +136,21 @@ struct StageJob: @unchecked Sendable {
             for (name, files) in context.internalOutputs {
                 let shown = files.map { WorkDirectory.display(final.appendingPathComponent($0), relativeTo: project) }
                 outputs[name] = context.listOutputs.contains(name) ? .paths(shown) : .path(shown[0])
+                // Stamped like published files, so a changed or truncated object is noticed before reuse.
+                for (f, path) in zip(files, shown) {
+                    let url = final.appendingPathComponent(f)
+                    guard let info = FileDigester.fileInfo(url.path), !info.isDirectory, let sha = fileDigests[f] else { continue }
+                    outputFiles[path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
+                }
             }
         }
         for p in context.published {
             guard FileDigester.fileInfo(p.temp.path) != nil else {
                 throw StageError("output '\(p.name)': the stage did not write \(p.path)")
             }
-            let sha = try FileDigester.hashFile(p.temp.path)
             let destination = parameters.resolve(p.path)
+            try OutputPlacement.checkInsideProject(destination, declared: p.path, output: p.name, project: project)
+            let sha = try FileDigester.hashFile(p.temp.path)
             try Publisher.move(p.temp, to: destination)
             guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
             outputFiles[p.path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
@@ -162,16 +175,19 @@ enum Publisher {
     static func move(_ temp: URL, to destination: URL) throws {
         let fm = FileManager.default
         try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
+        try FaultInjection.checkWrite(destination.path)
         if rename(temp.path, destination.path) == 0 { return }
         guard errno == EXDEV else {
             throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
         }
-        // Another filesystem: copy next to the destination, then rename there.
-        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).trellis-\(getpid())")
+        // Another filesystem: copy next to the destination, then rename there. The copy is named like every
+        // temporary writer's (`.<name>.tmp-<pid>-…`), so a copy cut short by kill -9 is found and removed
+        // by the next run and by `trellis clean` once its process is gone.
+        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).tmp-\(getpid())-publish")
         try? fm.removeItem(at: beside)
         do { try fm.copyItem(at: temp, to: beside) } catch {
             try? fm.removeItem(at: beside)
-            throw PipelineError.io(path: destination.path, message: "cannot copy into place: \(error.localizedDescription)")
+            throw PipelineError.io(path: destination.path, message: "cannot copy into place: " + FoundationErrorText.reason(error))
         }
         guard rename(beside.path, destination.path) == 0 else {
             try? fm.removeItem(at: beside)
