@@ -17,6 +17,12 @@ let avx512Flags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-e
 #else
 let avx512Flags: [SwiftSetting] = []
 #endif
+// The AVX512_BF16 kernels (C intrinsics: Swift cannot emit vdpbf16ps), called only after run-time detection.
+#if arch(x86_64)
+let bf16Flags: [CSetting] = [.unsafeFlags(["-O3", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512bf16"])]
+#else
+let bf16Flags: [CSetting] = []
+#endif
 
 let package = Package(
     name: "Trellis",
@@ -33,7 +39,8 @@ let package = Package(
 
         // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
         .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
-        .target(name: "Tensors", dependencies: ["TensorsAVX512"], swiftSettings: fast),
+        .target(name: "CKernelsBF16", cSettings: bf16Flags),
+        .target(name: "Tensors", dependencies: ["TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
         .target(name: "Tokenizers", swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),

@@ -71,6 +71,8 @@ enum GemmBench {
         let reference = noReference ? nil : NumpyReference.locate(python: python)
         BenchHeader.print("gemm — \(ProcessInfo.processInfo.hostName)", threads: threadCounts.max() ?? cores, json: json)
         if !json {
+            print("lin-bf16: " + (CPU.useAVX512BF16 && CPU.useAVX512 ? "AVX512_BF16 kernel (bf16 activations, F32 sums)"
+                                                                      : "BF16 weights widened to F32"))
             print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE \(BenchHeader.referenceEnvironment["OPENBLAS_CORETYPE"] ?? "unset"))" }
                 ?? (noReference ? "reference: skipped (--no-reference)"
                                 : "reference: none (no python with numpy; set TRELLIS_PYTHON)"))

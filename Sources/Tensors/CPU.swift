@@ -13,13 +13,33 @@ public enum CPU {
     /// `useAVX512`, re-checked against the hardware so a test cannot force an illegal instruction.
     static var avx512Active: Bool { useAVX512 && hasAVX512 }
 
+    /// True when the CPU also has AVX512_BF16 (`vdpbf16ps`: pairs of bfloat16 products summed into F32).
+    public static let hasAVX512BF16: Bool = hasAVX512 && cpuFlags.contains("avx512_bf16")
+
+    /// Whether BF16 weights are packed for, and multiplied by, the AVX512_BF16 kernel (activations rounded
+    /// to bfloat16): on when available, unless `TRELLIS_NO_AVX512_BF16=1` or `TRELLIS_NO_AVX512=1`.
+    /// Read when weights are packed (the packed layout decides the kernel). Settable for tests.
+    nonisolated(unsafe) public static var useAVX512BF16: Bool = hasAVX512BF16 && useAVX512
+        && ProcessInfo.processInfo.environment["TRELLIS_NO_AVX512_BF16"].map { $0.isEmpty || $0 == "0" } ?? true
+
+    /// `useAVX512BF16` (and `useAVX512`), re-checked against the hardware.
+    static var avx512BF16Active: Bool { useAVX512BF16 && useAVX512 && hasAVX512BF16 }
+
+    /// The `flags` line of /proc/cpuinfo (Linux; empty elsewhere). The kernel lists a flag only when both
+    /// the CPU and the OS (XSAVE state) support it.
+    private static let cpuFlags: Set<String> = {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(separator: " ").map(String.init))
+        #else
+        return []
+        #endif
+    }()
+
     private static func detectAVX512() -> Bool {
         #if arch(x86_64) && os(Linux)
-        // The kernel lists a flag only when both the CPU and the OS (XSAVE state) support it.
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        let flags = Set(line.split(separator: " ").map(String.init))
-        return ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"].allSatisfy(flags.contains)
+        return ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains)
         #elseif arch(x86_64) && os(macOS)
         func sysctl(_ name: String) -> Bool {
             var value: Int32 = 0

@@ -40,3 +40,12 @@ public func linearNaive(_ x: UnsafePointer<Float>, rows m: Int, weights w: Unsaf
         }
     }
 }
+
+/// Reference for `linear` with AVX512_BF16 weights (`PackedWeights.bf16Pairs`): as `linearNaive` with every
+/// activation first rounded to bfloat16 (nearest even), as that kernel rounds it.
+public func linearBF16Naive(_ x: UnsafePointer<Float>, rows m: Int, weights w: UnsafePointer<Float>,
+                            outFeatures n: Int, inFeatures k: Int, bias: UnsafePointer<Float>?,
+                            out: UnsafeMutablePointer<Float>) {
+    let rounded = (0..<(m * k)).map { BFloat16.float(fromBits: BFloat16.bits(from: x[$0])) }
+    linearNaive(rounded, rows: m, weights: w, outFeatures: n, inFeatures: k, bias: bias, out: out)
+}

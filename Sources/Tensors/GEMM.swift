@@ -8,6 +8,16 @@ import TensorsAVX512
 public func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+    Profiler.time(.gemm) {
+        gemmUntimed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+/// `gemm` without the profiler region (for `gemmBatched`, already inside one).
+func gemmUntimed(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                 c: UnsafeMutablePointer<Float>, ldc: Int) {
     guard m > 0 && n > 0 else { return }
     let out = OutputSpec(c: c, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
     if k == 0 { scaleOutput(out, m: m, n: n); return }
@@ -33,13 +43,24 @@ public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
                         a: UnsafePointer<Float>, lda: Int, strideA: Int,
                         b: UnsafePointer<Float>, ldb: Int, strideB: Int, beta: Float = 0,
                         c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, batchCount: Int) {
+    Profiler.time(.gemm) {
+        gemmBatchedUntimed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+                           lda: lda, strideA: strideA, b: b, ldb: ldb, strideB: strideB, beta: beta, c: c, ldc: ldc,
+                           strideC: strideC, batchCount: batchCount)
+    }
+}
+
+func gemmBatchedUntimed(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                        a: UnsafePointer<Float>, lda: Int, strideA: Int,
+                        b: UnsafePointer<Float>, ldb: Int, strideB: Int, beta: Float,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int, batchCount: Int) {
     guard batchCount > 0 && m > 0 && n > 0 else { return }
     let work = gemmWorkNanoseconds(m: m, n: n, k: max(k, 1))
     let threads = Parallel.usefulThreads(forWork: work * Double(batchCount))
     if batchCount < threads {
         // Few large products: let each one use every thread.
         for i in 0..<batchCount {
-            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+            gemmUntimed(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                  a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
                  c: c + i * strideC, ldc: ldc)
         }
@@ -71,10 +92,19 @@ public func gemmBatched(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
 /// Rows of x and out are contiguous (leading dimension K and N). Multi-threaded when worth it.
 public func linear(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
                    out: UnsafeMutablePointer<Float>) {
+    Profiler.time(.gemm) { linearUntimed(x, rows: m, weights: w, bias: bias, out: out) }
+}
+
+func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
+                   out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
     guard m > 0 && n > 0 else { return }
     let spec = OutputSpec(c: out, ldc: n, alpha: 1, beta: 0, bias: bias)
     if k == 0 { scaleOutput(spec, m: m, n: n); return }
+    if w.bf16Pairs {
+        linearBF16Pairs(x, rows: m, weights: w, bias: bias, out: out)
+        return
+    }
     if m == 1 {
         linearRow(x, weights: w, bias: bias, out: out)
         return

@@ -4,7 +4,10 @@
 /// Layout: `ceil(N / 16)` panels; panel `p` holds `W[16p ..< 16p+16, 0 ..< K]` transposed, one row of 16
 /// output columns per `k` (`// [P, K, 16]`), zero-padded past `N`. BF16 storage keeps the same panels at
 /// half the bytes (`// [P, K, 8]` UInt32, each holding columns `c` and `c + 8`) and widens them to F32 in
-/// registers, which makes memory-bound batch-1 decoding faster.
+/// registers, which makes memory-bound batch-1 decoding faster. Where the CPU has AVX512_BF16
+/// (`CPU.useAVX512BF16` when packing), BF16 panels hold pairs of k instead (`// [P, ceil(K/2), 16]`
+/// UInt32, each holding `W[c, 2q]` low and `W[c, 2q+1]` high, as `vdpbf16ps` reads them) and `linear`
+/// multiplies them in bfloat16 with F32 sums, activations rounded to bfloat16.
 public final class PackedWeights: @unchecked Sendable {
     /// How the packed panels are stored.
     public enum Storage: String, Sendable {
@@ -24,6 +27,9 @@ public final class PackedWeights: @unchecked Sendable {
     /// Output columns per panel.
     public static let panelWidth = 16
 
+    /// True when BF16 panels hold k-pairs for the AVX512_BF16 kernel (see the type's documentation).
+    public let bf16Pairs: Bool
+
     /// Number of 16-column panels.
     let panelCount: Int
     /// Bytes of one panel row (16 weights).
@@ -32,7 +38,7 @@ public final class PackedWeights: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
 
     /// Bytes between the starts of two panels.
-    var panelBytes: Int { inFeatures * rowBytes }
+    let panelBytes: Int
 
     private init(outFeatures n: Int, inFeatures k: Int, storage: Storage) {
         precondition(n >= 0 && k >= 0, "negative weight shape [\(n), \(k)]")
@@ -41,8 +47,11 @@ public final class PackedWeights: @unchecked Sendable {
         self.storage = storage
         panelCount = (n + 15) / 16
         rowBytes = storage == .f32 ? 64 : 32
-        base = UnsafeMutableRawPointer.allocate(byteCount: max(1, panelCount * k * rowBytes), alignment: 64)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, panelCount * k * rowBytes))
+        bf16Pairs = storage == .bf16 && CPU.avx512BF16Active
+        // Pairs: ceil(K/2) rows of 64 bytes, the same bytes as K rows of 32 (plus one when K is odd).
+        panelBytes = bf16Pairs ? (k + 1) / 2 * 64 : k * rowBytes
+        base = UnsafeMutableRawPointer.allocate(byteCount: max(1, panelCount * panelBytes), alignment: 64)
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, panelCount * panelBytes))
     }
 
     deinit { base.deallocate() }
@@ -83,6 +92,14 @@ public final class PackedWeights: @unchecked Sendable {
                     for kk in 0..<k { panel[kk * 16 + c] = value(row, kk) }
                 }
             }
+        case .bf16 where bf16Pairs:
+            let dst = base.assumingMemoryBound(to: UInt16.self)
+            for p in 0..<panelCount {
+                for c in 0..<16 where p * 16 + c < n {
+                    let row = p * 16 + c
+                    for kk in 0..<k { dst[pairIndex(panel: p, column: c, k: kk)] = BFloat16.bits(from: value(row, kk)) }
+                }
+            }
         case .bf16:
             let dst = base.assumingMemoryBound(to: UInt16.self)
             for p in 0..<panelCount {
@@ -105,6 +122,8 @@ public final class PackedWeights: @unchecked Sendable {
         switch storage {
         case .f32:
             return base.assumingMemoryBound(to: Float.self)[(p * inFeatures + col) * 16 + c]
+        case .bf16 where bf16Pairs:
+            return BFloat16.float(fromBits: base.assumingMemoryBound(to: UInt16.self)[pairIndex(panel: p, column: c, k: col)])
         case .bf16:
             let slot = c < 8 ? 2 * c : 2 * (c - 8) + 1
             return BFloat16.float(fromBits: base.assumingMemoryBound(to: UInt16.self)[(p * inFeatures + col) * 16 + slot])
@@ -120,6 +139,12 @@ public final class PackedWeights: @unchecked Sendable {
         return t
     }
 
+    /// Index (in UInt16) of `W[16·panel + column, k]` in the k-pair layout.
+    @inline(__always)
+    private func pairIndex(panel p: Int, column c: Int, k kk: Int) -> Int {
+        ((p * ((inFeatures + 1) / 2) + kk / 2) * 16 + c) * 2 + (kk & 1)
+    }
+
     /// Bytes held by the packed panels.
-    public var byteCount: Int { panelCount * inFeatures * rowBytes }
+    public var byteCount: Int { panelCount * panelBytes }
 }

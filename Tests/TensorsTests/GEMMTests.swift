@@ -178,10 +178,12 @@ final class GEMMTests: XCTestCase {
 
 
 extension XCTestCase {
-    /// Runs `body` on the AVX2 kernels and, where the CPU has it, on the AVX-512 kernel.
+    /// Runs `body` on the AVX2 kernels and, where the CPU has it, on the AVX-512 kernel, with BF16 weights
+    /// widened to F32 (the AVX512_BF16 kernel rounds activations too: `BF16ComputeTests` covers it).
     func onEveryKernel(_ body: () -> Void) {
-        let saved = CPU.useAVX512
-        defer { CPU.useAVX512 = saved }
+        let saved = CPU.useAVX512, savedBF16 = CPU.useAVX512BF16
+        defer { CPU.useAVX512 = saved; CPU.useAVX512BF16 = savedBF16 }
+        CPU.useAVX512BF16 = false
         for wide in CPU.hasAVX512 ? [false, true] : [false] {
             CPU.useAVX512 = wide
             body()
