@@ -46,6 +46,10 @@ let package = Package(
                 dependencies: ["Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
 
+        // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
+        // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
+        .target(name: "FuzzTargets", dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
+
         // The `trellis` executable.
         .executableTarget(name: "CLI",
                           dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO",
@@ -62,5 +66,6 @@ let package = Package(
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "_TestSupport"]),
     ]
 )
