@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "_TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),
         .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
