@@ -1,3 +1,5 @@
+import Formats
+
 /// Everything that can go wrong reading or writing safetensors files and sharded checkpoints.
 ///
 /// Every case names the file; header problems carry the byte offset in the file (header bytes start
@@ -102,6 +104,34 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             return "\(directory): expected model.safetensors or model.safetensors.index.json"
         case let .invalidTensor(name, expected):
             return "tensor '\(name)': expected \(expected)"
+        }
+    }
+}
+
+extension SafetensorsError {
+    /// A JSON reading error of the header or index file, as this module reports it (file byte offsets).
+    init(_ e: FormatsError, path: String) {
+        switch e {
+        case let .invalidUTF8(at): self = .invalidUTF8(path: path, offset: at.offset)
+        case let .syntax(at, expected): self = .invalidJSON(path: path, offset: at.offset, expected: expected)
+        case let .duplicateKey(at, key, first, _):
+            self = .invalidJSON(path: path, offset: at.offset, expected: "key '\(key)' only once (first at byte \(first))")
+        case let .tooDeep(at, limit): self = .invalidJSON(path: path, offset: at.offset, expected: "at most \(limit) nested arrays/objects")
+        default: self = .io(path: path, message: e.description)
+        }
+    }
+}
+
+extension JSONValue {
+    /// "an object", "a number": how header errors name what they found.
+    var typeName: String {
+        switch kind {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .integer, .number: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
         }
     }
 }

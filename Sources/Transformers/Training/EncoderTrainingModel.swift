@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 /// BERT (`BertForMaskedLM`) and RoBERTa (`RobertaForMaskedLM`: post-LN, learned positions) and ESM-2
@@ -45,7 +46,7 @@ public final class EncoderTrainingModel: TrainableModel {
     /// Loads `config.json` + `model.safetensors` of a BERT, RoBERTa or ESM-2 masked-LM checkpoint.
     public init(directory: URL, seed: UInt64 = 0) throws {
         let configURL = directory.appendingPathComponent("config.json")
-        rawConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
+        rawConfig = try ConfigFile.value(configURL).foundation as? [String: Any] ?? [:]
         let fam = try ModelLoader.family(directory: directory)
         switch fam {
         case .bert, .roberta:
