@@ -50,7 +50,7 @@ let package = Package(
 
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
-        .target(name: "FuzzTargets", dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
+        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
 
         // The `trellis` executable.
         .executableTarget(name: "CLI",

@@ -1,8 +1,8 @@
 import DataIO
+import Formats
 import Foundation
 import PipelineEngine
 import Tensors
-import Tokenizers
 
 extension FuzzTarget {
     static let registry = StageRegistry.withGenericStages()
@@ -14,16 +14,29 @@ extension FuzzTarget {
         _ = try loader.load(text: text, file: "fuzz.yaml")
     }
 
-    /// The same bytes through each JSON reader; one throwing does not stop the others.
+    /// The bytes through the one JSON reader (`Formats.JSONReader`), directly, through DataIO's `JSONFile`
+    /// and as a safetensors header. A document that parses must survive a writer round trip unchanged:
+    /// a written text that does not parse back, or parses to something else, traps here on purpose so the
+    /// fuzzer reports it (the writer's output is the project's own files).
     static func json(_ bytes: [UInt8]) throws {
         var firstError: Error?
         func attempt(_ body: () throws -> Void) {
             do { try body() } catch { if firstError == nil { firstError = error } }
         }
+        attempt {
+            let value = try JSONReader.parse(bytes, path: "fuzz.json")
+            for pretty in [false, true] {
+                let written = try JSONWriter.bytes(value, pretty: pretty)
+                guard let again = try? JSONReader.parse(written, path: "written.json") else {
+                    preconditionFailure("JSONWriter output does not parse back: \(String(decoding: written, as: UTF8.self))")
+                }
+                let rewritten = try JSONWriter.bytes(again, pretty: pretty)
+                precondition(rewritten == written, "JSON round trip changed the document")
+            }
+            _ = try JSONValue(foundation: value.foundation)
+        }
         attempt { _ = try JSONFile.parse(bytes, path: "fuzz.json") }
-        _ = JSONScanner.firstProblem(in: bytes)
-        attempt { _ = try JSONValue.parse(bytes, path: "fuzz.json") }
-        // The safetensors header is its own JSON reader: wrap the bytes as a header.
+        // The safetensors header reader adds its own checks on top: wrap the bytes as a header.
         attempt {
             var file = withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { Array($0) }
             file += bytes

@@ -21,7 +21,7 @@ nice -n 10 swift build --scratch-path "$scratch" -c "$config" --target FuzzTarge
     -Xswiftc "-sanitize=$sanitizers" -Xswiftc -g
 
 bin="$scratch/$config"
-modules=(FuzzTargets PipelineEngine DataIO Transformers Tokenizers Tensors TensorsAVX512)
+modules=(FuzzTargets PipelineEngine DataIO Transformers Tokenizers Tensors TensorsAVX512 Formats)
 objects=()
 for m in "${modules[@]}"; do
     objects+=("$bin/$m.build"/*.o)
