@@ -24,7 +24,11 @@ bin="$scratch/$config"
 modules=(FuzzTargets PipelineEngine DataIO Transformers Tokenizers Tensors TensorsAVX512 Formats)
 objects=()
 for m in "${modules[@]}"; do
-    objects+=("$bin/$m.build"/*.o)
+    # Only the objects of the module's current sources: files deleted since an earlier build leave
+    # stale objects behind in the scratch directory.
+    while IFS= read -r src; do
+        objects+=("$bin/$m.build/$(basename "$src").o")
+    done < "$bin/$m.build/sources"
 done
 nice -n 10 swiftc "-sanitize=$sanitizers" -g "${objects[@]}" \
     $(pkg-config --libs libzstd zlib libxml-2.0) \
