@@ -1,5 +1,6 @@
 import Foundation
 import ProteinLM
+import Tensors
 import Transformers
 
 /// `trellis embed`: fair-esm extract.py as one command, writing .safetensors.
@@ -12,9 +13,12 @@ enum EmbedCommand: Command {
     Embeds every record of FASTA with the model in MODEL, as fair-esm's scripts/extract.py does: sequences
     truncated to --truncation residues, sorted by length and batched by a token budget; labels are the
     header lines and must be unique; records with no residues are skipped with a warning. Writes one
-    .safetensors with tensors '<label>/mean_representations/<layer>', '<label>/representations/<layer>'
-    [L, H], '<label>/bos_representations/<layer>' and '<label>/contacts' [L, L], and the index (labels,
-    lengths, settings) as JSON in __metadata__. xTrimoPGLM: the final normalised layer, without <eos>.
+    .safetensors with tensors '<key>/mean_representations/<layer>', '<key>/representations/<layer>'
+    [L, H], '<key>/bos_representations/<layer>' and '<key>/contacts' [L, L], where <key> is the label with
+    '%' written '%25' and '/' written '%2F' (so 'sp|P12345|X/Y' is 'sp|P12345|X%2FY'); plus, with mean,
+    one stacked 'mean_representations/<layer>' [N, H] whose rows follow the 'labels' list; and the index
+    (labels, lengths, settings) as JSON in __metadata__. Per-sequence files are named <key>.safetensors.
+    xTrimoPGLM: the final normalised layer, without <eos>.
     Memory stays bounded: work is streamed in windows and written to OUTPUT.parts/ as it is done.
 
     OPTIONS:
@@ -26,6 +30,7 @@ enum EmbedCommand: Command {
       --resume               skip labels already written (OUTPUT.parts/, OUTPUT, or per-sequence files)
       --invalid error|x|remove   non-amino-acid characters (default error; a trailing '*' is always stripped)
       --weights f32|bf16     weight storage (default f32)
+    \(ProfileOption.usage)
     """
 
     static func list(_ values: [String]) -> [String] {
@@ -48,6 +53,7 @@ enum EmbedCommand: Command {
         o.resume = args.flag("resume")
         o.policy = try policy(&args)
         let storage = try weights(&args)
+        let profile = try ProfileOption(&args)
         let pos = args.positionals()
         try args.finish()
         guard pos.count == 3 else {
@@ -56,7 +62,8 @@ enum EmbedCommand: Command {
         }
         let output: URL? = pos[2] == "-" ? nil : URL(fileURLWithPath: pos[2])
         if output == nil && o.perSequenceDirectory == nil { throw ArgumentError.badValue("OUTPUT", "- (needs --per-sequence DIR)") }
-        let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
+        let session = profile.start()
+        let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }
         let embedder = try Embedder(model: model, options: o)
         let run = EmbeddingRun(embedder: embedder, fasta: pos[1], output: output)
         run.log = { print($0, to: &standardError) }
@@ -67,6 +74,7 @@ enum EmbedCommand: Command {
               + (s.truncated > 0 ? ", \(s.truncated) truncated to \(o.truncation)" : "")
               + (s.resumed > 0 ? ", \(s.resumed) already done" : "")
               + (s.empty.isEmpty ? "" : ", \(s.empty.count) empty skipped"), to: &standardError)
+        try profile.finish(session)
     }
 
     static func policy(_ args: inout Arguments) throws -> ResiduePolicy {

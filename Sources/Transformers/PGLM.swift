@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 // xTrimoPGLM / ProteinGLM (biomap-research checkpoints): DeepNorm post-LN blocks
 // (h = α·LN_in(x) + attn, x' = α·LN_post(h) + mlp), fused per-head [q|k|v] with bias, GeGLU,
@@ -23,7 +24,7 @@ final class PGLMAttention {
         rotary2D = c.rotaryEmbedding2d
         rotary = Rotary(dim: rotary2D ? headDim / 2 : headDim)
         let width = (heads + 2 * kvHeads) * headDim
-        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.addQkvBias)
+        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.qkvHasBias)
         dense = w.linear(p + ".dense", out: c.hiddenSize, in: heads * headDim, bias: c.addBiasLinear)
     }
 
@@ -65,7 +66,9 @@ final class PGLMAttention {
         }
         var keys = k, vals = v
         if let (cache, layer) = cache {
-            cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
+            Profiler.time(.copies) {
+                cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
+            }
             keys = cache.keyView(layer: layer)
             vals = cache.valueView(layer: layer)
         }
@@ -79,23 +82,34 @@ final class PGLMAttention {
     }
 }
 
-/// GLU feed-forward: dense_4h_to_h(glu(dense_h_to_4h(x))).
+/// GLU feed-forward: dense_4h_to_h(glu(dense_h_to_4h(x))), or with `moe` a mixture of such experts
+/// (`PGLMExperts`).
 final class PGLMMLP {
-    let up: Linear
-    let down: Linear
+    /// The one dense MLP (nil with `moe`).
+    let dense: (up: Linear, down: Linear)?
+    let experts: PGLMExperts?
     let glu: GatedActivation
 
     init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
-        up = w.linear(p + ".dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear)
-        down = w.linear(p + ".dense_4h_to_h", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear)
         glu = GatedActivation(rawValue: c.gluActivation) ?? .geglu
+        if c.moe {
+            experts = PGLMExperts(w, prefix: p, config: c)
+            dense = nil
+        } else {
+            experts = nil
+            dense = (w.linear(p + ".dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear),
+                     w.linear(p + ".dense_4h_to_h", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear))
+        }
     }
 
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: PGLMScratch,
                         out: UnsafeMutablePointer<Float>) {
-        up(x, rows: n, out: s.up.pointer)
-        glu.apply(s.up.pointer, rows: n, halfWidth: down.inFeatures, out: s.gated.pointer)
-        down(s.gated.pointer, rows: n, out: out)
+        if let experts { experts(x, rows: n, glu: glu, scratch: s, out: out) }
+        if let (up, down) = dense {
+            up(x, rows: n, out: s.up.pointer)
+            glu.apply(s.up.pointer, rows: n, halfWidth: down.inFeatures, out: s.gated.pointer)
+            down(s.gated.pointer, rows: n, out: out)
+        }
     }
 }
 
@@ -128,11 +142,11 @@ final class PGLMBlock {
         attention(a, batch: batch, length: length, positions: positions, blocks: blocks, mask: mask,
                   keyCount: keyCount, cache: cache, scratch: s, out: o)
         let r1 = residualFromNorm ? UnsafePointer(a) : UnsafePointer(x)
-        for i in 0..<(n * h) { x[i] = r1[i] * alpha + o[i] }
+        Profiler.time(.other) { for i in 0..<(n * h) { x[i] = r1[i] * alpha + o[i] } }   // DeepNorm residual
         postNorm(x, rows: n, out: a)
         mlp(a, rows: n, scratch: s, out: o)
         let r2 = residualFromNorm ? UnsafePointer(a) : UnsafePointer(x)
-        for i in 0..<(n * h) { x[i] = r2[i] * alpha + o[i] }
+        Profiler.time(.other) { for i in 0..<(n * h) { x[i] = r2[i] * alpha + o[i] } }
     }
 }
 
