@@ -34,8 +34,11 @@ final class FuzzCorpusReplayTests: XCTestCase {
     func replayInChild(_ target: FuzzTarget, _ file: URL) throws {
         #if os(Linux)
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["FuzzTargetsTests.FuzzCorpusReplayTests/testReplayChild"]
+        // Under a 4 GiB address-space limit: an OOM reproducer (a size from the input allocated before it
+        // is checked) then fails its allocation instead of taking the machine's memory.
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "ulimit -v 4194304 && exec \"$0\" \"$1\"",
+                           CommandLine.arguments[0], "FuzzTargetsTests.FuzzCorpusReplayTests/testReplayChild"]
         var env = ProcessInfo.processInfo.environment
         env[Self.replayVariable] = "\(target.rawValue):\(file.path)"
         env["SWIFT_BACKTRACE"] = "enable=no"
