@@ -57,8 +57,11 @@ public struct JSONReader {
     mutating func location(_ at: Int) -> SourceLocation {
         if colOffset < lineStart || colOffset > at { colOffset = lineStart; colValue = 1 }
         var c = colValue
-        var k = colOffset
-        while k < at { if bytes[k] & 0xC0 != 0x80 { c += 1 }; k += 1 }
+        if let base = bytes.baseAddress, colOffset < at {
+            let p = base.assumingMemoryBound(to: UInt8.self)
+            // Scalars = bytes that are not UTF-8 continuation bytes (10xxxxxx); a branch-free loop.
+            for k in colOffset..<at { c &+= p[k] & 0xC0 == 0x80 ? 0 : 1 }
+        }
         colOffset = at; colValue = c
         return SourceLocation(path: path, offset: base + at, line: line, column: c)
     }
@@ -116,7 +119,7 @@ public struct JSONReader {
         i += 1  // '{'
         var members: [(key: String, value: JSONValue)] = []
         var keyOffsets: [Int] = []
-        var seen: [ByteKey: Int] = [:]
+        var seen = KeyTable()
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return members }
         while true {
@@ -124,16 +127,18 @@ public struct JSONReader {
             let keyStart = i
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw syntax("a string key, found \(describeHere())") }
             let key = try string()
-            // Small objects scan linearly; a dictionary per small object would cost more than it saves.
+            // Small objects scan linearly; larger ones switch to a hash table of key bytes.
             var first: Int?
             if members.count < 16 {
                 if let k = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) { first = keyOffsets[k] }
-                if members.count == 15 { for (k, m) in members.enumerated() { seen[ByteKey(m.key)] = keyOffsets[k] } }
-                keyOffsets.append(keyStart)
-                if members.count == 15 { seen[ByteKey(key)] = keyStart }
-            } else if let f = seen.updateValue(keyStart, forKey: ByteKey(key)) {
-                first = f
+                if members.count == 15 { for m in members { _ = seen.insert(m.key, index: seen.count) { _ in false } } }
             }
+            if members.count >= 15 {
+                if let k = seen.insert(key, index: members.count, equal: { members[$0].key.utf8.elementsEqual(key.utf8) }) {
+                    first = keyOffsets[k]
+                }
+            }
+            keyOffsets.append(keyStart)
             if let first {
                 throw FormatsError.duplicateKey(at: location(keyStart), key: key, firstOffset: base + first, depth: depth + 1)
             }
@@ -215,13 +220,52 @@ public struct JSONReader {
     func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
 }
 
-/// A dictionary key compared and hashed by UTF-8 bytes (not canonical equivalence).
-struct ByteKey: Hashable {
-    let s: String
-    init(_ s: String) { self.s = s }
-    static func == (a: ByteKey, b: ByteKey) -> Bool { a.s.utf8.elementsEqual(b.s.utf8) }
-    func hash(into h: inout Hasher) {
-        var s = self.s
-        s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+/// Open-addressing set of member indices keyed by the UTF-8 bytes of their keys (byte-exact, unlike
+/// `String` hashing, which is canonical equivalence, and much cheaper than a `Dictionary` per object).
+struct KeyTable {
+    private var slots: [Int32] = []      // member index + 1; 0 = empty
+    private var hashes: [UInt64] = []    // hash of member i
+    private(set) var count = 0
+
+    /// Inserts member `index` with `key`; returns the index of an earlier member with the same key bytes
+    /// (`equal` confirms a hash match) instead of inserting.
+    mutating func insert(_ key: String, index: Int, equal: (Int) -> Bool) -> Int? {
+        var k = key
+        let h = k.withUTF8 { KeyTable.hash($0) }
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] != 0 {
+            let m = Int(slots[i]) - 1
+            if hashes[m] == h && equal(m) { return m }
+            i = (i + 1) & mask
+        }
+        slots[i] = Int32(truncatingIfNeeded: index + 1)
+        while hashes.count <= index { hashes.append(0) }
+        hashes[index] = h
+        count += 1
+        return nil
+    }
+
+    private mutating func grow() {
+        let size = max(64, slots.count * 2)
+        slots = [Int32](repeating: 0, count: size)
+        let mask = size - 1
+        for m in 0..<hashes.count where m < count {
+            var i = Int(truncatingIfNeeded: hashes[m]) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(truncatingIfNeeded: m + 1)
+        }
+    }
+
+    /// Per-process seed, so a hostile file cannot be built to collide (which would cost quadratic time).
+    static let seed = UInt64.random(in: 0...UInt64.max)
+
+    /// FNV-1a from a random seed, with a final mix.
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325 ^ seed
+        for c in b { h = (h ^ UInt64(c)) &* 0x100000001b3 }
+        h ^= h >> 33; h = h &* 0xff51afd7ed558ccd; h ^= h >> 33
+        return h
     }
 }
