@@ -62,10 +62,6 @@ public final class AtomicFile {
 
     public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
-    public func write(_ text: String) throws {
-        var text = text
-        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
-    }
 
     /// Syncs (when durable), closes and renames the temporary onto `path`.
     public func commit() throws {

@@ -147,12 +147,7 @@ public struct JSONReader {
             i += 1
             skipWhitespace()
             members.append((key, try value(depth: depth + 1)))
-            skipWhitespace()
-            guard i < bytes.count else { throw syntax("',' or '}' after an object member, found end of input") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "}") { i += 1; return members }
-            guard c == UInt8(ascii: ",") else { throw syntax("',' or '}' after an object member, found \(describeHere())") }
-            i += 1
+            if try closes(UInt8(ascii: "}"), after: "an object member") { return members }
         }
     }
 
@@ -164,13 +159,19 @@ public struct JSONReader {
         while true {
             skipWhitespace()
             items.append(try value(depth: depth + 1))
-            skipWhitespace()
-            guard i < bytes.count else { throw syntax("',' or ']' after an array element, found end of input") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "]") { i += 1; return items }
-            guard c == UInt8(ascii: ",") else { throw syntax("',' or ']' after an array element, found \(describeHere())") }
-            i += 1
+            if try closes(UInt8(ascii: "]"), after: "an array element") { return items }
         }
+    }
+
+    /// After a member/element: consumes ',' (false: another follows) or `close` (true: the container ends).
+    mutating func closes(_ close: UInt8, after what: String) throws -> Bool {
+        skipWhitespace()
+        let c = i < bytes.count ? bytes[i] : 0
+        guard c == close || c == UInt8(ascii: ",") else {
+            throw syntax("',' or '\(Character(Unicode.Scalar(close)))' after \(what), found \(describeHere())")
+        }
+        i += 1
+        return c == close
     }
 
     mutating func number() throws -> JSONValue.Kind {
