@@ -1,12 +1,24 @@
 import Foundation
+import Formats
 
 /// Unbuffered writers for stdout and stderr usable with `print(_:to:)`.
+///
+/// A failed write (stdout on a full disk or `/dev/full`) ends the program with exit 1 and a message
+/// naming the stream: `FileHandle.write(_:)` would trap, and output that cannot be written is an error.
 struct FileHandleStream: TextOutputStream {
-    let handle: FileHandle
-    mutating func write(_ string: String) { handle.write(Data(string.utf8)) }
+    let descriptor: Int32
+    let name: String
+    mutating func write(_ string: String) {
+        do {
+            try Array(string.utf8).withUnsafeBytes { try FileBytes.writeAll(descriptor, $0, path: name) }
+        } catch {
+            if descriptor != 2 { fputs("trellis: \(error)\n", stderr) }
+            exit(1)
+        }
+    }
 }
-nonisolated(unsafe) var standardError = FileHandleStream(handle: .standardError)
-nonisolated(unsafe) var standardOutput = FileHandleStream(handle: .standardOutput)
+nonisolated(unsafe) var standardError = FileHandleStream(descriptor: 2, name: "standard error")
+nonisolated(unsafe) var standardOutput = FileHandleStream(descriptor: 1, name: "standard output")
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 func closestMatch(_ word: String, in candidates: [String]) -> String? {

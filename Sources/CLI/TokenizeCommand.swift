@@ -87,7 +87,7 @@ enum TokenizeCommand: Command {
                 }
                 out.append(contentsOf: "]\n".utf8)
             }
-            FileHandle.standardOutput.write(out)
+            try out.withUnsafeBytes { try FileBytes.writeAll(1, $0, path: "standard output") }
             out.removeAll(keepingCapacity: true)
             start = end
         }

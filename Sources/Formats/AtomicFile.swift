@@ -137,7 +137,7 @@ public final class AtomicFile {
         var missing: [String] = []
         var d = dir
         while stat(d, &st) != 0 {
-            if errno != ENOENT { throw FormatsError.badParent(path: path, parent: d, problem: "is not accessible: \(String(cString: strerror(errno)))") }
+            if errno != ENOENT && errno != ENOTDIR { throw FormatsError.badParent(path: path, parent: d, problem: "is not accessible: \(String(cString: strerror(errno)))") }
             missing.append(d)
             let up = parent(of: d)
             if up == d { break }

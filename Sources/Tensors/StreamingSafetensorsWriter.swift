@@ -26,8 +26,12 @@ public final class StreamingSafetensorsWriter {
     public init(url: URL, metadata: [String: String] = [:]) throws {
         self.url = url
         self.metadata = metadata
-        try AtomicFile.checkDestination(url.path)
-        data = try AtomicFile(path: url.path + ".data", durable: false)
+        do {
+            try AtomicFile.checkDestination(url.path)
+            data = try AtomicFile(path: url.path + ".data", durable: false, createParent: false)
+        } catch let e as FormatsError {
+            throw SafetensorsError.io(path: url.path, message: e.description)
+        }
     }
 
     deinit { if !finished { cancel() } }
