@@ -12,9 +12,12 @@ enum EmbedCommand: Command {
     Embeds every record of FASTA with the model in MODEL, as fair-esm's scripts/extract.py does: sequences
     truncated to --truncation residues, sorted by length and batched by a token budget; labels are the
     header lines and must be unique; records with no residues are skipped with a warning. Writes one
-    .safetensors with tensors '<label>/mean_representations/<layer>', '<label>/representations/<layer>'
-    [L, H], '<label>/bos_representations/<layer>' and '<label>/contacts' [L, L], and the index (labels,
-    lengths, settings) as JSON in __metadata__. xTrimoPGLM: the final normalised layer, without <eos>.
+    .safetensors with tensors '<key>/mean_representations/<layer>', '<key>/representations/<layer>'
+    [L, H], '<key>/bos_representations/<layer>' and '<key>/contacts' [L, L], where <key> is the label with
+    '%' written '%25' and '/' written '%2F' (so 'sp|P12345|X/Y' is 'sp|P12345|X%2FY'); plus, with mean,
+    one stacked 'mean_representations/<layer>' [N, H] whose rows follow the 'labels' list; and the index
+    (labels, lengths, settings) as JSON in __metadata__. Per-sequence files are named <key>.safetensors.
+    xTrimoPGLM: the final normalised layer, without <eos>.
     Memory stays bounded: work is streamed in windows and written to OUTPUT.parts/ as it is done.
 
     OPTIONS:

@@ -19,7 +19,9 @@ enum ForwardCommand: Command {
     OPTIONS:
       --mode mlm|clm|glm     xTrimoPGLM input layout and attention (default: clm if is_causal, else mlm):
                              mlm = residues + <eos>; clm = <gmask><sop><eos> + residues;
-                             glm = residues + <gmask><sop> (context bidirectional, then causal)
+                             glm = residues + <gmask><sop> (context bidirectional, then causal);
+                             a glm record CONTEXT<gmask>SPAN (or CONTEXT<gmask><sop>SPAN) gives
+                             context + <gmask><sop> + span, the span seen causally (GLM infilling)
       --batch-size N         sequences per forward pass (default 8)
       --weights f32|bf16     weight storage (default f32; computation is F32 either way)
       --contacts             also write ESM-2 contact probabilities

@@ -40,11 +40,23 @@ enum ForwardInput {
                                               mode: family == .esm ? .mlm : protein(mode ?? .mlm), options: options)
             return try records.map { r in
                 try checkCharacters(r.sequence, tokenizer: layout, file: file, line: r.line, record: r.id)
+                if family == .xtrimopglm, mode == .glm, let (context, span) = glmSpan(r.sequence) {
+                    return layout.encode(context, span).ids
+                }
                 return layout.encode(r.sequence).ids
             }
         case .bert, .roberta:
             return try TextTokenization.encodeLines(file: file, modelDirectory: modelDirectory)
         }
+    }
+
+    /// GLM records may mark the mask position: `CONTEXT<gmask>SPAN` (or `CONTEXT<gmask><sop>SPAN`) becomes
+    /// context + `<gmask><sop>` + span; nil when the record has no `<gmask>` (then `<gmask><sop>` is appended).
+    static func glmSpan(_ text: String) -> (context: String, span: String)? {
+        guard let mark = text.range(of: "<gmask>") else { return nil }
+        var span = text[mark.upperBound...]
+        if span.hasPrefix("<sop>") { span = span.dropFirst("<sop>".count) }
+        return (String(text[..<mark.lowerBound]), String(span))
     }
 
     static func protein(_ mode: AttentionMode) -> ProteinTokenizer.Mode {

@@ -18,7 +18,9 @@ enum GenerateCommand: Command {
       -n N                    samples per prompt (default 1)
       --mode clm|glm          clm (default) or glm: --context + <gmask><sop> + prompt
       --context SEQ           glm mode: residues seen bidirectionally before <gmask>
-      --temperature T         default 0.9
+      --temperature T         default 0.9; 0 = greedy
+      --greedy                argmax at every step (transformers do_sample=False); ignores temperature,
+                              top-k, top-p and seed, so all -n samples of a prompt are the same protein
       --top-k K               default 0 (off)
       --top-p P               default 0.8
       --repetition-penalty R  default 1.0 (off)
@@ -37,6 +39,7 @@ enum GenerateCommand: Command {
         o.mode = m
         o.context = try args.option("context") ?? ""
         o.temperature = try args.option("temperature", default: Float(0.9))
+        o.greedy = args.flag("greedy")
         o.topK = try args.option("top-k", default: 0)
         o.topP = try args.option("top-p", default: Float(0.8))
         o.repetitionPenalty = try args.option("repetition-penalty", default: Float(1))

@@ -3,10 +3,30 @@ import Formats
 import Tensors
 
 /// The `__metadata__` of an embedding file (a whole run, a part of one, or a shard): which proteins it
-/// holds, in which order, and the settings that made them. Tensors are named `<label>/<suffix>`, e.g.
-/// `sp|P69905|HBA_HUMAN/mean_representations/33` (extract.py's dictionary keys after the label).
+/// holds, in which order, and the settings that made them. Tensors are named `<key>/<suffix>`, e.g.
+/// `sp|P69905|HBA_HUMAN/mean_representations/33` (extract.py's dictionary keys after the label), where the
+/// key is the label with `%` and `/` percent-encoded (`%25`, `%2F`), so a name splits at its first `/`.
+/// Assembled files also hold `mean_representations/<layer>` [N, H]: every label's mean, rows in `labels` order.
 public struct EmbeddingIndex: Equatable {
-    public static let format = "trellis.protein.embed/1"
+    /// Version 2: labels percent-encoded in tensor names, stacked mean tensors.
+    public static let format = "trellis.protein.embed/2"
+
+    /// A label as written in tensor names and per-sequence file names: `%` → `%25`, `/` → `%2F`, NUL → `%00`.
+    public static func key(_ label: String) -> String {
+        var out = ""
+        for ch in label.unicodeScalars {
+            switch ch {
+            case "%": out += "%25"
+            case "/": out += "%2F"
+            case "\0": out += "%00"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// `<key(label)>/<suffix>`.
+    public static func tensorName(label: String, suffix: String) -> String { key(label) + "/" + suffix }
     /// Labels (FASTA header text) in file order.
     public var labels: [String] = []
     /// Part files: 0-based record index in the input FASTA (the assembly order). Assembled files: the
@@ -98,7 +118,7 @@ public enum EmbeddingAssembler {
                     throw ProteinLMError.badOutput(file: file.path, detail: "holds features \(idx.suffixes), expected \(index.suffixes)")
                 }
                 for s in idx.suffixes {
-                    let name = label + "/" + s
+                    let name = EmbeddingIndex.tensorName(label: label, suffix: s)
                     let info = try file.info(name)
                     try file.withRawBytes(name) { try writer.add(name, dtype: info.dtype, shape: info.shape, bytes: $0) }
                 }
@@ -107,12 +127,40 @@ public enum EmbeddingAssembler {
                 index.lengths.append(idx.lengths[row.row])
                 index.sequenceLengths.append(idx.sequenceLengths[row.row])
             }
-            writer.metadata = index.metadata
+            var metadata = index.metadata
+            metadata["stacked"] = EmbeddingIndex.json(try stackMeans(rows.map { (files[$0.file], indexes[$0.file].labels[$0.row]) },
+                                                                     suffixes: index.suffixes, into: writer))
+            writer.metadata = metadata
             try writer.finish()
         } catch {
             writer.cancel()
             throw error
         }
         return index
+    }
+
+    /// Writes `mean_representations/<layer>` [N, H] for every mean suffix, rows in `rows` order, copying
+    /// each row from the per-label tensor (one row in memory at a time); returns the names written.
+    static func stackMeans(_ rows: [(file: SafetensorsFile, label: String)], suffixes: [String],
+                           into writer: StreamingSafetensorsWriter) throws -> [String] {
+        guard let first = rows.first else { return [] }
+        var names: [String] = []
+        for s in suffixes where s.hasPrefix(EmbedFeature.mean.key + "/") {
+            let head = try first.file.info(EmbeddingIndex.tensorName(label: first.label, suffix: s))
+            let width = head.shape.reduce(1, *)
+            let rowBytes = try first.file.withRawBytes(EmbeddingIndex.tensorName(label: first.label, suffix: s)) { $0.count }
+            try writer.add(s, dtype: head.dtype, shape: [rows.count, width], byteCount: rows.count * rowBytes) { write in
+                for (file, label) in rows {
+                    let name = EmbeddingIndex.tensorName(label: label, suffix: s)
+                    let info = try file.info(name)
+                    guard info.dtype == head.dtype, info.shape.reduce(1, *) == width else {
+                        throw ProteinLMError.badOutput(file: file.path, detail: "\(name) is \(info.dtype) \(info.shape), expected \(head.dtype) [\(width)]")
+                    }
+                    try file.withRawBytes(name) { try write($0) }
+                }
+            }
+            names.append(s)
+        }
+        return names
     }
 }

@@ -25,6 +25,11 @@ public final class EmbeddingRun {
     /// Called after each batch with (sequences done, residues done).
     public var progress: ((Int, Int) -> Void)?
     public var log: (String) -> Void = { _ in }
+    /// Where finished parts are kept for `resume` (default `<output>.parts/`).
+    public var partsDirectory: URL?
+    /// Whether an existing complete `output` counts as done on resume (the pipeline stage writes a fresh
+    /// temporary output, so only its parts carry over).
+    public var resumeFromOutput = true
 
     public init(embedder: Embedder, fasta: String, output: URL?) {
         self.embedder = embedder
@@ -49,10 +54,9 @@ public final class EmbeddingRun {
         return s
     }
 
-    /// File name of a label's per-sequence output (`/` and NUL cannot appear in file names).
-    public static func fileName(label: String) -> String {
-        label.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "\0", with: "_") + ".safetensors"
-    }
+    /// File name of a label's per-sequence output: the label percent-encoded as in tensor names
+    /// (`%` → `%25`, `/` → `%2F`), so distinct labels never share a file.
+    public static func fileName(label: String) -> String { EmbeddingIndex.key(label) + ".safetensors" }
 
     public func run() throws -> EmbedSummary {
         var summary = EmbedSummary()
@@ -62,7 +66,7 @@ public final class EmbeddingRun {
         var partsDir: URL? = nil
         var previous: URL? = nil
         if let output {
-            let dir = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".parts")
+            let dir = partsDirectory ?? output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".parts")
             partsDir = dir
             if !options.resume { try? fm.removeItem(at: dir) }
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -71,7 +75,7 @@ public final class EmbeddingRun {
                 for n in names.sorted() where n.hasPrefix("part-") && n.hasSuffix(".safetensors") {
                     parts.append(dir.appendingPathComponent(n))
                 }
-                if fm.fileExists(atPath: output.path) { previous = output }
+                if resumeFromOutput && fm.fileExists(atPath: output.path) { previous = output }
                 for url in parts + (previous.map { [$0] } ?? []) {
                     let index = try EmbeddingIndex(file: try SafetensorsFile(url: url))
                     if index.settings != settings || index.suffixes != suffixes {
@@ -112,7 +116,7 @@ public final class EmbeddingRun {
                     let features = try embedder.features(batch.map { todo[$0] })
                     for f in features {
                         if let writer {
-                            for t in f.tensors { try writer.add(f.protein.label + "/" + t.name, floats: t.values, shape: t.shape) }
+                            for t in f.tensors { try writer.add(EmbeddingIndex.tensorName(label: f.protein.label, suffix: t.name), floats: t.values, shape: t.shape) }
                             index.append(f)
                         }
                         if let dir = options.perSequenceDirectory {
@@ -148,6 +152,7 @@ public final class EmbeddingRun {
                 _ = try EmbeddingAssembler.assemble(inputs, to: output, settings: settings)
             }
             try? fm.removeItem(at: dir)
+            if partsDirectory != nil { _ = rmdir(dir.deletingLastPathComponent().path) }   // the stage's `<output>.parts/`, once empty
         }
         return summary
     }

@@ -12,7 +12,11 @@ public struct GenerateOptions: Sendable {
     public var context: String = ""
     /// Samples per prompt.
     public var samples = 1
+    /// 0 means greedy, like `greedy`.
     public var temperature: Float = 0.9
+    /// Argmax at every step, as transformers' `do_sample=False`: temperature, top-k, top-p and the seed are
+    /// ignored, so every sample of a prompt is the same protein.
+    public var greedy = false
     /// 0 = off.
     public var topK = 0
     /// 1 = off.
@@ -45,7 +49,10 @@ public enum ProteinGenerator {
         guard o.mode != .mlm else { throw ProteinLMError.badOption(name: "mode", detail: "generation uses clm or glm") }
         guard o.samples >= 1 else { throw ProteinLMError.badOption(name: "n", detail: "must be at least 1") }
         guard o.maxLength >= 1 else { throw ProteinLMError.badOption(name: "max_length", detail: "must be at least 1") }
-        guard o.temperature > 0 else { throw ProteinLMError.badOption(name: "temperature", detail: "must be positive") }
+        guard o.temperature >= 0 && o.temperature.isFinite else {
+            throw ProteinLMError.badOption(name: "temperature", detail: "must be positive, or 0 for greedy decoding")
+        }
+        let greedy = o.greedy || o.temperature == 0
         guard o.topP > 0 && o.topP <= 1 else { throw ProteinLMError.badOption(name: "top_p", detail: "must be in (0, 1]") }
         guard o.topK >= 0 else { throw ProteinLMError.badOption(name: "top_k", detail: "must be ≥ 0") }
         guard o.repetitionPenalty > 0 else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be positive") }
@@ -67,7 +74,7 @@ public enum ProteinGenerator {
             case .glm: ids = model.glmTokens(context: context, span: prompt)
             default: ids = model.clmTokens(prompt)
             }
-            var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: true,
+            var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: !greedy,
                                           temperature: o.temperature, topK: o.topK, topP: o.topP,
                                           repetitionPenalty: o.repetitionPenalty, stopTokenIds: stops,
                                           allowedTokenIds: allowed, seed: o.seed &+ UInt64(p))
@@ -83,7 +90,8 @@ public enum ProteinGenerator {
                 }
                 var header = "sample_\(p + 1)_\(s + 1) prompt=\(promptText.isEmpty ? "-" : String(decoding: prompt, as: UTF8.self))"
                 if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
-                header += " mode=\(o.mode.rawValue) temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)"
+                header += " mode=\(o.mode.rawValue)"
+                    + (greedy ? " decoding=greedy" : " temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)")
                     + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength) seed=\(o.seed)"
                     + " end=\(stopped ? "eos" : "length")"
                 out.append(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))

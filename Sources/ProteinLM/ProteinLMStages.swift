@@ -34,7 +34,8 @@ public enum ProteinLMStages {
 /// `protein.embed`: fair-esm extract.py features of every FASTA record into one `.safetensors`.
 struct ProteinEmbedStage: StageType {
     let name = "protein.embed"
-    let version = 1
+    // 2: labels percent-encoded in tensor names, stacked means (cached version-1 outputs are not reused).
+    let version = 2
     let summary = "embed a FASTA file (extract.py features: mean, per_token, bos, contacts) into one .safetensors"
     let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "input FASTA (.gz/.zst accepted)"),
@@ -44,11 +45,13 @@ struct ProteinEmbedStage: StageType {
                       doc: "features: mean, per_token, bos, contacts"),
         ParameterSpec("truncation", .int, default: .int(1022), doc: "residues kept per sequence (extract.py truncation_seq_length)"),
         ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "token budget of a batch (extract.py toks_per_batch)"),
+        ParameterSpec("per_sequence", .string, doc: "also write <dir>/<label>.safetensors per sequence (label percent-encoded: % -> %25, / -> %2F), written in place as each is done"),
+        ParameterSpec("resume", .bool, default: .bool(false), doc: "keep finished parts in <output>.parts/ and skip them after an interrupted run (needs output)"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
         ParameterSpec("output", .outputPath, doc: "where to write the .safetensors (default: inside the work directory)"),
     ]
-    let outputs = [OutputSpec("embeddings", doc: ".safetensors: <label>/<feature>/<layer> tensors, index in __metadata__"),
+    let outputs = [OutputSpec("embeddings", doc: ".safetensors: <key>/<feature>/<layer> tensors (key = label with % and / percent-encoded), stacked mean_representations/<layer> [N, H] in label order, index in __metadata__"),
                    OutputSpec("count", doc: "sequences embedded")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
@@ -56,6 +59,10 @@ struct ProteinEmbedStage: StageType {
         if let t = p.int("truncation"), t < 1 { out.append(("truncation", "must be at least 1")) }
         if let t = p.int("tokens_per_batch"), t < 1 { out.append(("tokens_per_batch", "must be at least 1")) }
         if p.strings("include").isEmpty { out.append(("include", "give at least one feature")) }
+        if p.bool("resume") == true && p.string("output") == nil {
+            out.append(("resume", "needs 'output': a failed attempt's work directory is discarded, so parts are kept beside the declared output"))
+        }
+        if let d = p.string("per_sequence"), d.isEmpty { out.append(("per_sequence", "give a directory")) }
         return out
     }
 
@@ -66,15 +73,25 @@ struct ProteinEmbedStage: StageType {
         o.truncation = p.int("truncation") ?? 1022
         o.tokensPerBatch = p.int("tokens_per_batch") ?? 4096
         o.policy = ProteinLMStages.policy(p)
+        o.perSequenceDirectory = p.url("per_sequence")
+        o.resume = p.bool("resume") ?? false
         return o
     }
 
     func run(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
-        let embedder = try Embedder(model: model, options: Self.options(p))
+        let options = Self.options(p)
+        let embedder = try Embedder(model: model, options: options)
         let url = ProteinLMStages.destination(context, name: "embeddings", internalFile: "embeddings.safetensors")
         let run = EmbeddingRun(embedder: embedder, fasta: p.url("fasta")!.path, output: url)
+        if options.resume, let declared = p.url("output") {
+            // Parts outlive a failed attempt beside the declared output; one directory per stage (or shard).
+            run.partsDirectory = declared.deletingLastPathComponent()
+                .appendingPathComponent(declared.lastPathComponent + ".parts")
+                .appendingPathComponent(EmbeddingIndex.key(context.stageID))
+            run.resumeFromOutput = false
+        }
         run.log = { context.log($0) }
         run.progress = { done, _ in context.progress(done: done, total: nil) }
         let s = try run.run()
@@ -138,7 +155,8 @@ struct ProteinGenerateStage: StageType {
         ParameterSpec("mode", .choice(["clm", "glm"]), default: .string("clm"), doc: "clm: <gmask><sop><eos> + prompt; glm: context + <gmask><sop> + prompt"),
         ParameterSpec("context", .string, default: .string(""), doc: "glm mode: residues before <gmask>"),
         ParameterSpec("n", .int, default: .int(1), doc: "samples per prompt"),
-        ParameterSpec("temperature", .float, default: .float(0.9), doc: "softmax temperature"),
+        ParameterSpec("temperature", .float, default: .float(0.9), doc: "softmax temperature (0 = greedy)"),
+        ParameterSpec("greedy", .bool, default: .bool(false), doc: "argmax at every step (transformers do_sample=False); ignores temperature, top_k, top_p, seed"),
         ParameterSpec("top_k", .int, default: .int(0), doc: "keep the k most likely ids (0 = off)"),
         ParameterSpec("top_p", .float, default: .float(0.8), doc: "nucleus sampling mass (1 = off)"),
         ParameterSpec("repetition_penalty", .float, default: .float(1.0), doc: "HF repetition penalty (1 = off)"),
@@ -157,6 +175,7 @@ struct ProteinGenerateStage: StageType {
         o.context = p.string("context") ?? ""
         o.samples = p.int("n") ?? 1
         o.temperature = Float(p.double("temperature") ?? 0.9)
+        o.greedy = p.bool("greedy") ?? false
         o.topK = p.int("top_k") ?? 0
         o.topP = Float(p.double("top_p") ?? 0.8)
         o.repetitionPenalty = Float(p.double("repetition_penalty") ?? 1)

@@ -64,6 +64,25 @@ public final class StreamingSafetensorsWriter {
         written += bytes.count
     }
 
+    /// Appends tensor `name` from consecutive byte runs passed to `write` by `fill`, so a large tensor can
+    /// be built from pieces without holding it whole; the runs must total `byteCount` bytes.
+    public func add(_ name: String, dtype: SafetensorsDType, shape: [Int], byteCount: Int,
+                    fill: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        guard names.insert(name).inserted else {
+            throw SafetensorsError.io(path: url.path, message: "tensor '\(name)' written twice")
+        }
+        var n = 0
+        try fill { bytes in
+            if bytes.count > 0 { try data.write(contentsOf: Data(bytes: bytes.baseAddress!, count: bytes.count)) }
+            n += bytes.count
+        }
+        guard n == byteCount else {
+            throw SafetensorsError.io(path: url.path, message: "tensor '\(name)': \(n) bytes written, shape \(shape) needs \(byteCount)")
+        }
+        entries.append(Entry(name: name, dtype: dtype, shape: shape, offset: written, count: n))
+        written += n
+    }
+
     /// Writes the file; `order` (indices into `entries`) sets the data order, default arrival order.
     public func finish(order: [Int]? = nil) throws {
         defer { cancel() }

@@ -23,7 +23,7 @@ final class PGLMAttention {
         rotary2D = c.rotaryEmbedding2d
         rotary = Rotary(dim: rotary2D ? headDim / 2 : headDim)
         let width = (heads + 2 * kvHeads) * headDim
-        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.addQkvBias)
+        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.qkvHasBias)
         dense = w.linear(p + ".dense", out: c.hiddenSize, in: heads * headDim, bias: c.addBiasLinear)
     }
 
@@ -79,23 +79,34 @@ final class PGLMAttention {
     }
 }
 
-/// GLU feed-forward: dense_4h_to_h(glu(dense_h_to_4h(x))).
+/// GLU feed-forward: dense_4h_to_h(glu(dense_h_to_4h(x))), or with `moe` a mixture of such experts
+/// (`PGLMExperts`).
 final class PGLMMLP {
-    let up: Linear
-    let down: Linear
+    /// The one dense MLP (nil with `moe`).
+    let dense: (up: Linear, down: Linear)?
+    let experts: PGLMExperts?
     let glu: GatedActivation
 
     init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
-        up = w.linear(p + ".dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear)
-        down = w.linear(p + ".dense_4h_to_h", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear)
         glu = GatedActivation(rawValue: c.gluActivation) ?? .geglu
+        if c.moe {
+            experts = PGLMExperts(w, prefix: p, config: c)
+            dense = nil
+        } else {
+            experts = nil
+            dense = (w.linear(p + ".dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear),
+                     w.linear(p + ".dense_4h_to_h", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear))
+        }
     }
 
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: PGLMScratch,
                         out: UnsafeMutablePointer<Float>) {
-        up(x, rows: n, out: s.up.pointer)
-        glu.apply(s.up.pointer, rows: n, halfWidth: down.inFeatures, out: s.gated.pointer)
-        down(s.gated.pointer, rows: n, out: out)
+        if let experts { experts(x, rows: n, glu: glu, scratch: s, out: out) }
+        if let (up, down) = dense {
+            up(x, rows: n, out: s.up.pointer)
+            glu.apply(s.up.pointer, rows: n, halfWidth: down.inFeatures, out: s.gated.pointer)
+            down(s.gated.pointer, rows: n, out: out)
+        }
     }
 }
 

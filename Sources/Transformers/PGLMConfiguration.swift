@@ -6,7 +6,7 @@ public struct PGLMConfiguration: Codable, Sendable {
     public var hiddenSize: Int
     public var ffnHiddenSize: Int
     public var numAttentionHeads: Int
-    /// Head dim; defaults to hidden_size / num_attention_heads.
+    /// Head dim; defaults to 64 when absent, as the official `ProteinGLMConfig` does (not hidden / heads).
     public var kvChannels: Int
     /// Logit width (128 in the released models).
     public var paddedVocabSize: Int
@@ -25,6 +25,9 @@ public struct PGLMConfiguration: Codable, Sendable {
     public var isCausal: Bool
     public var quantizationBit: Int
     public var moe: Bool
+    /// With `moe`: experts per MLP, and how many of them each token uses (top-k of the router).
+    public var numExperts: Int?
+    public var expertsPerToken: Int?
     public var seqLength: Int?
     public var padTokenId: Int?
 
@@ -37,6 +40,7 @@ public struct PGLMConfiguration: Codable, Sendable {
         case postLayerNorm = "post_layer_norm", addBiasLinear = "add_bias_linear", addQkvBias = "add_qkv_bias"
         case multiQueryAttention = "multi_query_attention", multiQueryGroupNum = "multi_query_group_num"
         case rotaryEmbedding2d = "rotary_embedding_2d", isCausal = "is_causal"
+        case numExperts = "num_experts", expertsPerToken = "experts_per_token"
         case quantizationBit = "quantization_bit", moe, seqLength = "seq_length", padTokenId = "pad_token_id"
     }
 
@@ -46,7 +50,7 @@ public struct PGLMConfiguration: Codable, Sendable {
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
         ffnHiddenSize = try c.decode(Int.self, forKey: .ffnHiddenSize)
         numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
-        kvChannels = try c.decodeIfPresent(Int.self, forKey: .kvChannels) ?? hiddenSize / numAttentionHeads
+        kvChannels = try c.decodeIfPresent(Int.self, forKey: .kvChannels) ?? Self.officialKVChannels
         if let v = try c.decodeIfPresent(Int.self, forKey: .paddedVocabSize) {
             paddedVocabSize = v
         } else {
@@ -68,6 +72,8 @@ public struct PGLMConfiguration: Codable, Sendable {
         isCausal = try c.decodeIfPresent(Bool.self, forKey: .isCausal) ?? false
         quantizationBit = try c.decodeIfPresent(Int.self, forKey: .quantizationBit) ?? 0
         moe = try c.decodeIfPresent(Bool.self, forKey: .moe) ?? false
+        numExperts = try c.decodeIfPresent(Int.self, forKey: .numExperts)
+        expertsPerToken = try c.decodeIfPresent(Int.self, forKey: .expertsPerToken)
         seqLength = try c.decodeIfPresent(Int.self, forKey: .seqLength)
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
     }
@@ -94,6 +100,8 @@ public struct PGLMConfiguration: Codable, Sendable {
         try c.encode(isCausal, forKey: .isCausal)
         try c.encode(quantizationBit, forKey: .quantizationBit)
         try c.encode(moe, forKey: .moe)
+        try c.encodeIfPresent(numExperts, forKey: .numExperts)
+        try c.encodeIfPresent(expertsPerToken, forKey: .expertsPerToken)
         try c.encodeIfPresent(seqLength, forKey: .seqLength)
         try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
     }
@@ -123,6 +131,11 @@ public struct PGLMConfiguration: Codable, Sendable {
         moe = false
     }
 
+    /// `kv_channels` of the official configuration class when config.json leaves it out.
+    public static let officialKVChannels = 64
+    /// Whether `query_key_value` has a bias: the official attention gives it one when either
+    /// `add_bias_linear` or `add_qkv_bias` is true.
+    public var qkvHasBias: Bool { addBiasLinear || addQkvBias }
     /// Key/value heads: `multi_query_group_num` with multi-query attention, else one per query head.
     public var kvHeads: Int { multiQueryAttention ? multiQueryGroupNum : numAttentionHeads }
     /// DeepNorm residual scale α = √(2·num_layers), 1 without DeepNorm.
@@ -132,7 +145,13 @@ public struct PGLMConfiguration: Codable, Sendable {
         if quantizationBit != 0 {
             throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")
         }
-        if moe { throw TransformersError.unsupportedModel(file: file, detail: "moe: true is not supported") }
+        if moe {
+            let e = numExperts ?? 0, k = expertsPerToken ?? 0
+            guard e >= 2, k >= 1, k <= e else {
+                throw TransformersError.badConfig(file: file, detail: "moe: true needs num_experts ≥ 2 and 1 ≤ experts_per_token ≤ num_experts, "
+                    + "found num_experts \(numExperts.map(String.init) ?? "absent"), experts_per_token \(expertsPerToken.map(String.init) ?? "absent")")
+            }
+        }
         guard GatedActivation(rawValue: gluActivation) != nil else {
             throw TransformersError.unsupportedModel(file: file, detail: "glu_activation '\(gluActivation)' (expected geglu or swiglu)")
         }

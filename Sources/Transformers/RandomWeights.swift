@@ -55,11 +55,15 @@ public enum RandomWeights {
         for l in 0..<c.numLayers {
             let p = "transformer.encoder.layers.\(l)"
             f.norm(p + ".input_layernorm", h, bias: !c.rmsnorm)
-            f.linear(p + ".self_attention.query_key_value", out: width, in: h, bias: c.addQkvBias)
+            f.linear(p + ".self_attention.query_key_value", out: width, in: h, bias: c.qkvHasBias)
             f.linear(p + ".self_attention.dense", out: h, in: c.numAttentionHeads * c.kvChannels, bias: c.addBiasLinear)
             f.norm(p + ".post_attention_layernorm", h, bias: !c.rmsnorm)
-            f.linear(p + ".mlp.dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: h, bias: c.addBiasLinear)
-            f.linear(p + ".mlp.dense_4h_to_h", out: h, in: c.ffnHiddenSize, bias: c.addBiasLinear)
+            let experts = c.moe ? (0..<(c.numExperts ?? 0)).map { "_\($0)" } : [""]
+            if c.moe { f.linear(p + ".mlp.router", out: c.numExperts ?? 0, in: h, bias: false) }
+            for e in experts {
+                f.linear(p + ".mlp.dense_h_to_4h" + e, out: 2 * c.ffnHiddenSize, in: h, bias: c.addBiasLinear)
+                f.linear(p + ".mlp.dense_4h_to_h" + e, out: h, in: c.ffnHiddenSize, bias: c.addBiasLinear)
+            }
         }
         if c.postLayerNorm { f.norm("transformer.encoder.final_layernorm", h, bias: !c.rmsnorm) }
         if !tied { f.linear("transformer.output_layer", out: c.paddedVocabSize, in: h, bias: false) }

@@ -50,6 +50,20 @@ final class ForwardCommandTests: XCTestCase {
         }
     }
 
+    /// GLM records with a marked mask position (`CONTEXT<gmask>SPAN`, `<sop>` optional) reproduce the
+    /// reference's context + <gmask><sop> + span rows.
+    func testPglmGlmContextAndSpan() throws {
+        let inputs = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: fixture("pglm-tiny").appendingPathComponent("inputs.json"))) as! [String: Any]
+        let glm = (inputs["modes"] as! [String: Any])["glm"] as! [String: Any]
+        let rows = (glm["inputs"] as! [[String: String]]).enumerated().map { k, r in
+            ">s\(k)\n\(r["context"]!)\(k == 1 ? "<gmask><sop>" : "<gmask>")\(r["span"]!)\n"
+        }
+        let out = try runForward(model: "pglm-tiny", fasta: rows.joined(), extra: ["--mode", "glm"])
+        try compare(out, SafetensorsFile(url: fixture("pglm-tiny").appendingPathComponent("reference-glm.safetensors")),
+                    label: "forward pglm-tiny glm context+span")
+    }
+
     func testTextModelsOneTextPerLine() throws {
         for name in ["bert-tiny", "roberta-tiny", "bert-bare-tiny"] {
             let inputs = try JSONSerialization.jsonObject(

@@ -28,7 +28,9 @@ final class EmbedReferenceTests: XCTestCase {
             $0.tokensPerBatch = 60      // several batches, with padding
         }
         XCTAssertEqual(summary.sequences, 5)
-        XCTAssertEqual(Set(out.names), Set(ref.names))
+        // extract.py's per-label tensors, plus the stacked means (one [N, H] per layer).
+        let stacked: Set<String> = ["mean_representations/0", "mean_representations/1", "mean_representations/2"]
+        XCTAssertEqual(Set(out.names), Set(ref.names).union(stacked))
         try compare(out, ref, names: ref.names)
         let index = try EmbeddingIndex(file: out)
         XCTAssertEqual(index.labels, ["seqA first protein", "seqB", "seqC", "seqD short", "seqE"])

@@ -10,6 +10,10 @@ final class PGLMParityTests: XCTestCase {
     func testPglmTinyBF16() throws { try check("pglm-tiny-bf16") }
     func testPglmTiny2DTied() throws { try check("pglm-tiny-2d") }
     func testPglmTinyMQA() throws { try check("pglm-tiny-mqa") }
+    /// add_bias_linear without add_qkv_bias (QKV keeps a bias) and no kv_channels key (official default 64).
+    func testPglmTinyLinearBiasDefaultKVChannels() throws { try check("pglm-tiny-linbias") }
+    /// moe: 4 experts, top-2 routing.
+    func testPglmTinyMixtureOfExperts() throws { try check("pglm-tiny-moe") }
 
     /// Logits and hidden states of every mode, with positions and masks derived by the runtime
     /// (the reference's own `position_ids` / `attention_bias` are only compared, not used).
@@ -35,7 +39,7 @@ final class PGLMParityTests: XCTestCase {
     }
 
     func testGreedyGenerationMatchesReferenceWithCache() throws {
-        for name in ["pglm-tiny", "pglm-tiny-2d", "pglm-tiny-mqa", "pglm-tiny-bf16"] {
+        for name in ["pglm-tiny", "pglm-tiny-2d", "pglm-tiny-mqa", "pglm-tiny-bf16", "pglm-tiny-linbias", "pglm-tiny-moe"] {
             let model = try XCTUnwrap(try Fixtures.load(name) as? PGLMForLM)
             let dir = Fixtures.model(name)
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("generate-greedy.json"))) as! [String: Any]

@@ -29,12 +29,15 @@ public final class PGLMTrainingModel: TrainableModel {
         for l in 0..<c.numLayers {
             let p = "transformer.encoder.layers.\(l)."
             s += [(p + "input_layernorm.weight", [h], false), (p + "input_layernorm.bias", [h], false),
-                  (p + "self_attention.query_key_value.weight", [w, h], true),
-                  (p + "self_attention.query_key_value.bias", [w], false),
-                  (p + "self_attention.dense.weight", [h, w / 3], true), (p + "self_attention.dense.bias", [h], false),
-                  (p + "post_attention_layernorm.weight", [h], false), (p + "post_attention_layernorm.bias", [h], false),
-                  (p + "mlp.dense_h_to_4h.weight", [2 * f, h], true), (p + "mlp.dense_h_to_4h.bias", [2 * f], false),
-                  (p + "mlp.dense_4h_to_h.weight", [h, f], true), (p + "mlp.dense_4h_to_h.bias", [h], false)]
+                  (p + "self_attention.query_key_value.weight", [w, h], true)]
+            if c.qkvHasBias { s.append((p + "self_attention.query_key_value.bias", [w], false)) }
+            s.append((p + "self_attention.dense.weight", [h, w / 3], true))
+            if c.addBiasLinear { s.append((p + "self_attention.dense.bias", [h], false)) }
+            s += [(p + "post_attention_layernorm.weight", [h], false), (p + "post_attention_layernorm.bias", [h], false),
+                  (p + "mlp.dense_h_to_4h.weight", [2 * f, h], true)]
+            if c.addBiasLinear { s.append((p + "mlp.dense_h_to_4h.bias", [2 * f], false)) }
+            s.append((p + "mlp.dense_4h_to_h.weight", [h, f], true))
+            if c.addBiasLinear { s.append((p + "mlp.dense_4h_to_h.bias", [h], false)) }
         }
         s += [("transformer.encoder.final_layernorm.weight", [h], false),
               ("transformer.encoder.final_layernorm.bias", [h], false),
@@ -44,9 +47,9 @@ public final class PGLMTrainingModel: TrainableModel {
 
     /// A randomly initialised model (N(0, 0.02²) matrices, unit norms, zero biases).
     public init(config c: PGLMConfiguration, seed: UInt64) throws {
-        guard !c.multiQueryAttention, !c.rmsnorm, c.gluActivation == "geglu", c.postLayerNorm else {
+        guard !c.multiQueryAttention, !c.rmsnorm, c.gluActivation == "geglu", c.postLayerNorm, !c.moe else {
             throw TransformersError.unsupportedModel(file: "config.json",
-                detail: "training supports xTrimoPGLM with multi-head attention, LayerNorm, GeGLU and a final LayerNorm")
+                detail: "training supports xTrimoPGLM with multi-head attention, LayerNorm, GeGLU, one dense MLP per layer (moe false) and a final LayerNorm")
         }
         config = c
         hidden = c.hiddenSize; ffn = c.ffnHiddenSize; heads = c.numAttentionHeads; headDim = c.kvChannels
@@ -70,6 +73,9 @@ public final class PGLMTrainingModel: TrainableModel {
 
     private func p(_ name: String) -> UnsafeMutablePointer<Float> { parameters.value(name) }
     private func g(_ name: String) -> UnsafeMutablePointer<Float> { parameters.gradient(name) }
+    /// Bias value / gradient, nil when the configuration has no such bias (`add_bias_linear`, `add_qkv_bias`).
+    private func biasValue(_ name: String) -> UnsafeMutablePointer<Float>? { parameters.entry(name) == nil ? nil : p(name) }
+    private func biasGradient(_ name: String) -> UnsafeMutablePointer<Float>? { parameters.entry(name) == nil ? nil : g(name) }
 
     private func prepare(rows n: Int, batch: Int, length: Int) {
         if caches.first?.rows != n || caches.first?.probs.count != batch * heads * length * length {
@@ -101,12 +107,12 @@ public final class PGLMTrainingModel: TrainableModel {
                                              weight: p(pre + "input_layernorm.weight"),
                                              bias: p(pre + "input_layernorm.bias"), rows: n, channels: h, eps: eps)
             TrainingKernels.linearForward(c.qkv.p, c.a.p, p(pre + "self_attention.query_key_value.weight"),
-                                          p(pre + "self_attention.query_key_value.bias"), rows: n, inFeatures: h,
+                                          biasValue(pre + "self_attention.query_key_value.bias"), rows: n, inFeatures: h,
                                           outFeatures: qkvWidth)
             rope(c.qkv.p, b, rows: n, inverse: false)
             attention.forward(context: c.context.p, probs: c.probs.p, qkv: c.qkv.p, mask: b.mask)
             TrainingKernels.linearForward(out, c.context.p, p(pre + "self_attention.dense.weight"),
-                                          p(pre + "self_attention.dense.bias"), rows: n, inFeatures: contextWidth,
+                                          biasValue(pre + "self_attention.dense.bias"), rows: n, inFeatures: contextWidth,
                                           outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(out, mask: c.drop1.p, count: n * h, p: dropout, rng: &rng) }
             let r1 = config.applyResidualConnectionPostLayernorm ? c.a.p : c.x.p
@@ -114,10 +120,10 @@ public final class PGLMTrainingModel: TrainableModel {
             TrainingKernels.layerNormForward(c.c.p, mean: c.mean2.p, rstd: c.rstd2.p, c.h.p,
                                              weight: p(pre + "post_attention_layernorm.weight"),
                                              bias: p(pre + "post_attention_layernorm.bias"), rows: n, channels: h, eps: eps)
-            TrainingKernels.linearForward(c.u.p, c.c.p, p(pre + "mlp.dense_h_to_4h.weight"), p(pre + "mlp.dense_h_to_4h.bias"),
+            TrainingKernels.linearForward(c.u.p, c.c.p, p(pre + "mlp.dense_h_to_4h.weight"), biasValue(pre + "mlp.dense_h_to_4h.bias"),
                                           rows: n, inFeatures: h, outFeatures: 2 * ffn)
             TrainingKernels.gegluForward(c.gated.p, c.u.p, rows: n, halfWidth: ffn)
-            TrainingKernels.linearForward(out, c.gated.p, p(pre + "mlp.dense_4h_to_h.weight"), p(pre + "mlp.dense_4h_to_h.bias"),
+            TrainingKernels.linearForward(out, c.gated.p, p(pre + "mlp.dense_4h_to_h.weight"), biasValue(pre + "mlp.dense_4h_to_h.bias"),
                                           rows: n, inFeatures: ffn, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(out, mask: c.drop2.p, count: n * h, p: dropout, rng: &rng) }
             let r2 = config.applyResidualConnectionPostLayernorm ? c.c.p : c.h.p
@@ -193,11 +199,11 @@ public final class PGLMTrainingModel: TrainableModel {
             let dm = gb.tmp.p
             for i in 0..<(n * h) { dm[i] = usedDropout ? dx[i] * c.drop2.p[i] : dx[i] }
             TrainingKernels.linearBackward(dx: gb.dgated.p, dw: g(pre + "mlp.dense_4h_to_h.weight"),
-                                           dbias: g(pre + "mlp.dense_4h_to_h.bias"), dy: dm, x: c.gated.p,
+                                           dbias: biasGradient(pre + "mlp.dense_4h_to_h.bias"), dy: dm, x: c.gated.p,
                                            w: p(pre + "mlp.dense_4h_to_h.weight"), rows: n, inFeatures: ffn, outFeatures: h)
             TrainingKernels.gegluBackward(du: gb.du.p, dy: gb.dgated.p, u: c.u.p, rows: n, halfWidth: ffn)
             TrainingKernels.linearBackward(dx: gb.dc.p, dw: g(pre + "mlp.dense_h_to_4h.weight"),
-                                           dbias: g(pre + "mlp.dense_h_to_4h.bias"), dy: gb.du.p, x: c.c.p,
+                                           dbias: biasGradient(pre + "mlp.dense_h_to_4h.bias"), dy: gb.du.p, x: c.c.p,
                                            w: p(pre + "mlp.dense_h_to_4h.weight"), rows: n, inFeatures: h,
                                            outFeatures: 2 * ffn)
             if fromNorm { for i in 0..<(n * h) { gb.dc.p[i] += alpha * dx[i] } }
@@ -210,14 +216,14 @@ public final class PGLMTrainingModel: TrainableModel {
             let dout = gb.tmp.p
             for i in 0..<(n * h) { dout[i] = usedDropout ? gb.dh.p[i] * c.drop1.p[i] : gb.dh.p[i] }
             TrainingKernels.linearBackward(dx: gb.dcontext.p, dw: g(pre + "self_attention.dense.weight"),
-                                           dbias: g(pre + "self_attention.dense.bias"), dy: dout, x: c.context.p,
+                                           dbias: biasGradient(pre + "self_attention.dense.bias"), dy: dout, x: c.context.p,
                                            w: p(pre + "self_attention.dense.weight"), rows: n, inFeatures: contextWidth,
                                            outFeatures: h)
             attention.backward(dqkv: gb.dqkv.p, dcontext: gb.dcontext.p, qkv: c.qkv.p, probs: c.probs.p,
                                scratch: gb.scores.p)
             rope(gb.dqkv.p, b, rows: n, inverse: true)
             TrainingKernels.linearBackward(dx: gb.da.p, dw: g(pre + "self_attention.query_key_value.weight"),
-                                           dbias: g(pre + "self_attention.query_key_value.bias"), dy: gb.dqkv.p, x: c.a.p,
+                                           dbias: biasGradient(pre + "self_attention.query_key_value.bias"), dy: gb.dqkv.p, x: c.a.p,
                                            w: p(pre + "self_attention.query_key_value.weight"), rows: n, inFeatures: h,
                                            outFeatures: qkvWidth)
             if fromNorm { for i in 0..<(n * h) { gb.da.p[i] += alpha * gb.dh.p[i] } }
