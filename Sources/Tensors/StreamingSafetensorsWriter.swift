@@ -73,7 +73,7 @@ public final class StreamingSafetensorsWriter {
         }
         var n = 0
         try fill { bytes in
-            if bytes.count > 0 { try data.write(contentsOf: Data(bytes: bytes.baseAddress!, count: bytes.count)) }
+            try data.write(bytes)
             n += bytes.count
         }
         guard n == byteCount else {
