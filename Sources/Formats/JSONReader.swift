@@ -223,39 +223,40 @@ public struct JSONReader {
 
 /// Open-addressing set of member indices keyed by the UTF-8 bytes of their keys (byte-exact, unlike
 /// `String` hashing, which is canonical equivalence, and much cheaper than a `Dictionary` per object).
+/// Each slot packs a 32-bit hash tag with the member index, so a probe touches one cache line.
 struct KeyTable {
-    private var slots: [Int32] = []      // member index + 1; 0 = empty
-    private var hashes: [UInt64] = []    // hash of member i
+    private var slots: [UInt64] = []     // tag << 32 | (member index + 1); 0 = empty
     private(set) var count = 0
 
     /// Inserts member `index` with `key`; returns the index of an earlier member with the same key bytes
-    /// (`equal` confirms a hash match) instead of inserting.
+    /// (`equal` confirms a tag match) instead of inserting.
     mutating func insert(_ key: String, index: Int, equal: (Int) -> Bool) -> Int? {
         var k = key
-        let h = k.withUTF8 { KeyTable.hash($0) }
+        let tag = UInt32(truncatingIfNeeded: k.withUTF8 { KeyTable.hash($0) } >> 32)
         if (count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
+        var i = Int(tag) & mask
         while slots[i] != 0 {
-            let m = Int(slots[i]) - 1
-            if hashes[m] == h && equal(m) { return m }
+            let s = slots[i]
+            if UInt32(truncatingIfNeeded: s >> 32) == tag {
+                let m = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if equal(m) { return m }
+            }
             i = (i + 1) & mask
         }
-        slots[i] = Int32(truncatingIfNeeded: index + 1)
-        while hashes.count <= index { hashes.append(0) }
-        hashes[index] = h
+        slots[i] = UInt64(tag) << 32 | UInt64(truncatingIfNeeded: index + 1)
         count += 1
         return nil
     }
 
     private mutating func grow() {
-        let size = max(64, slots.count * 2)
-        slots = [Int32](repeating: 0, count: size)
-        let mask = size - 1
-        for m in 0..<hashes.count where m < count {
-            var i = Int(truncatingIfNeeded: hashes[m]) & mask
+        let old = slots
+        slots = [UInt64](repeating: 0, count: max(64, old.count * 2))
+        let mask = slots.count - 1
+        for s in old where s != 0 {
+            var i = Int(truncatingIfNeeded: s >> 32) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = Int32(truncatingIfNeeded: m + 1)
+            slots[i] = s
         }
     }
 
