@@ -102,6 +102,8 @@ enum ArgumentError: Error, CustomStringConvertible {
     case missingOption(String)
     case badValue(String, String)
     case unexpected([String])
+    /// A value that is not one of a fixed set of choices (option, value, choices).
+    case unknownChoice(String, String, [String])
 
     var description: String {
         switch self {
@@ -109,6 +111,7 @@ enum ArgumentError: Error, CustomStringConvertible {
         case .missingOption(let o): return "missing required option \(o)"
         case .badValue(let o, let v): return "invalid value '\(v)' for \(o)"
         case .unexpected(let a): return "unexpected argument(s): \(a.joined(separator: " "))"
+        case .unknownChoice(let o, let v, let c): return "unknown value '\(v)' for \(o) (expected one of: \(c.joined(separator: ", ")))"
         }
     }
 }

@@ -3,20 +3,29 @@ import Foundation
 import ProteinLM
 import Transformers
 
-/// `trellis bench embed`: protein.embed on a real proteome with a t12_35M-shaped random ESM-2 — residues/s
-/// and peak RSS — next to torch CPU running extract.py-style batching (scripts/bench/torch_embed.py) in the
-/// same run, and the peak RSS for the same FASTA repeated `--scale` times (memory must not grow with it).
-/// Each measurement runs in its own process so that its peak RSS is its own.
+/// `trellis bench embed`: protein.embed on a real proteome with a random ESM-2 of a real shape — wall time,
+/// residues/s and peak RSS — next to transformers' EsmModel running extract.py-style batching
+/// (scripts/bench/torch_embed.py) in the same run, and the peak RSS for the same FASTA repeated `--scale`
+/// times (memory must not grow with it). Each measurement runs in its own child process and reports its own
+/// peak RSS (getrusage(RUSAGE_SELF).ru_maxrss at its end, model construction included), so the figures compare.
 enum EmbedBench {
-    static let summary = "embed a proteome with a t12_35M-shaped ESM-2: residues/s and peak RSS vs torch (extract.py batching)"
+    static let summary = "embed a proteome with a random ESM-2 (t6_8M … t33_650M): wall time and peak RSS vs torch (extract.py batching)"
     static let usage = """
-    USAGE: trellis bench embed [--fasta FILE] [--limit N] [--scale K] [--no-torch] [--python PY] [--json]
+    USAGE: trellis bench embed [--shape S] [--weights f32|bf16] [--fasta FILE] [--limit N] [--scale K]
+                               [--no-torch] [--python PY] [--json]
 
-      --fasta FILE   proteome to embed (default ../shared/data/proteins/proteome-938293.faa)
-      --limit N      only the first N records (default: all)
-      --scale K      also embed the FASTA repeated K times (labels suffixed) to compare peak RSS (default 10; 1 = skip)
-      --no-torch     skip the torch reference
-      --python PY    python with torch + transformers (default $TRELLIS_PYTHON, else python3)
+      --shape S          ESM-2 shape: \(BenchShapes.esm.map(\.name).joined(separator: ", ")) (default t12_35M)
+      --weights W        Trellis weight storage f32 or bf16 (default f32; torch stays F32)
+      --fasta FILE       proteome to embed (default ../shared/data/proteins/proteome-938293.faa)
+      --limit N          only the first N records (default: all)
+      --scale K          also embed the FASTA repeated K times (labels suffixed) to compare peak RSS
+                         (default 10 for t12_35M, else 1 = skip)
+      --no-torch         skip the torch reference
+      --python PY        python with torch + transformers (default $TRELLIS_PYTHON, else python3)
+
+    Both sides: include mean, layer -1, truncation 1022, sorted by length, 4096 tokens per batch.
+    The issue-13 headline (ESM-2 650M, first 24 proteins; about 2-3 minutes per side on 2 idle cores):
+      trellis bench embed --shape t33_650M --fasta ../shared/data/proteins/proteome-938293.faa --limit 24
     """
 
     struct Figures {
@@ -28,9 +37,14 @@ enum EmbedBench {
 
     static func run(_ args: inout Arguments) throws {
         if args.flag("child") { return try child(&args) }
+        let shape = try BenchShapes.list(try args.option("shape") ?? "t12_35M", option: "--shape",
+                                         choices: BenchShapes.esm.map(\.name))
+        guard shape.count == 1 else { throw ArgumentError.badValue("--shape", shape.joined(separator: ",") + " (one shape)") }
+        let weights = try args.option("weights", default: "f32")
+        guard WeightStorage(rawValue: weights) != nil else { throw ArgumentError.unknownChoice("--weights", weights, ["f32", "bf16"]) }
         let fasta = try args.option("fasta") ?? "../shared/data/proteins/proteome-938293.faa"
         let limit: Int = try args.option("limit", default: 0)
-        let scale: Int = try args.option("scale", default: 10)
+        let scale: Int = try args.option("scale", default: shape[0] == "t12_35M" ? 10 : 1)
         let torch = !args.flag("no-torch")
         let pythonOption = try args.option("python")
         let json = args.flag("json")
@@ -48,16 +62,21 @@ enum EmbedBench {
         let scaled = dir.appendingPathComponent("scaled.faa")
         if scale > 1 { try write(records, copies: scale, to: scaled) }
         records = []
-        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-        print("bench embed: \(fasta)\(limit > 0 ? " (first \(limit))" : ""), t12_35M-shaped random ESM-2, include mean, layer -1, "
-              + "truncation 1022, 4096 tokens per batch; \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(load)")
+        BenchHeader.print("embed", json: json)
+        let header = "\(fasta)\(limit > 0 ? " (first \(limit))" : ""), \(shape[0])-shaped random ESM-2, Trellis weights \(weights), "
+            + "include mean, layer -1, truncation 1022, 4096 tokens per batch; each side in its own process, "
+            + "peak RSS = its own ru_maxrss"
+        if json { print(header, to: &standardError) } else { print(header) }
 
-        let ours = try measure(base, dir: dir)
-        let ref = torch ? torchReference(base, python: pythonOption) : nil
-        let big = scale > 1 ? try measure(scaled, dir: dir) : nil
+        let ours = try measure(base, dir: dir, shape: shape[0], weights: weights)
+        let ref = torch ? torchReference(base, shape: shape[0], python: pythonOption) : nil
+        let big = scale > 1 ? try measure(scaled, dir: dir, shape: shape[0], weights: weights) : nil
         if json {
-            var obj: [String: Any] = ["residues": ours.residues, "seconds": ours.seconds, "residues_per_s": ours.rate, "peak_rss_mb": ours.peakMB]
-            if let ref { obj["torch_residues_per_s"] = ref.rate; obj["torch_peak_rss_mb"] = ref.peakMB; obj["ratio"] = ours.rate / ref.rate }
+            var obj: [String: Any] = ["shape": shape[0], "weights": weights, "residues": ours.residues, "seconds": ours.seconds, "residues_per_s": ours.rate, "peak_rss_mb": ours.peakMB]
+            if let ref {
+                obj["torch_seconds"] = ref.seconds; obj["torch_residues_per_s"] = ref.rate; obj["torch_peak_rss_mb"] = ref.peakMB
+                obj["ratio"] = ours.rate / ref.rate
+            }
             if let big { obj["scaled_peak_rss_mb"] = big.peakMB; obj["scaled_residues_per_s"] = big.rate; obj["scale"] = scale }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -69,10 +88,13 @@ enum EmbedBench {
         func row(_ name: String, _ f: Figures) {
             print("| \(name) | \(Int(f.residues)) | \(String(format: "%.1f", f.seconds)) | \(String(format: "%.0f", f.rate)) | \(String(format: "%.0f", f.peakMB)) |")
         }
-        row("trellis", ours)
-        if let ref { row("torch (extract.py batching)", ref) }
+        row("trellis (\(weights) weights)", ours)
+        if let ref { row("transformers EsmModel F32 (extract.py batching)", ref) }
         if let big { row("trellis, FASTA × \(scale)", big) }
-        if let ref { print(String(format: "throughput ratio trellis / torch: %.2f (≥ 1 wanted)", ours.rate / ref.rate)) }
+        if let ref {
+            print(String(format: "speed ratio trellis / torch (torch wall / trellis wall, same residues): %.2f×", ours.rate / ref.rate))
+            print(String(format: "peak RSS trellis / torch: %.2f", ours.peakMB / ref.peakMB))
+        }
         if let big { print(String(format: "peak RSS ×%d FASTA / ×1: %.2f (≤ 1.2 wanted)", scale, big.peakMB / ours.peakMB)) }
     }
 
@@ -87,10 +109,11 @@ enum EmbedBench {
     }
 
     /// Runs `trellis bench embed --child` on `fasta` and reads its figures.
-    static func measure(_ fasta: URL, dir: URL) throws -> Figures {
+    static func measure(_ fasta: URL, dir: URL, shape: String, weights: String) throws -> Figures {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        p.arguments = ["bench", "embed", "--child", "--fasta", fasta.path, "--out", dir.appendingPathComponent("out.safetensors").path]
+        p.arguments = ["bench", "embed", "--child", "--shape", shape, "--weights", weights, "--fasta", fasta.path,
+                       "--out", dir.appendingPathComponent("out.safetensors").path]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -116,10 +139,14 @@ enum EmbedBench {
     static func child(_ args: inout Arguments) throws {
         let fasta = try args.required("fasta")
         let out = URL(fileURLWithPath: try args.required("out"))
+        let shape = try args.required("shape")
+        let storage = WeightStorage(rawValue: try args.option("weights", default: "f32")) ?? .f32
         try args.finish()
-        let c = EsmConfiguration(layers: 12, hidden: 480, heads: 20, intermediate: 1920)
-        let esm = try EsmForMaskedLM(config: c, weights: WeightLoader(source: RandomWeights.esm(c, seed: 3)))
-        let embedder = try Embedder(model: try ProteinModel(model: esm, location: "<random t12_35M>"), options: EmbedOptions())
+        guard let c = BenchShapes.esmConfig(shape) else {
+            throw ArgumentError.unknownChoice("--shape", shape, BenchShapes.esm.map(\.name))
+        }
+        let esm = try EsmForMaskedLM(config: c, weights: WeightLoader(source: RandomWeights.esm(c, seed: 3), storage: storage))
+        let embedder = try Embedder(model: try ProteinModel(model: esm, location: "<random \(shape)>"), options: EmbedOptions())
         let run = EmbeddingRun(embedder: embedder, fasta: fasta, output: out)
         run.progress = { n, r in if n % 200 < 8 { FileHandle.standardError.write(Data("  \(n) sequences, \(r) residues\n".utf8)) } }
         let start = Date()
@@ -130,16 +157,21 @@ enum EmbedBench {
         print("{\"residues\": \(s.residues), \"seconds\": \(seconds), \"peak_rss_mb\": \(Double(usage.ru_maxrss) / 1024)}")
     }
 
-    static func torchReference(_ fasta: URL, python option: String?) -> Figures? {
+    static func torchReference(_ fasta: URL, shape: String, python option: String?) -> Figures? {
         guard let reference = ReferenceScript("torch_embed.py", python: option) else {
             print("torch reference: scripts/bench/torch_embed.py not found (run from the repository root)")
             return nil
         }
         let data: Data, status: Int32
-        do { (data, status) = try reference.run(["--fasta", fasta.path]) } catch {
+        do { (data, status) = try reference.run(["--fasta", fasta.path, "--shape", shape]) } catch {
             print("torch reference: cannot run \(reference.python) (\(error))"); return nil
         }
         guard let f = parse(data) else { print("torch reference: no figures (exit status \(status))"); return nil }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["torch"] != nil {
+                print("torch reference: " + ModelBench.describeInfo(o), to: &standardError)
+            }
+        }
         return f
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProteinLM
+import Tensors
 import Transformers
 
 /// `trellis embed`: fair-esm extract.py as one command, writing .safetensors.
@@ -29,6 +30,7 @@ enum EmbedCommand: Command {
       --resume               skip labels already written (OUTPUT.parts/, OUTPUT, or per-sequence files)
       --invalid error|x|remove   non-amino-acid characters (default error; a trailing '*' is always stripped)
       --weights f32|bf16     weight storage (default f32)
+    \(ProfileOption.usage)
     """
 
     static func list(_ values: [String]) -> [String] {
@@ -51,6 +53,7 @@ enum EmbedCommand: Command {
         o.resume = args.flag("resume")
         o.policy = try policy(&args)
         let storage = try weights(&args)
+        let profile = try ProfileOption(&args)
         let pos = args.positionals()
         try args.finish()
         guard pos.count == 3 else {
@@ -58,8 +61,10 @@ enum EmbedCommand: Command {
             throw ExitStatus(code: 2)
         }
         let output: URL? = pos[2] == "-" ? nil : URL(fileURLWithPath: pos[2])
+        if let output { removeStaleTemporaries(beside: output) }
         if output == nil && o.perSequenceDirectory == nil { throw ArgumentError.badValue("OUTPUT", "- (needs --per-sequence DIR)") }
-        let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
+        let session = profile.start()
+        let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }
         let embedder = try Embedder(model: model, options: o)
         let run = EmbeddingRun(embedder: embedder, fasta: pos[1], output: output)
         run.log = { print($0, to: &standardError) }
@@ -70,6 +75,7 @@ enum EmbedCommand: Command {
               + (s.truncated > 0 ? ", \(s.truncated) truncated to \(o.truncation)" : "")
               + (s.resumed > 0 ? ", \(s.resumed) already done" : "")
               + (s.empty.isEmpty ? "" : ", \(s.empty.count) empty skipped"), to: &standardError)
+        try profile.finish(session)
     }
 
     static func policy(_ args: inout Arguments) throws -> ResiduePolicy {

@@ -16,7 +16,7 @@ enum EngineBench {
         let root = fm.temporaryDirectory.appendingPathComponent("trellis-bench-engine-\(getpid())")
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: root) }
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(loadAverage())")
+        BenchHeader.print("engine")
 
         // Three rounds (the machine is shared, so the best round is the least disturbed); memory from the first.
         var plans: [EngineBenchmark.PlanResult] = []
@@ -75,10 +75,5 @@ enum EngineBench {
                      json["snakemake"] as? String ?? "?", n, jobs, sn, smPerStage, smMarginal))
         print(String(format: "ratio snakemake/trellis per stage: %.1fx overall, %.1fx marginal (acceptance >= 10x: %@)",
                      smPerStage / perStage, smMarginal / marginal, smPerStage / perStage >= 10 ? "PASS" : "FAIL"))
-    }
-
-    static func loadAverage() -> String {
-        var l = [Double](repeating: 0, count: 3)
-        return getloadavg(&l, 3) == 3 ? String(format: "%.2f %.2f %.2f", l[0], l[1], l[2]) : "?"
     }
 }

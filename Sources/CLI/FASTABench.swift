@@ -95,7 +95,8 @@ enum FASTABench {
             return
         }
         let plainBytes = original.count
-        print("FASTA read, best of \(runs); MB/s counts decompressed bytes (1 MB = 1e6 B); load average \(loadAverage())")
+        BenchHeader.print("fasta")
+        print("FASTA read, best of \(runs); MB/s counts decompressed bytes (1 MB = 1e6 B)")
         print(pad("file", 28) + pad("on disk MB", 12) + pad("records", 10) + pad("trellis s", 11) + pad("MB/s", 9)
               + pad("python s", 10) + pad("MB/s", 9) + pad("speed-up", 9) + "same counts")
         for (i, r) in rows.enumerated() {
@@ -138,7 +139,4 @@ enum FASTABench {
 
     private static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
     private static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
-    private static func loadAverage() -> String {
-        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
-    }
 }

@@ -26,6 +26,7 @@ enum ForwardCommand: Command {
       --weights f32|bf16     weight storage (default f32; computation is F32 either way)
       --contacts             also write ESM-2 contact probabilities
       --no-hidden-states     write ids and logits only
+    \(ProfileOption.usage)
     """
 
     static func run(_ args: inout Arguments) throws {
@@ -37,6 +38,7 @@ enum ForwardCommand: Command {
         let storage = try args.option("weights", default: "f32")
         let contacts = args.flag("contacts")
         let hidden = !args.flag("no-hidden-states")
+        let profile = try ProfileOption(&args)
         try args.finish()
         guard batchSize > 0 else { throw ArgumentError.badValue("--batch-size", "\(batchSize)") }
         guard let weightStorage = WeightStorage(rawValue: storage) else { throw ArgumentError.badValue("--weights", storage) }
@@ -50,10 +52,12 @@ enum ForwardCommand: Command {
         if mode != nil && family != .xtrimopglm {
             throw ArgumentError.badValue("--mode", "\(modeText!) (only xTrimoPGLM models have modes)")
         }
-        let model = try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: weightStorage))
+        let session = profile.start()
+        let model = try Profiler.time(.io) { try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: weightStorage)) }
         let effectiveMode = mode ?? (model as? PGLMForLM)?.defaultMode
-        let sequences = try ForwardInput.tokenize(file: input, family: family, modelDirectory: modelDir,
-                                                  mode: effectiveMode)
+        let sequences = try Profiler.time(.tokenization) {
+            try ForwardInput.tokenize(file: input, family: family, modelDirectory: modelDir, mode: effectiveMode)
+        }
         guard !sequences.isEmpty else { throw ForwardInput.Failure.empty(input) }
         let t = sequences.map(\.count).max()!
         let b = sequences.count
@@ -63,25 +67,30 @@ enum ForwardCommand: Command {
         for start in stride(from: 0, to: b, by: batchSize) {
             let chunk = Array(sequences[start..<min(b, start + batchSize)])
             // Pad every chunk to the file's longest sequence so the chunks stack into one [B, T] tensor.
-            let batch = TokenBatch(sequences: chunk, padId: model.padTokenId, length: t)
+            let batch = Profiler.time(.copies) { TokenBatch(sequences: chunk, padId: model.padTokenId, length: t) }
             let out = try model.forward(batch, options: ForwardOptions(hiddenStates: hidden, logits: model.vocabularySize > 0,
                                                                       contacts: contacts, mode: effectiveMode))
-            ids += batch.ids.map(Int64.init)
-            mask += batch.attentionMask.map(Int64.init)
-            logits += out.logits ?? []
-            contactValues += out.contacts ?? []
-            if states.isEmpty { states = Array(repeating: [], count: out.hiddenStates.count) }
-            for (i, h) in out.hiddenStates.enumerated() { states[i] += h }
+            Profiler.time(.copies) {    // stacking the chunks into [B, T, …] outputs
+                ids += batch.ids.map(Int64.init)
+                mask += batch.attentionMask.map(Int64.init)
+                logits += out.logits ?? []
+                contactValues += out.contacts ?? []
+                if states.isEmpty { states = Array(repeating: [], count: out.hiddenStates.count) }
+                for (i, h) in out.hiddenStates.enumerated() { states[i] += h }
+            }
         }
-        var writer = SafetensorsWriter(metadata: ["format": "pt", "model": modelDir.path,
-                                                  "mode": effectiveMode?.rawValue ?? "encoder"])
-        try writer.add("input_ids", int64s: ids, shape: [b, t])
-        try writer.add("attention_mask", int64s: mask, shape: [b, t])
-        if !logits.isEmpty { try writer.add("logits", floats: logits, shape: [b, t, model.vocabularySize]) }
-        for (i, h) in states.enumerated() { try writer.add("hidden_states.\(i)", floats: h, shape: [b, t, model.hiddenSize]) }
-        if contacts { try writer.add("contacts", floats: contactValues, shape: [b, t - 2, t - 2]) }
-        try writer.write(to: output)
+        try Profiler.time(.io) {
+            var writer = SafetensorsWriter(metadata: ["format": "pt", "model": modelDir.path,
+                                                      "mode": effectiveMode?.rawValue ?? "encoder"])
+            try writer.add("input_ids", int64s: ids, shape: [b, t])
+            try writer.add("attention_mask", int64s: mask, shape: [b, t])
+            if !logits.isEmpty { try writer.add("logits", floats: logits, shape: [b, t, model.vocabularySize]) }
+            for (i, h) in states.enumerated() { try writer.add("hidden_states.\(i)", floats: h, shape: [b, t, model.hiddenSize]) }
+            if contacts { try writer.add("contacts", floats: contactValues, shape: [b, t - 2, t - 2]) }
+            try writer.write(to: output)
+        }
         print("wrote \(output.path): \(b) sequences × \(t) tokens, \(states.count) hidden states"
               + (logits.isEmpty ? "" : ", logits [\(b), \(t), \(model.vocabularySize)]"))
+        try profile.finish(session)
     }
 }

@@ -69,9 +69,9 @@ enum GemmBench {
             }
         }
         let reference = noReference ? nil : NumpyReference.locate(python: python)
+        BenchHeader.print("gemm — \(ProcessInfo.processInfo.hostName)", threads: threadCounts.max() ?? cores, json: json)
         if !json {
-            print("trellis bench gemm — \(cores) cores, \(ProcessInfo.processInfo.hostName), load average \(loadAverage())")
-            print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE unset)" }
+            print(reference.map { "reference: \($0.description) (OPENBLAS_CORETYPE \(BenchHeader.referenceEnvironment["OPENBLAS_CORETYPE"] ?? "unset"))" }
                 ?? (noReference ? "reference: skipped (--no-reference)"
                                 : "reference: none (no python with numpy; set TRELLIS_PYTHON)"))
         }

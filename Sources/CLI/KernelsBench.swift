@@ -34,6 +34,7 @@ enum KernelsBench {
             ("rmsNorm", { Kernels.rmsNorm($0, rows: rows, cols: cols, gamma: gamma, eps: 1e-5, out: $0) },
              { Kernels.rmsNormReference($0, rows: rows, cols: cols, gamma: gamma, eps: 1e-5, out: $0) }),
         ]
+        BenchHeader.print("kernels", threads: 1, json: json)
         if !json { print("kernel       vector ns/elt  reference ns/elt  speedup   (\(rows)×\(cols) F32, 1 thread)") }
         for (name, fast, ref) in cases {
             // Inputs are restored before each run so exp/gelu never see their own outputs.

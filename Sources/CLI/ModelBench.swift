@@ -2,10 +2,29 @@ import Foundation
 import Tensors
 import Transformers
 
-/// `trellis bench model`: ESM-2-shaped forward passes and xTrimoPGLM-shaped decoding with random weights,
-/// next to torch CPU timing the same shapes in the same run (scripts/bench/torch_model.py).
+/// `trellis bench model`: ESM-2-shaped forward passes and xTrimoPGLM-shaped decoding with random weights in
+/// the real layout, next to torch CPU timing the same shapes in the same run (scripts/bench/torch_model.py).
 enum ModelBench {
-    static let summary = "transformer forward (ESM-2 t6_8M, t12_35M) and decode (xTrimoPGLM 12×768, F32/BF16) vs torch"
+    static let summary = "transformer forward (ESM-2 t6_8M … t33_650M) and decode (xTrimoPGLM 12×768, 1B) vs torch"
+    static let usage = """
+    USAGE: trellis bench model [--shape S,...] [--decode-shape D,...] [--weights f32,bf16] [--lengths L,...]
+                               [--batches B,...] [--new-tokens N] [--threads N] [--quick] [--no-forward]
+                               [--no-decode] [--no-reference] [--json]
+
+      --shape S,...         ESM-2 forward shapes: \(BenchShapes.esm.map(\.name).joined(separator: ", "))
+                            (default t6_8M,t12_35M; --models is the same option)
+      --decode-shape D,...  xTrimoPGLM decode shapes: 12x768, 1B (24 layers, hidden 2048, 32 heads × 64,
+                            GeGLU FFN 5461) (default 12x768)
+      --weights W,...       weight storage, f32 and/or bf16 (default: forward f32, decode f32,bf16)
+      --lengths L,...       forward sequence lengths (default 128,512)
+      --batches B,...       forward batch sizes (default 1,8)
+      --new-tokens N        greedy decode steps after a 32-token prompt (default 64; 16 for 1B)
+
+    Every token is real (no padding). torch runs each row right after Trellis, in a child process.
+    The default run takes about 3-5 minutes on 2 cores. ESM-2 650M figures (about 10 minutes on 2 idle cores):
+      trellis bench model --shape t33_650M --lengths 512 --batches 1,8 --no-decode
+    and the 1B decode: trellis bench model --decode-shape 1B --no-forward --new-tokens 16
+    """
 
     struct Row {
         var key: String
@@ -14,70 +33,113 @@ enum ModelBench {
         var tokensPerSecond: Double
     }
 
-    static func run(_ args: inout Arguments) throws {
-        let quick = args.flag("quick")
-        let json = args.flag("json")
-        let noReference = args.flag("no-reference")
-        let threads = try args.option("threads", default: Parallel.threadCount)
-        let models = try args.option("models", default: "t6_8M,t12_35M").split(separator: ",").map(String.init)
-        let noDecode = args.flag("no-decode")
-        let noForward = args.flag("no-forward")
+    struct Options {
+        var shapes: [String] = ["t6_8M", "t12_35M"]
+        var decodeShapes: [String] = ["12x768"]
+        var forwardWeights: [WeightStorage] = [.f32]
+        var decodeWeights: [WeightStorage] = [.f32, .bf16]
+        var lengths = [128, 512]
+        var batches = [1, 8]
+        var newTokens: Int? = nil
+        var quick = false
+        var json = false
+        var noReference = false
+        var noForward = false
+        var noDecode = false
+        var threads = Parallel.threadCount
+    }
+
+    static func parse(_ args: inout Arguments) throws -> Options {
+        var o = Options()
+        o.quick = args.flag("quick")
+        o.json = args.flag("json")
+        o.noReference = args.flag("no-reference")
+        o.noDecode = args.flag("no-decode")
+        o.noForward = args.flag("no-forward")
+        o.threads = try args.option("threads", default: Parallel.threadCount)
+        let esmNames = BenchShapes.esm.map(\.name)
+        if let s = try args.option("shape") ?? args.option("models") {
+            o.shapes = try BenchShapes.list(s, option: "--shape", choices: esmNames)
+        }
+        if let s = try args.option("decode-shape") {
+            o.decodeShapes = try BenchShapes.list(s, option: "--decode-shape", choices: BenchShapes.pglm.map(\.name))
+        }
+        if let w = try args.option("weights") {
+            o.forwardWeights = try BenchShapes.storages(w)
+            o.decodeWeights = o.forwardWeights
+        }
+        if let l = try args.option("lengths") { o.lengths = try BenchShapes.integers(l, option: "--lengths") }
+        if let b = try args.option("batches") { o.batches = try BenchShapes.integers(b, option: "--batches") }
+        if let n = try args.option("new-tokens") {
+            guard let v = Int(n), v > 0 else { throw ArgumentError.badValue("--new-tokens", n) }
+            o.newTokens = v
+        }
         try args.finish()
+        return o
+    }
+
+    static func run(_ args: inout Arguments) throws {
+        let o = try parse(&args)
         setvbuf(stdout, nil, _IOLBF, 0)   // show each row as it is measured, also when piped
-        Parallel.threadCount = max(1, threads)
-        let shapes: [String: EsmConfiguration] = [
-            "t6_8M": EsmConfiguration(layers: 6, hidden: 320, heads: 20, intermediate: 1280),
-            "t12_35M": EsmConfiguration(layers: 12, hidden: 480, heads: 20, intermediate: 1920),
-        ]
-        for m in models where shapes[m] == nil { throw ArgumentError.badValue("--models", m) }
+        Parallel.threadCount = max(1, o.threads)
         var rows: [Row] = []
         var reference: [String: Row] = [:]
-        // torch times each shape right after trellis does, so both see about the same machine load
-        // (its decode run covers F32 and BF16 at once).
+        // torch times each row right after trellis does, so both see about the same machine load.
         func report(_ r: Row, torchArguments: [String]) {
             rows.append(r)
-            if !noReference && reference[r.key] == nil {
-                reference.merge(torchReference(threads: Parallel.threadCount, quick: quick, arguments: torchArguments)) { $1 }
+            if !o.noReference && reference[r.key] == nil {
+                reference.merge(torchReference(threads: Parallel.threadCount, quick: o.quick, arguments: torchArguments)) { $1 }
             }
             let t = reference[r.key]
-            if !json {
+            if !o.json {
                 let torch = t.map { String(format: "   torch %9.4f s %10.1f tok/s   ratio %.2f×", $0.seconds,
                                            $0.tokensPerSecond, r.tokensPerSecond / $0.tokensPerSecond) } ?? ""
-                print(String(format: "  %-40@ %9.4f s %10.1f tok/s", r.label as NSString, r.seconds, r.tokensPerSecond) + torch)
+                print(String(format: "  %-48@ %9.4f s %10.1f tok/s", r.label as NSString, r.seconds, r.tokensPerSecond) + torch)
             }
         }
-        if !json { print("trellis bench model — \(Parallel.threadCount) thread(s), load \(loadAverage())") }
-        if !noForward {
-            for name in models {
-                let model = try EsmForMaskedLM(config: shapes[name]!,
-                                               weights: WeightLoader(source: RandomWeights.esm(shapes[name]!)))
-                for length in [128, 512] {
-                    for batch in [1, 8] {
-                        if quick && batch > 1 && length > 128 { continue }
-                        let input = esmInput(batch: batch, length: length)
-                        let reps = quick ? 2 : (batch * length >= 4096 ? 3 : 5)
-                        let s = try best(warmup: 1, reps: reps) {
-                            _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
+        BenchHeader.print("model", json: o.json)
+        if !o.noForward {
+            for name in o.shapes {
+                guard let config = BenchShapes.esmConfig(name) else { continue }
+                for storage in o.forwardWeights {
+                    let model = try EsmForMaskedLM(config: config,
+                                                   weights: WeightLoader(source: RandomWeights.esm(config), storage: storage))
+                    for length in o.lengths {
+                        for batch in o.batches {
+                            if o.quick && batch > 1 && length > 128 { continue }
+                            let input = esmInput(batch: batch, length: length)
+                            let reps = o.quick ? 2 : (batch * length >= 4096 ? 3 : 5)
+                            let s = try best(warmup: 1, reps: reps) {
+                                _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
+                            }
+                            let w = storage.rawValue
+                            report(Row(key: "forward/\(name)/\(w)/\(batch)/\(length)",
+                                       label: "forward \(name) \(w) batch \(batch) length \(length)",
+                                       seconds: s, tokensPerSecond: Double(batch * length) / s),
+                                   torchArguments: ["--shape", name, "--weights", w, "--batches", "\(batch)",
+                                                    "--lengths", "\(length)", "--no-decode"])
                         }
-                        report(Row(key: "forward/\(name)/\(batch)/\(length)", label: "forward \(name) batch \(batch) length \(length)",
-                                   seconds: s, tokensPerSecond: Double(batch * length) / s),
-                               torchArguments: ["--models", name, "--batches", "\(batch)", "--lengths", "\(length)", "--no-decode"])
                     }
                 }
             }
         }
-        if !noDecode {
-            for storage in [WeightStorage.f32, .bf16] {
-                let config = PGLMConfiguration(layers: 12, hidden: 768, heads: 12, ffn: 2048)
-                let model = try PGLMForLM(config: config, weights: WeightLoader(source: RandomWeights.pglm(config),
-                                                                                storage: storage))
-                let (s, prefill) = try decodeTime(model, reps: quick ? 1 : 3)
-                report(Row(key: "decode/\(storage.rawValue)", label: "decode 12x768 \(storage.rawValue) (prefill \(String(format: "%.3f", prefill)) s)",
-                           seconds: s, tokensPerSecond: 64 / s),
-                       torchArguments: ["--no-forward"])
+        if !o.noDecode {
+            for name in o.decodeShapes {
+                guard let config = BenchShapes.pglmConfig(name) else { continue }
+                let steps = o.newTokens ?? (name == "1B" ? 16 : 64)
+                for storage in o.decodeWeights {
+                    let model = try PGLMForLM(config: config, weights: WeightLoader(source: RandomWeights.pglm(config),
+                                                                                    storage: storage))
+                    let (s, prefill) = try decodeTime(model, steps: steps, reps: o.quick ? 1 : 3)
+                    let w = storage.rawValue
+                    report(Row(key: "decode/\(name)/\(w)",
+                               label: "decode \(name) \(w) (prefill \(String(format: "%.3f", prefill)) s)",
+                               seconds: s, tokensPerSecond: Double(steps) / s),
+                           torchArguments: ["--no-forward", "--decode-shape", name, "--weights", w, "--new-tokens", "\(steps)"])
+                }
             }
         }
-        printTable(rows, reference: reference, json: json)
+        printTable(rows, reference: reference, json: o.json)
     }
 
     /// Every token real: `<cls>` + random residues + `<eos>`.
@@ -86,27 +148,28 @@ enum ModelBench {
         var ids: [Int32] = []
         for _ in 0..<batch {
             ids.append(0)
-            for _ in 0..<(length - 2) { ids.append(Int32(4 + rng.next() % 20)) }
-            ids.append(2)
+            for _ in 0..<max(0, length - 2) { ids.append(Int32(4 + rng.next() % 20)) }
+            if length > 1 { ids.append(2) }
         }
         return TokenBatch(batch: batch, length: length, ids: ids, attentionMask: Array(repeating: 1, count: ids.count))
     }
 
-    /// Best time of 64 greedy decode steps after a 32-token CLM prompt, and the prefill time.
-    static func decodeTime(_ model: PGLMForLM, reps: Int) throws -> (Double, Double) {
+    /// Best time of `steps` greedy decode steps after a 32-token CLM prompt, and the prefill time.
+    static func decodeTime(_ model: PGLMForLM, steps: Int, reps: Int) throws -> (Double, Double) {
         var rng = SeededRandom(seed: 2)
         let prompt: [Int] = [29, 32, 34] + (0..<29).map { _ in Int(1 + rng.next() % 25) }
         let batch = TokenBatch(sequences: [prompt], padId: 0)
-        let cache = model.makeCache(batch: 1, capacity: 32 + 64)
+        let cache = model.makeCache(batch: 1, capacity: 32 + steps)
         var bestDecode = Double.infinity, bestPrefill = Double.infinity
         for round in 0...reps {   // round 0 warms up
             var t0 = DispatchTime.now().uptimeNanoseconds
             var logits = try model.prefill(batch, mode: .clm, cache: cache)
             let prefill = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             t0 = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<64 {
-                let next = Int32(logits[0..<36].indices.max { logits[$0] < logits[$1] }!)
-                logits = try model.decode([next], cache: cache)
+            for _ in 0..<steps {
+                var next = 0
+                for i in 1..<36 where logits[i] > logits[next] { next = i }
+                logits = try model.decode([Int32(next)], cache: cache)
             }
             let decode = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if round > 0 { bestDecode = min(bestDecode, decode); bestPrefill = min(bestPrefill, prefill) }
@@ -123,11 +186,5 @@ enum ModelBench {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         return best
-    }
-
-    static func loadAverage() -> String {
-        var loads = [Double](repeating: 0, count: 3)
-        guard getloadavg(&loads, 3) == 3 else { return "unknown" }
-        return loads.map { String(format: "%.2f", $0) }.joined(separator: " ")
     }
 }

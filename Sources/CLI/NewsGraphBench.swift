@@ -47,6 +47,7 @@ enum NewsGraphBench {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        BenchHeader.print("news-graph")
         print("news-graph: \(articles) articles, \(engagements) engagements, \(users) users, t_u = \(threshold)")
         print("  generated in \(fmt(generateSeconds)) s; active users \(c.activeUsers), dummy users \(c.dummyUsers), "
               + "stored entries of A_T \(stats.storedEntries), edges \(stats.edges)")
@@ -64,7 +65,7 @@ enum NewsGraphBench {
         } else {
             print("  scipy reference skipped (--no-reference)")
         }
-        print("  machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(loadAverage())")
+        print("  load average now \(BenchHeader.loadAverage())")
     }
 
     static func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
@@ -75,11 +76,6 @@ enum NewsGraphBench {
         var u = rusage()
         getrusage(RUSAGE_SELF.rawValue, &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
-
-    static func loadAverage() -> String {
-        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
-            .joined(separator: " ") ?? "unknown"
     }
 
     /// Runs the scipy script on the same records (passed as .npy files); nil fields mean unavailable.

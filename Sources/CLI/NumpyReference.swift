@@ -58,6 +58,7 @@ struct NumpyReference: CustomStringConvertible {
         }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OPENBLAS_CORETYPE")
+        env.merge(BenchHeader.referenceEnvironment) { _, forced in forced }   // AVX2 when AVX-512 is forced off
         for key in ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"] { env[key] = String(threads) }
         p.environment = env
         let out = Pipe()

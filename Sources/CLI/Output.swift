@@ -1,25 +1,20 @@
 import Foundation
-import Formats
+import DataIO
+import PipelineEngine
 
-/// Unbuffered writers for stdout and stderr usable with `print(_:to:)`.
-///
-/// A failed write (stdout on a full disk or `/dev/full`) ends the program with exit 1 and a message
-/// naming the stream: `FileHandle.write(_:)` would trap, and output that cannot be written is an error.
+/// Unbuffered writers for stdout and stderr usable with `print(_:to:)`. A failed write to stdout (a full
+/// disk, a closed pipe) ends the command with a message and exit 1 instead of FileHandle's trap; a failed
+/// write to stderr is dropped (there is nowhere left to report it).
 struct FileHandleStream: TextOutputStream {
     let descriptor: Int32
-    let name: String
     mutating func write(_ string: String) {
-        do {
-            try Array(string.utf8).withUnsafeBytes { try FileBytes.writeAll(descriptor, $0, path: name) }
-        } catch {
-            if descriptor != 2 { fputs("trellis: \(error)\n", stderr) }
-            exit(1)
-        }
+        guard let e = DescriptorWrite.all(descriptor, string), descriptor == 1 else { return }
+        if e != EPIPE { DescriptorWrite.all(2, "trellis: cannot write stdout: \(DescriptorWrite.reason(e))\n") }
+        exit(1)
     }
 }
-nonisolated(unsafe) var standardError = FileHandleStream(descriptor: 2, name: "standard error")
-nonisolated(unsafe) var standardOutput = FileHandleStream(descriptor: 1, name: "standard output")
-
+nonisolated(unsafe) var standardError = FileHandleStream(descriptor: 2)
+nonisolated(unsafe) var standardOutput = FileHandleStream(descriptor: 1)
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 func closestMatch(_ word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
@@ -39,4 +34,14 @@ func closestMatch(_ word: String, in candidates: [String]) -> String? {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     guard let (name, d) = best, d <= max(2, word.count / 3) else { return nil }
     return name
+}
+
+/// Removes the temporary files of earlier runs killed while writing `output` (`.<name>.tmp-<pid>-…`
+/// whose process is gone), so a kill -9 leaves no clutter past the next run. `<output>.parts/` is kept:
+/// it is what `--resume` continues from.
+func removeStaleTemporaries(beside output: URL) {
+    let prefix = "/." + output.lastPathComponent + ".tmp-"
+    for path in AtomicFileWriter.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }

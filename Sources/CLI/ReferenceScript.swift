@@ -33,7 +33,9 @@ struct ReferenceScript {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = [python, script.path] + arguments
         }
-        p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        // With AVX-512 forced off, the reference is kept on AVX2 as well (BenchHeader.referenceEnvironment).
+        p.environment = ProcessInfo.processInfo.environment.merging(BenchHeader.referenceEnvironment) { $1 }
+            .merging(extra) { $1 }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

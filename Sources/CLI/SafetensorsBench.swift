@@ -44,6 +44,7 @@ enum SafetensorsBench {
             print(o + "}")
             return
         }
+        BenchHeader.print("safetensors")
         print("file: \(path)  (\(f.tensors.count) tensors, \(bytes / 1_000_000) MB of float data)")
         print("                      trellis     python      ratio (python/trellis)")
         for (label, a, b) in [("open (map+header)", ours.open, reference?.open),

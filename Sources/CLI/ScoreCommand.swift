@@ -1,5 +1,6 @@
 import Foundation
 import ProteinLM
+import Tensors
 
 /// `trellis score`: sequence likelihoods or variant effects.
 enum ScoreCommand: Command {
@@ -20,15 +21,18 @@ enum ScoreCommand: Command {
       --toks-per-batch N    token budget of a forward pass (default 4096)
       --invalid error|x|remove   non-amino-acid characters (default error)
       --weights f32|bf16    weight storage (default f32)
+    \(ProfileOption.usage)
     """
 
     static func run(_ args: inout Arguments) throws {
         let mutations = try args.option("mutations")
         let methodText = try args.option("method")
         let output = URL(fileURLWithPath: try args.required("output"))
+        removeStaleTemporaries(beside: output)
         let budget = try args.option("toks-per-batch", default: 4096)
         let policy = try EmbedCommand.policy(&args)
         let storage = try EmbedCommand.weights(&args)
+        let profile = try ProfileOption(&args)
         let pos = args.positionals()
         try args.finish()
         guard pos.count == 2 else {
@@ -40,7 +44,8 @@ enum ScoreCommand: Command {
             guard let m = ScoreMethod(rawValue: methodText) else { throw ArgumentError.badValue("--method", methodText) }
             method = m
         }
-        let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
+        let session = profile.start()
+        let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }
         let chosen = method ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)
         let report: ScoreReport
         if let mutations {
@@ -54,5 +59,6 @@ enum ScoreCommand: Command {
         if let rho = report.spearman {
             print(String(format: "Spearman rho = %.4f (%d rows with DMS_score)", rho, report.spearmanPairs))
         }
+        try profile.finish(session)
     }
 }

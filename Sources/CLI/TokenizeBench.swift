@@ -84,6 +84,7 @@ enum TokenizeBench {
             print("{\"corpus\":\"\(corpusName)\",\"texts\":\(texts.count),\"chars\":\(chars),\"cores\":\(cores),\"results\":[\(items.joined(separator: ","))]}")
             return
         }
+        BenchHeader.print("tokenize")
         print("corpus: \(corpusName), \(texts.count) texts, \(chars) characters; \(cores) cores; load average \(load)")
         func rate(_ n: Int, _ s: Double) -> String { String(format: "%10.0f", Double(n) / s) }
         func ratio(_ a: Double, _ b: Double?) -> String { b.map { String(format: "%6.2fx", $0 / a) } ?? "     -" }

@@ -14,8 +14,8 @@ enum TrainBench {
         try args.finish()
         Parallel.threadCount = max(1, threads)
         let (layers, hidden, heads, ffn, length, batch) = (4, 256, 4, 1024, 128, 16)
-        print("trellis bench train — BERT \(layers)×\(hidden), \(heads) heads, FFN \(ffn), batch \(batch) × \(length), "
-              + "\(Parallel.threadCount) thread(s), load \(ModelBench.loadAverage())")
+        BenchHeader.print("train")
+        print("BERT \(layers)×\(hidden), \(heads) heads, FFN \(ffn), batch \(batch) × \(length)")
         let model = try EncoderTrainingModel.randomBert(layers: layers, hidden: hidden, heads: heads, intermediate: ffn, seed: 1)
         let opt = AdamW(count: model.parameters.count)
         // Same batch recipe as the torch script: random ids, 15 % of positions predicted.
@@ -62,6 +62,7 @@ enum TrainBench {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python ?? "/usr/bin/env")
         p.arguments = (python == nil ? ["python3"] : []) + [script.path, "--threads", "\(threads)", "--steps", "\(steps)"]
+        p.environment = env.merging(BenchHeader.referenceEnvironment) { _, forced in forced }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

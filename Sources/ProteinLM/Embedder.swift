@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Transformers
 
 /// The features of one sequence: tensor name suffix (`mean_representations/6`) → shape and values.
@@ -84,7 +85,7 @@ public final class Embedder {
     /// Features of one batch, in the order given.
     public func features(_ batch: [Protein]) throws -> [SequenceFeatures] {
         guard !batch.isEmpty else { return [] }
-        let laid = batch.map(tokens)
+        let laid = Profiler.time(.tokenization) { batch.map(tokens) }
         let include = Set(options.include)
         let onlyLast = layers == [model.layerCount] && model.kind == .esm
         let wantsReps = include.contains(.mean) || include.contains(.perToken) || include.contains(.bos)
@@ -92,6 +93,12 @@ public final class Embedder {
                                   contacts: include.contains(.contacts),
                                   mode: model.kind == .xtrimopglm ? (model.isCausal ? .clm : .mlm) : nil)
         let out = try model.forward(laid.map(\.ids), options: opts)
+        // Taking the features out of the hidden states (rows, means, copies) is counted as copies/layout.
+        return Profiler.time(.copies) { extract(batch, laid: laid, out: out, include: include, wantsReps: wantsReps, onlyLast: onlyLast) }
+    }
+
+    private func extract(_ batch: [Protein], laid: [(ids: [Int32], offset: Int)], out: ForwardOutput,
+                         include: Set<EmbedFeature>, wantsReps: Bool, onlyLast: Bool) -> [SequenceFeatures] {
         let t = out.length, h = out.hiddenSize
         var result: [SequenceFeatures] = []
         for (b, p) in batch.enumerated() {

@@ -98,7 +98,9 @@ public final class EmbeddingRun {
         let reader = try ProteinReader(path: fasta, policy: options.policy)
         var partNumber = parts.count
         while true {
-            let window = try reader.window(maxRecords: options.windowRecords, maxResidues: options.windowResidues)
+            let window = try Profiler.time(.io) {
+                try reader.window(maxRecords: options.windowRecords, maxResidues: options.windowResidues)
+            }
             if window.isEmpty { break }
             let todo = window.filter { !alreadyDone($0) }
             summary.resumed += window.count - todo.count
@@ -115,12 +117,14 @@ public final class EmbeddingRun {
                 for batch in embedder.batches(todo) {
                     let features = try embedder.features(batch.map { todo[$0] })
                     for f in features {
-                        if let writer {
-                            for t in f.tensors { try writer.add(EmbeddingIndex.tensorName(label: f.protein.label, suffix: t.name), floats: t.values, shape: t.shape) }
-                            index.append(f)
-                        }
-                        if let dir = options.perSequenceDirectory {
-                            try writeSingle(f, to: dir.appendingPathComponent(Self.fileName(label: f.protein.label)))
+                        try Profiler.time(.io) {
+                            if let writer {
+                                for t in f.tensors { try writer.add(EmbeddingIndex.tensorName(label: f.protein.label, suffix: t.name), floats: t.values, shape: t.shape) }
+                                index.append(f)
+                            }
+                            if let dir = options.perSequenceDirectory {
+                                try writeSingle(f, to: dir.appendingPathComponent(Self.fileName(label: f.protein.label)))
+                            }
                         }
                         summary.sequences += 1
                         summary.residues += f.length
@@ -130,7 +134,7 @@ public final class EmbeddingRun {
                 }
                 if let writer {
                     writer.metadata = index.metadata
-                    try writer.finish()
+                    try Profiler.time(.io) { try writer.finish() }
                     parts.append(writer.url)
                 }
             } catch {
@@ -149,7 +153,7 @@ public final class EmbeddingRun {
                 let w = try StreamingSafetensorsWriter(url: output, metadata: index.metadata)
                 try w.finish()
             } else {
-                _ = try EmbeddingAssembler.assemble(inputs, to: output, settings: settings)
+                _ = try Profiler.time(.io) { try EmbeddingAssembler.assemble(inputs, to: output, settings: settings) }
             }
             try? fm.removeItem(at: dir)
             if partsDirectory != nil { _ = rmdir(dir.deletingLastPathComponent().path) }   // the stage's `<output>.parts/`, once empty

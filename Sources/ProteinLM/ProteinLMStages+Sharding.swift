@@ -8,6 +8,7 @@ extension ProteinEmbedStage: RecordMappingStage {
     func recordParameter(_ parameters: TypedParameters) -> String? { "fasta" }
 
     func gather(output: String, shards: [URL], to destination: URL, _ parameters: TypedParameters) throws {
+        if output == ProteinLMStages.profileOutput.name { return try ProteinLMStages.gatherProfiles(shards, to: destination) }
         let settings = try shards.first.map { try EmbeddingIndex(file: .init(url: $0)).settings } ?? [:]
         _ = try EmbeddingAssembler.assemble(shards.enumerated().map { ($0.element, $0.offset) }, to: destination, settings: settings)
     }
@@ -25,6 +26,11 @@ extension ProteinScoreStage: RecordMappingStage {
     }
 
     func gatherKind(output: String, _ parameters: TypedParameters) -> GatherKind { .headedLines }
+
+    func gather(output: String, shards: [URL], to destination: URL, _ parameters: TypedParameters) throws {
+        if output == ProteinLMStages.profileOutput.name { return try ProteinLMStages.gatherProfiles(shards, to: destination) }
+        try RecordSplitter.concatenate(shards, to: destination, skipHeader: true)
+    }
 
     /// ρ cannot be pooled from per-shard correlations: a sharded run leaves it empty (compute it from the CSV).
     func gatherText(output: String, shards: [String], _ parameters: TypedParameters) throws -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import Tensors
 import Transformers
 
 /// The protein pipeline stages: `protein.embed`, `protein.score`, `protein.generate`.
@@ -21,7 +22,9 @@ public enum ProteinLMStages {
     }
 
     static func loadModel(_ p: TypedParameters) throws -> ProteinModel {
-        try ProteinModel.load(p.url("model")!, storage: WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32)
+        try Profiler.time(.io) {
+            try ProteinModel.load(p.url("model")!, storage: WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32)
+        }
     }
 
     /// The declared `output` path when given (published there), else an internal file.
@@ -49,10 +52,13 @@ struct ProteinEmbedStage: StageType {
         ParameterSpec("resume", .bool, default: .bool(false), doc: "keep finished parts in <output>.parts/ and skip them after an interrupted run (needs output)"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
+        ProteinLMStages.profileParameter,
         ParameterSpec("output", .outputPath, doc: "where to write the .safetensors (default: inside the work directory)"),
     ]
     let outputs = [OutputSpec("embeddings", doc: ".safetensors: <key>/<feature>/<layer> tensors (key = label with % and / percent-encoded), stacked mean_representations/<layer> [N, H] in label order, index in __metadata__"),
-                   OutputSpec("count", doc: "sequences embedded")]
+                   OutputSpec("count", doc: "sequences embedded"), ProteinLMStages.profileOutput]
+
+    func declaredOutputs(_ p: TypedParameters) -> [String] { ProteinLMStages.outputs(outputs, p) }
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
         var out: [(String, String)] = []
@@ -79,6 +85,10 @@ struct ProteinEmbedStage: StageType {
     }
 
     func run(_ context: StageContext) throws {
+        try ProteinLMStages.profiled(context) { try embed(context) }
+    }
+
+    func embed(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
         let options = Self.options(p)
@@ -114,12 +124,20 @@ struct ProteinScoreStage: StageType {
         ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "token budget of a forward pass"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
+        ProteinLMStages.profileParameter,
         ParameterSpec("output", .outputPath, doc: "where to write the scores CSV (default: inside the work directory)"),
     ]
     let outputs = [OutputSpec("scores", doc: "CSV of scores"), OutputSpec("count", doc: "rows scored"),
-                   OutputSpec("spearman", doc: "Spearman ρ against DMS_score (empty when absent)")]
+                   OutputSpec("spearman", doc: "Spearman ρ against DMS_score (empty when absent)"),
+                   ProteinLMStages.profileOutput]
+
+    func declaredOutputs(_ p: TypedParameters) -> [String] { ProteinLMStages.outputs(outputs, p) }
 
     func run(_ context: StageContext) throws {
+        try ProteinLMStages.profiled(context) { try score(context) }
+    }
+
+    func score(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
         let variants = p.string("mutations") != nil

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Tokenizers
 import Transformers
 
@@ -92,14 +93,16 @@ public final class ProteinModel {
     /// Runs a right-padded batch.
     func forward(_ sequences: [[Int32]], options: ForwardOptions) throws -> ForwardOutput {
         let t = sequences.map(\.count).max() ?? 0
-        var ids: [Int32] = [], mask: [Int32] = []
-        ids.reserveCapacity(sequences.count * t)
-        for s in sequences {
-            ids += s + Array(repeating: padId, count: t - s.count)
-            mask += Array(repeating: 1, count: s.count) + Array(repeating: 0, count: t - s.count)
+        let batch = Profiler.time(.copies) { () -> TokenBatch in       // batching: right-padding to the longest
+            var ids: [Int32] = [], mask: [Int32] = []
+            ids.reserveCapacity(sequences.count * t)
+            for s in sequences {
+                ids += s + Array(repeating: padId, count: t - s.count)
+                mask += Array(repeating: 1, count: s.count) + Array(repeating: 0, count: t - s.count)
+            }
+            return TokenBatch(batch: sequences.count, length: t, ids: ids, attentionMask: mask)
         }
-        return try model.forward(TokenBatch(batch: sequences.count, length: t, ids: ids, attentionMask: mask),
-                                 options: options)
+        return try model.forward(batch, options: options)
     }
 }
 

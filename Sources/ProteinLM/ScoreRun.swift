@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Tensors
 
 /// What a scoring run produced.
 public struct ScoreReport: Sendable {
@@ -36,9 +37,9 @@ public enum ScoreRun {
         var report = ScoreReport(method: method)
         do {
             let reader = try ProteinReader(path: fasta, policy: policy)
-            while let p = try reader.next() {
+            while let p = try Profiler.time(.io, { try reader.next() }) {
                 let s = try scorer.sequenceScores(p.residues, method: method)
-                try writer.write([p.label, String(p.residues.count), "\(s.total)", "\(s.perplexity)"])
+                try Profiler.time(.io) { try writer.write([p.label, String(p.residues.count), "\(s.total)", "\(s.perplexity)"]) }
                 report.rows += 1
                 progress?(report.rows)
             }
@@ -87,7 +88,7 @@ public enum ScoreRun {
                     throw ProteinLMError.badMutation(file: mutations, line: row.line, detail: "row has neither a mutant nor a mutated_sequence")
                 }
                 let score = try scorer.score(variant, file: mutations)
-                try writer.write(row.fields + ["\(score)"])
+                try Profiler.time(.io) { try writer.write(row.fields + ["\(score)"]) }
                 report.rows += 1
                 if let d = dmsColumn, d < row.count {
                     scores.append(score)

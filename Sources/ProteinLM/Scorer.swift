@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Transformers
 
 /// How sequences and variants are scored.
@@ -39,17 +40,17 @@ public final class Scorer {
 
     /// [L][V] log-probabilities at each residue from one unmasked pass.
     public func wildTypeLogProbs(_ residues: [UInt8]) throws -> [[Double]] {
-        let tokens = model.mlmTokens(residues)
+        let tokens = Profiler.time(.tokenization) { model.mlmTokens(residues) }
         let out = try model.forward([tokens], options: ForwardOptions(hiddenStates: false, logits: true, mode: mode))
         let v = out.vocabularySize, o = model.mlmOffset
-        return out.logits!.withUnsafeBufferPointer { l in
+        return Profiler.time(.other) { out.logits!.withUnsafeBufferPointer { l in
             residues.indices.map { i in logSoftmax(UnsafeBufferPointer(rebasing: l[((o + i) * v)..<((o + i + 1) * v)])) }
-        }
+        } }
     }
 
     /// [L][V] log-probabilities at each residue with that residue alone masked.
     public func maskedLogProbs(_ residues: [UInt8]) throws -> [[Double]] {
-        let tokens = model.mlmTokens(residues)
+        let tokens = Profiler.time(.tokenization) { model.mlmTokens(residues) }
         let o = model.mlmOffset, t = tokens.count
         let perBatch = max(1, tokensPerBatch / t)
         var rows: [[Double]] = []
@@ -57,19 +58,19 @@ public final class Scorer {
         var start = 0
         while start < residues.count {
             let end = min(residues.count, start + perBatch)
-            let copies = (start..<end).map { i -> [Int32] in
+            let copies = Profiler.time(.copies) { (start..<end).map { i -> [Int32] in
                 var c = tokens
                 c[o + i] = model.maskId
                 return c
-            }
+            } }
             let out = try model.forward(copies, options: ForwardOptions(hiddenStates: false, logits: true, mode: mode))
             let v = out.vocabularySize
-            out.logits!.withUnsafeBufferPointer { l in
+            Profiler.time(.other) { out.logits!.withUnsafeBufferPointer { l in
                 for (b, i) in (start..<end).enumerated() {
                     let r = (b * t + o + i) * v
                     rows.append(logSoftmax(UnsafeBufferPointer(rebasing: l[r..<(r + v)])))
                 }
-            }
+            } }
             start = end
         }
         return rows
@@ -86,7 +87,7 @@ public final class Scorer {
     /// Σ log p(x_{k} | `<gmask><sop><eos>` x_{<k}) over the residues (xTrimoPGLM, causal attention).
     public func causalLogLikelihood(_ residues: [UInt8]) throws -> Double {
         try check(.clm)
-        let tokens = model.clmTokens(residues)
+        let tokens = Profiler.time(.tokenization) { model.clmTokens(residues) }
         let out = try model.forward([tokens], options: ForwardOptions(hiddenStates: false, logits: true, mode: .clm))
         let v = out.vocabularySize, o = model.clmOffset
         return out.logits!.withUnsafeBufferPointer { l in

@@ -24,6 +24,15 @@ public enum Parallel {
             for i in 0..<chunks { body(i) }
             return
         }
+        guard Profiler.isEnabled, let region = Profiler.ParallelRegion(threads: threads) else {
+            return spread(chunks: chunks, threads: threads, body)
+        }
+        spread(chunks: chunks, threads: threads) { i in region.chunk { body(i) } }   // idle-thread time
+        region.finish()
+    }
+
+    /// Runs the chunks on `threads` > 1 threads.
+    private static func spread(chunks: Int, threads: Int, _ body: (Int) -> Void) {
         if threads == chunks {
             DispatchQueue.concurrentPerform(iterations: chunks) { body($0) }
             return

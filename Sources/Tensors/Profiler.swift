@@ -61,6 +61,7 @@ public enum Profiler {
         store.lock.lock(); defer { store.lock.unlock() }
         store.nanoseconds = Array(repeating: 0, count: ProfileClass.allCases.count)
         store.counts = Array(repeating: 0, count: ProfileClass.allCases.count)
+        resetIdle()
     }
 
     @inline(never)

@@ -36,11 +36,13 @@ public enum Activation: Sendable {
 
     /// Applies the activation in place to `count` values (vectorised kernels of `Tensors`).
     public func apply(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch self {
-        case .geluErf: Kernels.gelu(x, count: count)
-        case .geluTanh: Kernels.geluTanh(x, count: count)
-        case .silu: Kernels.silu(x, count: count)
-        case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
+        Profiler.time(.activations) {
+            switch self {
+            case .geluErf: Kernels.gelu(x, count: count)
+            case .geluTanh: Kernels.geluTanh(x, count: count)
+            case .silu: Kernels.silu(x, count: count)
+            case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
+            }
         }
     }
 }
@@ -54,11 +56,13 @@ public enum GatedActivation: String, Sendable {
     /// u is overwritten (its second half goes through the activation in place).
     public func apply(_ u: UnsafeMutablePointer<Float>, rows: Int, halfWidth f: Int, out: UnsafeMutablePointer<Float>) {
         let act: Activation = self == .geglu ? .geluErf : .silu
-        Parallel.forEach(range: rows, costPerItem: Double(f) * 4) { range in
-            for r in range {
-                let src = u + r * 2 * f, dst = out + r * f
-                act.apply(src + f, count: f)
-                Kernels.mul(src, src + f, dst, count: f)
+        Profiler.time(.activations) {
+            Parallel.forEach(range: rows, costPerItem: Double(f) * 4) { range in
+                for r in range {
+                    let src = u + r * 2 * f, dst = out + r * f
+                    act.apply(src + f, count: f)
+                    Kernels.mul(src, src + f, dst, count: f)
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 // ESM-2 as Hugging Face `EsmForMaskedLM` computes it: pre-LN blocks, rotary positions, token-dropout rescale,
 // final `emb_layer_norm_after`, LM head dense → gelu → LayerNorm → decoder tied to the embeddings.
@@ -139,11 +140,13 @@ public final class EsmForMaskedLM: LanguageModel {
         }
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         embedding.lookup(input.ids, out: x.pointer)
-        applyTokenDropout(x.pointer, input)
+        Profiler.time(.other) { applyTokenDropout(x.pointer, input) }
         var hidden: [[Float]] = []
         if options.hiddenStates { hidden.append(x.array) }
-        let positions = (0..<n).map { Int32($0 % t) }
-        let mask = AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t)
+        let (positions, mask) = Profiler.time(.other) {
+            ((0..<n).map { Int32($0 % t) },
+             AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t))
+        }
         let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize,
                                      heads: config.numAttentionHeads, length: t)
         let heads = config.numAttentionHeads

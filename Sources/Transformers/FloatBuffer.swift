@@ -10,7 +10,8 @@ final class FloatBuffer {
     init(_ count: Int) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        // Zeroing a large scratch buffer touches every page: counted as copies/layout.
+        Profiler.time(.copies) { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
 
     /// A buffer holding a copy of `values`.
@@ -21,18 +22,18 @@ final class FloatBuffer {
 
     deinit { pointer.deallocate() }
 
-    var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+    var array: [Float] { Profiler.time(.copies) { Array(UnsafeBufferPointer(start: pointer, count: count)) } }
 
     /// Copies `count` values into the buffer at `offset`.
     func copy(from values: UnsafePointer<Float>, count n: Int, offset: Int = 0) {
-        (pointer + offset).update(from: values, count: n)
+        Profiler.time(.copies) { (pointer + offset).update(from: values, count: n) }
     }
 }
 
-/// dst[i] += src[i]
+/// dst[i] += src[i] (residual connections; profiled as "other").
 @inline(__always)
 func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
-    Kernels.add(dst, src, dst, count: count)
+    Profiler.time(.other) { Kernels.add(dst, src, dst, count: count) }
 }
 
 /// Reads and decodes a `config.json` with the checkpoint's own snake_case keys through the one JSON

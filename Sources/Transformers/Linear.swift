@@ -36,7 +36,9 @@ public final class Linear {
 
     /// out[rows, out] = x[rows, in] · Wᵀ + b
     public func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
-        Tensors.linear(x, rows: rows, weights: packed, bias: bias.map { UnsafePointer($0.pointer) }, out: out)
+        Profiler.time(.gemm) {
+            Tensors.linear(x, rows: rows, weights: packed, bias: bias.map { UnsafePointer($0.pointer) }, out: out)
+        }
     }
 
     /// Convenience over arrays: x [rows, in] → [rows, out].
@@ -74,7 +76,7 @@ public final class Embedding {
 
     /// Writes out[i, :] = table[ids[i], :]; ids outside the table become zero rows (the caller validates ids).
     public func lookup(_ ids: [Int32], out: UnsafeMutablePointer<Float>) {
-        table.withUnsafeBufferPointer { t in
+        Profiler.time(.copies) { table.withUnsafeBufferPointer { t in
             for (i, id) in ids.enumerated() {
                 let dst = out + i * dim
                 if id >= 0 && Int(id) < count {
@@ -83,17 +85,17 @@ public final class Embedding {
                     dst.update(repeating: 0, count: dim)
                 }
             }
-        }
+        } }
     }
 
     /// Adds table[ids[i], :] into out[i, :].
     public func addLookup(_ ids: [Int32], into out: UnsafeMutablePointer<Float>) {
-        table.withUnsafeBufferPointer { t in
+        Profiler.time(.copies) { table.withUnsafeBufferPointer { t in
             for (i, id) in ids.enumerated() where id >= 0 && Int(id) < count {
                 let dst = out + i * dim
                 let src = t.baseAddress! + Int(id) * dim
                 for j in 0..<dim { dst[j] += src[j] }
             }
-        }
+        } }
     }
 }

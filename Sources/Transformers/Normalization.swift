@@ -19,7 +19,9 @@ public struct LayerNorm {
 
     /// out[r, :] = LN(x[r, :]) for r in 0..<rows; `out` may equal `x`.
     public func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
-        Kernels.layerNorm(x, rows: rows, cols: dim, gamma: weight.pointer, beta: bias.pointer, eps: eps, out: out)
+        Profiler.time(.norms) {
+            Kernels.layerNorm(x, rows: rows, cols: dim, gamma: weight.pointer, beta: bias.pointer, eps: eps, out: out)
+        }
     }
 }
 
@@ -37,7 +39,7 @@ public struct RMSNorm {
 
     /// out[r, :] = RMSNorm(x[r, :]); `out` may equal `x`.
     public func callAsFunction(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>) {
-        Kernels.rmsNorm(x, rows: rows, cols: dim, gamma: weight.pointer, eps: eps, out: out)
+        Profiler.time(.norms) { Kernels.rmsNorm(x, rows: rows, cols: dim, gamma: weight.pointer, eps: eps, out: out) }
     }
 }
 

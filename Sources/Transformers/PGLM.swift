@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 // xTrimoPGLM / ProteinGLM (biomap-research checkpoints): DeepNorm post-LN blocks
 // (h = α·LN_in(x) + attn, x' = α·LN_post(h) + mlp), fused per-head [q|k|v] with bias, GeGLU,
@@ -65,7 +66,9 @@ final class PGLMAttention {
         }
         var keys = k, vals = v
         if let (cache, layer) = cache {
-            cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
+            Profiler.time(.copies) {
+                cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
+            }
             keys = cache.keyView(layer: layer)
             vals = cache.valueView(layer: layer)
         }
@@ -139,11 +142,11 @@ final class PGLMBlock {
         attention(a, batch: batch, length: length, positions: positions, blocks: blocks, mask: mask,
                   keyCount: keyCount, cache: cache, scratch: s, out: o)
         let r1 = residualFromNorm ? UnsafePointer(a) : UnsafePointer(x)
-        for i in 0..<(n * h) { x[i] = r1[i] * alpha + o[i] }
+        Profiler.time(.other) { for i in 0..<(n * h) { x[i] = r1[i] * alpha + o[i] } }   // DeepNorm residual
         postNorm(x, rows: n, out: a)
         mlp(a, rows: n, scratch: s, out: o)
         let r2 = residualFromNorm ? UnsafePointer(a) : UnsafePointer(x)
-        for i in 0..<(n * h) { x[i] = r2[i] * alpha + o[i] }
+        Profiler.time(.other) { for i in 0..<(n * h) { x[i] = r2[i] * alpha + o[i] } }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// An xTrimoPGLM / ProteinGLM model with its LM head, usable in MLM, CLM and GLM modes.
 public final class PGLMForLM: LanguageModel {
@@ -79,7 +80,7 @@ public final class PGLMForLM: LanguageModel {
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let mode = options.mode ?? defaultMode
         try input.validate(vocabularySize: vocabularySize)
-        let lay = try layout(input, mode: mode)
+        let lay = try Profiler.time(.other) { try layout(input, mode: mode) }
         let positions = input.positionIds ?? lay.positions
         let blocks = config.rotaryEmbedding2d ? (input.blockPositionIds ?? lay.blocks) : nil
         var mask = AttentionMask.forward(pattern: lay.pattern, attentionMask: input.attentionMask,

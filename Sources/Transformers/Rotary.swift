@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Rotary position embedding in the GPT-NeoX "rotate_half" form (not interleaved):
 /// x' = x·cos(pθ) + rotate_half(x)·sin(pθ), θ_j = base^(−2j/dim), rotate_half(x) = [−x₂, x₁].
@@ -23,7 +24,7 @@ public struct Rotary: Sendable {
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int, headStride: Int,
                       offset: Int, positions: UnsafePointer<Int32>) {
         let half = dim / 2
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: dim) { cs in
+        Profiler.time(.rotary) { withUnsafeTemporaryAllocation(of: Float.self, capacity: dim) { cs in
             let c = cs.baseAddress!, s = c + half
             invFreq.withUnsafeBufferPointer { inv in
                 for r in 0..<rows {
@@ -43,6 +44,6 @@ public struct Rotary: Sendable {
                     }
                 }
             }
-        }
+        } }
     }
 }

@@ -1,20 +1,24 @@
 """Torch CPU reference timings for `trellis bench model` (the Swift side prints the ratio).
 
     /work/venv/bin/python scripts/bench/torch_model.py [--threads N] [--quick]
-        [--models t6_8M,t12_35M] [--batches 1,8] [--lengths 128,512] [--no-forward] [--no-decode]
+        [--shape t6_8M,t12_35M,t30_150M,t33_650M] [--weights f32,bf16] [--batches 1,8] [--lengths 128,512]
+        [--decode-shape 12x768,1B] [--new-tokens N] [--no-forward] [--no-decode]
 
 Prints one JSON object per line on stdout (progress on stderr):
-  {"bench":"info", "torch":…, "cpu_threads":…, "loadavg":[…]}
-  {"bench":"forward","model":"t12_35M","batch":8,"length":512,"threads":2,"seconds":…,"tokens_per_s":…}
-  {"bench":"decode","model":"pglm_12x768","dtype":"bf16","threads":2,"prompt":32,"new_tokens":64,
+  {"bench":"info", "torch":…, "cpu_capability":"AVX512", "isa_env":{…}, "cpu_threads":…, "loadavg":[…]}
+  {"bench":"forward","model":"t12_35M","dtype":"f32","batch":8,"length":512,"threads":2,"seconds":…,"tokens_per_s":…}
+  {"bench":"decode","shape":"12x768","dtype":"bf16","threads":2,"prompt":32,"new_tokens":64,
    "seconds":…,"tokens_per_s":…,"prefill_seconds":…}
 
 forward: transformers `EsmForMaskedLM` (default attention = SDPA) with random weights in the ESM-2 shapes,
 all tokens real (no padding), torch.inference_mode, warm-up then best of N; seconds per batch.
-decode: an xTrimoPGLM-shaped CLM (12 layers, hidden 768, 12 heads × 64, GeGLU ffn 2048, vocab 128, 1-D RoPE),
-run by the fixtures' reference module (scripts/fixtures/pglm_reference.py) with a simple KV cache: prefill a
-32-token prompt, then 64 greedy steps of one token; tokens_per_s = 64 / time of those steps (best of N).
+decode: an xTrimoPGLM-shaped CLM (12x768: 12 layers, hidden 768, 12 heads × 64, GeGLU ffn 2048; 1B: 24 layers,
+hidden 2048, 32 heads × 64, ffn 5461; vocab 128, 1-D RoPE), run by the fixtures' reference module
+(scripts/fixtures/pglm_reference.py) with a simple KV cache: prefill a 32-token prompt, then --new-tokens greedy
+steps of one token; tokens_per_s = steps / time of those steps (best of N).
 Weights F32, or BF16 (torch computes in BF16 then; activations BF16, softmax F32).
+The instruction set: ATEN_CPU_CAPABILITY / MKL_ENABLE_INSTRUCTIONS / ONEDNN_MAX_CPU_ISA from the environment
+(Trellis sets them to AVX2 when its AVX-512 paths are forced off); the info line reports what torch uses.
 Without --threads: every benchmark with all cores and with 1 thread.
 
 --omp-wait (default auto): torch's OpenMP threads spin while waiting by default; on a machine shared with other
@@ -36,9 +40,17 @@ sys.path.append(os.path.join(HERE, "..", "fixtures"))  # after site-packages: ne
 ESM_SHAPES = {
     "t6_8M": dict(num_hidden_layers=6, hidden_size=320, num_attention_heads=20, intermediate_size=1280),
     "t12_35M": dict(num_hidden_layers=12, hidden_size=480, num_attention_heads=20, intermediate_size=1920),
+    "t30_150M": dict(num_hidden_layers=30, hidden_size=640, num_attention_heads=20, intermediate_size=2560),
+    "t33_650M": dict(num_hidden_layers=33, hidden_size=1280, num_attention_heads=20, intermediate_size=5120),
 }
-PGLM_SHAPE = {"num_layers": 12, "hidden_size": 768, "num_attention_heads": 12, "kv_channels": 64,
-              "ffn_hidden_size": 2048}
+PGLM_SHAPES = {
+    "12x768": {"num_layers": 12, "hidden_size": 768, "num_attention_heads": 12, "kv_channels": 64,
+               "ffn_hidden_size": 2048},
+    "1B": {"num_layers": 24, "hidden_size": 2048, "num_attention_heads": 32, "kv_channels": 64,
+           "ffn_hidden_size": 5461},
+}
+DTYPES = {"f32": "float32", "bf16": "bfloat16"}
+ISA_ENV = ["ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA", "OPENBLAS_CORETYPE"]
 
 
 def log(msg):
@@ -71,8 +83,8 @@ def esm_model(shape):
 
 
 def bench_forward(args, threads):
-    for name in args.models:
-        model = esm_model(name)
+    for name, dname in [(m, d) for m in args.models for d in args.weights]:
+        model = esm_model(name).to(getattr(torch, DTYPES[dname]))
         for length in args.lengths:
             for batch in args.batches:
                 if args.quick and batch > 1 and length > 128:
@@ -87,16 +99,16 @@ def bench_forward(args, threads):
                         model(input_ids=ids, attention_mask=am)
                 reps = 2 if args.quick else (3 if batch * length >= 4096 else 5)
                 s = best_time(run, 1, reps)
-                emit({"bench": "forward", "model": name, "batch": batch, "length": length, "threads": threads,
+                emit({"bench": "forward", "model": name, "dtype": dname, "batch": batch, "length": length, "threads": threads,
                       "seconds": round(s, 5), "tokens_per_s": round(batch * length / s, 1)})
 
 
-def pglm_model(dtype):
+def pglm_model(shape, dtype):
     import pglm_reference as P
-    cfg = {"num_layers": 12, "padded_vocab_size": 128, "layernorm_epsilon": 1e-5, "glu_activation": "geglu",
+    cfg = {"padded_vocab_size": 128, "layernorm_epsilon": 1e-5, "glu_activation": "geglu",
            "deepnorm": True, "add_bias_linear": True, "add_qkv_bias": True, "multi_query_attention": False,
            "multi_query_group_num": 1, "rotary_embedding_2d": False}
-    cfg.update(PGLM_SHAPE)
+    cfg.update(PGLM_SHAPES[shape])
     torch.manual_seed(0)
     model = P.ProteinGLM(cfg, tied=False).eval()
     with torch.no_grad():
@@ -107,9 +119,11 @@ def pglm_model(dtype):
 
 def bench_decode(args, threads):
     import pglm_reference as P
-    prompt_len, new = 32, 64
-    for dname, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
-        model = pglm_model(dtype)
+    prompt_len = 32
+    for shape, dname in [(s, d) for s in args.decode_shapes for d in args.weights]:
+        new = args.new_tokens or (16 if shape == "1B" else 64)
+        dtype = getattr(torch, DTYPES[dname])
+        model = pglm_model(shape, dtype)
         g = torch.Generator().manual_seed(2)
         prompt = torch.cat([torch.tensor([[P.GMASK, P.SOP, P.EOS]]),
                             torch.randint(1, 26, (1, prompt_len - 3), generator=g)], dim=1)
@@ -137,7 +151,8 @@ def bench_decode(args, threads):
             t0 = time.perf_counter()
             decode()
             best = min(best, time.perf_counter() - t0)
-        emit({"bench": "decode", "model": "pglm_12x768", "dtype": dname, "threads": threads, "batch": 1,
+        del model
+        emit({"bench": "decode", "shape": shape, "model": "pglm_" + shape, "dtype": dname, "threads": threads, "batch": 1,
               "prompt": prompt_len, "new_tokens": new, "seconds": round(best, 5),
               "tokens_per_s": round(new / best, 1), "prefill_seconds": round(pre, 5)})
 
@@ -146,7 +161,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=0, help="only this thread count (default: all cores, then 1)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions; skip batch>1 at length>128")
-    ap.add_argument("--models", default="t6_8M,t12_35M")
+    ap.add_argument("--shape", "--models", dest="models", default="t6_8M,t12_35M")
+    ap.add_argument("--weights", default=None, help="f32,bf16 (default: forward f32, decode f32,bf16)")
+    ap.add_argument("--decode-shape", default="12x768")
+    ap.add_argument("--new-tokens", type=int, default=0, help="decode steps (default 64; 16 for 1B)")
     ap.add_argument("--batches", default="1,8")
     ap.add_argument("--lengths", default="128,512")
     ap.add_argument("--no-forward", action="store_true")
@@ -165,18 +183,30 @@ def main():
     args.models = [m for m in args.models.split(",") if m]
     args.batches = [int(x) for x in args.batches.split(",") if x]
     args.lengths = [int(x) for x in args.lengths.split(",") if x]
+    args.decode_shapes = [m for m in args.decode_shape.split(",") if m]
     for m in args.models:
         if m not in ESM_SHAPES:
-            ap.error(f"unknown model {m!r}; expected one of {', '.join(ESM_SHAPES)}")
+            ap.error(f"unknown shape {m!r}; expected one of {', '.join(ESM_SHAPES)}")
+    for m in args.decode_shapes:
+        if m not in PGLM_SHAPES:
+            ap.error(f"unknown decode shape {m!r}; expected one of {', '.join(PGLM_SHAPES)}")
+    forward_weights = (args.weights or "f32").split(",")
+    decode_weights = (args.weights or "f32,bf16").split(",")
+    for w in set(forward_weights + decode_weights):
+        if w not in DTYPES:
+            ap.error(f"unknown weights {w!r}; expected f32 or bf16")
     thread_list = [args.threads] if args.threads > 0 else sorted({cores, 1}, reverse=True)
-    emit({"bench": "info", "torch": torch.__version__, "cpu_threads": cores, "loadavg": load,
+    emit({"bench": "info", "torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+          "isa_env": {k: os.environ[k] for k in ISA_ENV if k in os.environ}, "cpu_threads": cores, "loadavg": load,
           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default (active spin)")})
     for threads in thread_list:
         torch.set_num_threads(threads)
         log(f"torch_model: {threads} thread(s)")
         if not args.no_forward:
+            args.weights = forward_weights
             bench_forward(args, threads)
         if not args.no_decode:
+            args.weights = decode_weights
             bench_decode(args, threads)
 
 

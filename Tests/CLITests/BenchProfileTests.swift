@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+import _TestSupport
+
+/// `--shape` parsing of the model and embed benchmarks, the CPU header, and `--profile` on forward, embed and
+/// score (every class listed; the classes sum to at most the wall time).
+final class BenchProfileTests: XCTestCase {
+    let root = TestSupport.repoRoot
+    static let classes = ["gemm", "attention scores", "softmax", "attention·V", "attention (fused)", "norms",
+                          "activations", "rotary", "copies/layout", "tokenization", "io", "other"]
+
+    func testUnknownShapeIsNamedWithTheChoices() throws {
+        for (args, bad, choices) in [
+            (["bench", "model", "--shape", "t6_8M,t99_9B"], "t99_9B", ["t6_8M", "t12_35M", "t30_150M", "t33_650M"]),
+            (["bench", "model", "--models", "t48_15B"], "t48_15B", ["t6_8M", "t33_650M"]),
+            (["bench", "model", "--decode-shape", "2B"], "2B", ["12x768", "1B"]),
+            (["bench", "embed", "--shape", "esm1b"], "esm1b", ["t6_8M", "t12_35M", "t30_150M", "t33_650M"]),
+        ] {
+            let r = try TestSupport.runTrellis(args + ["--no-reference"])
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.stderr.contains("unknown value '\(bad)'"), r.stderr)
+            for c in choices { XCTAssertTrue(r.stderr.contains(c), "\(c) missing: \(r.stderr)") }
+        }
+    }
+
+    func testModelBenchRunsTheChosenShapeAndPrintsTheCPUHeader() throws {
+        let r = try TestSupport.runTrellis(["bench", "model", "--shape", "t6_8M", "--lengths", "16", "--batches", "1,2",
+                                            "--no-decode", "--no-reference", "--quick", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let keys = r.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["bench"] as? String
+        }
+        XCTAssertEqual(keys, ["forward/t6_8M/f32/1/16", "forward/t6_8M/f32/2/16"])
+        for word in ["CPU:", "AVX2", "FMA", "AVX-512F", "AVX512_BF16", "AMX-BF16", "kernels:", "thread(s)", "load average"] {
+            XCTAssertTrue(r.stderr.contains(word), "\(word) missing from the header: \(r.stderr)")
+        }
+        let forced = try TestSupport.runTrellis(["bench", "kernels", "--json"], environment: ["TRELLIS_NO_AVX512": "1"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("AVX2+FMA kernels"), forced.stderr)
+        if forced.stderr.contains("AVX-512F yes") {
+            XCTAssertTrue(forced.stderr.contains("ATEN_CPU_CAPABILITY=avx2"), forced.stderr)
+        }
+    }
+
+    /// Parses a printed profile table: class → seconds, and the wall.
+    func table(_ text: String) -> (rows: [String: Double], wall: Double?) {
+        var rows: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let name = String(line.prefix(20)).trimmingCharacters(in: .whitespaces)
+            let fields = line.dropFirst(20).split(separator: " ")
+            if let s = fields.first.flatMap({ Double($0) }) { rows[name] = s }
+        }
+        return (rows, rows["wall"])
+    }
+
+    func assertProfile(_ stderr: String, json: URL?, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (rows, wall) = table(stderr)
+        for c in Self.classes + ["sum of classes", "unaccounted", "wall"] {
+            XCTAssertNotNil(rows[c], "\(c) missing from: \(stderr)", file: file, line: line)
+        }
+        XCTAssertTrue(stderr.contains("idle threads:"), stderr, file: file, line: line)
+        let sum = Self.classes.compactMap { rows[$0] }.reduce(0, +)
+        XCTAssertLessThanOrEqual(sum, (wall ?? 0) + 0.002, "table rounding only", file: file, line: line)
+        guard let json else { return }
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        let classes = try XCTUnwrap(obj["classes"] as? [[String: Any]])
+        XCTAssertEqual(classes.compactMap { $0["class"] as? String }, Self.classes, file: file, line: line)
+        let seconds = classes.compactMap { $0["seconds"] as? Double }.reduce(0, +)
+        XCTAssertLessThanOrEqual(seconds, try XCTUnwrap(obj["wall_seconds"] as? Double), file: file, line: line)
+        XCTAssertGreaterThan(try XCTUnwrap(classes.first { $0["class"] as? String == "gemm" }?["calls"] as? Int), 0,
+                             file: file, line: line)
+    }
+
+    func testProfileOnEmbedForwardAndScore() throws {
+        let dir = try TestSupport.temporaryDirectory("profile-cli")
+        let json = dir.appendingPathComponent("embed-profile.json")
+        var r = try TestSupport.runTrellis(["embed", "Tests/Fixtures/models/esm2-tiny", "Tests/Fixtures/protein/sequences.faa",
+                                            dir.appendingPathComponent("e.safetensors").path, "--profile-json", json.path], cwd: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try assertProfile(r.stderr, json: json)
+
+        r = try TestSupport.runTrellis(["forward", "--model", "Tests/Fixtures/models/esm2-tiny", "--input",
+                                        "Tests/Fixtures/protein/sequences.faa", "--output",
+                                        dir.appendingPathComponent("f.safetensors").path, "--profile"], cwd: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try assertProfile(r.stderr, json: nil)
+
+        r = try TestSupport.runTrellis(["score", "Tests/Fixtures/models/esm2-tiny", "Tests/Fixtures/protein/wildtype.faa",
+                                        "--mutations", "Tests/Fixtures/protein/mutations.csv", "--method", "wt-marginals",
+                                        "--output", dir.appendingPathComponent("s.csv").path, "--profile"], cwd: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try assertProfile(r.stderr, json: nil)
+
+        // Without --profile there is no table.
+        r = try TestSupport.runTrellis(["embed", "Tests/Fixtures/models/esm2-tiny", "Tests/Fixtures/protein/sequences.faa",
+                                        dir.appendingPathComponent("e2.safetensors").path], cwd: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("unaccounted"), r.stderr)
+    }
+
+    func testProfileStageOptionWritesTheProfileOutput() throws {
+        let work = try TestSupport.temporaryDirectory("profile-stage")
+        let spec = work.appendingPathComponent("p.yaml")
+        try """
+        name: profile-embed
+        stages:
+          embed:
+            uses: protein.embed
+            with:
+              fasta: \(root.path)/Tests/Fixtures/protein/sequences.faa
+              model: \(root.path)/Tests/Fixtures/models/esm2-tiny
+              profile: true
+              output: \(work.path)/out/embeddings.safetensors
+        """.write(to: spec, atomically: true, encoding: .utf8)
+        let r = try TestSupport.runTrellis(["run", spec.path, "--work-dir", work.appendingPathComponent("w").path], cwd: root)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let found = FileManager.default.enumerator(atPath: work.path)?.compactMap { $0 as? String }
+            .filter { $0.hasSuffix("profile.json") } ?? []
+        XCTAssertEqual(found.count, 1, "\(found)")
+        let url = work.appendingPathComponent(try XCTUnwrap(found.first))
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let classes = try XCTUnwrap(obj["classes"] as? [[String: Any]])
+        XCTAssertEqual(classes.compactMap { $0["class"] as? String }, Self.classes)
+    }
+}
