@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "trellis", targets: ["CLI"]),
+        .executable(name: "trellis-supervise", targets: ["trellis-supervise"]),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libzstd-dev, libxml2-dev, zlib1g-dev).
@@ -38,7 +39,10 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["Formats", "Tensors"], swiftSettings: fast),
         .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Formats", "Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
-        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO"], swiftSettings: cpuFlags),
+        // fork/exec of stage commands under a supervisor that kills them when the runner dies.
+        .target(name: "CProcess"),
+        .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
+        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",

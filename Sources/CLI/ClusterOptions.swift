@@ -35,7 +35,9 @@ struct ClusterOptions {
         if let path = try args.option("profile") { try readProfile(path) }
         if let e = try args.option("executor") { executor = e }
         if let s = try args.option("shards") {
-            guard let n = Int(s), n >= 1 else { throw ArgumentError.badValue("--shards", s) }
+            guard let n = Int(s), n >= 1, n <= 100_000 else {
+                throw ArgumentError.badValue("--shards", s + " (expected a whole number from 1 to 100000; it is also capped at the record count)")
+            }
             shards = n
         }
         if let p = try args.option("poll-interval") {
@@ -108,7 +110,7 @@ struct ClusterOptions {
     }
 }
 
-/// Ctrl-C (or SIGTERM) during `trellis run`: stop the commands stages are running (SIGTERM to their process
+/// Ctrl-C (or SIGTERM, or SIGHUP when the terminal goes away) during `trellis run`: stop the commands stages are running (SIGTERM to their process
 /// groups, SIGKILL after a grace period), cancel the run's Slurm jobs (`scancel --name <run id>`), remove
 /// the scratch space holding partial outputs, then exit 130. Finished stages stay committed.
 enum InterruptHandler {
@@ -126,7 +128,7 @@ enum InterruptHandler {
 
     static func install(slurm: SlurmExecutor?, workDirectory: URL) {
         ChildRegistry.shared.separateProcessGroups = true
-        for sig in [SIGINT, SIGTERM] {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler {

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
 enum CommandLineTool {
@@ -36,7 +37,7 @@ enum CommandLineTool {
         } catch let error as ExitStatus {
             return error.code
         } catch {
-            print("trellis \(command.name): \(error)", to: &standardError)
+            print("trellis \(command.name): \(FoundationErrorText.describe(error))", to: &standardError)
             return 1
         }
     }

@@ -61,6 +61,7 @@ enum EmbedCommand: Command {
             throw ExitStatus(code: 2)
         }
         let output: URL? = pos[2] == "-" ? nil : URL(fileURLWithPath: pos[2])
+        if let output { removeStaleTemporaries(beside: output) }
         if output == nil && o.perSequenceDirectory == nil { throw ArgumentError.badValue("OUTPUT", "- (needs --per-sequence DIR)") }
         let session = profile.start()
         let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }

@@ -1,13 +1,20 @@
 import Foundation
+import DataIO
+import PipelineEngine
 
-/// Unbuffered writers for stdout and stderr usable with `print(_:to:)`.
+/// Unbuffered writers for stdout and stderr usable with `print(_:to:)`. A failed write to stdout (a full
+/// disk, a closed pipe) ends the command with a message and exit 1 instead of FileHandle's trap; a failed
+/// write to stderr is dropped (there is nowhere left to report it).
 struct FileHandleStream: TextOutputStream {
-    let handle: FileHandle
-    mutating func write(_ string: String) { handle.write(Data(string.utf8)) }
+    let descriptor: Int32
+    mutating func write(_ string: String) {
+        guard let e = DescriptorWrite.all(descriptor, string), descriptor == 1 else { return }
+        if e != EPIPE { DescriptorWrite.all(2, "trellis: cannot write stdout: \(DescriptorWrite.reason(e))\n") }
+        exit(1)
+    }
 }
-nonisolated(unsafe) var standardError = FileHandleStream(handle: .standardError)
-nonisolated(unsafe) var standardOutput = FileHandleStream(handle: .standardOutput)
-
+nonisolated(unsafe) var standardError = FileHandleStream(descriptor: 2)
+nonisolated(unsafe) var standardOutput = FileHandleStream(descriptor: 1)
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 func closestMatch(_ word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
@@ -27,4 +34,14 @@ func closestMatch(_ word: String, in candidates: [String]) -> String? {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     guard let (name, d) = best, d <= max(2, word.count / 3) else { return nil }
     return name
+}
+
+/// Removes the temporary files of earlier runs killed while writing `output` (`.<name>.tmp-<pid>-…`
+/// whose process is gone), so a kill -9 leaves no clutter past the next run. `<output>.parts/` is kept:
+/// it is what `--resume` continues from.
+func removeStaleTemporaries(beside output: URL) {
+    let prefix = "/." + output.lastPathComponent + ".tmp-"
+    for path in AtomicFileWriter.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }

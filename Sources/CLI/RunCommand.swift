@@ -48,9 +48,10 @@ enum RunCommand: Command {
         }
         for f in summary.failures {
             var text = "\n==> stage '\(f.stage)' failed: \(f.error)\n"
-            if let log = try? String(contentsOf: f.log, encoding: .utf8), !log.isEmpty {
-                text += "--- log \(WorkDirectory.display(f.log, relativeTo: common.projectDirectory)) ---\n" + log
-                if !log.hasSuffix("\n") { text += "\n" }
+            // The tail only: a failed stage's log can be gigabytes; the path leads to the rest.
+            if let tail = LogTail.read(f.log.path) {
+                let shown = WorkDirectory.display(f.log, relativeTo: common.projectDirectory)
+                text += "--- log \(shown)" + (tail.truncated ? " (last lines; the whole log is in that file)" : "") + " ---\n" + tail.text
                 text += "--- end of log ---\n"
             }
             print(text, terminator: "", to: &standardError)

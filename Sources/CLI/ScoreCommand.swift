@@ -28,6 +28,7 @@ enum ScoreCommand: Command {
         let mutations = try args.option("mutations")
         let methodText = try args.option("method")
         let output = URL(fileURLWithPath: try args.required("output"))
+        removeStaleTemporaries(beside: output)
         let budget = try args.option("toks-per-batch", default: 4096)
         let policy = try EmbedCommand.policy(&args)
         let storage = try EmbedCommand.weights(&args)

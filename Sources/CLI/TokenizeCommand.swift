@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import PipelineEngine
 import Tokenizers
 
 /// `trellis tokenize`: one JSON array of ids per input line.
@@ -87,7 +88,9 @@ enum TokenizeCommand: Command {
                 }
                 out.append(contentsOf: "]\n".utf8)
             }
-            FileHandle.standardOutput.write(out)
+            if let e = DescriptorWrite.all(1, out) {
+                throw PipelineError.io(path: "stdout", message: "cannot write: \(DescriptorWrite.reason(e))")
+            }
             out.removeAll(keepingCapacity: true)
             start = end
         }

@@ -66,11 +66,7 @@ extension DataIOError {
             self = .unsupported(path: path, what: e.description)
             return
         }
-        var text = e.description
-        // Keep what follows the position prefix ("file:line:col (byte N): ").
-        let prefix = "\(at) (byte \(at.offset)): "
-        if text.hasPrefix(prefix) { text = String(text.dropFirst(prefix.count)) }
-        else if text.hasPrefix("\(at): ") { text = String(text.dropFirst("\(at): ".count)) }
+        var text = "expected " + e.expected
         if let decoding { text = "expected \(decoding): " + text }
         self = .syntax(SourcePosition(path: path, line: at.line, column: at.column, byteOffset: inLine ? nil : at.offset),
                        expected: text)

@@ -7,7 +7,9 @@ import Glibc
 /// Lines end at `\n`; a `\r` before it is dropped (CRLF files read like LF files). A final line without a
 /// newline is returned; a UTF-8 byte-order mark at the very start is skipped. `lineNumber` and
 /// `lineOffset` describe the line most recently returned, for error messages. A single line longer than
-/// the buffer grows the buffer to fit it.
+/// the buffer grows the buffer to fit it, up to `maxLineLength` bytes: beyond that a longer line is an
+/// error, or with `splitsLongLines` is returned in pieces (`isContinuation` set on all but the first), so
+/// memory stays bounded whatever the input (a few KB of `.zst` can expand to one line of gigabytes).
 public final class LineReader {
     /// The path given at creation.
     public var path: String { source.path }
@@ -26,6 +28,13 @@ public final class LineReader {
     private var base = 0
     private var eof = false
     private var atFileStart = true
+    /// Longest line held whole, in bytes (terminator excluded).
+    public var maxLineLength = 256 << 20
+    /// Return lines longer than `maxLineLength` in pieces instead of failing.
+    public var splitsLongLines = false
+    /// True when the line most recently returned continues the previous one (a piece of a long line).
+    public private(set) var isContinuation = false
+    private var continuing = false
 
     /// Opens `path` (plain, `.gz` or `.zst`, recognised by content).
     public convenience init(path: String, bufferSize: Int = 1 << 16) throws {
@@ -56,6 +65,13 @@ public final class LineReader {
                 if start == end { return nil }
                 return try emit(upTo: end, next: end, body)
             }
+            if start == 0 && end == capacity && capacity >= maxLineLength {
+                guard splitsLongLines else {
+                    throw DataIOError.format(SourcePosition(path: path, line: lineNumber + (continuing ? 0 : 1), column: 1),
+                                             expected: "a line of at most \(maxLineLength) bytes; this line is longer")
+                }
+                return try emitPiece(body)
+            }
             try refill()
         }
     }
@@ -69,11 +85,28 @@ public final class LineReader {
                          _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         var stop = lineEnd
         if stop > start && buffer[stop - 1] == 0x0D { stop -= 1 }
-        lineNumber += 1
-        lineOffset = base + start
+        isContinuation = continuing
+        continuing = false
+        if !isContinuation {
+            lineNumber += 1
+            lineOffset = base + start
+        }
         let line = UnsafeBufferPointer(start: buffer + start, count: stop - start)
         start = next
         return try body(line)
+    }
+
+    /// Returns the full buffer as a piece of a line too long to hold; the rest follows as continuations.
+    private func emitPiece<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        isContinuation = continuing
+        if !continuing {
+            lineNumber += 1
+            lineOffset = base + start
+        }
+        continuing = true
+        let piece = UnsafeBufferPointer(start: buffer + start, count: end - start)
+        start = end
+        return try body(piece)
     }
 
     /// Compacts the buffer, grows it when one line fills it, and reads more input.
@@ -86,11 +119,12 @@ public final class LineReader {
             start = 0
         }
         if end == capacity {
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            let grown = min(capacity * 2, max(maxLineLength, capacity))
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
             bigger.update(from: buffer, count: end)
             buffer.deallocate()
             buffer = bigger
-            capacity *= 2
+            capacity = grown
         }
         repeat {
             let n = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))

@@ -62,10 +62,6 @@ public final class AtomicFile {
 
     public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
-    public func write(_ text: String) throws {
-        var text = text
-        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
-    }
 
     /// Syncs (when durable), closes and renames the temporary onto `path`.
     public func commit() throws {
@@ -141,7 +137,7 @@ public final class AtomicFile {
         var missing: [String] = []
         var d = dir
         while stat(d, &st) != 0 {
-            if errno != ENOENT { throw FormatsError.badParent(path: path, parent: d, problem: "is not accessible: \(String(cString: strerror(errno)))") }
+            if errno != ENOENT && errno != ENOTDIR { throw FormatsError.badParent(path: path, parent: d, problem: "is not accessible: \(String(cString: strerror(errno)))") }
             missing.append(d)
             let up = parent(of: d)
             if up == d { break }

@@ -69,6 +69,20 @@ public enum FormatsError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What a reading error expected, without the position ("a string key, found '}'").
+    public var expected: String {
+        switch self {
+        case let .syntax(_, expected): return expected
+        case .invalidUTF8: return "UTF-8 text in strings"
+        case let .duplicateKey(_, key, first, _): return "key '\(key)' only once (first at byte \(first))"
+        case let .tooDeep(_, limit): return "at most \(limit) nested arrays/objects"
+        case let .wrongValue(_, keyPath, expected, found):
+            return "\(keyPath.isEmpty ? "" : keyPath + ": ")\(expected), found \(found)"
+        case let .missingKey(_, keyPath): return "key '\(keyPath)'"
+        default: return description
+        }
+    }
+
     /// The location of a reading error, if it has one.
     public var location: SourceLocation? {
         switch self {

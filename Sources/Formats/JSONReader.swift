@@ -57,8 +57,11 @@ public struct JSONReader {
     mutating func location(_ at: Int) -> SourceLocation {
         if colOffset < lineStart || colOffset > at { colOffset = lineStart; colValue = 1 }
         var c = colValue
-        var k = colOffset
-        while k < at { if bytes[k] & 0xC0 != 0x80 { c += 1 }; k += 1 }
+        if let base = bytes.baseAddress, colOffset < at {
+            let p = base.assumingMemoryBound(to: UInt8.self)
+            // Scalars = bytes that are not UTF-8 continuation bytes (10xxxxxx); a branch-free loop.
+            for k in colOffset..<at { c &+= p[k] & 0xC0 == 0x80 ? 0 : 1 }
+        }
         colOffset = at; colValue = c
         return SourceLocation(path: path, offset: base + at, line: line, column: c)
     }
@@ -116,7 +119,7 @@ public struct JSONReader {
         i += 1  // '{'
         var members: [(key: String, value: JSONValue)] = []
         var keyOffsets: [Int] = []
-        var seen: [ByteKey: Int] = [:]
+        var seen = KeyTable()
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return members }
         while true {
@@ -124,16 +127,18 @@ public struct JSONReader {
             let keyStart = i
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw syntax("a string key, found \(describeHere())") }
             let key = try string()
-            // Small objects scan linearly; a dictionary per small object would cost more than it saves.
+            // Small objects scan linearly; larger ones switch to a hash table of key bytes.
             var first: Int?
             if members.count < 16 {
                 if let k = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) { first = keyOffsets[k] }
-                if members.count == 15 { for (k, m) in members.enumerated() { seen[ByteKey(m.key)] = keyOffsets[k] } }
-                keyOffsets.append(keyStart)
-                if members.count == 15 { seen[ByteKey(key)] = keyStart }
-            } else if let f = seen.updateValue(keyStart, forKey: ByteKey(key)) {
-                first = f
+                if members.count == 15 { for m in members { _ = seen.insert(m.key, index: seen.count) { _ in false } } }
             }
+            if members.count >= 15 {
+                if let k = seen.insert(key, index: members.count, equal: { members[$0].key.utf8.elementsEqual(key.utf8) }) {
+                    first = keyOffsets[k]
+                }
+            }
+            keyOffsets.append(keyStart)
             if let first {
                 throw FormatsError.duplicateKey(at: location(keyStart), key: key, firstOffset: base + first, depth: depth + 1)
             }
@@ -142,12 +147,7 @@ public struct JSONReader {
             i += 1
             skipWhitespace()
             members.append((key, try value(depth: depth + 1)))
-            skipWhitespace()
-            guard i < bytes.count else { throw syntax("',' or '}' after an object member, found end of input") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "}") { i += 1; return members }
-            guard c == UInt8(ascii: ",") else { throw syntax("',' or '}' after an object member, found \(describeHere())") }
-            i += 1
+            if try closes(UInt8(ascii: "}"), after: "an object member") { return members }
         }
     }
 
@@ -159,13 +159,19 @@ public struct JSONReader {
         while true {
             skipWhitespace()
             items.append(try value(depth: depth + 1))
-            skipWhitespace()
-            guard i < bytes.count else { throw syntax("',' or ']' after an array element, found end of input") }
-            let c = bytes[i]
-            if c == UInt8(ascii: "]") { i += 1; return items }
-            guard c == UInt8(ascii: ",") else { throw syntax("',' or ']' after an array element, found \(describeHere())") }
-            i += 1
+            if try closes(UInt8(ascii: "]"), after: "an array element") { return items }
         }
+    }
+
+    /// After a member/element: consumes ',' (false: another follows) or `close` (true: the container ends).
+    mutating func closes(_ close: UInt8, after what: String) throws -> Bool {
+        skipWhitespace()
+        let c = i < bytes.count ? bytes[i] : 0
+        guard c == close || c == UInt8(ascii: ",") else {
+            throw syntax("',' or '\(Character(Unicode.Scalar(close)))' after \(what), found \(describeHere())")
+        }
+        i += 1
+        return c == close
     }
 
     mutating func number() throws -> JSONValue.Kind {
@@ -215,13 +221,53 @@ public struct JSONReader {
     func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
 }
 
-/// A dictionary key compared and hashed by UTF-8 bytes (not canonical equivalence).
-struct ByteKey: Hashable {
-    let s: String
-    init(_ s: String) { self.s = s }
-    static func == (a: ByteKey, b: ByteKey) -> Bool { a.s.utf8.elementsEqual(b.s.utf8) }
-    func hash(into h: inout Hasher) {
-        var s = self.s
-        s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+/// Open-addressing set of member indices keyed by the UTF-8 bytes of their keys (byte-exact, unlike
+/// `String` hashing, which is canonical equivalence, and much cheaper than a `Dictionary` per object).
+/// Each slot packs a 32-bit hash tag with the member index, so a probe touches one cache line.
+struct KeyTable {
+    private var slots: [UInt64] = []     // tag << 32 | (member index + 1); 0 = empty
+    private(set) var count = 0
+
+    /// Inserts member `index` with `key`; returns the index of an earlier member with the same key bytes
+    /// (`equal` confirms a tag match) instead of inserting.
+    mutating func insert(_ key: String, index: Int, equal: (Int) -> Bool) -> Int? {
+        var k = key
+        let tag = UInt32(truncatingIfNeeded: k.withUTF8 { KeyTable.hash($0) } >> 32)
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        var i = Int(tag) & mask
+        while slots[i] != 0 {
+            let s = slots[i]
+            if UInt32(truncatingIfNeeded: s >> 32) == tag {
+                let m = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+                if equal(m) { return m }
+            }
+            i = (i + 1) & mask
+        }
+        slots[i] = UInt64(tag) << 32 | UInt64(truncatingIfNeeded: index + 1)
+        count += 1
+        return nil
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: max(64, old.count * 2))
+        let mask = slots.count - 1
+        for s in old where s != 0 {
+            var i = Int(truncatingIfNeeded: s >> 32) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = s
+        }
+    }
+
+    /// Per-process seed, so a hostile file cannot be built to collide (which would cost quadratic time).
+    static let seed = UInt64.random(in: 0...UInt64.max)
+
+    /// FNV-1a from a random seed, with a final mix.
+    static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325 ^ seed
+        for c in b { h = (h ^ UInt64(c)) &* 0x100000001b3 }
+        h ^= h >> 33; h = h &* 0xff51afd7ed558ccd; h ^= h >> 33
+        return h
     }
 }

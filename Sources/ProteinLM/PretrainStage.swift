@@ -107,7 +107,7 @@ public struct PretrainStage: StageType {
         try CheckpointFiles.writeJSON(summary, to: staging.appendingPathComponent("training-summary.json"))
         context.log("summary: \(summary)")
         for f in try FileManager.default.contentsOfDirectory(atPath: staging.path).sorted() {
-            let dst = context.publish("model", to: (out as NSString).appendingPathComponent(f))
+            let dst = context.publish("model", to: out.hasSuffix("/") ? out + f : out + "/" + f)
             try FileManager.default.copyItem(at: staging.appendingPathComponent(f), to: dst)
         }
         let logDst = context.output("log", file: "train-log.jsonl")

@@ -111,14 +111,9 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
 extension SafetensorsError {
     /// A JSON reading error of the header or index file, as this module reports it (file byte offsets).
     init(_ e: FormatsError, path: String) {
-        switch e {
-        case let .invalidUTF8(at): self = .invalidUTF8(path: path, offset: at.offset)
-        case let .syntax(at, expected): self = .invalidJSON(path: path, offset: at.offset, expected: expected)
-        case let .duplicateKey(at, key, first, _):
-            self = .invalidJSON(path: path, offset: at.offset, expected: "key '\(key)' only once (first at byte \(first))")
-        case let .tooDeep(at, limit): self = .invalidJSON(path: path, offset: at.offset, expected: "at most \(limit) nested arrays/objects")
-        default: self = .io(path: path, message: e.description)
-        }
+        guard let at = e.location else { self = .io(path: path, message: e.description); return }
+        if case .invalidUTF8 = e { self = .invalidUTF8(path: path, offset: at.offset); return }
+        self = .invalidJSON(path: path, offset: at.offset, expected: e.expected)
     }
 }
 

@@ -147,11 +147,15 @@ public struct SafetensorsWriter {
     /// Writes the file through `AtomicFile` (temporary beside `url`, fsync, rename), so readers never
     /// see a half-written file (and a file mapped by a reader is replaced, not overwritten).
     public func write(to url: URL) throws {
-        let out = try AtomicFile(path: url.path)
-        let ordered = orderedEntries
-        let header = header(ordered)
-        try out.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)
-        for e in ordered { try out.write(e.bytes) }
-        try out.commit()
+        do {
+            let out = try AtomicFile(path: url.path, createParent: false)
+            let ordered = orderedEntries
+            let header = header(ordered)
+            try out.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)
+            for e in ordered { try out.write(e.bytes) }
+            try out.commit()
+        } catch let e as FormatsError {
+            throw SafetensorsError.io(path: url.path, message: e.description)
+        }
     }
 }

@@ -26,8 +26,12 @@ public final class StreamingSafetensorsWriter {
     public init(url: URL, metadata: [String: String] = [:]) throws {
         self.url = url
         self.metadata = metadata
-        try AtomicFile.checkDestination(url.path)
-        data = try AtomicFile(path: url.path + ".data", durable: false)
+        do {
+            try AtomicFile.checkDestination(url.path)
+            data = try AtomicFile(path: url.path + ".data", durable: false, createParent: false)
+        } catch let e as FormatsError {
+            throw SafetensorsError.io(path: url.path, message: e.description)
+        }
     }
 
     deinit { if !finished { cancel() } }
@@ -69,7 +73,7 @@ public final class StreamingSafetensorsWriter {
         }
         var n = 0
         try fill { bytes in
-            if bytes.count > 0 { try data.write(bytes) }
+            try data.write(bytes)
             n += bytes.count
         }
         guard n == byteCount else {

@@ -23,9 +23,7 @@ extension TokenizerError {
                              expected: "\(expected), found \(found)")
         default:
             let at = e.location ?? SourceLocation(path: path, offset: 0, line: 1, column: 1)
-            var text = e.description
-            if let r = text.range(of: "expected ") { text = String(text[r.upperBound...]) }
-            self = .badJSON(path: path, offset: at.offset, line: at.line, column: at.column, expected: text)
+            self = .badJSON(path: path, offset: at.offset, line: at.line, column: at.column, expected: e.expected)
         }
     }
 }

@@ -9,7 +9,7 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(out, #"{"z":[1,-2,0.1,-0.0,1e+300,9223372036854775807,true,false,null],"a":{"s":"q\"\\/\n\t\u0001é😀"}}"#)
         let again = try JSONReader.parse(out)
         XCTAssertEqual(try JSONWriter.string(again), out)
-        for d in [0.1, 1.0 / 3.0, 5e-324, 1.7976931348623157e308, -2.5e-8] {
+        for d in [0.1, 1.0 / 3.0, Double.leastNonzeroMagnitude, 1.7976931348623157e308, -2.5e-8] {
             XCTAssertEqual(try JSONReader.parse(JSONWriter.string(JSONValue(d))).double, d)
         }
     }

@@ -159,7 +159,7 @@ final class MatrixTests: XCTestCase {
             with:
               command: x
               outputs:
-                r: r.txt
+                r: r-${matrix.K}-${matrix.seed}.txt
           per_k:
             uses: shell
             matrix:

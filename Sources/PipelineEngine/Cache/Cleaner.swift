@@ -22,8 +22,10 @@ public enum Cleaner {
     public static func clean(workDirectory: URL, keeping pipelines: [Pipeline], dryRun: Bool,
                              projectDirectory: URL? = nil) throws -> Report {
         let work = WorkDirectory(root: workDirectory)
-        if !dryRun { try work.lock() }
-        defer { if !dryRun { work.unlock() } }
+        // A dry run takes the lock too: a running run's fresh records are not yet in `stages/`, and listing
+        // them as removable would be wrong (and removing them, disastrous).
+        try work.lock()
+        defer { work.unlock() }
         let fm = FileManager.default
         var report = Report()
         var keep = Set<String>()
@@ -51,6 +53,11 @@ public enum Cleaner {
         }
         for f in (try? fm.contentsOfDirectory(atPath: work.tmp.path))?.sorted() ?? [] {
             remove(work.tmp.appendingPathComponent(f))
+        }
+        // Partial files of killed writers beside records and published outputs.
+        let base = projectDirectory ?? URL(fileURLWithPath: fm.currentDirectoryPath)
+        for path in StaleTemporaries.find(in: StaleTemporaries.directories(work: work, pipelines: pipelines, projectDirectory: base)) {
+            remove(URL(fileURLWithPath: path))
         }
         var currentKeys = keep
         if let projectDirectory {

@@ -107,8 +107,9 @@ final class StageKeying: @unchecked Sendable {
         }
         let names = Set(prev.components.keys).union(components.keys).filter { $0 != "code" }.sorted()
         for n in names where prev.components[n] != components[n] {
-            let colon = n.firstIndex(of: ":")!
-            let kind = n[..<colon], what = n[n.index(after: colon)...]
+            // Names come from records on disk, which may have been edited: no colon is "other".
+            let colon = n.firstIndex(of: ":") ?? n.endIndex
+            let kind = n[..<colon], what = colon == n.endIndex ? "" : n[n.index(after: colon)...]
             switch kind {
             case "param": out.append("parameter changed: \(what)")
             case "input":

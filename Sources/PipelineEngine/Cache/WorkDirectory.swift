@@ -33,7 +33,11 @@ public final class WorkDirectory: @unchecked Sendable {
 
     static func makeDirectory(_ url: URL) throws {
         guard makeDirectories(url.path) else {
-            throw PipelineError.io(path: url.path, message: "cannot create directory: \(String(cString: strerror(errno)))")
+            let reason = errno == ENOTDIR ? "a parent of it is a regular file, not a directory" : DescriptorWrite.reason(errno)
+            throw PipelineError.io(path: url.path, message: "cannot create directory: " + reason)
+        }
+        if let info = FileDigester.fileInfo(url.path), !info.isDirectory {
+            throw PipelineError.io(path: url.path, message: "cannot create directory: a regular file is in the way")
         }
     }
 
@@ -62,7 +66,7 @@ public final class WorkDirectory: @unchecked Sendable {
     static func makeDirectories(_ path: String) -> Bool {
         if mkdir(path, 0o755) == 0 || errno == EEXIST { return true }
         guard errno == ENOENT else { return false }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathName.parent(path)
         guard !parent.isEmpty, parent != path, makeDirectories(parent) else { return false }
         return mkdir(path, 0o755) == 0 || errno == EEXIST
     }
@@ -175,7 +179,9 @@ public final class WorkDirectory: @unchecked Sendable {
         do { data = try PipelineJSON.encode(record) } catch {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
-        try Self.writeAtomically(data, to: records.appendingPathComponent(record.key + ".json"))
+        let url = records.appendingPathComponent(record.key + ".json")
+        try FaultInjection.checkWrite(url.path)
+        try Self.writeAtomically(data, to: url)
     }
 
     /// Path of `url` relative to `base` when inside it, else absolute; stage outputs are shown this way.

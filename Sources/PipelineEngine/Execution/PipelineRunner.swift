@@ -54,6 +54,7 @@ public final class PipelineRunner {
         defer { work.unlock() }
         try work.prepare()
         try work.clearScratch()
+        StaleTemporaries.remove(in: StaleTemporaries.directories(work: work, pipelines: [pipeline], projectDirectory: options.projectDirectory))
         let runDirectory = try makeRunDirectory()
         let logs = runDirectory.appendingPathComponent("logs")
         try WorkDirectory.makeDirectory(logs)
@@ -99,8 +100,7 @@ public final class PipelineRunner {
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
-            // `write(contentsOf:)` throws where `write(_:)` traps (a full disk must not crash the run).
-            if var data = try? PipelineJSON.encode(entry) { data.append(0x0A); try? traceHandle.write(contentsOf: data) }
+            if var data = try? PipelineJSON.encode(entry) { data.append(0x0A); DescriptorWrite.all(traceHandle.fileDescriptor, data) }
         }
         func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0) {
             let s = pipeline.stages[i]
@@ -127,8 +127,8 @@ public final class PipelineRunner {
                 do {
                     prepared = try prepare(stage, records: records, keying: keying)
                 } catch {
-                    try? "error: \(error)\n".write(to: logURL, atomically: false, encoding: .utf8)
-                    fail(i, "\(error)", log: logURL, start: start)
+                    try? "error: \(FoundationErrorText.describe(error))\n".write(to: logURL, atomically: false, encoding: .utf8)
+                    fail(i, FoundationErrorText.describe(error), log: logURL, start: start)
                     continue
                 }
                 if prepared.cached == nil, keysInFlight.contains(prepared.key) {
@@ -211,8 +211,13 @@ public final class PipelineRunner {
 
     /// The sharded form of `stage` when it maps over records and a shard count applies to it.
     func shardedStage(_ stage: PipelineStage, _ prepared: Prepared, note: @escaping @Sendable (String) -> Void) -> ShardedStage? {
-        guard let type = stage.type as? RecordMappingStage, type.recordParameter(prepared.parameters) != nil,
-              let count = options.shards ?? stage.shards else { return nil }
+        guard let type = stage.type as? RecordMappingStage, let recordParameter = type.recordParameter(prepared.parameters),
+              var count = options.shards ?? stage.shards else { return nil }
+        // No more shards than records (an unreadable input fails later, in the stage, with its message).
+        if let input = prepared.parameters.url(recordParameter),
+           let records = try? RecordSplitter.count(input, format: type.recordFormat(prepared.parameters)) {
+            count = max(1, min(count, records))
+        }
         let stages = pipeline.stages
         let executor = options.shardExecutor
             ?? LocalShardExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })

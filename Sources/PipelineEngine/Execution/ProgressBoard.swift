@@ -106,13 +106,13 @@ final class ProgressBoard: @unchecked Sendable {
     // Must hold the lock.
     private func emit(_ line: String) {
         clearLive()
-        out.write(Data((line + "\n").utf8))
+        DescriptorWrite.all(out.fileDescriptor, line + "\n")
         if style == .live { drawLive() }
     }
 
     private func clearLive() {
         guard drawnLines > 0 else { return }
-        out.write(Data(String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines).utf8))
+        DescriptorWrite.all(out.fileDescriptor, String(repeating: "\u{1B}[1A\u{1B}[2K", count: drawnLines))
         drawnLines = 0
     }
 
@@ -124,7 +124,7 @@ final class ProgressBoard: @unchecked Sendable {
             text += "\u{1B}[2K  \u{1B}[36m\(s)\u{1B}[0m " + Self.describe(e, now: now) + "\n"
         }
         drawnLines = min(order.count, 20)
-        out.write(Data(text.utf8))
+        DescriptorWrite.all(out.fileDescriptor, text)
     }
 
     private func redraw() {

@@ -73,7 +73,7 @@ struct StageJob: @unchecked Sendable {
                 return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
                                cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
             } catch {
-                lastError = (error as? StageError)?.message ?? "\(error)"
+                lastError = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
                 lastStatus = (error as? StageError)?.exitStatus ?? 1
                 log.write("error: \(lastError)\n")
                 if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
@@ -119,11 +119,17 @@ struct StageJob: @unchecked Sendable {
                 }
             }
             // Hash before the move: paths inside the temp dir are private to this attempt.
+            var fileDigests: [String: String] = [:]
             for (name, files) in context.internalOutputs {
                 var h = SHA256()
-                for f in files { h.update(f + "=" + (try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path)).sha256 + "\n") }
+                for f in files {
+                    let sha = try FileDigester(deep: true).stamp(context.outputURL.appendingPathComponent(f).path).sha256
+                    fileDigests[f] = sha
+                    h.update(f + "=" + sha + "\n")
+                }
                 digests[name] = h.finalizeHex()
             }
+            try FaultInjection.checkWrite(final.path)
             if fm.fileExists(atPath: final.path) { try? fm.removeItem(at: final) }
             guard rename(context.outputURL.path, final.path) == 0 else {
                 throw PipelineError.io(path: final.path, message: "cannot move outputs into place: \(String(cString: strerror(errno)))")
@@ -131,14 +137,21 @@ struct StageJob: @unchecked Sendable {
             for (name, files) in context.internalOutputs {
                 let shown = files.map { WorkDirectory.display(final.appendingPathComponent($0), relativeTo: project) }
                 outputs[name] = context.listOutputs.contains(name) ? .paths(shown) : .path(shown[0])
+                // Stamped like published files, so a changed or truncated object is noticed before reuse.
+                for (f, path) in zip(files, shown) {
+                    let url = final.appendingPathComponent(f)
+                    guard let info = FileDigester.fileInfo(url.path), !info.isDirectory, let sha = fileDigests[f] else { continue }
+                    outputFiles[path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
+                }
             }
         }
         for p in context.published {
             guard FileDigester.fileInfo(p.temp.path) != nil else {
                 throw StageError("output '\(p.name)': the stage did not write \(p.path)")
             }
-            let sha = try FileDigester.hashFile(p.temp.path)
             let destination = parameters.resolve(p.path)
+            try OutputPlacement.checkInsideProject(destination, declared: p.path, output: p.name, project: project)
+            let sha = try FileDigester.hashFile(p.temp.path)
             try Publisher.move(p.temp, to: destination)
             guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
             outputFiles[p.path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
@@ -163,6 +176,7 @@ enum Publisher {
     static func move(_ temp: URL, to destination: URL) throws {
         do {
             try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
+            try FaultInjection.checkWrite(destination.path)
             try AtomicFile.publish(temp.path, to: destination.path)
         } catch let e as FormatsError {
             guard case .io(_, _, let reason) = e, reason == String(cString: strerror(EXDEV)) else { throw PipelineError.io(path: destination.path, message: e.description) }

@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 
 /// `shell`: runs a command in its own scratch directory. Declared inputs are symlinked into it at the
@@ -33,10 +34,10 @@ struct ShellStage: StageType, ScratchLayout {
         var dirs: Set<String> = [".trellis-out"]
         let relative = p.strings("inputs").filter { !$0.hasPrefix("/") } + p.mapping("outputs").map(\.value)
         for path in relative {
-            var parent = (path as NSString).deletingLastPathComponent
+            var parent = PathName.parent(path)
             while !parent.isEmpty && parent != "." && parent != "/" {
                 dirs.insert(parent)
-                parent = (parent as NSString).deletingLastPathComponent
+                parent = PathName.parent(parent)
             }
         }
         return dirs
@@ -74,7 +75,7 @@ struct ShellStage: StageType, ScratchLayout {
     }
 }
 
-/// posix_spawn of `bash -e -o pipefail -c script` with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
+/// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
 enum ChildProcess {
     struct Status {
         var exitStatus: Int32
@@ -83,44 +84,97 @@ enum ChildProcess {
         var peakRSSKB: Int
     }
 
+    /// posix_spawn (no copy of this process's memory) with every signal at its default disposition, stdin
+    /// from /dev/null and output to the log (or /dev/null), in a new process group when `grouped`, with
+    /// every signal blocked when `blockSignals` (the watchdog waits for them synchronously) or none.
+    static func spawn(_ program: String, arguments: [String], environment: [UnsafeMutablePointer<CChar>?],
+                      logDescriptor: Int32, grouped: Bool, blockSignals: Bool, stdin: Int32 = -1) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if stdin >= 0 { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        else { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
+        if logDescriptor >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
+            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var all = sigset_t(), mask = sigset_t()
+        sigfillset(&all)
+        if blockSignals { sigfillset(&mask) } else { sigemptyset(&mask) }
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setsigmask(&attr, &mask)
+        posix_spawnattr_setpgroup(&attr, 0)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (grouped ? POSIX_SPAWN_SETPGROUP : 0)))
+        let cArgs = arguments.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, program, &actions, &attr, cArgs, environment)
+        guard rc == 0 else { throw StageError("cannot start \(program): \(String(cString: strerror(rc)))") }
+        return pid
+    }
+
+    /// The token of this process's watchdog (`trellis-supervise --watch`, beside this executable), started
+    /// on first use; it kills every command started with the token once this process is gone, even after
+    /// SIGKILL. Nil when the watchdog executable is missing.
+    static let watchdogToken: String? = startWatchdog()
+
+    private static func startWatchdog() -> String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        let supervisor = PathName.join(PathName.parent(exe), "trellis-supervise")
+        guard FileManager.default.isExecutableFile(atPath: supervisor) else { return nil }
+        // The write end stays open (close-on-exec, so no command inherits it) for the life of this process.
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        // Close-on-exec at once: a command spawned meanwhile by another thread would keep the pipe open.
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        let token = "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let env = ProcessInfo.processInfo.environment.filter { $0.key != "TRELLIS_RUN_TOKEN" }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        let started = try? spawn(supervisor, arguments: [supervisor, "--watch", token], environment: env,
+                                 logDescriptor: -1, grouped: false, blockSignals: true, stdin: fds[0])
+        close(fds[0])
+        guard started != nil else { close(fds[1]); return nil }
+        return token
+    }
+
     static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
         ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
 
     static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if logDescriptor >= 0 {
-            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 1)
-            posix_spawn_file_actions_adddup2(&actions, logDescriptor, 2)
-        }
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        // Change directory inside the script: posix_spawn_file_actions_addchdir_np is not imported into Swift.
-        let quoted = "'" + directory.path.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        let argv = shell + ["cd -- \(quoted)\n" + script]
-        let cArgs = argv.map { strdup($0) } + [nil]
+        let watchdog = Self.watchdogToken
+        if let watchdog { env["TRELLIS_RUN_TOKEN"] = watchdog }
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
-        // The child starts with default signal dispositions and an empty mask (this process may ignore SIGINT
-        // for its Ctrl-C handler, and ignored signals survive exec), in its own process group when the run
-        // can be interrupted, so the handler stops the command and everything it started.
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var all = sigset_t(), none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setpgroup(&attr, 0)
-        let group = ChildRegistry.shared.separateProcessGroups ? POSIX_SPAWN_SETPGROUP : 0
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | group))
+        defer { cEnv.forEach { free($0) } }
+        let grouped = ChildRegistry.shared.separateProcessGroups
         var pid: pid_t = 0
         try ChildRegistry.shared.spawning {
-            let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
-            guard rc == 0 else { throw StageError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+            if watchdog != nil {
+                // The run's watchdog kills this command (found by its TRELLIS_RUN_TOKEN) if the runner dies.
+                // Change directory inside the script: posix_spawn_file_actions_addchdir_np is not imported.
+                let quoted = ShellQuoting.quote(directory.path)
+                pid = try spawn(shell[0], arguments: shell + ["cd -- \(quoted)\n" + script], environment: cEnv,
+                                logDescriptor: logDescriptor, grouped: grouped, blockSignals: false)
+                return pid
+            }
+            // No watchdog (an engine used as a library, or `trellis-supervise` missing): a supervisor forked
+            // from this process, which kills the command's group when this process dies.
+            let argv = shell + [script]
+            let cArgs = argv.map { strdup($0) } + [nil]
+            defer { cArgs.forEach { free($0) } }
+            let rc = trellis_spawn_supervised(argv[0], cArgs, cEnv, directory.path, logDescriptor, grouped ? 1 : 0)
+            guard rc > 0 else {
+                throw StageError("cannot start \(argv[0]) in \(directory.path): \(String(cString: strerror(-rc)))")
+            }
+            pid = rc
             return pid
         }
         defer { ChildRegistry.shared.reaped(pid) }

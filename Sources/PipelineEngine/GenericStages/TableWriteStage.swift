@@ -21,7 +21,7 @@ struct TableWriteStage: StageType {
         let path = p.string("path")!
         var format = p.string("format") ?? "auto"
         if format == "auto" {
-            let ext = (path as NSString).pathExtension.lowercased()
+            let ext = PathName.pathExtension(path).lowercased()
             format = ["csv", "json", "jsonl"].contains(ext) ? ext : "tsv"
         }
         let (header, rows) = try p.url("input").map { try readTable($0.path) } ?? summary(context)

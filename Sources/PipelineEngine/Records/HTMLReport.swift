@@ -39,8 +39,8 @@ enum HTMLReport {
         }
         var failed = ""
         for f in failures {
-            let log = (try? String(contentsOf: f.log, encoding: .utf8)) ?? ""
-            failed += "<h3>\(escape(f.stage))</h3><p>\(escape(f.error))</p><pre>\(escape(String(log.suffix(20000))))</pre>"
+            let log = LogTail.read(f.log.path, lines: 200, maxBytes: 20000)?.text ?? ""
+            failed += "<h3>\(escape(f.stage))</h3><p>\(escape(f.error))</p><pre>\(escape(log))</pre>"
         }
         let counts = ["done", "cached", "failed", "skipped", "cancelled"].map { s in "\(trace.filter { $0.status == s }.count) \(s)" }
         return """

@@ -39,7 +39,7 @@ struct ReportFigures {
                 case .text: continue
                 }
                 for path in paths {
-                    let ext = (path as NSString).pathExtension.lowercased()
+                    let ext = PathName.pathExtension(path).lowercased()
                     guard ext == "svg" || ext == "txt" else { continue }
                     let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : projectDirectory.appendingPathComponent(path)
                     figures.append(Figure(stage: stage.id, output: name, path: path, url: url,

@@ -71,6 +71,24 @@ public enum RecordSplitter {
         total > 0 ? min(parts - 1, (i * parts) / total) : 0
     }
 
+    /// Number of records in `input`, read in constant memory (a shard count above it would only make
+    /// empty shards: a million shards of 40 records).
+    public static func count(_ input: URL, format: RecordFormat) throws -> Int {
+        switch format {
+        case .fasta:
+            let reader = try FASTAReader(path: input.path)
+            reader.retainsSequences = false
+            var n = 0
+            try reader.forEach { _ in n += 1 }
+            return n
+        case .lines, .headedLines:
+            let lines = try LineReader(path: input.path)
+            var n = 0
+            while try lines.withNextLine({ _ in true }) != nil { if !lines.isContinuation { n += 1 } }
+            return format == .headedLines ? max(0, n - 1) : n
+        }
+    }
+
     public static func split(_ input: URL, into files: [URL], format: RecordFormat) throws {
         let parts = files.count
         precondition(parts >= 1)
@@ -120,7 +138,7 @@ public enum RecordSplitter {
             var data = try Data(contentsOf: url, options: .alwaysMapped)
             if skipHeader && n > 0, let nl = data.firstIndex(of: 0x0A) { data = data.subdata(in: (nl + 1)..<data.endIndex) }
             else if skipHeader && n > 0 { data = Data() }
-            out.write(data)
+            try DescriptorWrite.writeOrThrow(out.fileDescriptor, data, path: destination.path)
         }
     }
 }

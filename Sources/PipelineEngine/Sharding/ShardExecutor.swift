@@ -75,7 +75,7 @@ public final class LocalShardExecutor: ShardExecutor, @unchecked Sendable {
                 try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor)
                 return nil
             } catch {
-                last = "\(error)"
+                last = FoundationErrorText.describe(error)
                 if attempt <= batch.retries { batch.note("shard \(task.label) failed (attempt \(attempt) of \(batch.retries + 1)): \(last); retrying") }
             }
         }

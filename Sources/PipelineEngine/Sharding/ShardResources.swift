@@ -61,7 +61,8 @@ public struct ShardResources: Sendable, Equatable {
         case "T": scale = 1024 * 1024; digits.removeLast()
         default: scale = 1
         }
-        guard let v = Double(digits), v > 0 else { return nil }
+        // Bounded before converting: `1e300G` or `inf` must be an error, not a trap in Int(_:).
+        guard let v = Double(digits), v > 0, (v * scale).isFinite, v * scale <= Double(1 << 40) else { return nil }
         return max(1, Int((v * scale).rounded(.up)))
     }
 }

@@ -70,7 +70,7 @@ public enum ShardWorker {
             context.log("shard \(task.label) done")
             return record
         } catch {
-            let message = (error as? StageError)?.message ?? "\(error)"
+            let message = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
             let status = (error as? StageError)?.exitStatus ?? 1
             let line = "error: shard \(task.label): \(message)\n"
             line.withCString { _ = write(logDescriptor, $0, strlen($0)) }

@@ -76,7 +76,7 @@ struct ShardedStage {
     func shardInputs(_ input: URL) -> [URL] {
         var name = input.lastPathComponent
         for z in [".gz", ".zst"] where name.hasSuffix(z) { name = String(name.dropLast(z.count)) }
-        let ext = (name as NSString).pathExtension
+        let ext = PathName.pathExtension(name)
         let width = max(3, String(count).count)
         return (1...count).map { k in
             let n = String(repeating: "0", count: max(0, width - String(k).count)) + String(k)

@@ -250,7 +250,7 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
         try? WorkDirectory.makeDirectory(options.directory)
         let text = String(format: "%.3f ", ResourceUsage.now()) + line + "\n"
         if let h = FileHandle(forWritingAtPath: url.path) {
-            h.seekToEndOfFile(); h.write(Data(text.utf8)); try? h.close()
+            h.seekToEndOfFile(); DescriptorWrite.all(h.fileDescriptor, text); try? h.close()
         } else {
             _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
         }

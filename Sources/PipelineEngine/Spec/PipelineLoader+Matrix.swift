@@ -13,6 +13,10 @@ import Foundation
 /// `${params.NAME}`: a list param, or a scalar param holding values separated by commas or spaces (so
 /// `-p K=16,32,64` works).
 extension PipelineLoader {
+    /// Most instances one matrix stage may expand to: each is a full stage (record, log, key), and an
+    /// unbounded product of value lists would take the planner's memory with it.
+    public static let maxMatrixInstances = 10_000
+
     /// The combinations of a stage's `matrix:` values in expansion order; `[[]]` for a stage without
     /// `matrix:`, nil when the matrix is malformed (reported in `d`).
     func loadMatrix(_ entry: SpecEntry, params: [String: SpecNode], into d: inout [Diagnostic]) -> [[MatrixBinding]]? {
@@ -35,6 +39,17 @@ extension PipelineLoader {
             if let values = matrixValues(e, stage: stage, params: params, into: &d) { axes.append((e.key, values)) } else { ok = false }
         }
         guard ok else { return nil }
+        var total = 1
+        for axis in axes {
+            let (product, overflow) = total.multipliedReportingOverflow(by: axis.values.count)
+            total = overflow ? Int.max : product
+        }
+        if total > Self.maxMatrixInstances {
+            d.append(Diagnostic(node.location, "matrix of stage '\(stage)' has " + (total == Int.max ? "too many" : "\(total)")
+                                + " combinations (" + axes.map { "\($0.key): \($0.values.count)" }.joined(separator: " × ")
+                                + "); at most \(Self.maxMatrixInstances) instances per stage"))
+            return nil
+        }
         var combinations: [[MatrixBinding]] = [[]]
         for axis in axes {
             combinations = combinations.flatMap { c in axis.values.map { c + [MatrixBinding(key: axis.key, value: $0)] } }

@@ -31,7 +31,7 @@ public struct PipelineLoader {
         for e in top where !Self.topKeys.contains(e.key) {
             d.append(Diagnostic(e.keyLocation, "unknown top-level key '\(e.key)'" + hintOrExpected(e.key, Self.topKeys)))
         }
-        var name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        var name = PathName.stem(file)
         if let n = root["name"] {
             if let s = n.scalarValue, !s.isEmpty { name = s } else { d.append(Diagnostic(n.location, "'name' expects a scalar, got \(n.kindName)")) }
         }
@@ -111,6 +111,8 @@ public struct PipelineLoader {
         }
         if !d.isEmpty { throw PipelineError.invalidSpec(Self.unique(d)) }
         let order = try PipelineGraph.topologicalOrder(stages)
+        checkOutputs(stages, into: &d)
+        if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         var pipeline = Pipeline(file: file, name: name, stages: stages, index: index, order: order)
         pipeline.groups = groups
         pipeline.executor = loadExecutor(root["executor"], into: &d)
@@ -192,7 +194,7 @@ public struct PipelineLoader {
                         ok = false
                         continue
                     }
-                    out.replaceSubrange(r.range, with: binding.value)
+                    out.replaceSubrange(r.range, with: r.quoted ? ShellQuoting.quote(binding.value) : binding.value)
                 case .param(let p):
                     guard let value = params[p] else {
                         let names = params.keys.sorted()
@@ -202,8 +204,8 @@ public struct PipelineLoader {
                         ok = false
                         continue
                     }
-                    if found.count == 1 && r.range == s.startIndex..<s.endIndex { return RawValue(value) }
-                    guard let text = flatText(value) else {
+                    if found.count == 1 && r.range == s.startIndex..<s.endIndex && !r.quoted { return RawValue(value) }
+                    guard let text = r.quoted ? flatText(value, quoting: true) : flatText(value) else {
                         d.append(Diagnostic(at(r), "parameter '\(p)' is a mapping and cannot be inserted into text"))
                         ok = false
                         continue
@@ -221,11 +223,12 @@ public struct PipelineLoader {
         }
     }
 
-    func flatText(_ node: SpecNode) -> String? {
+    /// A scalar's text, or a list's items joined by spaces; with `quoting`, each leaf shell-quoted (`:q`).
+    func flatText(_ node: SpecNode, quoting: Bool = false) -> String? {
         switch node {
-        case .scalar(let s, _): return s
+        case .scalar(let s, _): return quoting ? ShellQuoting.quote(s) : s
         case .list(let items, _):
-            let parts = items.compactMap(flatText)
+            let parts = items.compactMap { flatText($0, quoting: quoting) }
             return parts.count == items.count ? parts.joined(separator: " ") : nil
         case .map: return nil
         }

@@ -6,7 +6,8 @@ public struct StageReference: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A `${params.x}`, `${stages.s.outputs.y}` or `${matrix.k}` found in spec text. Other `${...}` (shell
-/// variables) are left alone.
+/// variables) are left alone. A `:q` suffix (`${stages.s.outputs.y:q}`) inserts the value shell-quoted, each
+/// item of a list quoted on its own, so paths with spaces or quotes survive a `shell` stage's command.
 struct Reference {
     enum Kind {
         case param(String)
@@ -21,6 +22,8 @@ struct Reference {
     var offset: Int
     /// The reference's range in the text.
     var range: Range<String.Index>
+    /// Written with the `:q` modifier: the value goes into text shell-quoted.
+    var quoted = false
 
     /// All references in `text`, in order.
     static func scan(_ text: String) -> [Reference] {
@@ -37,7 +40,9 @@ struct Reference {
                 found.append(Reference(kind: .malformed("unterminated reference; expected '}'"), offset: offset, range: start..<text.endIndex))
                 break
             }
-            let body = text[text.index(start, offsetBy: 2)..<close]
+            var body = text[text.index(start, offsetBy: 2)..<close]
+            let quoted = body.hasSuffix(":q")
+            if quoted { body = body.dropLast(2) }
             let parts = body.split(separator: ".", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
             let kind: Kind
             if parts[0] == "params" {
@@ -51,7 +56,7 @@ struct Reference {
             } else {
                 kind = .malformed("malformed reference '${\(body)}'; expected ${stages.STAGE.outputs.NAME}")
             }
-            found.append(Reference(kind: kind, offset: offset, range: start..<text.index(after: close)))
+            found.append(Reference(kind: kind, offset: offset, range: start..<text.index(after: close), quoted: quoted))
             offset += text[start...close].count
             i = text.index(after: close)
         }
@@ -117,10 +122,12 @@ extension RawValue {
     func resolvingStages(_ lookup: (StageReference) -> RawValue?) -> RawValue {
         switch self {
         case .text(let s):
-            if let ref = Reference.whole(s), case .stage(let r) = ref.kind, let v = lookup(r) { return v }
+            if let ref = Reference.whole(s), !ref.quoted, case .stage(let r) = ref.kind, let v = lookup(r) { return v }
             var out = s
             for ref in Reference.scan(s).reversed() {
-                if case .stage(let r) = ref.kind, let v = lookup(r) { out.replaceSubrange(ref.range, with: v.joinedText) }
+                if case .stage(let r) = ref.kind, let v = lookup(r) {
+                    out.replaceSubrange(ref.range, with: ref.quoted ? v.shellQuotedText : v.joinedText)
+                }
             }
             return .text(out)
         case .list(let items):
@@ -136,6 +143,15 @@ extension RawValue {
             return .list(out)
         case .map(let m):
             return .map(m.mapValues { $0.resolvingStages(lookup) })
+        }
+    }
+
+    /// Text leaves, each shell-quoted, joined by spaces (what `:q` inserts).
+    var shellQuotedText: String {
+        switch self {
+        case .text(let s): return ShellQuoting.quote(s)
+        case .list(let items): return items.map(\.shellQuotedText).joined(separator: " ")
+        case .map(let m): return m.keys.sorted().map { m[$0]!.shellQuotedText }.joined(separator: " ")
         }
     }
 

@@ -59,8 +59,9 @@ extension SpecParser {
     }
 
     /// A flow list `[a, 'b', [c]]` on one line starting at `i`; leaves `i` after the closing `]`.
-    func flowList(_ r: Int, _ i: inout Int) throws -> SpecNode {
+    func flowList(_ r: Int, _ i: inout Int, depth: Int = 0) throws -> SpecNode {
         let open = i
+        if depth >= Self.maxDepth { throw fail(r, open, "flow lists nested deeper than \(Self.maxDepth) levels") }
         let loc = location(r, open)
         let end = lines[r].upperBound
         var items: [SpecNode] = []
@@ -76,7 +77,7 @@ extension SpecParser {
             let itemLoc = location(r, i)
             switch bytes[i] {
             case UInt8(ascii: "["):
-                items.append(try flowList(r, &i))
+                items.append(try flowList(r, &i, depth: depth + 1))
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 items.append(.scalar(try quoted(r, &i), itemLoc))
             case UInt8(ascii: ","):

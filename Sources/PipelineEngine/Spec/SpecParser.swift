@@ -13,6 +13,11 @@ public struct SpecParser {
     var lines: [Range<Int>] = []
     /// Current line index.
     var row = 0
+    /// Block nodes being parsed now (lists and mappings inside each other).
+    var depth = 0
+    /// Deepest nesting accepted: the parser recurses once per level, and a hostile spec (`- - - - …` or
+    /// `[[[[…`) must fail with a position, not overflow the stack. Real specs nest a handful of levels.
+    static let maxDepth = 200
 
     /// Parses `text`; `file` is the name used in error positions.
     public static func parse(_ text: String, file: String) throws -> SpecNode {
@@ -127,6 +132,9 @@ public struct SpecParser {
     /// Parses a node beginning at byte `at` of line `row`; `indent` is its column (0-based) for the
     /// lines that continue it.
     mutating func parseNode(at: Int, indent: Int) throws -> SpecNode {
+        if depth >= Self.maxDepth { throw fail(row, at, "nested deeper than \(Self.maxDepth) levels") }
+        depth += 1
+        defer { depth -= 1 }
         if isListDash(row, at) { return try parseList(at: at, indent: indent) }
         if try keyEnd(row, at) != nil { return try parseMap(at: at, indent: indent) }
         throw fail(row, at, "expected 'key: value' or '- item'")

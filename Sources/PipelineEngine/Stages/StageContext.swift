@@ -92,7 +92,7 @@ public final class StageContext: @unchecked Sendable {
     public func publish(_ name: String, to path: String) -> URL {
         let dir = made(publishURL)
         lock.lock(); defer { lock.unlock() }
-        let temp = dir.appendingPathComponent(".trellis-publish-\(published.count)-" + (path as NSString).lastPathComponent)
+        let temp = dir.appendingPathComponent(".trellis-publish-\(published.count)-" + PathName.lastComponent(path))
         published.append((name, temp, path))
         return temp
     }

@@ -91,7 +91,7 @@ enum ParameterTyping {
             var out: [String: ParameterValue] = [:]
             for item in items {
                 guard case .text(let t) = item else { return .bad("expects \(type.phrase), got a nested list") }
-                let name = (t as NSString).lastPathComponent
+                let name = PathName.lastComponent(t)
                 if out[name] != nil { return .bad("two items are named '\(name)'; use a mapping to name them") }
                 switch self.type(item, as: element) {
                 case .ok(let v): out[name] = v
