@@ -14,6 +14,7 @@ enum BenchCommand: Command {
     /// Registered benchmarks; each module's bench adds itself here.
     static let benchmarks: [(name: String, summary: String, run: (inout Arguments) throws -> Void)] = [
         ("model", ModelBench.summary, ModelBench.run),
+        (AttentionBench.name, AttentionBench.summary, AttentionBench.run),
         (GemmBench.name, GemmBench.summary, GemmBench.run),
         (KernelsBench.name, KernelsBench.summary, KernelsBench.run),
         ("tokenize", TokenizeBench.summary, TokenizeBench.run),

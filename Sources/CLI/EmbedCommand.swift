@@ -24,7 +24,8 @@ enum EmbedCommand: Command {
     OPTIONS:
       --repr-layers L,...    layers (0 = embeddings, -1 = last; repeatable or comma-separated; default -1)
       --include F,...        mean, per_token (per_tok), bos, contacts (default mean)
-      --truncation N         residues kept per sequence (default 1022)
+      --truncation N         residues kept per sequence (default 1022; at most the model's positions
+                             less its special tokens, e.g. 1024 for ESM-2: larger values are cut to that)
       --toks-per-batch N     token budget of a batch (default 4096)
       --per-sequence DIR     also write DIR/<label>.safetensors per sequence (OUTPUT may then be '-': none)
       --resume               skip labels already written (OUTPUT.parts/, OUTPUT, or per-sequence files)
@@ -72,7 +73,7 @@ enum EmbedCommand: Command {
         let s = try run.run()
         let seconds = Date().timeIntervalSince(start)
         print("embedded \(s.sequences) sequences (\(s.residues) residues) in \(String(format: "%.1f", seconds)) s"
-              + (s.truncated > 0 ? ", \(s.truncated) truncated to \(o.truncation)" : "")
+              + (s.truncated > 0 ? ", \(s.truncated) truncated to \(embedder.options.truncation)" : "")
               + (s.resumed > 0 ? ", \(s.resumed) already done" : "")
               + (s.empty.isEmpty ? "" : ", \(s.empty.count) empty skipped"), to: &standardError)
         try profile.finish(session)

@@ -54,6 +54,10 @@ enum ForwardCommand: Command {
         }
         let session = profile.start()
         let model = try Profiler.time(.io) { try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: weightStorage)) }
+        if contacts, (model as? EsmForMaskedLM)?.hasContactHead != true {
+            throw ArgumentError.badValue("--contacts", "\(modelDir.path) has no contact head (only ESM-2 checkpoints "
+                                         + "with esm.contact_head.regression.* predict contacts)")
+        }
         let effectiveMode = mode ?? (model as? PGLMForLM)?.defaultMode
         let sequences = try Profiler.time(.tokenization) {
             try ForwardInput.tokenize(file: input, family: family, modelDirectory: modelDir, mode: effectiveMode)
@@ -61,6 +65,14 @@ enum ForwardCommand: Command {
         guard !sequences.isEmpty else { throw ForwardInput.Failure.empty(input) }
         let t = sequences.map(\.count).max()!
         let b = sequences.count
+        if let i = sequences.firstIndex(where: { $0.count > model.positionLimit }) {
+            throw ForwardInput.Failure.unreadable(input, "record \(i + 1) has \(sequences[i].count) tokens; \(modelDir.path) "
+                                                  + "takes at most \(model.positionLimit) (its position limit)")
+        }
+        // Every output is kept until the file is written: check its size before the first pass.
+        let stateCount = hidden ? model.layerCount + 1 : 0
+        try AllocationLimit.floats([b, t, model.vocabularySize + stateCount * model.hiddenSize + (contacts ? t : 0)],
+                                   "\(input): the outputs of \(b) sequences × \(t) tokens")
         var ids: [Int64] = [], mask: [Int64] = []
         var logits: [Float] = [], contactValues: [Float] = []
         var states: [[Float]] = []

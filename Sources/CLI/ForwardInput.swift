@@ -30,7 +30,13 @@ enum ForwardInput {
         switch family {
         case .esm, .xtrimopglm:
             let records = try FASTAReader.readAll(path: file)
-            var tokenizer = (try? TokenizerLoader.load(path: modelDirectory.path)) as? ProteinTokenizer
+            // No tokenizer file: the family's built-in table; a tokenizer file that does not load is an error.
+            var tokenizer: ProteinTokenizer?
+            do {
+                tokenizer = try TokenizerLoader.load(path: modelDirectory.path) as? ProteinTokenizer
+            } catch TokenizerError.notFound {
+                tokenizer = nil
+            }
             if tokenizer?.flavor != (family == .esm ? .esm : .xtrimopglm) {
                 tokenizer = family == .esm ? ProteinTokenizer.esm() : ProteinTokenizer.xtrimopglm()
             }

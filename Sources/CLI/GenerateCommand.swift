@@ -15,7 +15,7 @@ enum GenerateCommand: Command {
 
     OPTIONS:
       --prompt SEQ            residue prompt (repeatable)
-      -n N                    samples per prompt (default 1)
+      -n N                    samples per prompt (default 1); written as they are produced
       --mode clm|glm          clm (default) or glm: --context + <gmask><sop> + prompt
       --context SEQ           glm mode: residues seen bidirectionally before <gmask>
       --temperature T         default 0.9; 0 = greedy
@@ -24,7 +24,8 @@ enum GenerateCommand: Command {
       --top-k K               default 0 (off)
       --top-p P               default 0.8
       --repetition-penalty R  default 1.0 (off)
-      --max-length N          residues per protein at most, prompt included (default 256)
+      --max-length N          residues per protein at most, prompt included (default 256; at most the
+                              model's seq_length less the special tokens)
       --seed S                default 0
       --weights f32|bf16      weight storage (default f32)
     """
@@ -54,8 +55,7 @@ enum GenerateCommand: Command {
             throw ExitStatus(code: 2)
         }
         let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
-        let proteins = try ProteinGenerator.generate(model: model, options: o)
-        try ProteinGenerator.write(proteins, to: output)
-        print("generated \(proteins.count) proteins -> \(output.path)", to: &standardError)
+        let count = try ProteinGenerator.generate(model: model, options: o, to: output)
+        print("generated \(count) proteins -> \(output.path)", to: &standardError)
     }
 }

@@ -56,7 +56,7 @@ enum ModelBench {
         o.noReference = args.flag("no-reference")
         o.noDecode = args.flag("no-decode")
         o.noForward = args.flag("no-forward")
-        o.threads = try args.option("threads", default: Parallel.threadCount)
+        o.threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
         let esmNames = BenchShapes.esm.map(\.name)
         if let s = try args.option("shape") ?? args.option("models") {
             o.shapes = try BenchShapes.list(s, option: "--shape", choices: esmNames)

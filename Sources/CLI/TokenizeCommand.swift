@@ -37,7 +37,7 @@ enum TokenizeCommand: Command {
             guard let n = Int($0), n > 0 else { throw ArgumentError.badValue("--max-length", $0) }
             return n
         }
-        let threads = try args.option("threads", default: 0)
+        let threads = try ThreadsOption.parse(&args, default: 0)   // 0: all cores
         try args.finish()
 
         let tok = try TokenizerLoader.load(path: path)

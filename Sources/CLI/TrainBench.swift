@@ -9,7 +9,7 @@ enum TrainBench {
 
     static func run(_ args: inout Arguments) throws {
         let steps = try args.option("steps", default: 5)
-        let threads = try args.option("threads", default: Parallel.threadCount)
+        let threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
         let noReference = args.flag("no-reference")
         try args.finish()
         Parallel.threadCount = max(1, threads)

@@ -1,15 +1,24 @@
 import Foundation
+import Transformers
 
 extension NewsGraph {
+    /// Nodes (articles) an edge list may index; an index beyond it is a typo or hostile, not a dataset.
+    public static let maxNodes = 10_000_000
+
     /// Reads a weighted edge list: a header line `row<TAB>col<TAB>weight` (commas are accepted instead of
     /// tabs), then one `row, col, weight` entry per line, 0-based node indices, entries in any order, each
     /// (row, col) at most once. The node count is `nodeCount` when given (indices must be below it),
     /// otherwise one more than the largest index.
     public static func readEdgeList(_ url: URL, nodeCount: Int? = nil) throws -> NewsGraph {
         let file = url.path
+        // Node indices size the graph's arrays: bound them before anything is allocated.
+        if let n = nodeCount, n < 1 || n > maxNodes {
+            throw PromptAlignError.invalidParameter(name: "nodes", value: String(n), expected: "a node count in 1…\(maxNodes)")
+        }
+        let bound = nodeCount ?? maxNodes
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PromptAlignError.io(file: file, message: "cannot read: \(error.localizedDescription)")
+            throw PromptAlignError.io(file: file, message: "cannot read: \(ModelDirectory.reason(error))")
         }
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -41,10 +50,11 @@ extension NewsGraph {
             }
             var index: [Int32] = []
             for f in 0..<2 {
-                guard let v = Int32(fields[f]), v >= 0, nodeCount.map({ Int(v) < $0 }) ?? true else {
-                    let bound = nodeCount.map { "a node index in 0..<\($0)" } ?? "a non-negative node index"
+                guard let v = Int32(fields[f]), v >= 0, Int(v) < bound else {
+                    let expected = nodeCount.map { "a node index in 0..<\($0) (--nodes)" }
+                        ?? "a node index in 0..<\(maxNodes) (the largest graph this reader builds)"
                     throw PromptAlignError.malformedRow(file: file, line: lineNo, column: f + 1,
-                                                        expected: bound, found: excerpt(fields[f]))
+                                                        expected: expected, found: excerpt(fields[f]))
                 }
                 index.append(v)
             }

@@ -63,6 +63,7 @@ public enum PromptFineTuner {
             throw PromptAlignError.mismatch(what: "fine-tuning data", expected: "one label per article, at least one article",
                                             found: "\(inputs.count) articles, \(labels.count) labels")
         }
+        try checkSizes(model, maxLength: maxLength, batchSize: settings.batchSize)
         let epochs = order?.count ?? settings.epochs(forK: inputs.count)
         let schedule = LinearSchedule(peak: settings.learningRate, warmup: 0, total: settings.scheduleSteps(trainCount: inputs.count))
         let optimizer = LegacyAdamW(count: model.parameters.count)
@@ -103,6 +104,7 @@ public enum PromptFineTuner {
     /// [p(real word), p(fake word)] of each prompt from the training model itself (dropout off).
     public static func probabilities(_ model: EncoderTrainingModel, inputs: [PromptInput], labelIds: [Int], maxLength: Int,
                                      mode: PromptMode, batchSize: Int = 8) throws -> [SIMD2<Float>] {
+        try checkSizes(model, maxLength: maxLength, batchSize: batchSize)
         var out: [SIMD2<Float>] = []
         var start = 0
         while start < inputs.count {
@@ -139,6 +141,18 @@ public enum PromptFineTuner {
         for i in stride(from: a.count - 1, to: 0, by: -1) {
             let j = Int(rng.next() % UInt64(i + 1))
             a.swapAt(i, j)
+        }
+    }
+
+    /// Batches are padded to `maxLength` in reference mode: it must fit the model's positions, and a batch must
+    /// hold at least one prompt.
+    static func checkSizes(_ model: EncoderTrainingModel, maxLength: Int, batchSize: Int) throws {
+        guard maxLength <= model.maxPositions else {
+            throw PromptAlignError.invalidParameter(name: "max_length", value: String(maxLength),
+                                                    expected: "at most the model's \(model.maxPositions) positions")
+        }
+        guard batchSize >= 1 else {
+            throw PromptAlignError.invalidParameter(name: "batch_size", value: String(batchSize), expected: "at least 1")
         }
     }
 }

@@ -22,6 +22,11 @@ public final class PromptScorer {
         head = try MaskedLMHeadWeights(directory: directory, roberta: family == .roberta)
         encoder = try PromptEncoder(format: format, tokenizer: try TokenizerLoader.load(path: directory.path))
         self.mode = mode
+        // Reference mode pads every prompt to max_length: it must fit the model's positions.
+        guard format.maxLength <= model.positionLimit else {
+            throw PromptAlignError.invalidParameter(name: "max_length", value: String(format.maxLength),
+                                                    expected: "at most the \(model.positionLimit) positions of \(directory.path)")
+        }
         guard head.vocabulary >= encoder.tokenizer.vocabularySize || head.vocabulary > encoder.labelIds.max()! else {
             throw PromptAlignError.mismatch(what: directory.path, expected: "a head covering the label-word ids",
                                             found: "vocabulary of \(head.vocabulary)")

@@ -33,7 +33,8 @@ public struct EmbedOptions: Sendable {
     /// Layers to keep; 0 = embedding output, L = last; negatives count from the end (−1 = L).
     public var layers: [Int] = [-1]
     public var include: [EmbedFeature] = [.mean]
-    /// Residues kept per sequence (extract.py `--truncation_seq_length`).
+    /// Residues kept per sequence (extract.py `--truncation_seq_length`); at most the model's position limit
+    /// less its special tokens (1024 for ESM-2), larger values are cut to it.
     public var truncation: Int = 1022
     /// Token budget of one batch, padding included (extract.py `--toks_per_batch`).
     public var tokensPerBatch: Int = 4096

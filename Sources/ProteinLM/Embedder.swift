@@ -21,9 +21,13 @@ public final class Embedder {
 
     public init(model: ProteinModel, options: EmbedOptions) throws {
         self.model = model
+        // A truncation beyond the model's positions is cut to them (the longest input the model accepts).
+        var options = options
+        options.truncation = min(options.truncation, model.maxResidues)
         self.options = options
         layers = try options.resolvedLayers(layerCount: model.layerCount)
         guard options.truncation > 0 else { throw ProteinLMError.badOption(name: "truncation", detail: "must be positive") }
+
         guard options.tokensPerBatch > 0 else { throw ProteinLMError.badOption(name: "tokens_per_batch", detail: "must be positive") }
         guard !options.include.isEmpty else {
             throw ProteinLMError.badOption(name: "include", detail: "give at least one of mean, per_token, bos, contacts")

@@ -28,7 +28,8 @@ public struct PretrainData: Sendable {
     /// Deterministic split: record i is held out when i mod round(1/fraction) is the last residue class
     /// (every 10th record for 10 %), so the split depends only on the file's order.
     public init(sequences: [[Int32]], heldOutFraction: Double) {
-        let period = heldOutFraction > 0 ? max(2, Int((1 / heldOutFraction).rounded())) : Int.max
+        // A fraction so small that 1/f exceeds Int (or NaN) holds nothing out, as 0 does.
+        let period = heldOutFraction > 0 ? max(2, Int(exactly: (1 / heldOutFraction).rounded()) ?? Int.max) : Int.max
         var tr: [[Int32]] = [], ho: [[Int32]] = []
         for (i, s) in sequences.enumerated() where !s.isEmpty {
             if period != Int.max && i % period == period - 1 { ho.append(s) } else { tr.append(s) }

@@ -55,7 +55,7 @@ public struct PretrainStage: StageType {
         o.lr = Float(p.double("lr") ?? 1e-3); o.weightDecay = Float(p.double("weight_decay") ?? 0.01)
         o.clip = p.double("clip") ?? 1; o.dropout = Float(p.double("dropout") ?? 0)
         o.mlmRatio = p.double("mlm_ratio") ?? 0.2; o.evalEvery = max(1, p.int("eval_every") ?? 100)
-        o.seed = UInt64(p.int("seed") ?? 0); o.maxMinutes = p.double("max_minutes")
+        o.seed = UInt64(truncatingIfNeeded: p.int("seed") ?? 0); o.maxMinutes = p.double("max_minutes")
         let fasta = p.url("fasta")!
         var sequences: [[Int32]] = []
         try FASTAReader(path: fasta.path).forEach { sequences.append(PretrainData.encode($0.sequence)) }

@@ -40,6 +40,7 @@ public final class PretrainTrainer {
                                   causal: false, rotary2D: o.rotary2D)
         c.seqLength = o.context
         c.padTokenId = 0
+        try c.validate(file: "protein.pretrain parameters (layers, hidden, heads, ffn, context)")
         model = try PGLMTrainingModel(config: c, seed: o.seed)
         model.dropout = o.dropout
         optimizer = AdamW(count: model.parameters.count, weightDecay: o.weightDecay)

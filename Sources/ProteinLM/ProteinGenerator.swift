@@ -42,7 +42,20 @@ public struct GeneratedProtein: Sendable {
 /// Samples proteins from an xTrimoPGLM model. Only the 20 standard amino acids can be sampled; `<eos>` and
 /// `<eop>` end a protein. The same options (seed included) always give the same proteins.
 public enum ProteinGenerator {
+    /// Samples generated together in one batch; larger `-n` runs in successive batches whose proteins are
+    /// handed out as they are produced. Batch k > 0 of a prompt draws from its own seed.
+    public static let samplesPerBatch = 64
+
+    /// Every protein, collected (small runs and tests; `generate(model:options:emit:)` streams).
     public static func generate(model: ProteinModel, options o: GenerateOptions) throws -> [GeneratedProtein] {
+        var out: [GeneratedProtein] = []
+        try generate(model: model, options: o) { out.append($0) }
+        return out
+    }
+
+    /// Generates the proteins of `o` and passes each to `emit` as soon as its batch is done.
+    public static func generate(model: ProteinModel, options o: GenerateOptions,
+                                emit: (GeneratedProtein) throws -> Void) throws {
         guard let pglm = model.model as? PGLMForLM else {
             throw ProteinLMError.unsupported("generation needs an xTrimoPGLM model; \(model.location) is \(model.kind.rawValue)")
         }
@@ -55,7 +68,7 @@ public enum ProteinGenerator {
         let greedy = o.greedy || o.temperature == 0
         guard o.topP > 0 && o.topP <= 1 else { throw ProteinLMError.badOption(name: "top_p", detail: "must be in (0, 1]") }
         guard o.topK >= 0 else { throw ProteinLMError.badOption(name: "top_k", detail: "must be ≥ 0") }
-        guard o.repetitionPenalty > 0 else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be positive") }
+        guard o.repetitionPenalty > 0 && o.repetitionPenalty.isFinite else { throw ProteinLMError.badOption(name: "repetition_penalty", detail: "must be a finite number > 0") }
         func clean(_ text: String, _ what: String) throws -> [UInt8] {
             try o.policy.residues(of: FASTARecord(id: what, sequence: text, line: 0), file: "<\(what)>")
         }
@@ -63,7 +76,6 @@ public enum ProteinGenerator {
         // The reference stops on <eos>; <eop> and <eod> end a span or document in the pretraining data.
         let stops = Set(["<eos>", "<eop>", "<eod>"].compactMap { model.tokenizer.id(of: $0) }.map(Int32.init))
         let allowed = Set(ResiduePolicy.standard.map { model.id(of: $0) })
-        var out: [GeneratedProtein] = []
         for (p, promptText) in o.prompts.enumerated() {
             let prompt = try clean(promptText, "prompt \(p + 1)")
             guard prompt.count < o.maxLength else {
@@ -74,30 +86,56 @@ public enum ProteinGenerator {
             case .glm: ids = model.glmTokens(context: context, span: prompt)
             default: ids = model.clmTokens(prompt)
             }
-            var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: !greedy,
-                                          temperature: o.temperature, topK: o.topK, topP: o.topP,
-                                          repetitionPenalty: o.repetitionPenalty, stopTokenIds: stops,
-                                          allowedTokenIds: allowed, seed: o.seed &+ UInt64(p))
-            config.minNewTokens = 0
-            let result = try pglm.generate(prompts: Array(repeating: ids, count: o.samples), mode: o.mode, config: config)
-            for s in 0..<o.samples {
-                var residues = prompt
-                var stopped = false
-                for t in result.tokens[s] {
-                    if stops.contains(t) { stopped = true; break }
-                    guard residues.count < o.maxLength, let r = model.residue(of: t) else { break }
-                    residues.append(r)
+            // Prompt tokens + new tokens must fit the model's positions (checked before anything is allocated).
+            let specials = ids.count - prompt.count
+            guard o.maxLength <= pglm.positionLimit - specials - 1 else {
+                throw ProteinLMError.badOption(name: "max_length", detail: "\(o.maxLength) residues (with \(specials) special tokens"
+                    + (o.mode == .glm ? " and the context" : "") + ") exceed the \(pglm.positionLimit) positions of "
+                    + "\(model.location.isEmpty ? "the model" : model.location); use at most \(max(0, pglm.positionLimit - specials - 1))")
+            }
+            for first in stride(from: 0, to: o.samples, by: samplesPerBatch) {
+                let count = min(samplesPerBatch, o.samples - first)
+                let batchIndex = UInt64(first / samplesPerBatch)
+                var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: !greedy,
+                                              temperature: o.temperature, topK: o.topK, topP: o.topP,
+                                              repetitionPenalty: o.repetitionPenalty, stopTokenIds: stops,
+                                              allowedTokenIds: allowed,
+                                              seed: o.seed &+ UInt64(p) &+ batchIndex &* 0x9E37_79B9_7F4A_7C15)
+                config.minNewTokens = 0
+                let result = try pglm.generate(prompts: Array(repeating: ids, count: count), mode: o.mode, config: config)
+                for s in 0..<count {
+                    var residues = prompt
+                    var stopped = false
+                    for t in result.tokens[s] {
+                        if stops.contains(t) { stopped = true; break }
+                        guard residues.count < o.maxLength, let r = model.residue(of: t) else { break }
+                        residues.append(r)
+                    }
+                    var header = "sample_\(p + 1)_\(first + s + 1) prompt=\(promptText.isEmpty ? "-" : String(decoding: prompt, as: UTF8.self))"
+                    if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
+                    header += " mode=\(o.mode.rawValue)"
+                        + (greedy ? " decoding=greedy" : " temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)")
+                        + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength) seed=\(o.seed)"
+                        + " end=\(stopped ? "eos" : "length")"
+                    try emit(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))
                 }
-                var header = "sample_\(p + 1)_\(s + 1) prompt=\(promptText.isEmpty ? "-" : String(decoding: prompt, as: UTF8.self))"
-                if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
-                header += " mode=\(o.mode.rawValue)"
-                    + (greedy ? " decoding=greedy" : " temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)")
-                    + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength) seed=\(o.seed)"
-                    + " end=\(stopped ? "eos" : "length")"
-                out.append(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))
             }
         }
-        return out
+    }
+
+    /// Generates into a FASTA file (atomically), writing each protein as it is produced; returns the count.
+    @discardableResult
+    public static func generate(model: ProteinModel, options o: GenerateOptions, to url: URL) throws -> Int {
+        let w = try FASTAWriter(path: url.path)
+        var count = 0
+        do {
+            try generate(model: model, options: o) { p in
+                try w.write(header: p.header, sequence: p.sequence)
+                count += 1
+            }
+            try w.finish()
+        } catch { w.cancel(); throw error }
+        return count
     }
 
     /// Writes proteins as FASTA (atomically).

@@ -18,6 +18,8 @@ public enum ProteinLMError: Error, CustomStringConvertible, Equatable {
     case badOption(name: String, detail: String)
     /// A malformed embedding output file (resume, assembly).
     case badOutput(file: String, detail: String)
+    /// A record longer than the model's positions allow.
+    case tooLong(file: String, record: String, length: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -39,6 +41,9 @@ public enum ProteinLMError: Error, CustomStringConvertible, Equatable {
             return "\(name): \(detail)"
         case let .badOutput(file, detail):
             return "\(file): \(detail)"
+        case let .tooLong(file, record, length, limit):
+            return "\(file): record '\(record)' has \(length) residues; the model takes at most \(limit) "
+                + "(its position limit less the special tokens). Split or truncate the sequence (embed truncates with --truncation)"
         }
     }
 }

@@ -205,9 +205,9 @@ struct ProteinGenerateStage: StageType {
     func run(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
-        let proteins = try ProteinGenerator.generate(model: model, options: Self.options(p))
-        try ProteinGenerator.write(proteins, to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"))
-        context.output("count", text: String(proteins.count))
-        context.log("generated \(proteins.count) proteins")
+        let count = try ProteinGenerator.generate(model: model, options: Self.options(p),
+                                                  to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"))
+        context.output("count", text: String(count))
+        context.log("generated \(count) proteins")
     }
 }

@@ -58,11 +58,24 @@ public final class ProteinModel {
     /// Loads an ESM-2 or xTrimoPGLM model directory with its tokenizer files (built-in tables when absent).
     public static func load(_ directory: URL, storage: WeightStorage = .f32) throws -> ProteinModel {
         let m = try ModelLoader.load(directory: directory, options: LoadOptions(storage: storage))
-        let t = (try? TokenizerLoader.load(path: directory.path)) as? ProteinTokenizer
+        // No tokenizer file at all means the family's built-in table; a tokenizer file that does not load is an error.
+        let t: ProteinTokenizer?
+        do {
+            t = try TokenizerLoader.load(path: directory.path) as? ProteinTokenizer
+        } catch TokenizerError.notFound {
+            t = nil
+        }
         return try ProteinModel(model: m, tokenizer: t, location: directory.path)
     }
 
     public var layerCount: Int { model.layerCount }
+
+    /// Residues one sequence may have in the bidirectional (MLM) layout: the model's positions less the specials.
+    public var maxResiduesMLM: Int { max(0, model.positionLimit - mlmTokens([]).count) }
+    /// Residues one sequence may have in the causal (CLM) layout `<gmask><sop><eos>` + residues.
+    public var maxResiduesCLM: Int { max(0, model.positionLimit - clmTokens([]).count) }
+    /// Residues of one sequence as scored or embedded (CLM layout for causal checkpoints).
+    public var maxResidues: Int { isCausal ? maxResiduesCLM : maxResiduesMLM }
     public var hiddenSize: Int { model.hiddenSize }
     public var vocabularySize: Int { model.vocabularySize }
 
@@ -102,7 +115,13 @@ public final class ProteinModel {
             }
             return TokenBatch(batch: sequences.count, length: t, ids: ids, attentionMask: mask)
         }
-        return try model.forward(batch, options: options)
+        let out = try model.forward(batch, options: options)
+        // Finite weights can still overflow; NaN embeddings or scores must not be written as results.
+        if let i = out.lastHiddenState.firstIndex(where: { !$0.isFinite }) {
+            throw ProteinLMError.unsupported("\(location.isEmpty ? "the model" : location): the forward pass produced a non-finite "
+                + "value (\(out.lastHiddenState[i])) in sequence \(i / max(1, t * out.hiddenSize) + 1) of a batch; the weights overflow")
+        }
+        return out
     }
 }
 

@@ -37,7 +37,11 @@ public enum ScoreRun {
         var report = ScoreReport(method: method)
         do {
             let reader = try ProteinReader(path: fasta, policy: policy)
+            let limit = method == .clm ? model.maxResiduesCLM : model.maxResiduesMLM
             while let p = try Profiler.time(.io, { try reader.next() }) {
+                guard p.residues.count <= limit else {
+                    throw ProteinLMError.tooLong(file: fasta, record: p.label, length: p.residues.count, limit: limit)
+                }
                 let s = try scorer.sequenceScores(p.residues, method: method)
                 try Profiler.time(.io) { try writer.write([p.label, String(p.residues.count), "\(s.total)", "\(s.perplexity)"]) }
                 report.rows += 1
@@ -57,6 +61,10 @@ public enum ScoreRun {
             throw ProteinLMError.badOption(name: "fasta", detail: "\(fasta): a mutation CSV needs exactly one wild-type record, found \(proteins.count)")
         }
         let wt = proteins[0].residues
+        let limit = method == .clm ? model.maxResiduesCLM : model.maxResiduesMLM
+        guard wt.count <= limit else {
+            throw ProteinLMError.tooLong(file: fasta, record: proteins[0].label, length: wt.count, limit: limit)
+        }
         let reader = try CSVReader(path: mutations, options: .csvWithHeader)
         guard let header = reader.header else { throw ProteinLMError.missingColumn(file: mutations, expected: "'mutant' or 'mutated_sequence'") }
         let mutantColumn = reader.index(of: "mutant"), sequenceColumn = reader.index(of: "mutated_sequence")

@@ -108,7 +108,7 @@ enum HFTokenizerFile {
     static func postProcessor(_ v: JSONValue?, ids: [String: Int], path: String) throws -> TokenTemplate? {
         guard let p = v, !p.isNull else { return TokenTemplate.none }
         func pairId(_ key: String) throws -> Int {
-            guard let a = p[key]?.array, a.count == 2, let id = a[1].int else {
+            guard let a = p[key]?.array, a.count == 2, let id = a[1].int, id >= 0, id < 1 << 24 else {
                 throw TokenizerError.badField(path: path, field: "post_processor.\(key)", expected: "[token, id]")
             }
             return id
@@ -122,8 +122,8 @@ enum HFTokenizerFile {
                 return try list.map { item in
                     if let s = item["SpecialToken"], let name = s["id"]?.string {
                         let special = p["special_tokens"]?[name]?["ids"]?.array?.first?.int ?? ids[name]
-                        guard let id = special else {
-                            throw TokenizerError.badField(path: path, field: "post_processor.special_tokens.\(name)", expected: "an id")
+                        guard let id = special, id >= 0, id < 1 << 24 else {
+                            throw TokenizerError.badField(path: path, field: "post_processor.special_tokens.\(name)", expected: "an integer id in 0..<16777216")
                         }
                         return .special(id: id, typeId: s["type_id"]?.int ?? 0)
                     }

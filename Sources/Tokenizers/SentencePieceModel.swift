@@ -5,17 +5,19 @@ import Foundation
 /// are read; ids are list positions.
 enum SentencePieceModel {
     static func read(_ path: String) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
-        }
-        let bytes = [UInt8](d)
+        let bytes = try TokenizerFileCheck.bytes(path)
+        let what = "a sentencepiece ModelProto (starting with byte 0x0a) or a UTF-8 list of tokens, one per line"
         // A protobuf ModelProto starts with field 1, wire type 2 (0x0A); a text list starts with a token.
-        if bytes.first == 0x0A { return try parseProto(bytes, path: path) }
-        let lines = splitLines(bytes)
-        for (i, l) in lines.enumerated() where l.isEmpty {
-            throw TokenizerError.badLine(path: path, line: i + 1, expected: "one token per line (empty line)")
+        let pieces: [String]
+        if bytes.first == 0x0A {
+            pieces = try parseProto(bytes, path: path)
+        } else {
+            try TokenizerFileCheck.text(bytes, path: path, what: what)
+            pieces = splitLines(bytes)
         }
-        return lines
+        guard !pieces.isEmpty else { throw TokenizerError.badBinary(path: path, offset: 0, expected: what + "; found no tokens") }
+        try TokenizerFileCheck.uniqueTokens(pieces, path: path)
+        return pieces
     }
 
     static func parseProto(_ b: [UInt8], path: String) throws -> [String] {
@@ -30,11 +32,19 @@ enum SentencePieceModel {
                 shift += 7
             }
         }
+        /// A varint length that must fit in the `end − pos` bytes left (`what` names the content, for messages).
+        func length(_ end: Int, _ what: String) throws -> Int {
+            let raw = try varint(end)
+            guard let n = Int(exactly: raw), n <= end - pos else {
+                throw TokenizerError.badBinary(path: path, offset: pos, expected: "\(raw) bytes of \(what), but \(end - pos) are left")
+            }
+            return n
+        }
         func skip(_ wire: UInt64, _ end: Int) throws {
             switch wire {
             case 0: _ = try varint(end)
             case 1: pos += 8
-            case 2: pos += Int(try varint(end))
+            case 2: pos += try length(end, "a field")
             case 5: pos += 4
             default: throw TokenizerError.badBinary(path: path, offset: pos, expected: "a protobuf wire type 0, 1, 2 or 5")
             }
@@ -44,14 +54,12 @@ enum SentencePieceModel {
         while pos < b.count {
             let key = try varint(b.count)
             if key == 0x0A {
-                let len = Int(try varint(b.count)), end = pos + len
-                guard end <= b.count else { throw TokenizerError.badBinary(path: path, offset: pos, expected: "\(len) bytes of a piece") }
+                let len = try length(b.count, "a piece"), end = pos + len
                 var text: String? = nil
                 while pos < end {
                     let k = try varint(end)
                     if k == 0x0A {
-                        let n = Int(try varint(end))
-                        guard pos + n <= end else { throw TokenizerError.badBinary(path: path, offset: pos, expected: "piece text") }
+                        let n = try length(end, "piece text")
                         text = String(decoding: b[pos..<(pos + n)], as: UTF8.self)
                         pos += n
                     } else {

@@ -71,15 +71,16 @@ public enum TokenizerLoader {
 
     /// Lines of a vocab.txt (id = line index, 0-based).
     static func readLines(_ path: String) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw TokenizerError.unreadable(path: path, reason: "no such file or not readable")
-        }
-        return splitLines([UInt8](d))
+        let bytes = try TokenizerFileCheck.bytes(path)
+        try TokenizerFileCheck.text(bytes, path: path, what: "a UTF-8 text file with one entry per line")
+        return splitLines(bytes)
     }
 
     /// ESM vocab.txt (when it holds `<cls>` and `<eos>`) or BERT vocab.txt.
     static func loadVocabTxt(_ path: String, config: JSONValue?) throws -> any Tokenizer {
         let lines = try readLines(path)
+        // HF vocab.txt files may end with a blank line; every other line is a token, each listed once.
+        try TokenizerFileCheck.uniqueTokens(lines.last == "" ? Array(lines.dropLast()) : lines, path: path)
         if lines.contains("<cls>") && lines.contains("<eos>") {
             return try ProteinTokenizer(tokens: lines.map { $0.trimmingCharacters(in: .whitespaces) }, flavor: .esm, source: path)
         }

@@ -22,6 +22,9 @@ public enum Activation: Sendable {
         }
     }
 
+    /// Every name `init(name:)` accepts, for messages.
+    public static let knownNames = ["gelu", "gelu_python", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", "silu", "swish"]
+
     @inline(__always)
     public func apply(_ x: Float) -> Float {
         switch self {

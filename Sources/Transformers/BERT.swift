@@ -34,7 +34,7 @@ final class BertAttention {
         ScaledDotProductAttention.compute(
             q: view(0), k: view(h), v: view(2 * h), out: out, batch: batch, queries: length,
             keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
-            scale: 1 / Float(headDim).squareRoot(), mask: mask, workspace: s.scores.pointer)
+            scale: 1 / Float(headDim).squareRoot(), mask: mask, workspace: s.workspace)
         output(s.context.pointer, rows: n, out: s.normed.pointer)
         addInPlace(x, s.normed.pointer, count: n * h)
         norm(x, rows: n, out: x)
@@ -136,6 +136,7 @@ public final class BertForMaskedLM: LanguageModel {
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
         try input.validate(vocabularySize: config.vocabSize)
+        try sizes.check(batch: b, length: t, options: options)
         let positionIds = try positionIds(input)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         words.lookup(input.ids, out: x.pointer)
@@ -144,8 +145,7 @@ public final class BertForMaskedLM: LanguageModel {
         embeddingNorm(x.pointer, rows: n, out: x.pointer)
         var hidden: [[Float]] = options.hiddenStates ? [x.array] : []
         let mask = AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t)
-        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize,
-                                     heads: config.numAttentionHeads, length: t)
+        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize)
         for l in 0..<config.numHiddenLayers {
             attention[l](x.pointer, batch: b, length: t, mask: mask, scratch: scratch)
             mlp[l](x.pointer, rows: n, scratch: scratch)

@@ -27,7 +27,7 @@ final class EsmAttention {
 
     /// x: [B, T, H] updated in place; scratch buffers sized by the caller.
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>,
-                        mask: AttentionMask, scratch s: EncoderScratch, probabilities: UnsafeMutablePointer<Float>?) {
+                        mask: AttentionMask, scratch s: EncoderScratch, probabilities: AttentionProbabilitySink?) {
         let n = batch * length, h = heads * headDim
         norm(x, rows: n, out: s.normed.pointer)
         qkv(s.normed.pointer, rows: n, out: s.qkv.pointer)                        // [B, T, 3H]
@@ -42,7 +42,7 @@ final class EsmAttention {
             q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length,
             keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
             scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities,
-            workspace: s.scores.pointer)
+            workspace: s.workspace)
         output(s.context.pointer, rows: n, out: s.normed.pointer)
         addInPlace(x, s.normed.pointer, count: n * h)
     }
@@ -59,7 +59,7 @@ final class EsmMLP {
         norm = w.layerNorm(p + ".LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
         fc1 = w.linear(p + ".intermediate.dense", out: c.intermediateSize, in: c.hiddenSize)
         fc2 = w.linear(p + ".output.dense", out: c.hiddenSize, in: c.intermediateSize)
-        activation = Activation(name: c.hiddenAct) ?? .geluErf
+        activation = Activation(name: c.hiddenAct) ?? .geluErf   // validated by EsmConfiguration.validate
     }
 
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: EncoderScratch) {
@@ -77,10 +77,15 @@ final class EncoderScratch {
     let qkv: FloatBuffer           // [B, T, 3H]
     let context: FloatBuffer       // [B, T, H]
     let intermediate: FloatBuffer  // [B, T, F]
-    let scores: FloatBuffer        // [heads, T, T] attention scores of one sequence
+    private var attentionBuffer: FloatBuffer?  // attention workspace, grown on demand
 
-    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int, heads: Int, length t: Int) {
-        scores = FloatBuffer(heads * t * t)
+    /// Room for `count` floats of attention workspace, reused by every layer of the pass.
+    func workspace(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if attentionBuffer == nil || attentionBuffer!.count < count { attentionBuffer = FloatBuffer(count) }
+        return attentionBuffer!.pointer
+    }
+
+    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int) {
         normed = FloatBuffer(n * h)
         qkv = FloatBuffer(n * qkvWidth)
         context = FloatBuffer(n * h)
@@ -138,6 +143,7 @@ public final class EsmForMaskedLM: LanguageModel {
         if options.contacts && contactHead == nil {
             throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
         }
+        try sizes.check(batch: b, length: t, options: options)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         embedding.lookup(input.ids, out: x.pointer)
         Profiler.time(.other) { applyTokenDropout(x.pointer, input) }
@@ -147,16 +153,19 @@ public final class EsmForMaskedLM: LanguageModel {
             ((0..<n).map { Int32($0 % t) },
              AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t))
         }
-        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize,
-                                     heads: config.numAttentionHeads, length: t)
+        let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize)
         let heads = config.numAttentionHeads
-        var probs: [FloatBuffer] = []
+        let contactSums = options.contacts ? contactHead.map {
+            EsmContactHead.Accumulator(head: $0, batch: b, heads: heads, length: t, tokens: input.ids,
+                                       attentionMask: input.attentionMask)
+        } : nil
         positions.withUnsafeBufferPointer { pos in
             for l in 0..<config.numHiddenLayers {
-                let p = options.contacts ? FloatBuffer(b * heads * t * t) : nil             // [B, heads, T, T]
-                if let p { probs.append(p) }
+                let sink: AttentionProbabilitySink? = contactSums.map { sums in
+                    { sequence, p, ld in sums.add(layer: l, sequence: sequence, probabilities: p, rowStride: ld) }
+                }
                 attention[l](x.pointer, batch: b, length: t, positions: pos.baseAddress!, mask: mask,
-                             scratch: scratch, probabilities: p?.pointer)
+                             scratch: scratch, probabilities: sink)
                 mlp[l](x.pointer, rows: n, scratch: scratch)
                 if options.hiddenStates && l < config.numHiddenLayers - 1 { hidden.append(x.array) }
             }
@@ -172,11 +181,7 @@ public final class EsmForMaskedLM: LanguageModel {
             decoder(scratch.normed.pointer, rows: n, out: out.pointer)
             logits = out.array
         }
-        var contacts: [Float]? = nil
-        if options.contacts, let head = contactHead {
-            contacts = head.predict(probabilities: probs.map(\.pointer), batch: b, heads: heads, length: t,
-                                    tokens: input.ids, attentionMask: input.attentionMask)
-        }
+        let contacts = contactSums?.result()
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: config.vocabSize, logits: logits,
                              hiddenStates: hidden, lastHiddenState: x.array, contacts: contacts)
     }
@@ -225,6 +230,9 @@ public struct EsmConfiguration: Codable, Sendable {
     public var maskTokenId: Int?
     public var padTokenId: Int?
     public var embLayerNormBefore: Bool?
+    /// Positions the model was trained with (1026 for ESM-2: 1022 residues + `<cls>` + `<eos>` + 2 spare);
+    /// nil in configs that omit it.
+    public var maxPositionEmbeddings: Int?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -232,6 +240,7 @@ public struct EsmConfiguration: Codable, Sendable {
         case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps"
         case positionEmbeddingType = "position_embedding_type", tokenDropout = "token_dropout"
         case maskTokenId = "mask_token_id", padTokenId = "pad_token_id", embLayerNormBefore = "emb_layer_norm_before"
+        case maxPositionEmbeddings = "max_position_embeddings"
     }
 
     public init(from decoder: Decoder) throws {
@@ -248,6 +257,7 @@ public struct EsmConfiguration: Codable, Sendable {
         maskTokenId = try c.decodeIfPresent(Int.self, forKey: .maskTokenId)
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
         embLayerNormBefore = try c.decodeIfPresent(Bool.self, forKey: .embLayerNormBefore)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings)
     }
 
     /// A configuration with ESM-2 defaults for the given shape (benchmarks, tests).

@@ -24,7 +24,9 @@ extension PGLMForLM {
         var tokens = [[Int32]](repeating: [], count: b)
         var done = [Bool](repeating: false, count: b), stopped = done
         var rng = SeededRandom(seed: c.seed)
-        let cache = useCache ? makeCache(batch: b, capacity: longest + steps) : nil
+        let (capacity, overflow) = longest.addingReportingOverflow(steps)
+        try checkCache(batch: b, capacity: overflow ? Int.max : capacity)
+        let cache = useCache ? makeCache(batch: b, capacity: capacity) : nil
         var logits: [Float] = []
         for step in 0..<steps {
             if step == 0 || !useCache {

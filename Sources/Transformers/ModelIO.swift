@@ -105,6 +105,9 @@ public protocol LanguageModel: AnyObject {
     var vocabularySize: Int { get }
     /// The padding id inputs are padded with.
     var padTokenId: Int { get }
+    /// Tokens per sequence the model accepts (its position table, the config's stated length, or a documented
+    /// default for rotary models that state none); longer inputs are an error.
+    var positionLimit: Int { get }
     func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput
 }
 

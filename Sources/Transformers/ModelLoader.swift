@@ -20,6 +20,7 @@ public enum ModelLoader {
 
     /// The family named by `config.json` in `directory`.
     public static func family(directory: URL) throws -> Family {
+        try ModelDirectory.check(directory)
         let url = directory.appendingPathComponent("config.json")
         let probe = try ConfigFile.decode(ConfigProbe.self, from: url)
         let type = (probe.modelType ?? "").lowercased()
@@ -41,21 +42,30 @@ public enum ModelLoader {
     public static func load(directory: URL, options: LoadOptions = LoadOptions()) throws -> LanguageModel {
         let fam = try family(directory: directory)
         let config = directory.appendingPathComponent("config.json")
-        func weights() throws -> WeightLoader {
-            WeightLoader(source: try SafetensorsSource(directory: directory), storage: options.storage)
+        // Validate the config, then its agreement with the checkpoint's tensor shapes, before allocating weights.
+        var source: SafetensorsSource?
+        func anchors() throws -> CheckpointAnchors {
+            let s = try SafetensorsSource(directory: directory)
+            source = s
+            return CheckpointAnchors(source: s, configFile: config.path)
         }
+        var weights: WeightLoader { WeightLoader(source: source!, storage: options.storage) }
         switch fam {
         case .esm:
             let c = try ConfigFile.decode(EsmConfiguration.self, from: config)
             try c.validate(file: config.path)
-            return try EsmForMaskedLM(config: c, weights: weights())
+            try c.checkAnchors(anchors())
+            return try EsmForMaskedLM(config: c, weights: weights)
         case .bert, .roberta:
             let c = try ConfigFile.decode(BertConfiguration.self, from: config)
-            return try BertForMaskedLM(config: c, weights: weights(), roberta: fam == .roberta)
+            try c.validate(file: config.path)
+            try c.checkAnchors(anchors(), roberta: fam == .roberta)
+            return try BertForMaskedLM(config: c, weights: weights, roberta: fam == .roberta)
         case .xtrimopglm:
             let c = try ConfigFile.decode(PGLMConfiguration.self, from: config)
             try c.validate(file: config.path)
-            return try PGLMForLM(config: c, weights: weights())
+            try c.checkAnchors(anchors())
+            return try PGLMForLM(config: c, weights: weights)
         }
     }
 
@@ -75,20 +85,6 @@ public enum ModelLoader {
         var padded: Int?
         enum CodingKeys: String, CodingKey {
             case modelType = "model_type", architectures, numLayers = "num_layers", padded = "padded_vocab_size"
-        }
-    }
-}
-
-extension EsmConfiguration {
-    func validate(file: String) throws {
-        if let kind = positionEmbeddingType, kind != "rotary" {
-            throw TransformersError.unsupportedModel(file: file, detail: "position_embedding_type '\(kind)': only ESM-2 'rotary' is supported")
-        }
-        if embLayerNormBefore == true {
-            throw TransformersError.unsupportedModel(file: file, detail: "emb_layer_norm_before: true (ESM-1b style) is not supported")
-        }
-        if hiddenSize % numAttentionHeads != 0 {
-            throw TransformersError.badConfig(file: file, detail: "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }
     }
 }

@@ -77,7 +77,7 @@ final class PGLMAttention {
         ScaledDotProductAttention.compute(q: q, k: keys, v: vals, out: ctx, batch: batch, queries: length,
                                           keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: headDim,
                                           scale: 1 / Float(headDim).squareRoot(), mask: mask,
-                                          workspace: s.scores(heads * length * (keyCount.max() ?? 0)))
+                                          workspace: s.scores)
         dense(s.context.pointer, rows: n, out: out)
     }
 }
@@ -165,9 +165,9 @@ final class PGLMScratch {
     let context: FloatBuffer  // [n, heads·hn]
     let up: FloatBuffer       // [n, 2F]
     let gated: FloatBuffer    // [n, F]
-    private var scoreBuffer: FloatBuffer? // [heads, Tq, Tk], grown on demand
+    private var scoreBuffer: FloatBuffer? // attention workspace, grown on demand
 
-    /// Room for `count` attention scores, reused by every layer of the pass.
+    /// Room for `count` floats of attention workspace, reused by every layer of the pass.
     func scores(_ count: Int) -> UnsafeMutablePointer<Float> {
         if scoreBuffer == nil || scoreBuffer!.count < count { scoreBuffer = FloatBuffer(count) }
         return scoreBuffer!.pointer

@@ -113,7 +113,7 @@ public struct PGLMConfiguration: Codable, Sendable {
         hiddenSize = hidden
         ffnHiddenSize = ffn
         numAttentionHeads = heads
-        kvChannels = hidden / heads
+        kvChannels = heads > 0 ? hidden / heads : 0   // heads = 0 is reported by validate(file:)
         paddedVocabSize = vocabSize
         layernormEpsilon = 1e-5
         gluActivation = "geglu"
@@ -140,26 +140,4 @@ public struct PGLMConfiguration: Codable, Sendable {
     public var kvHeads: Int { multiQueryAttention ? multiQueryGroupNum : numAttentionHeads }
     /// DeepNorm residual scale α = √(2·num_layers), 1 without DeepNorm.
     public var alpha: Float { deepnorm ? Float((2.0 * Double(numLayers)).squareRoot()) : 1 }
-
-    func validate(file: String) throws {
-        if quantizationBit != 0 {
-            throw TransformersError.unsupportedModel(file: file, detail: "quantization_bit \(quantizationBit): quantised checkpoints are not supported (expected 0)")
-        }
-        if moe {
-            let e = numExperts ?? 0, k = expertsPerToken ?? 0
-            guard e >= 2, k >= 1, k <= e else {
-                throw TransformersError.badConfig(file: file, detail: "moe: true needs num_experts ≥ 2 and 1 ≤ experts_per_token ≤ num_experts, "
-                    + "found num_experts \(numExperts.map(String.init) ?? "absent"), experts_per_token \(expertsPerToken.map(String.init) ?? "absent")")
-            }
-        }
-        guard GatedActivation(rawValue: gluActivation) != nil else {
-            throw TransformersError.unsupportedModel(file: file, detail: "glu_activation '\(gluActivation)' (expected geglu or swiglu)")
-        }
-        if numAttentionHeads % kvHeads != 0 {
-            throw TransformersError.badConfig(file: file, detail: "num_attention_heads \(numAttentionHeads) is not a multiple of multi_query_group_num \(kvHeads)")
-        }
-        if rotaryEmbedding2d ? kvChannels % 4 != 0 : kvChannels % 2 != 0 {
-            throw TransformersError.badConfig(file: file, detail: "kv_channels \(kvChannels) cannot be split for rotary embeddings")
-        }
-    }
 }

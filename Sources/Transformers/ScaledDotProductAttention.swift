@@ -21,114 +21,139 @@ public struct HeadView {
     }
 }
 
+/// Receives sequence b's attention probabilities [heads, Tq, rowStride] (keys past its key count are 0).
+public typealias AttentionProbabilitySink = (_ sequence: Int, _ probabilities: UnsafePointer<Float>, _ rowStride: Int) -> Void
+
 /// softmax(scale·QKᵀ + mask)·V for every (sequence, head), with grouped key/value heads
 /// (query head h reads key/value head h / (heads / kvHeads)).
 ///
-/// Per sequence: one batched GEMM over heads for the scores [heads, Tq, Tk], a vectorised masked softmax
-/// threaded over rows, one batched GEMM for P·V written straight into the [T, heads·D] context.
+/// Without a probability sink: the blocked online-softmax kernel (`FlashAttention`), threaded over
+/// (sequence, head, block of 64 queries), writing straight into the [T, heads·D] context; no score matrix
+/// exists beyond a 64×64 tile per thread. With one: the explicit path (`+Probabilities`).
 public enum ScaledDotProductAttention {
     /// - Parameters:
     ///   - keyCount: keys of each sequence (Tk, or the cache length after appending).
-    ///   - probabilities: when given, receives the attention probabilities [B, heads, Tq, maxKeys].
-    ///   - workspace: room for heads · Tq · maxKeys scores, reused across calls (allocated here when nil).
+    ///   - probabilities: when given, called with each sequence's attention probabilities.
+    ///   - workspace: returns room for the given number of floats, reused across calls (allocated here when nil).
     public static func compute(q: HeadView, k: HeadView, v: HeadView, out: HeadView,
                                batch: Int, queries tq: Int, keyCount: [Int], heads: Int, kvHeads: Int,
                                headDim d: Int, scale: Float, mask: AttentionMask,
-                               probabilities: UnsafeMutablePointer<Float>? = nil,
-                               workspace: UnsafeMutablePointer<Float>? = nil) {
+                               probabilities: AttentionProbabilitySink? = nil,
+                               workspace: ((Int) -> UnsafeMutablePointer<Float>)? = nil) {
+        guard (keyCount.max() ?? 0) > 0, tq > 0, d > 0 else { return }
+        if let probabilities {
+            explicit(q: q, k: k, v: v, out: out, batch: batch, queries: tq, keyCount: keyCount, heads: heads,
+                     kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, sink: probabilities, workspace: workspace)
+        } else {
+            Profiler.time(.attention) {
+                fused(q: q, k: k, v: v, out: out, batch: batch, queries: tq, keyCount: keyCount, heads: heads,
+                      kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, workspace: workspace)
+            }
+        }
+    }
+
+    static func fused(q: HeadView, k: HeadView, v: HeadView, out: HeadView, batch: Int, queries tq: Int,
+                      keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
+                      workspace: ((Int) -> UnsafeMutablePointer<Float>)?) {
         let maxKeys = keyCount.max() ?? 0
-        guard maxKeys > 0, tq > 0 else { return }
         let group = heads / kvHeads
-        let owned = probabilities == nil && workspace == nil ? FloatBuffer(heads * tq * maxKeys) : nil
-        let scratch = workspace ?? owned?.pointer                                           // [heads, Tq, Tk]
-        let rowMask = FloatBuffer(maxKeys)                                                // [Tk] 0 / −∞
-        for b in 0..<batch {
-            let tk = keyCount[b], ld = maxKeys
-            let scores = probabilities.map { $0 + b * heads * tq * maxKeys } ?? scratch!
-            // scores[h] = scale · Q_bh · K_bhᵀ
-            if group == 1 {
-                gemmBatched(transposeA: false, transposeB: true, m: tq, n: tk, k: d, alpha: scale,
-                            a: q.at(b, 0, 0), lda: q.rowStride, strideA: q.headStride,
-                            b: k.at(b, 0, 0), ldb: k.rowStride, strideB: k.headStride,
-                            c: scores, ldc: ld, strideC: tq * ld, batchCount: heads)
-            } else {
-                for hk in 0..<kvHeads {
-                    gemmBatched(transposeA: false, transposeB: true, m: tq, n: tk, k: d, alpha: scale,
-                                a: q.at(b, 0, hk * group), lda: q.rowStride, strideA: q.headStride,
-                                b: k.at(b, 0, hk), ldb: k.rowStride, strideB: 0,
-                                c: scores + hk * group * tq * ld, ldc: ld, strideC: tq * ld, batchCount: group)
-                }
+        let perHead = FlashAttention.packedKeysCount(keys: maxKeys, dim: d)
+        let packCount = batch * kvHeads * perHead
+        let need = 2 * packCount + (mask.keyValid == nil ? 0 : batch * maxKeys)
+        let owned = workspace == nil ? FloatBuffer(need) : nil
+        let kT = workspace?(need) ?? owned!.pointer                                 // [B, kvHeads, blocks, D, 64]
+        let vPacked = kT + packCount                                                // [B, kvHeads, Tk, D]
+        let keyBias = vPacked + packCount                                           // [B, maxKeys] 0 / −∞
+        // Keys past a sequence's last real key are skipped, so padding adds no work (and no bits).
+        var keyEnd = keyCount
+        var padded = [Bool](repeating: false, count: batch)
+        if mask.keyValid != nil {
+            for b in 0..<batch {
+                let (end, holes) = prepareKeyBias(keyBias + b * maxKeys, mask: mask, batch: b, keys: keyCount[b])
+                keyEnd[b] = end
+                padded[b] = holes > keyCount[b] - end      // a padded key below the last real one
             }
-            let keyMask = prepareKeyMask(rowMask.pointer, mask: mask, batch: b, keys: tk)
-            Parallel.forEach(range: heads * tq, costPerItem: Double(tk) * 2) { rows in
-                for r in rows {
-                    maskedSoftmax(scores + r * ld, keys: tk, stride: ld, batch: b, query: r % tq, queries: tq,
-                                  mask: mask, keyMask: keyMask)
-                }
+        }
+        // Keys transposed in blocks and values made contiguous: rows of the fused projection lie a whole
+        // [3·heads·D] row apart, which at real widths maps a block's rows onto a few cache sets.
+        Parallel.forEach(range: batch * kvHeads, costPerItem: Double(maxKeys * d) * 2) { items in
+            for item in items {
+                let b = item / kvHeads, hk = item % kvHeads
+                FlashAttention.packKeys(k.at(b, 0, hk), stride: k.rowStride, keys: keyCount[b], dim: d,
+                                        into: kT + item * perHead)
+                FlashAttention.packValues(v.at(b, 0, hk), stride: v.rowStride, keys: keyCount[b], dim: d,
+                                          into: vPacked + item * perHead)
             }
-            // context_bh[Tq, D] = P · V_bh
-            if group == 1 {
-                gemmBatched(transposeA: false, transposeB: false, m: tq, n: d, k: tk, alpha: 1,
-                            a: scores, lda: ld, strideA: tq * ld,
-                            b: v.at(b, 0, 0), ldb: v.rowStride, strideB: v.headStride,
-                            c: out.at(b, 0, 0), ldc: out.rowStride, strideC: out.headStride, batchCount: heads)
-            } else {
-                for hk in 0..<kvHeads {
-                    gemmBatched(transposeA: false, transposeB: false, m: tq, n: d, k: tk, alpha: 1,
-                                a: scores + hk * group * tq * ld, lda: ld, strideA: tq * ld,
-                                b: v.at(b, 0, hk), ldb: v.rowStride, strideB: 0,
-                                c: out.at(b, 0, hk * group), ldc: out.rowStride, strideC: out.headStride,
-                                batchCount: group)
+        }
+        let blocks = (tq + FlashAttention.queryBlock - 1) / FlashAttention.queryBlock
+        let tasks = batch * heads * blocks
+        let work = Double(batch * heads) * Double(tq) * Double(maxKeys) * Double(d) / 8
+        let chunks = Parallel.usefulThreads(forWork: work) <= 1 ? 1 : min(tasks, Parallel.threadCount * 8)
+        withAdditive(mask) { additive in
+            Parallel.forEach(chunks: chunks) { chunk in
+                let scratch = FlashAttention.Scratch(dim: d)
+                let rowMasks = UnsafeMutablePointer<FlashAttention.RowMask>.allocate(capacity: FlashAttention.queryBlock)
+                defer { rowMasks.deallocate() }
+                for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
+                    let qb = task % blocks, h = (task / blocks) % heads, b = task / (blocks * heads)
+                    let i0 = qb * FlashAttention.queryBlock, rows = min(FlashAttention.queryBlock, tq - i0)
+                    let tk = keyCount[b]
+                    for r in 0..<rows {
+                        rowMasks[r] = rowMask(mask, batch: b, query: i0 + r, queries: tq, keys: tk, keyEnd: keyEnd[b],
+                                              additive: additive,
+                                              keyBias: padded[b] ? UnsafePointer(keyBias + b * maxKeys) : nil)
+                    }
+                    let hk = h / group
+                    FlashAttention.run(q: q.at(b, i0, h), qStride: q.rowStride, rows: rows,
+                                       kT: kT + (b * kvHeads + hk) * perHead,
+                                       v: vPacked + (b * kvHeads + hk) * perHead, vStride: d, keys: tk, dim: d, scale: scale,
+                                       masks: rowMasks, out: out.at(b, i0, h), outStride: out.rowStride,
+                                       scratch: scratch)
                 }
             }
         }
     }
 
-    /// Fills `row` with 0 for real keys and −∞ for padded ones of sequence b; nil when no key is padded.
-    static func prepareKeyMask(_ row: UnsafeMutablePointer<Float>, mask: AttentionMask, batch b: Int, keys tk: Int)
-        -> UnsafePointer<Float>?
+    /// Runs `body` with a pointer to the explicit additive mask, if any.
+    static func withAdditive(_ mask: AttentionMask, _ body: (UnsafePointer<Float>?) -> Void) {
+        if let a = mask.additive {
+            a.withUnsafeBufferPointer { body($0.baseAddress) }
+        } else {
+            body(nil)
+        }
+    }
+
+    /// The keys query i of sequence b sees: the explicit additive row; every key for an open padded row;
+    /// else keys below the pattern's limit and the last real key, minus padded keys (`keyBias`).
+    @inline(__always)
+    static func rowMask(_ mask: AttentionMask, batch b: Int, query i: Int, queries tq: Int, keys tk: Int, keyEnd: Int,
+                        additive: UnsafePointer<Float>?, keyBias: UnsafePointer<Float>?) -> FlashAttention.RowMask {
+        if let additive { return .init(limit: tk, bias: additive + (b * tq + i) * mask.keyStride) }
+        let p = mask.queryStart[b] + i
+        if mask.openPaddedQueries, let valid = mask.keyValid, valid[b * mask.keyStride + p] == 0 {
+            return .init(limit: tk, bias: nil)
+        }
+        var limit = keyEnd
+        switch mask.pattern {
+        case .bidirectional: break
+        case .causal: limit = min(limit, p + 1)
+        case .prefix(let sep): limit = min(limit, max(sep[b], p + 1))
+        }
+        return .init(limit: limit, bias: keyBias)
+    }
+
+    /// Fills `row` with 0 for real keys and −∞ for padded ones of sequence b; returns one past the last real key
+    /// and the number of padded keys.
+    static func prepareKeyBias(_ row: UnsafeMutablePointer<Float>, mask: AttentionMask, batch b: Int, keys tk: Int)
+        -> (end: Int, padded: Int)
     {
-        guard let valid = mask.keyValid else { return nil }
-        var anyPadded = false
+        guard let valid = mask.keyValid else { return (tk, 0) }
+        var end = 0, holes = 0
         for j in 0..<tk {
             let ok = valid[b * mask.keyStride + j] != 0
             row[j] = ok ? 0 : -.infinity
-            anyPadded = anyPadded || !ok
+            if ok { end = j + 1 } else { holes += 1 }
         }
-        return anyPadded ? UnsafePointer(row) : nil
-    }
-
-    /// One score row → probabilities. Keys past the pattern's limit (causal / prefix) get 0; the key-padding
-    /// row mask or the explicit additive mask applies below it. A row with no visible key becomes uniform,
-    /// as torch's additive `finfo.min` mask makes it.
-    @inline(__always)
-    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, keys tk: Int, stride ld: Int, batch b: Int,
-                              query i: Int, queries tq: Int, mask: AttentionMask, keyMask: UnsafePointer<Float>?) {
-        var limit = tk
-        var additive: UnsafePointer<Float>? = keyMask
-        let p = mask.queryStart[b] + i
-        let openRow = mask.openPaddedQueries && mask.keyValid.map { $0[b * mask.keyStride + p] == 0 } == true
-        if let add = mask.additive {
-            additive = add.withUnsafeBufferPointer { $0.baseAddress! + (b * tq + i) * mask.keyStride }
-        } else if openRow {
-            additive = nil
-        } else {
-            switch mask.pattern {
-            case .bidirectional: break
-            case .causal: limit = min(tk, p + 1)
-            case .prefix(let sep): limit = min(tk, max(sep[b], p + 1))
-            }
-        }
-        Kernels.softmax(row, rows: 1, cols: limit, mask: additive, maskRowStride: 0)
-        if limit < tk { (row + limit).update(repeating: 0, count: tk - limit) }
-        if row[0] == 0 {
-            // Either a real zero probability or an empty row (the kernel returns all zeros then).
-            var sum: Float = 0
-            for j in 0..<limit { sum += row[j] }
-            if sum == 0 {
-                let u = 1 / Float(tk)
-                for j in 0..<tk { row[j] = u }
-            }
-        }
+        return (end, holes)
     }
 }

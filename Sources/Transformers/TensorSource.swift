@@ -40,7 +40,7 @@ public final class WeightLoader {
     private var used = Set<String>()
     private var missing: [String] = []
     private var mismatched: [String] = []
-    private var readErrors: [String] = []
+    private var readErrors: [(name: String, detail: String)] = []
     /// Name suffixes of buffers that checkpoints may carry and the runtime recomputes.
     public var ignoredSuffixes = ["position_ids", "inv_freq", "masked_bias", "attn.bias"]
     /// Name prefixes of tensors that are known but unused (e.g. a pooler the task does not need).
@@ -66,15 +66,20 @@ public final class WeightLoader {
     public func optional(_ name: String, shape: [Int]) -> [Float]? {
         guard let actual = source.shape(of: name) else { return nil }
         used.insert(name)
-        let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
+        var zeros: [Float] { [Float](repeating: 0, count: shape.reduce(1, *)) }   // only when a problem is recorded
         guard actual == shape else {
             mismatched.append("\(name): checkpoint has \(actual), model expects \(shape)")
             return zeros
         }
         do {
-            return try source.floats(name)
+            let values = try source.floats(name)
+            if let i = firstNonFinite(values) {
+                readErrors.append((name, "holds a non-finite value (\(values[i])) at flat index \(i)"))
+                return zeros
+            }
+            return values
         } catch {
-            readErrors.append("\(error)")
+            readErrors.append((name, "\(error)"))
             return zeros
         }
     }
@@ -97,12 +102,30 @@ public final class WeightLoader {
             !used.contains(name) && !ignoredSuffixes.contains { name.hasSuffix($0) }
                 && !ignoredPrefixes.contains { name.hasPrefix($0) }
         }.sorted()
+        if readErrors.count == 1 {
+            throw TransformersError.badTensor(file: source.location, name: readErrors[0].name, detail: readErrors[0].detail)
+        }
         if !readErrors.isEmpty {
-            throw TransformersError.badTensor(file: source.location, name: "(several)", detail: readErrors.joined(separator: "; "))
+            throw TransformersError.badTensor(file: source.location, name: "(several)",
+                                              detail: readErrors.map { "'\($0.name)' \($0.detail)" }.joined(separator: "; "))
         }
         if !missing.isEmpty || !unexpected.isEmpty || !mismatched.isEmpty {
             throw TransformersError.checkpointMismatch(directory: source.location, missing: missing,
                                                       unexpected: unexpected, shapeMismatches: mismatched)
         }
     }
+}
+
+/// Index of the first NaN or ±Inf in `values`, nil when all are finite. Scans the exponent bits as integers
+/// (an OR-reduction the compiler vectorises) and only then searches for the position.
+func firstNonFinite(_ values: [Float]) -> Int? {
+    let exponent: UInt32 = 0x7F80_0000
+    let all = values.withUnsafeBufferPointer { buf -> Bool in
+        buf.withMemoryRebound(to: UInt32.self) { bits in
+            var found: UInt32 = 0
+            for b in bits { found |= (b & exponent) == exponent ? 1 : 0 }
+            return found == 0
+        }
+    }
+    return all ? nil : values.firstIndex { !$0.isFinite }
 }

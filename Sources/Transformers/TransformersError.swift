@@ -14,6 +14,10 @@ public enum TransformersError: Error, CustomStringConvertible {
     case unsupportedModel(file: String, detail: String)
     /// The inputs given to a forward pass or generation are inconsistent.
     case badInput(String)
+    /// A size computed from input (a length, a batch, a config value) is too large to allocate.
+    case tooLarge(what: String, detail: String)
+    /// The path given as a model is not a model directory; `detail` says what one must hold.
+    case notAModel(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -42,6 +46,10 @@ public enum TransformersError: Error, CustomStringConvertible {
             return "\(file): \(detail)"
         case .badInput(let detail):
             return "bad model input: \(detail)"
+        case .tooLarge(let what, let detail):
+            return "\(what): \(detail)"
+        case .notAModel(let path, let detail):
+            return "\(path): \(detail)"
         }
     }
 }

@@ -64,6 +64,6 @@ final class LoaderErrorTests: XCTestCase {
         let dir = try TestSupport.temporaryDirectory("tok-pb")
         let path = dir.appendingPathComponent("tokenizer.model")
         try Data([0x0A, 0x20, 0x0A, 0x01]).write(to: path)
-        XCTAssertEqual(message { try TokenizerLoader.load(path: path.path) }, "\(path.path): byte 2: expected 32 bytes of a piece")
+        XCTAssertEqual(message { try TokenizerLoader.load(path: path.path) }, "\(path.path): byte 2: expected 32 bytes of a piece, but 2 are left")
     }
 }

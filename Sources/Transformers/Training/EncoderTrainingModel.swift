@@ -46,11 +46,14 @@ public final class EncoderTrainingModel: TrainableModel {
     /// Loads `config.json` + `model.safetensors` of a BERT, RoBERTa or ESM-2 masked-LM checkpoint.
     public init(directory: URL, seed: UInt64 = 0) throws {
         let configURL = directory.appendingPathComponent("config.json")
-        rawConfig = try ConfigFile.value(configURL).foundation as? [String: Any] ?? [:]
         let fam = try ModelLoader.family(directory: directory)
+        rawConfig = try ConfigFile.value(configURL).foundation as? [String: Any] ?? [:]
         switch fam {
         case .bert, .roberta:
             let c = try ConfigFile.decode(BertConfiguration.self, from: configURL)
+            try c.validate(file: configURL.path)
+            try c.checkAnchors(CheckpointAnchors(source: SafetensorsSource(directory: directory), configFile: configURL.path),
+                               roberta: fam == .roberta)
             family = fam == .bert ? .bert : .roberta
             hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
             vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = -1; tokenDropout = false
@@ -65,10 +68,12 @@ public final class EncoderTrainingModel: TrainableModel {
             }
         case .esm:
             let c = try ConfigFile.decode(EsmConfiguration.self, from: configURL)
+            try c.validate(file: configURL.path)
+            try c.checkAnchors(CheckpointAnchors(source: SafetensorsSource(directory: directory), configFile: configURL.path))
             family = .esm
             hidden = c.hiddenSize; inter = c.intermediateSize; heads = c.numAttentionHeads; layers = c.numHiddenLayers
             vocab = c.vocabSize; eps = c.layerNormEps; maskTokenId = Int32(c.maskTokenId ?? 32); tokenDropout = c.tokenDropout
-            padTokenId = Int32((rawConfig["pad_token_id"] as? Int) ?? 1)
+            padTokenId = Int32(c.padTokenId ?? 1)   // validated: inside the vocabulary
             maxPositions = .max
         default:
             throw TransformersError.unsupportedModel(file: configURL.path, detail: "EncoderTrainingModel trains bert, roberta and esm checkpoints")

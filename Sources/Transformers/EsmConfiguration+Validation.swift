@@ -1,0 +1,47 @@
+import Foundation
+
+/// Rotary models whose config states no position limit accept at most this many tokens per sequence.
+public let undeclaredPositionLimit = 16_384
+
+extension EsmConfiguration {
+    typealias Rules = ConfigurationRules
+
+    /// Throws on a configuration this runtime cannot build: sizes, divisibility, ids, eps, activation.
+    func validate(file: String) throws {
+        let r = ConfigurationRules(file: file)
+        if let kind = positionEmbeddingType, kind != "rotary" {
+            throw TransformersError.unsupportedModel(file: file, detail: "position_embedding_type '\(kind)': only ESM-2 'rotary' is supported")
+        }
+        if embLayerNormBefore == true {
+            throw TransformersError.unsupportedModel(file: file, detail: "emb_layer_norm_before: true (ESM-1b style) is not supported")
+        }
+        try r.size("vocab_size", vocabSize, max: Rules.maxVocabulary)
+        try r.size("hidden_size", hiddenSize, max: Rules.maxHidden)
+        try r.size("num_hidden_layers", numHiddenLayers, max: Rules.maxLayers)
+        try r.size("num_attention_heads", numAttentionHeads, max: hiddenSize)
+        try r.size("intermediate_size", intermediateSize, max: Rules.maxIntermediate)
+        try r.multiple("hidden_size", hiddenSize, of: "num_attention_heads", numAttentionHeads)
+        if (hiddenSize / numAttentionHeads) % 2 != 0 {
+            throw r.fail("hidden_size", hiddenSize, "hidden_size / num_attention_heads = \(hiddenSize / numAttentionHeads) must be even for rotary embeddings")
+        }
+        if let p = maxPositionEmbeddings { try r.size("max_position_embeddings", p, max: Rules.maxPositions) }
+        try r.tokenId("pad_token_id", padTokenId, vocabulary: vocabSize, vocabularyKey: "vocab_size")
+        try r.tokenId("mask_token_id", maskTokenId ?? 32, vocabulary: vocabSize, vocabularyKey: "vocab_size")
+        try r.epsilon("layer_norm_eps", layerNormEps)
+        try r.activation("hidden_act", hiddenAct)
+        let h = hiddenSize, f = intermediateSize
+        try r.parameters([[vocabSize, h], [numHiddenLayers, 4 * h + 2 * f, h]])
+    }
+
+    /// Tokens per sequence the model accepts: max_position_embeddings, else `undeclaredPositionLimit`.
+    public var positionLimit: Int { maxPositionEmbeddings ?? undeclaredPositionLimit }
+
+    /// The checkpoint's embedding table, first and last layer agree with the config (before any allocation).
+    func checkAnchors(_ a: CheckpointAnchors) throws {
+        let h = hiddenSize
+        try a.require("esm.embeddings.word_embeddings.weight", [vocabSize, h], keys: "vocab_size, hidden_size")
+        try a.require("esm.encoder.layer.0.intermediate.dense.weight", [intermediateSize, h],
+                      keys: "intermediate_size, hidden_size")
+        try a.layers(numHiddenLayers, key: "num_hidden_layers") { "esm.encoder.layer.\($0).attention.self.query.weight" }
+    }
+}
