@@ -4,9 +4,12 @@ import Formats
 extension JSONValue {
     /// Reads a tokenizer JSON file (tokenizer.json, vocab.json, tokenizer_config.json, config.json) with
     /// the project's one JSON reader; syntax errors become `TokenizerError.badJSON` with line and column.
+    /// The bytes come through `TokenizerFileCheck` (regular files only, size cap: a symlink to /dev/zero
+    /// is refused, not read forever).
     static func read(_ path: String) throws -> JSONValue {
+        let bytes = try TokenizerFileCheck.bytes(path)
         do {
-            return try JSONReader.read(path: path)
+            return try JSONReader.parse(bytes, path: path)
         } catch let e as FormatsError {
             throw TokenizerError(e, path: path)
         }
