@@ -38,40 +38,48 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
+        // Formats: the one JSON reader/writer and the one atomic file writer (Foundation only, bottom layer).
+        .target(name: "Formats"),
         .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
         .target(name: "CKernelsBF16", cSettings: bf16Flags),
-        .target(name: "Tensors", dependencies: ["TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
-        .target(name: "Transformers", dependencies: ["Tensors"], swiftSettings: fast),
-        .target(name: "Tokenizers", swiftSettings: fast),
-        .target(name: "DataIO", dependencies: ["Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
+        .target(name: "Tensors", dependencies: ["Formats", "TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
+        .target(name: "Transformers", dependencies: ["Formats", "Tensors"], swiftSettings: fast),
+        .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: fast),
+        .target(name: "DataIO", dependencies: ["Formats", "Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),
         // fork/exec of stage commands under a supervisor that kills them when the runner dies.
         .target(name: "CProcess"),
         .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
-        .target(name: "PipelineEngine", dependencies: ["DataIO", "CProcess"], swiftSettings: cpuFlags),
+        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",
-                dependencies: ["Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
         .target(name: "PromptAlign",
-                dependencies: ["Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
+
+        // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
+        // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
+        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
 
         // The `trellis` executable.
         .executableTarget(name: "CLI",
-                          dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO",
+                          dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
                                          "PipelineEngine", "ProteinLM", "PromptAlign"],
                           swiftSettings: cpuFlags),
 
         // Tests: one target per library target, plus shared support.
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "_TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),
         .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "_TestSupport"]),
     ]
 )

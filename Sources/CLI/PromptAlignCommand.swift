@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import DataIO
 import PromptAlign
 
@@ -69,7 +70,7 @@ enum PromptAlignCommand: Command {
         var missing: [Int] = []
         for r in 0..<runs {
             let url = outDir.appendingPathComponent("run-\(r).json")
-            if let data = try? Data(contentsOf: url), let run = try? JSONDecoder().decode(FewShotRun.self, from: data) {
+            if let run = try? JSONDecoding.decode(FewShotRun.self, path: url.path) {
                 done.append(run)
             } else {
                 missing.append(r)
@@ -84,8 +85,7 @@ enum PromptAlignCommand: Command {
                                           log: { print("[\(stamp())] \($0)"); fflush(stdout) }) { run in
                 try PromptPredictions.write(run.probabilities.map { SIMD2($0[0], $0[1]) },
                                             to: outDir.appendingPathComponent("run-\(run.run).pred.csv").path)
-                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try writeFileAtomically(try enc.encode(run), to: outDir.appendingPathComponent("run-\(run.run).json"))
+                try writeFileAtomically(Data(try JSONEncoding.bytes(run, pretty: true)), to: outDir.appendingPathComponent("run-\(run.run).json"))
             }
             done += more
         }
@@ -99,8 +99,7 @@ enum PromptAlignCommand: Command {
             labelOnly = try ClassificationMetrics(truth: test.map { $0.label! }, predicted: result.testPredictions)
         }
         let summary = try FewShotSummary(runs: done, labelOnly: labelOnly, trainCount: train.count, mode: mode, model: model.path)
-        let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeFileAtomically(try enc.encode(summary), to: outDir.appendingPathComponent("summary.json"))
+        try writeFileAtomically(Data(try JSONEncoding.bytes(summary, pretty: true)), to: outDir.appendingPathComponent("summary.json"))
         let table = summary.table()
         try writeFileAtomically(Data(table.utf8), to: outDir.appendingPathComponent("summary.txt"))
         print(table)

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Formats
 import PromptAlign
 
 /// `trellis prompt-align-report`: the closing table over several `trellis prompt-align` output
@@ -27,8 +28,8 @@ enum PromptAlignReportCommand: Command {
         for dir in dirs {
             let url = URL(fileURLWithPath: dir)
             let names = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("run-") && $0.hasSuffix(".json") }.sorted()
-            let runs = try names.map { try JSONDecoder().decode(FewShotRun.self, from: Data(contentsOf: url.appendingPathComponent($0))) }
-            let summary = try? JSONDecoder().decode(FewShotSummary.self, from: Data(contentsOf: url.appendingPathComponent("summary.json")))
+            let runs = try names.map { try JSONDecoding.decode(FewShotRun.self, path: url.appendingPathComponent($0).path) }
+            let summary = try? JSONDecoding.decode(FewShotSummary.self, path: url.appendingPathComponent("summary.json").path)
             guard let k = summary?.trainCount ?? runs.first.map({ _ in Int(url.lastPathComponent.filter(\.isNumber)) ?? 0 }) else {
                 print("\(dir): no finished runs"); continue
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import PipelineEngine
 import Tokenizers
 
@@ -100,9 +101,9 @@ enum TokenizeCommand: Command {
     {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(Array(line.utf8), path: file)
-        } catch TokenizerError.badJSON(_, _, _, let column, let expected) {
-            throw TokenizeInputError(message: "\(file):\(number):\(column): invalid JSON; expected \(expected)")
+            value = try JSONReader.parse(Array(line.utf8), path: file, line: number)
+        } catch let e as FormatsError {
+            throw TokenizeInputError(message: e.description)
         }
         guard let text = value[field]?.string else {
             throw TokenizeInputError(message: "\(file):\(number): expected an object with a string field '\(field)'")

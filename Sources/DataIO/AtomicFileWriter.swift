@@ -1,87 +1,59 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Formats
 
-/// Writes a file through a temporary sibling that is renamed into place by `finish()`.
+/// A buffered, optionally compressing front of `Formats.AtomicFile`: bytes go to a temporary sibling
+/// that `finish()` renames onto the final path.
 ///
 /// Until `finish()` returns, `path` holds its old content (or does not exist); a writer dropped or
-/// `cancel()`ed without finishing removes its temporary file, so a crash or an error never leaves a
-/// half-written output under the final name. Output ending in `.gz` or `.zst` is compressed. Every writer
-/// in `DataIO` (FASTA, CSV, JSONL, `.npy`) writes through one of these.
+/// `cancel()`ed without finishing removes its temporary file. Output ending in `.gz` or `.zst` is
+/// compressed. Every writer in `DataIO` (FASTA, CSV, JSONL, `.npy`) writes through one of these.
 public final class AtomicFileWriter {
     /// The final path.
-    public let path: String
+    public var path: String { file.path }
     /// The temporary path written until `finish()`.
-    public let temporaryPath: String
+    public var temporaryPath: String { file.temporaryPath }
     /// How the bytes are encoded on disk (from the extension unless given).
     public let compression: Compression
     /// Plain (uncompressed) bytes accepted so far.
     public private(set) var bytesWritten = 0
 
-    private var fd: Int32
+    private let file: AtomicFile
     private let encoder: StreamEncoder?
-    private var buffer: UnsafeMutablePointer<UInt8>
+    private var buffer: [UInt8] = []
     private let capacity = 1 << 16
-    private var count = 0
     private var done = false
-    private let durable: Bool
 
     /// Creates the temporary file (and missing parent directories).
     /// - Parameters:
     ///   - compression: on-disk encoding; nil picks it from the extension (`.gz`, `.zst`).
     ///   - level: compression level (gzip 1–9, default 6; zstd 1–19, default 3).
-    ///   - durable: `fsync` the file before the rename, so the content survives a power loss, not only a crash.
+    ///   - durable: fsync the file before the rename and the directory after it (see `AtomicFile`), so the
+    ///     content survives a power loss, not only a crash. Off by default: outputs of a stage are re-made
+    ///     by the next run when they are lost, and the engine's records are written durably.
     public init(path: String, compression: Compression? = nil, level: Int? = nil, durable: Bool = false) throws {
-        self.path = path
-        self.durable = durable
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: dir) {
-            do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            } catch {
-                throw DataIOError.io(path: dir, operation: "create directory", reason: "\(error.localizedDescription)")
-            }
-        }
-        let suffix = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
-        temporaryPath = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-" + suffix
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw DataIOError.fromErrno(temporaryPath, "create") }
         let kind = compression ?? Compression.forPath(path)
         self.compression = kind
-        buffer = .allocate(capacity: capacity)
-        do {
-            switch kind {
-            case .none: encoder = nil
-            case .gzip: encoder = try GzipEncoder(path: path, level: Int32(level ?? 6))
-            case .zstd: encoder = try ZstdEncoder(path: path, level: Int32(level ?? 3))
-            }
-        } catch {
-            close(fd)
-            unlink(temporaryPath)
-            buffer.deallocate()
-            throw error
+        switch kind {
+        case .none: encoder = nil
+        case .gzip: encoder = try GzipEncoder(path: path, level: Int32(level ?? 6))
+        case .zstd: encoder = try ZstdEncoder(path: path, level: Int32(level ?? 3))
         }
+        file = try AtomicFile(path: path, durable: durable)
+        buffer.reserveCapacity(capacity)
     }
 
-    deinit {
-        if !done { cancel() }
-        buffer.deallocate()
-    }
+    deinit { if !done { cancel() } }
 
     /// Appends raw bytes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !done else { throw DataIOError.io(path: path, operation: "write", reason: "writer already finished") }
         bytesWritten += bytes.count
+        if buffer.count + bytes.count > capacity { try flushBuffer() }
         if bytes.count >= capacity {
-            try flushBuffer()
             try encodeAndWrite(bytes, finish: false)
-            return
+        } else {
+            buffer.append(contentsOf: bytes)
         }
-        if count + bytes.count > capacity { try flushBuffer() }
-        if let base = bytes.baseAddress { (buffer + count).update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
-        count += bytes.count
     }
 
     /// Appends bytes.
@@ -95,17 +67,13 @@ public final class AtomicFileWriter {
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Flushes, ends the compressed stream, closes and renames the temporary file onto `path`.
+    /// Flushes, ends the compressed stream and commits the file onto `path`.
     public func finish() throws {
         guard !done else { return }
         do {
             try flushBuffer()
             if encoder != nil { try encodeAndWrite(UnsafeRawBufferPointer(start: nil, count: 0), finish: true) }
-            if durable && fsync(fd) != 0 { throw DataIOError.fromErrno(temporaryPath, "fsync") }
-            let rc = close(fd)
-            fd = -1
-            if rc != 0 { throw DataIOError.fromErrno(temporaryPath, "close") }
-            if rename(temporaryPath, path) != 0 { throw DataIOError.fromErrno(path, "rename \(temporaryPath) to") }
+            try file.commit()
             done = true
         } catch {
             cancel()
@@ -113,51 +81,29 @@ public final class AtomicFileWriter {
         }
     }
 
-    /// Abandons the output: closes and removes the temporary file; `path` is left untouched.
+    /// Abandons the output: removes the temporary file; `path` is left untouched.
     public func cancel() {
-        if fd >= 0 { close(fd); fd = -1 }
-        unlink(temporaryPath)
+        file.cancel()
         done = true
     }
 
     private func flushBuffer() throws {
-        if count == 0 { return }
-        let n = count
-        count = 0
-        try encodeAndWrite(UnsafeRawBufferPointer(start: buffer, count: n), finish: false)
+        if buffer.isEmpty { return }
+        defer { buffer.removeAll(keepingCapacity: true) }
+        try buffer.withUnsafeBytes { try encodeAndWrite($0, finish: false) }
     }
 
     private func encodeAndWrite(_ bytes: UnsafeRawBufferPointer, finish: Bool) throws {
         if let encoder {
-            try encoder.encode(bytes, finish: finish) { try writeFully($0) }
+            try encoder.encode(bytes, finish: finish) { try file.write($0) }
         } else {
-            try writeFully(bytes)
+            try file.write(bytes)
         }
     }
 
-    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw DataIOError.fromErrno(temporaryPath, "write")
-            }
-            offset += n
-        }
-    }
-
-    /// Temporary files in `directory` left by writers whose process no longer runs (killed before
-    /// `finish()`): `.<name>.tmp-<pid>-<suffix>`. Their final files were never created or replaced.
+    /// Temporary files in `directory` left by writers whose process no longer runs (see `AtomicFile`).
     public static func staleTemporaries(in directory: String) -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return names.compactMap { name -> String? in
-            guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards) else { return nil }
-            let parts = name[range.upperBound...].split(separator: "-", maxSplits: 1)
-            guard parts.count == 2, let pid = Int32(parts[0]) else { return nil }
-            let alive = kill(pid, 0) == 0 || errno == EPERM
-            return alive ? nil : directory + "/" + name
-        }.sorted()
+        AtomicFile.staleTemporaries(in: directory)
     }
 
     /// Writes `bytes` to `path` atomically in one call.

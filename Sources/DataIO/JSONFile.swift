@@ -1,93 +1,74 @@
 import Foundation
+import Formats
 
-/// Reads and writes single JSON documents (plain, `.gz` or `.zst`), with positioned errors.
+/// Reads and writes single JSON documents (plain, `.gz` or `.zst`) through the one JSON reader and writer
+/// of `Formats`, with positioned errors.
 public enum JSONFile {
-    /// Parses `bytes` (from `path`, used in errors) into Foundation objects; a malformed document is
-    /// reported with its line, column and byte offset.
-    public static func parse(_ bytes: [UInt8], path: String, line: Int? = nil) throws -> Any {
+    /// Parses `bytes` (from `path`, used in errors); `line` is the line the bytes start on (one JSONL line).
+    public static func value(_ bytes: [UInt8], path: String, line: Int? = nil) throws -> JSONValue {
         do {
-            return try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        } catch {
-            throw positionedError(bytes, path: path, line: line, fallback: error)
+            return try JSONReader.parse(bytes, path: path, line: line ?? 1)
+        } catch let e as FormatsError {
+            throw DataIOError(e, path: path, inLine: line != nil)
         }
     }
 
-    /// The document in `path` as Foundation objects (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `NSNull`).
+    /// The document in `path` (decompressed when `.gz`/`.zst`).
+    public static func value(path: String) throws -> JSONValue {
+        try value(ByteReader.readAll(path: path), path: path)
+    }
+
+    /// Parses `bytes` into Foundation objects (`[String: Any]`, `[Any]`, `String`, `NSNumber`, `Bool`, `NSNull`).
+    public static func parse(_ bytes: [UInt8], path: String, line: Int? = nil) throws -> Any {
+        try value(bytes, path: path, line: line).foundation
+    }
+
+    /// The document in `path` as Foundation objects.
     public static func read(path: String) throws -> Any {
-        try parse(ByteReader.readAll(path: path), path: path)
+        try value(path: path).foundation
     }
 
     /// The document in `path` decoded as `T`.
     public static func decode<T: Decodable>(_ type: T.Type, path: String) throws -> T {
-        let bytes = try ByteReader.readAll(path: path)
-        return try decode(type, from: bytes, path: path)
+        try decode(type, from: ByteReader.readAll(path: path), path: path)
     }
 
-    /// Decodes `bytes` as `T`; syntax errors are positioned, type mismatches name the coding path.
+    /// Decodes `bytes` as `T`; errors name the line, column and key path.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String, line: Int? = nil) throws -> T {
+        let v = try value(bytes, path: path, line: line)
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
-        } catch let error as DecodingError {
-            if case .dataCorrupted = error, JSONScanner.firstProblem(in: bytes) != nil {
-                throw positionedError(bytes, path: path, line: line, fallback: error)
-            }
-            throw DataIOError.syntax(SourcePosition(path: path, line: line ?? 1),
-                                     expected: "expected \(T.self): \(describeDecoding(error))")
+            return try JSONDecoding.decode(type, from: v)
+        } catch let e as FormatsError {
+            throw DataIOError(e, path: path, inLine: line != nil, decoding: "\(T.self)")
         }
     }
 
     /// Writes a Foundation object atomically (keys sorted, so equal objects give equal files).
     public static func write(_ object: Any, to path: String, pretty: Bool = false) throws {
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
-        if pretty { options.insert(.prettyPrinted) }
-        let data = try serialize(object, options: options, path: path)
-        try AtomicFileWriter.write(Array(data) + [0x0A], to: path)
+        try write(value: JSONValue(foundation: object), to: path, pretty: pretty)
     }
 
     /// Writes an `Encodable` value atomically (keys sorted).
     public static func write<T: Encodable>(encodable value: T, to path: String, pretty: Bool = false) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                                          : [.sortedKeys, .withoutEscapingSlashes]
-        let data: Data
-        do { data = try encoder.encode(value) } catch {
-            throw DataIOError.unsupported(path: path, what: "value cannot be encoded as JSON: \(error)")
-        }
-        try AtomicFileWriter.write(Array(data) + [0x0A], to: path)
+        try write(value: JSONEncoding.value(value), to: path, pretty: pretty)
     }
 
-    static func serialize(_ object: Any, options: JSONSerialization.WritingOptions, path: String) throws -> Data {
-        guard JSONSerialization.isValidJSONObject([object]) else {
-            throw DataIOError.unsupported(path: path, what: "value of type \(type(of: object)) is not representable as JSON")
-        }
-        do { return try JSONSerialization.data(withJSONObject: object, options: options) } catch {
-            throw DataIOError.unsupported(path: path, what: "value cannot be written as JSON: \(error)")
-        }
+    /// Writes a value atomically, with a final newline (compressed when the path ends in `.gz`/`.zst`).
+    public static func write(value: JSONValue, to path: String, pretty: Bool = false) throws {
+        try AtomicFileWriter.write(JSONWriter.bytes(value, pretty: pretty, path: path) + [0x0A], to: path)
     }
+}
 
-    /// Builds a `.syntax` error at the scanner's position; `line` offsets positions for one JSONL line.
-    static func positionedError(_ bytes: [UInt8], path: String, line: Int?, fallback: Error) -> DataIOError {
-        if let p = JSONScanner.firstProblem(in: bytes) {
-            if let line {
-                return .syntax(SourcePosition(path: path, line: line + p.line - 1, column: p.column), expected: p.expected)
-            }
-            return .syntax(SourcePosition(path: path, line: p.line, column: p.column, byteOffset: p.offset),
-                           expected: p.expected)
+extension DataIOError {
+    /// The DataIO error for a JSON problem in `path`; `decoding` names the type being decoded.
+    init(_ e: FormatsError, path: String, inLine: Bool, decoding: String? = nil) {
+        guard let at = e.location else {
+            self = .unsupported(path: path, what: e.description)
+            return
         }
-        return .syntax(SourcePosition(path: path, line: line ?? 1, column: 1),
-                       expected: "expected valid JSON (UTF-8 text): \(fallback.localizedDescription)")
-    }
-
-    static func describeDecoding(_ error: DecodingError) -> String {
-        func at(_ path: [CodingKey]) -> String {
-            path.isEmpty ? "top level" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .typeMismatch(let t, let c): return "type mismatch at \(at(c.codingPath)): expected \(t)"
-        case .valueNotFound(let t, let c): return "missing value at \(at(c.codingPath)): expected \(t)"
-        case .keyNotFound(let k, let c): return "missing key '\(k.stringValue)' at \(at(c.codingPath))"
-        case .dataCorrupted(let c): return "\(c.debugDescription) at \(at(c.codingPath))"
-        @unknown default: return "\(error)"
-        }
+        var text = "expected " + e.expected
+        if let decoding { text = "expected \(decoding): " + text }
+        self = .syntax(SourcePosition(path: path, line: at.line, column: at.column, byteOffset: inLine ? nil : at.offset),
+                       expected: text)
     }
 }

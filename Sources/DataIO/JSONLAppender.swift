@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,13 +27,15 @@ public final class JSONLAppender {
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Appends one Foundation value (keys sorted) as a line.
-    public func append(_ object: Any) throws {
-        var data = try JSONFile.serialize(object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed],
-                                          path: path)
-        data.append(0x0A)
+    public func append(_ object: Any) throws { try append(value: JSONValue(foundation: object)) }
+
+    /// Appends one value as a line (one `write(2)`; a short write is reported, never retried, so a line
+    /// is never split between two writes that another appender could interleave).
+    public func append(value: JSONValue) throws {
+        let data = try JSONWriter.bytes(value, path: path) + [0x0A]
         try data.withUnsafeBytes { raw in
             let n = Glibc.write(fd, raw.baseAddress!, raw.count)
-            if n != raw.count { throw DataIOError.fromErrno(path, "append to") }
+            if n != raw.count { throw n < 0 ? FormatsError.fromErrno(path, "append to") : FormatsError.diskFull(path: path) }
         }
         if durable && fsync(fd) != 0 { throw DataIOError.fromErrno(path, "fsync") }
     }

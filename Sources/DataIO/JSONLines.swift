@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Streams a JSON Lines file (one JSON value per line; plain, `.gz` or `.zst`) in constant memory.
 ///
@@ -54,36 +55,24 @@ public final class JSONLReader {
 /// Writes a JSON Lines file atomically (see `AtomicFileWriter`): one compact value per line, keys sorted.
 public final class JSONLWriter {
     private let file: AtomicFileWriter
-    private let encoder = JSONEncoder()
     /// Values written so far.
     public private(set) var count = 0
 
     public init(path: String) throws {
         file = try AtomicFileWriter(path: path)
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    /// Appends a value.
+    public func write(value: JSONValue) throws {
+        try file.write(JSONWriter.bytes(value, path: file.path) + [0x0A])
+        count += 1
     }
 
     /// Appends a Foundation value (`[String: Any]`, `[Any]`, strings, numbers, `NSNull`).
-    public func write(_ object: Any) throws {
-        let data = try JSONFile.serialize(object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed],
-                                          path: file.path)
-        try append(data)
-    }
+    public func write(_ object: Any) throws { try write(value: JSONValue(foundation: object)) }
 
     /// Appends an `Encodable` value.
-    public func write<T: Encodable>(encodable value: T) throws {
-        let data: Data
-        do { data = try encoder.encode(value) } catch {
-            throw DataIOError.unsupported(path: file.path, what: "value cannot be encoded as JSON: \(error)")
-        }
-        try append(data)
-    }
-
-    private func append(_ data: Data) throws {
-        try data.withUnsafeBytes { try file.write($0) }
-        try file.write([0x0A])
-        count += 1
-    }
+    public func write<T: Encodable>(encodable value: T) throws { try write(value: JSONEncoding.value(value)) }
 
     /// Completes the file and renames it into place.
     public func finish() throws { try file.finish() }

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// The JSON written by `trellis align` (and the `align.propagate` stage): settings, headline metrics and
 /// one entry per test article.
@@ -65,9 +66,7 @@ public struct AlignmentReport: Codable, Equatable, Sendable {
 
     /// Pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        Data(try JSONEncoding.bytes(self, pretty: true))
     }
 
     /// Writes the JSON to `url` atomically.

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import PipelineEngine
 
 /// `eval.sweep`: gathers `eval.metrics` summaries over K (e.g. the instances of a `matrix: {K: …}`
@@ -36,7 +37,7 @@ struct EvalSweepStage: StageType {
             for path in p.strings(method) {
                 let url = p.resolve(path)
                 let summary: MetricSummary
-                do { summary = try JSONDecoder().decode(MetricSummary.self, from: Data(contentsOf: url)) } catch {
+                do { summary = try JSONDecoding.decode(MetricSummary.self, path: url.path) } catch {
                     throw PromptAlignError.io(file: path, message: "not an eval.metrics summary: \(error)")
                 }
                 guard let k = summary.trainCount else {
@@ -57,9 +58,7 @@ struct EvalSweepStage: StageType {
             }
         }
         let sweep = FewShotSweep(rows: Array(rows.values))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(try encoder.encode(sweep),
+        try writeAtomically(Data(try JSONEncoding.bytes(sweep, pretty: true)),
                             to: PromptAlignStages.destination(context, parameter: "output", name: "summary", internalFile: "sweep.json"))
         let table = sweep.markdownTable()
         try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 /// Gives a BERT / RoBERTa checkpoint without a masked-LM head (a bare `BertModel` such as
@@ -21,7 +22,7 @@ public enum MaskedLMHeadCompletion {
     public static func prepare(modelDirectory directory: URL, workDirectory: URL) throws -> Outcome {
         let checkpoint = try SafetensorsCheckpoint(directory: directory)
         let configURL = directory.appendingPathComponent("config.json")
-        guard var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] else {
+        guard var config = try JSONReader.read(path: configURL.path).foundation as? [String: Any] else {
             throw PromptAlignError.io(file: configURL.path, message: "expected a JSON object")
         }
         let roberta = (config["model_type"] as? String)?.lowercased() == "roberta"
@@ -72,7 +73,7 @@ public enum MaskedLMHeadCompletion {
         try writer.write(to: target.appendingPathComponent("model.safetensors"))
         config["architectures"] = [roberta ? "RobertaForMaskedLM" : "BertForMaskedLM"]
         config["tie_word_embeddings"] = true
-        try writeAtomically(try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]),
+        try writeAtomically(Data(try JSONWriter.bytes(JSONValue(foundation: config), pretty: true)),
                             to: target.appendingPathComponent("config.json"))
         for name in ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"] {
             let from = directory.appendingPathComponent(name), to = target.appendingPathComponent(name)

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 import Transformers
 
@@ -17,7 +18,7 @@ struct MaskedLMHeadWeights {
 
     init(directory: URL, roberta: Bool) throws {
         let ck = try SafetensorsCheckpoint(directory: directory)
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
+        let config = try JSONReader.read(path: directory.appendingPathComponent("config.json").path).foundation as? [String: Any] ?? [:]
         let root = roberta ? "roberta." : "bert."
         let p = ck.contains(root + "embeddings.word_embeddings.weight") ? root : ""
         let hp = roberta ? "lm_head." : "cls.predictions."

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Mean and spread of one metric over repeated runs.
 public struct Spread: Codable, Equatable, Sendable {
@@ -60,9 +61,7 @@ public struct MetricSummary: Codable, Equatable, Sendable {
 
     /// Pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        Data(try JSONEncoding.bytes(self, pretty: true))
     }
 
     /// A readable table, one line per metric: mean ± population std (sample std), min–max, in percent.

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// The news proximity graph of Prompt-and-Align: the symmetric-normalised adjacency
 /// A_T = D^-½ (BᵀB) D^-½ over articles, nodes in article order (train articles, then test articles).
@@ -135,8 +136,6 @@ public struct NewsGraphStatistics: Codable, Equatable, Sendable {
 
     /// The statistics as pretty-printed JSON with sorted keys.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        Data(try JSONEncoding.bytes(self, pretty: true))
     }
 }

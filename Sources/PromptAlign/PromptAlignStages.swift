@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Formats
 import PipelineEngine
 
 /// The Prompt-and-Align pipeline stages: thin wrappers over `NewsReader`, `NewsGraph`, `PromptFineTuner`,
@@ -190,7 +191,7 @@ struct EvalMetricsStage: StageType {
         var trainCounts = Set<Int>()
         for path in p.strings("results") {
             let url = p.resolve(path)
-            let report = try JSONDecoder().decode(AlignmentReport.self, from: Data(contentsOf: url))
+            let report = try JSONDecoding.decode(AlignmentReport.self, path: url.path)
             let truth = report.articles.compactMap(\.label)
             guard truth.count == report.articles.count else {
                 throw PromptAlignError.mismatch(what: url.path, expected: "a label for every article", found: "unlabelled articles")

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 /// The `__metadata__` of an embedding file (a whole run, a part of one, or a shard): which proteins it
@@ -67,8 +68,7 @@ public struct EmbeddingIndex: Equatable {
             throw ProteinLMError.badOutput(file: file.path, detail: "not a protein.embed file (metadata format '\(m["format"] ?? "")', expected '\(Self.format)')")
         }
         func array<T>(_ key: String, _ type: T.Type) throws -> [T] {
-            guard let text = m[key], let data = text.data(using: .utf8),
-                  let v = try? JSONSerialization.jsonObject(with: data) as? [T] else {
+            guard let text = m[key], let v = try? JSONReader.parse(text).foundation as? [T] else {
                 throw ProteinLMError.badOutput(file: file.path, detail: "metadata '\(key)' is missing or not a JSON array")
             }
             return v
@@ -85,8 +85,7 @@ public struct EmbeddingIndex: Equatable {
     }
 
     static func json(_ v: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: v, options: [.withoutEscapingSlashes])) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
+        (try? JSONWriter.string(JSONValue(foundation: v))) ?? "[]"
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 import Transformers
 
@@ -128,8 +129,9 @@ public final class PretrainTrainer {
         defer { try? handle.close() }
         func write(_ record: [String: Any]) {
             log.append(record)
-            if let d = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-                handle.write(d + Data([10]))
+            // `write(contentsOf:)` throws where `write(_:)` traps on a full disk.
+            if let d = try? JSONWriter.bytes(JSONValue(foundation: record)) {
+                try? handle.write(contentsOf: Data(d + [10]))
             }
         }
         if step == 0 {
@@ -205,7 +207,7 @@ public final class PretrainTrainer {
     public func resume(from dir: URL) throws -> Bool {
         let state = dir.appendingPathComponent("trainer_state.json")
         guard FileManager.default.fileExists(atPath: state.path) else { return false }
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as? [String: Any] ?? [:]
+        let json = try JSONReader.read(path: state.path).foundation as? [String: Any] ?? [:]
         let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
         try model.parameters.load(from: file)
         let opt = try SafetensorsFile(url: dir.appendingPathComponent("optimizer.safetensors"))

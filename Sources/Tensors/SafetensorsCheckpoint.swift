@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// The weights of a model directory as one name → tensor view: either a single
 /// `model.safetensors` or shards listed by `model.safetensors.index.json` (Hugging Face layout).
@@ -69,36 +70,42 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         let indexPath = url.path
         path = indexPath
         let mapped = try MappedFile(path: indexPath)
-        let root = try JSONScanner.parse(mapped.bytes, base: 0, path: indexPath) { key, offset, first, depth in
-            SafetensorsError.invalidIndex(path: indexPath, offset: offset,
-                                          expected: "key '\(key)' only once (first at byte \(first))")
+        let root: JSONValue
+        do {
+            root = try JSONReader.parse(mapped.bytes, path: indexPath, depthLimit: 128)
+        } catch let e as FormatsError {
+            if case let .duplicateKey(at, key, first, _) = e {
+                throw SafetensorsError.invalidIndex(path: indexPath, offset: at.offset,
+                                                    expected: "key '\(key)' only once (first at byte \(first))")
+            }
+            throw SafetensorsError(e, path: indexPath)
         }
-        func bad(_ node: JSONNode, _ expected: String) -> SafetensorsError {
-            .invalidIndex(path: indexPath, offset: node.offset, expected: expected)
+        func bad(_ node: JSONValue, _ expected: String) -> SafetensorsError {
+            .invalidIndex(path: indexPath, offset: node.location.offset, expected: expected)
         }
-        guard case let .object(top) = root.value else { throw bad(root, "a JSON object, found \(root.typeName)") }
+        guard case let .object(top) = root.kind else { throw bad(root, "a JSON object, found \(root.typeName)") }
         var meta: [String: String] = [:]
         var weightMap: [(name: String, shard: String)]?
-        for (key, _, node) in top {
+        for (key, node) in top {
             switch key {
             case "metadata":
-                if case let .object(items) = node.value {
-                    for (k, _, v) in items {
-                        switch v.value {
+                if case let .object(items) = node.kind {
+                    for (k, v) in items {
+                        switch v.kind {
                         case let .string(s): meta[k] = s
                         case let .integer(n): meta[k] = String(n)
-                        case let .number(text): meta[k] = text
+                        case let .number(_, text): meta[k] = text
                         case let .bool(b): meta[k] = String(b)
                         default: break  // nested values are not kept
                         }
                     }
                 }
             case "weight_map":
-                guard case let .object(items) = node.value else {
+                guard case let .object(items) = node.kind else {
                     throw bad(node, "'weight_map' to be an object of tensor name → shard file, found \(node.typeName)")
                 }
-                weightMap = try items.map { name, _, v in
-                    guard case let .string(shard) = v.value else {
+                weightMap = try items.map { name, v in
+                    guard case let .string(shard) = v.kind else {
                         throw bad(v, "a shard file name for '\(name)', found \(v.typeName)")
                     }
                     guard Self.isSafeShardName(shard) else {

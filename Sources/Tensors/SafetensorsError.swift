@@ -1,3 +1,5 @@
+import Formats
+
 /// Everything that can go wrong reading or writing safetensors files and sharded checkpoints.
 ///
 /// Every case names the file; header problems carry the byte offset in the file (header bytes start
@@ -102,6 +104,29 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Sendabl
             return "\(directory): expected model.safetensors or model.safetensors.index.json"
         case let .invalidTensor(name, expected):
             return "tensor '\(name)': expected \(expected)"
+        }
+    }
+}
+
+extension SafetensorsError {
+    /// A JSON reading error of the header or index file, as this module reports it (file byte offsets).
+    init(_ e: FormatsError, path: String) {
+        guard let at = e.location else { self = .io(path: path, message: e.description); return }
+        if case .invalidUTF8 = e { self = .invalidUTF8(path: path, offset: at.offset); return }
+        self = .invalidJSON(path: path, offset: at.offset, expected: e.expected)
+    }
+}
+
+extension JSONValue {
+    /// "an object", "a number": how header errors name what they found.
+    var typeName: String {
+        switch kind {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .integer, .number: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
         }
     }
 }

@@ -1,3 +1,5 @@
+import Formats
+
 /// Where one tensor lives in a safetensors file, as its header describes it.
 public struct SafetensorsTensorInfo: Equatable, Sendable {
     public let name: String
@@ -43,19 +45,22 @@ struct SafetensorsHeader {
         let headerBytes = UnsafeRawBufferPointer(rebasing: file[8..<dataStart])
         guard headerBytes.first == UInt8(ascii: "{") else { throw SafetensorsError.headerNotObject(path: path, offset: 8) }
 
-        let root = try JSONScanner.parse(headerBytes, base: 8, path: path) { key, offset, first, depth in
-            depth == 1
-                ? SafetensorsError.duplicateName(path: path, name: key, offset: offset, firstOffset: first)
-                : SafetensorsError.invalidJSON(path: path, offset: offset,
-                                               expected: "key '\(key)' only once (first at byte \(first))")
+        let root: JSONValue
+        do {
+            root = try JSONReader.parse(headerBytes, path: path, baseOffset: 8, depthLimit: 128)
+        } catch let e as FormatsError {
+            if case let .duplicateKey(at, key, first, 1) = e {
+                throw SafetensorsError.duplicateName(path: path, name: key, offset: at.offset, firstOffset: first)
+            }
+            throw SafetensorsError(e, path: path)
         }
-        guard case let .object(members) = root.value else { throw SafetensorsError.headerNotObject(path: path, offset: 8) }
+        guard case let .object(members) = root.kind else { throw SafetensorsError.headerNotObject(path: path, offset: 8) }
 
         let dataLength = fileSize - dataStart
         var metadata: [String: String] = [:]
         var tensors: [SafetensorsTensorInfo] = []
         tensors.reserveCapacity(members.count)
-        for (name, _, node) in members {
+        for (name, node) in members {
             if name == "__metadata__" {
                 metadata = try parseMetadata(node, path: path)
             } else {
@@ -66,37 +71,37 @@ struct SafetensorsHeader {
         return SafetensorsHeader(metadata: metadata, tensors: tensors, dataStart: dataStart)
     }
 
-    private static func parseMetadata(_ node: JSONNode, path: String) throws -> [String: String] {
-        switch node.value {
+    private static func parseMetadata(_ node: JSONValue, path: String) throws -> [String: String] {
+        switch node.kind {
         case .null:
             return [:]  // serde reads `null` as "no metadata"
         case let .object(members):
             var out: [String: String] = [:]
-            for (key, _, value) in members {
-                guard case let .string(s) = value.value else {
-                    throw SafetensorsError.invalidMetadata(path: path, offset: value.offset,
+            for (key, value) in members {
+                guard case let .string(s) = value.kind else {
+                    throw SafetensorsError.invalidMetadata(path: path, offset: value.location.offset,
                                                            expected: "a string value for '\(key)', found \(value.typeName)")
                 }
                 out[key] = s
             }
             return out
         default:
-            throw SafetensorsError.invalidMetadata(path: path, offset: node.offset,
+            throw SafetensorsError.invalidMetadata(path: path, offset: node.location.offset,
                                                    expected: "an object of strings, found \(node.typeName)")
         }
     }
 
-    private static func parseEntry(name: String, _ node: JSONNode, dataLength: Int, path: String) throws
+    private static func parseEntry(name: String, _ node: JSONValue, dataLength: Int, path: String) throws
         -> SafetensorsTensorInfo
     {
-        func bad(_ expected: String, _ at: JSONNode? = nil) -> SafetensorsError {
-            .invalidEntry(path: path, name: name, offset: (at ?? node).offset, expected: expected)
+        func bad(_ expected: String, _ at: JSONValue? = nil) -> SafetensorsError {
+            .invalidEntry(path: path, name: name, offset: (at ?? node).location.offset, expected: expected)
         }
-        guard case let .object(fields) = node.value else {
+        guard case let .object(fields) = node.kind else {
             throw bad("an object with dtype, shape and data_offsets, found \(node.typeName)")
         }
-        var dtypeNode: JSONNode?, shapeNode: JSONNode?, offsetsNode: JSONNode?
-        for (key, _, value) in fields {
+        var dtypeNode: JSONValue?, shapeNode: JSONValue?, offsetsNode: JSONValue?
+        for (key, value) in fields {
             switch key {
             case "dtype": dtypeNode = value
             case "shape": shapeNode = value
@@ -108,11 +113,11 @@ struct SafetensorsHeader {
         guard let shapeNode else { throw bad("a 'shape' field") }
         guard let offsetsNode else { throw bad("a 'data_offsets' field") }
 
-        guard case let .string(dtypeName) = dtypeNode.value else {
+        guard case let .string(dtypeName) = dtypeNode.kind else {
             throw bad("'dtype' to be a string, found \(dtypeNode.typeName)", dtypeNode)
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-            throw SafetensorsError.unknownDType(path: path, name: name, dtype: dtypeName, offset: dtypeNode.offset)
+            throw SafetensorsError.unknownDType(path: path, name: name, dtype: dtypeName, offset: dtypeNode.location.offset)
         }
         let shape = try integers(shapeNode, "'shape' to be an array of non-negative integers", bad)
         let offsets = try integers(offsetsNode, "'data_offsets' to be [begin, end], non-negative integers", bad)
@@ -134,13 +139,15 @@ struct SafetensorsHeader {
         return SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
     }
 
-    private static func integers(_ node: JSONNode, _ expected: String,
-                                 _ bad: (String, JSONNode?) -> SafetensorsError) throws -> [Int] {
-        guard case let .array(items) = node.value else { throw bad("\(expected), found \(node.typeName)", node) }
+    private static func integers(_ node: JSONValue, _ expected: String,
+                                 _ bad: (String, JSONValue?) -> SafetensorsError) throws -> [Int] {
+        guard case let .array(items) = node.kind else { throw bad("\(expected), found \(node.typeName)", node) }
         return try items.map { item in
-            switch item.value {
-            case let .integer(value): return value
-            case let .number(text): throw bad("\(expected), found \(text)", item)
+            switch item.kind {
+            case let .integer(value):
+                guard value >= 0, let v = Int(exactly: value) else { throw bad("\(expected), found \(value)", item) }
+                return v
+            case let .number(_, text): throw bad("\(expected), found \(text)", item)
             default: throw bad("\(expected), found \(item.typeName)", item)
             }
         }

@@ -1,12 +1,11 @@
 import Foundation
+import Formats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// `write(2)`, named apart from `SafetensorsWriter.write(to:)`.
-private func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
 /// Collects tensors and metadata, then writes one safetensors file atomically.
 ///
@@ -131,28 +130,7 @@ public struct SafetensorsWriter {
     }
 
     /// A JSON string literal escaped as `serde_json` does (", \, and control characters only).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { JSONWriter.quoted(s) }
 
     /// The complete file contents.
     public func serialized() -> [UInt8] {
@@ -166,43 +144,18 @@ public struct SafetensorsWriter {
         return out
     }
 
-    /// Writes the file to a temporary path beside `url` and renames it into place, so readers never
+    /// Writes the file through `AtomicFile` (temporary beside `url`, fsync, rename), so readers never
     /// see a half-written file (and a file mapped by a reader is replaced, not overwritten).
     public func write(to url: URL) throws {
-        let path = url.path
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))").path
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafetensorsError.io(path: tmp, message: "cannot create: \(MappedFile.errnoText())") }
-        var ok = false
-        defer {
-            if !ok { unlink(tmp) }
-        }
         do {
-            defer { close(fd) }
+            let out = try AtomicFile(path: url.path, createParent: false)
             let ordered = orderedEntries
             let header = header(ordered)
-            let length = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) }
-            try Self.writeAll(fd, length + header, path: tmp)
-            for e in ordered { try Self.writeAll(fd, e.bytes, path: tmp) }
-            guard fsync(fd) == 0 else { throw SafetensorsError.io(path: tmp, message: "fsync failed: \(MappedFile.errnoText())") }
-        }
-        guard rename(tmp, path) == 0 else {
-            throw SafetensorsError.io(path: path, message: "cannot rename \(tmp) into place: \(MappedFile.errnoText())")
-        }
-        ok = true
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = posixWrite(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SafetensorsError.io(path: path, message: "write failed: \(MappedFile.errnoText())")
-                }
-                done += n
-            }
+            try out.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)
+            for e in ordered { try out.write(e.bytes) }
+            try out.commit()
+        } catch let e as FormatsError {
+            throw SafetensorsError.io(path: url.path, message: e.description)
         }
     }
 }

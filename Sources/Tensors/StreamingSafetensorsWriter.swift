@@ -1,8 +1,9 @@
 import Foundation
+import Formats
 
 /// Writes a `.safetensors` file one tensor at a time without holding the tensors: data goes to a
-/// temporary file as it arrives, and `finish` writes header + data to a temporary path beside the
-/// destination and renames it into place (so a reader never sees a half-written file).
+/// scratch `AtomicFile` (never committed) as it arrives, and `finish` writes header + data through a
+/// second `AtomicFile` onto the destination (so a reader never sees a half-written file).
 /// Tensors keep their arrival order in the data section; `finish(order:)` may reorder them.
 public final class StreamingSafetensorsWriter {
     public struct Entry {
@@ -18,20 +19,19 @@ public final class StreamingSafetensorsWriter {
     public var metadata: [String: String]
     public private(set) var entries: [Entry] = []
     private var names = Set<String>()
-    private let dataURL: URL
-    private let data: FileHandle
+    private let data: AtomicFile
     private var written = 0
     private var finished = false
 
     public init(url: URL, metadata: [String: String] = [:]) throws {
         self.url = url
         self.metadata = metadata
-        let dir = url.deletingLastPathComponent()
-        dataURL = dir.appendingPathComponent(".\(url.lastPathComponent).data-\(UUID().uuidString.prefix(8))")
-        guard FileManager.default.createFile(atPath: dataURL.path, contents: nil) else {
-            throw SafetensorsError.io(path: dataURL.path, message: "cannot create a temporary file (does the directory exist and is it writable?)")
+        do {
+            try AtomicFile.checkDestination(url.path)
+            data = try AtomicFile(path: url.path + ".data", durable: false, createParent: false)
+        } catch let e as FormatsError {
+            throw SafetensorsError.io(path: url.path, message: e.description)
         }
-        data = try FileHandle(forWritingTo: dataURL)
     }
 
     deinit { if !finished { cancel() } }
@@ -45,7 +45,7 @@ public final class StreamingSafetensorsWriter {
             throw SafetensorsError.io(path: url.path, message: "tensor '\(name)' written twice")
         }
         let bytes = values.count * 4
-        try data.write(contentsOf: Data(bytes: values.baseAddress!, count: bytes))
+        try data.write(UnsafeRawBufferPointer(values))
         entries.append(Entry(name: name, dtype: .f32, shape: shape, offset: written, count: bytes))
         written += bytes
     }
@@ -59,7 +59,7 @@ public final class StreamingSafetensorsWriter {
         guard names.insert(name).inserted else {
             throw SafetensorsError.io(path: url.path, message: "tensor '\(name)' written twice")
         }
-        if bytes.count > 0 { try data.write(contentsOf: Data(bytes: bytes.baseAddress!, count: bytes.count)) }
+        try data.write(bytes)
         entries.append(Entry(name: name, dtype: dtype, shape: shape, offset: written, count: bytes.count))
         written += bytes.count
     }
@@ -73,7 +73,7 @@ public final class StreamingSafetensorsWriter {
         }
         var n = 0
         try fill { bytes in
-            if bytes.count > 0 { try data.write(contentsOf: Data(bytes: bytes.baseAddress!, count: bytes.count)) }
+            try data.write(bytes)
             n += bytes.count
         }
         guard n == byteCount else {
@@ -85,51 +85,33 @@ public final class StreamingSafetensorsWriter {
 
     /// Writes the file; `order` (indices into `entries`) sets the data order, default arrival order.
     public func finish(order: [Int]? = nil) throws {
-        try data.close()
+        defer { cancel() }
         let ordered = (order ?? Array(entries.indices)).map { entries[$0] }
         let header = SafetensorsWriter.header(metadata: metadata, entries: ordered.map { ($0.name, $0.dtype, $0.shape, $0.count) })
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString.prefix(8))")
-        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
-            throw SafetensorsError.io(path: tmp.path, message: "cannot create")
-        }
-        do {
-            let out = try FileHandle(forWritingTo: tmp)
-            var length = UInt64(header.count).littleEndian
-            try out.write(contentsOf: Data(bytes: &length, count: 8))
-            try out.write(contentsOf: Data(header))
-            let source = try FileHandle(forReadingFrom: dataURL)
-            if order == nil {
-                while let chunk = try source.read(upToCount: 1 << 22), !chunk.isEmpty { try out.write(contentsOf: chunk) }
-            } else {
-                for e in ordered {
-                    try source.seek(toOffset: UInt64(e.offset))
-                    var left = e.count
-                    while left > 0, let chunk = try source.read(upToCount: min(left, 1 << 22)), !chunk.isEmpty {
-                        try out.write(contentsOf: chunk)
-                        left -= chunk.count
-                    }
-                }
+        let out = try AtomicFile(path: url.path)
+        try out.write(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header)
+        let fd = open(data.temporaryPath, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FormatsError.fromErrno(data.temporaryPath, "open") }
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 22)
+        let spans = order == nil ? [(0, written)] : ordered.map { ($0.offset, $0.count) }
+        for (start, count) in spans {
+            var done = 0
+            while done < count {
+                let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, min($0.count, count - done), off_t(start + done)) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { throw FormatsError.fromErrno(data.temporaryPath, "read back") }
+                try chunk.withUnsafeBytes { try out.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                done += n
             }
-            try source.close()
-            try out.close()
-            if rename(tmp.path, url.path) != 0 {
-                throw SafetensorsError.io(path: url.path, message: "cannot rename \(tmp.path) into place")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            cancel()
-            throw error
         }
-        try? FileManager.default.removeItem(at: dataURL)
+        try out.commit()
         finished = true
     }
 
     /// Discards everything written.
     public func cancel() {
-        try? data.close()
-        try? FileManager.default.removeItem(at: dataURL)
+        data.cancel()
         finished = true
     }
-
 }

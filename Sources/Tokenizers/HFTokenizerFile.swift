@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Reads Hugging Face `tokenizer.json` files of the two families used here: BERT (BertNormalizer,
 /// BertPreTokenizer, WordPiece) and GPT-2/RoBERTa (ByteLevel, BPE), with TemplateProcessing, BertProcessing,
@@ -22,8 +23,9 @@ enum HFTokenizerFile {
         var vocab: [(String, Int)] = []
         vocab.reserveCapacity(vocabObj.count)
         for (k, v) in vocabObj {
-            guard let id = v.int, id >= 0, id < 1 << 24 else {
-                throw TokenizerError.badField(path: path, field: "model.vocab.\(k)", expected: "an integer id in 0..<16777216")
+            let id: Int
+            do { id = try v.int(in: 0...(1 << 24) - 1, key: "model.vocab.\(k)") } catch let e as FormatsError {
+                throw TokenizerError(e, path: path)
             }
             vocab.append((k, id)); if ids[k] == nil { ids[k] = id }
         }

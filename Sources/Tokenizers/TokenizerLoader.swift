@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Loads a tokenizer from a model directory or a single tokenizer file, choosing the algorithm from the
 /// files present:
@@ -111,7 +112,10 @@ public enum TokenizerLoader {
         }
         var entries: [(String, Int)] = [], v: [String: Int] = [:]
         for (k, val) in obj {
-            guard let id = val.int, id >= 0, id < 1 << 24 else { throw TokenizerError.badField(path: vocab, field: k, expected: "an integer id in 0..<16777216") }
+            let id: Int
+            do { id = try val.int(in: 0...(1 << 24) - 1, key: k) } catch let e as FormatsError {
+                throw TokenizerError(e, path: vocab)
+            }
             entries.append((k, id)); v[k] = id
         }
         let (pairs, lines) = try readMerges(merges)

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 /// An owned, zero-initialised F32 scratch buffer, so forward passes work on raw pointers without nesting closures.
@@ -35,28 +36,26 @@ func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
     Profiler.time(.other) { Kernels.add(dst, src, dst, count: count) }
 }
 
-/// Reads and decodes a `config.json` with the checkpoint's own snake_case keys, reporting the key path on failure.
+/// Reads and decodes a `config.json` with the checkpoint's own snake_case keys through the one JSON
+/// reader: errors give line:column and the key path, and integers must be exact and in range
+/// (`num_attention_heads: expected an integer, found 64.5`).
 enum ConfigFile {
     static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw TransformersError.badConfig(file: url.path, detail: "cannot read: \(ModelDirectory.reason(error))")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let DecodingError.keyNotFound(key, ctx) {
-            let path = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            throw TransformersError.badConfig(file: url.path, detail: "missing key '\(path)'")
-        } catch let DecodingError.typeMismatch(t, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TransformersError.badConfig(file: url.path, detail: "key '\(path)': expected a value of type \(t)")
-        } catch let DecodingError.valueNotFound(t, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TransformersError.badConfig(file: url.path, detail: "key '\(path)': expected \(t), found null")
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw TransformersError.badConfig(file: url.path, detail: "not valid JSON: \(ctx.debugDescription)")
-        } catch {
-            throw TransformersError.badConfig(file: url.path, detail: "\(error)")
-        }
+        try decode(type, from: value(url), path: url.path)
+    }
+
+    /// The parsed `config.json`.
+    static func value(_ url: URL) throws -> JSONValue {
+        do { return try JSONReader.read(path: url.path) } catch let e as FormatsError { throw badConfig(e, url.path) }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, path: String) throws -> T {
+        do { return try JSONDecoding.decode(type, from: value) } catch let e as FormatsError { throw badConfig(e, path) }
+    }
+
+    static func badConfig(_ e: FormatsError, _ path: String) -> TransformersError {
+        var detail = e.description
+        if detail.hasPrefix(path + ":") { detail = String(detail.dropFirst(path.count + 1)) }
+        return .badConfig(file: path, detail: detail)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import _TestSupport
+import Formats
 import Tokenizers
 
 /// Hostile tokenizer files (issue 14): out-of-range JSON numbers, binary or empty vocab.txt, duplicate
@@ -18,16 +19,16 @@ final class HostileTokenizerFileTests: XCTestCase {
     }
 
     func testHugeJSONNumbersAreRejectedNotTrapped() throws {
-        XCTAssertNil(try JSONValue.parse(Array("1e300".utf8), path: "x").int)
-        XCTAssertNil(try JSONValue.parse(Array("-9.3e18".utf8), path: "x").int)
-        XCTAssertNil(try JSONValue.parse(Array("2.5".utf8), path: "x").int)
-        XCTAssertEqual(try JSONValue.parse(Array("42".utf8), path: "x").int, 42)
+        XCTAssertNil(try JSONReader.parse(Array("1e300".utf8), path: "x").int)
+        XCTAssertNil(try JSONReader.parse(Array("-9.3e18".utf8), path: "x").int)
+        XCTAssertNil(try JSONReader.parse(Array("2.5".utf8), path: "x").int)
+        XCTAssertEqual(try JSONReader.parse(Array("42".utf8), path: "x").int, 42)
         let d = try dir(["vocab.json": Array(#"{"a": 1e300, "b": 1}"#.utf8), "merges.txt": Array("#version: 0.2\n".utf8)])
         let m = message(d.appendingPathComponent("vocab.json"))
-        XCTAssertTrue(m.contains("vocab.json: field 'a': expected an integer id"), m)
+        XCTAssertTrue(m.contains("vocab.json: field 'a") && m.contains("expected an integer"), m)
         let t = try dir(["tokenizer.json": Array(#"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 1e300}}}"#.utf8)])
         let mt = message(t.appendingPathComponent("tokenizer.json"))
-        XCTAssertTrue(mt.contains("field 'model.vocab.[UNK]'"), mt)
+        XCTAssertTrue(mt.contains("field 'model.vocab.[UNK]"), mt)
     }
 
     func testGarbageVocabTxtIsAnError() throws {

@@ -27,7 +27,7 @@ final class LoaderErrorTests: XCTestCase {
             XCTAssertEqual(offset, 45)
             XCTAssertEqual(line, 2)
             XCTAssertEqual(column, 20)
-            XCTAssertEqual(expected, "a string key")
+            XCTAssertEqual(expected, "a string key, found '}'")
         }
     }
 

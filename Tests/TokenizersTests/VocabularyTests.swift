@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Formats
 import Tokenizers
 
 /// Vocabulary keys are compared byte for byte, never by Swift's canonical-equivalence `String` equality.
@@ -17,7 +18,7 @@ final class VocabularyTests: XCTestCase {
     }
 
     func testJSONObjectKeepsEquivalentKeys() throws {
-        let v = try JSONValue.parse(Array(#"{"\u00e9": 1, "e\u0301": 2}"#.utf8), path: "x.json")
+        let v = try JSONReader.parse(Array(#"{"\u00e9": 1, "e\u0301": 2}"#.utf8), path: "x.json")
         XCTAssertEqual(v.object?.count, 2)
         XCTAssertEqual(v["\u{E9}"]?.int, 1)
         XCTAssertEqual(v["e\u{301}"]?.int, 2)

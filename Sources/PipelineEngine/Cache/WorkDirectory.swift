@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// The work directory (default `.trellis/`):
 ///
@@ -105,28 +106,13 @@ public final class WorkDirectory: @unchecked Sendable {
         try Self.makeDirectory(tmp)
     }
 
-    /// Writes `data` to a temporary file beside `url` and renames it into place (atomic on POSIX).
+    /// Writes `data` through `AtomicFile` (temporary beside `url`, renamed into place).
     /// No fsync: a killed process cannot leave a torn file, and records are cheap to redo after a power loss.
     public static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PipelineError.io(path: url.path, message: "cannot write: \(String(cString: strerror(errno)))") }
-        var ok = true
-        data.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                let n = write(fd, buf.baseAddress! + off, buf.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; ok = false; break }
-                off += n
-            }
-        }
-        let message = ok ? "" : String(cString: strerror(errno))
-        close(fd)
-        guard ok else { unlink(temp.path); throw PipelineError.io(path: url.path, message: "cannot write: \(message)") }
-        guard rename(temp.path, url.path) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temp.path)
-            throw PipelineError.io(path: url.path, message: "cannot rename into place: \(message)")
+        do {
+            try AtomicFile.write([UInt8](data), to: url.path, durable: false)
+        } catch let e as FormatsError {
+            throw PipelineError.io(path: url.path, message: e.description)
         }
     }
 
@@ -142,7 +128,7 @@ public final class WorkDirectory: @unchecked Sendable {
 
     public func record(key: String) -> StageRecord? {
         guard let data = FileManager.default.contents(atPath: records.appendingPathComponent(key + ".json").path) else { return nil }
-        return try? JSONDecoder().decode(StageRecord.self, from: data)
+        return try? PipelineJSON.decode(StageRecord.self, from: data)
     }
 
     /// `stages/<pipeline>.json`: the latest key of every stage id, and the spec file.
@@ -163,14 +149,12 @@ public final class WorkDirectory: @unchecked Sendable {
 
     func latest(pipeline: String) -> Latest? {
         guard let data = FileManager.default.contents(atPath: latestFile(pipeline).path) else { return nil }
-        return try? JSONDecoder().decode(Latest.self, from: data)
+        return try? PipelineJSON.decode(Latest.self, from: data)
     }
 
     /// Records the latest key of each stage id of `pipeline` (one small file per pipeline, rewritten atomically).
     func writeLatest(pipeline: String, spec: String, keys: [String: String]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(Latest(spec: spec, stages: keys)) else { return }
+        guard let data = try? PipelineJSON.encode(Latest(spec: spec, stages: keys)) else { return }
         try Self.makeDirectory(stages)
         try Self.writeAtomically(data, to: latestFile(pipeline))
     }
@@ -191,10 +175,8 @@ public final class WorkDirectory: @unchecked Sendable {
 
     /// Commits a record: `records/<key>.json` appears atomically, and from then on the stage is done.
     public func commit(_ record: StageRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data
-        do { data = try encoder.encode(record) } catch {
+        do { data = try PipelineJSON.encode(record) } catch {
             throw PipelineError.io(path: records.path, message: "cannot encode record: \(error)")
         }
         let url = records.appendingPathComponent(record.key + ".json")

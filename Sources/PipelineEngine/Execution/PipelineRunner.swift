@@ -71,8 +71,6 @@ public final class PipelineRunner {
         var trace: [TraceEntry?] = Array(repeating: nil, count: pipeline.stages.count)
         var failures: [(stage: String, error: String, log: URL)] = []
         let events = EventQueue<(Int, StageJob.Outcome)>()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var stopping = false
         let scratch = ScratchPool(root: work.tmp)
         defer { scratch.empty() }
@@ -102,7 +100,7 @@ public final class PipelineRunner {
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
-            if var data = try? encoder.encode(entry) { data.append(0x0A); DescriptorWrite.all(traceHandle.fileDescriptor, data) }
+            if var data = try? PipelineJSON.encode(entry) { data.append(0x0A); DescriptorWrite.all(traceHandle.fileDescriptor, data) }
         }
         func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0) {
             let s = pipeline.stages[i]

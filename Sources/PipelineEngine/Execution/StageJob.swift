@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// One stage's execution with retries, and the commit that makes it done: outputs moved into place,
 /// record written last. Runs on an executor's thread.
@@ -170,29 +171,27 @@ struct StageJob: @unchecked Sendable {
     }
 }
 
-/// Moves a finished file to its declared place atomically.
+/// Moves a finished file to its declared place atomically (never over a device, FIFO, socket or directory).
 enum Publisher {
     static func move(_ temp: URL, to destination: URL) throws {
-        let fm = FileManager.default
-        try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
-        try FaultInjection.checkWrite(destination.path)
-        if rename(temp.path, destination.path) == 0 { return }
-        guard errno == EXDEV else {
-            throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
-        }
-        // Another filesystem: copy next to the destination, then rename there. The copy is named like every
-        // temporary writer's (`.<name>.tmp-<pid>-…`), so a copy cut short by kill -9 is found and removed
-        // by the next run and by `trellis clean` once its process is gone.
-        let beside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).tmp-\(getpid())-publish")
-        try? fm.removeItem(at: beside)
-        do { try fm.copyItem(at: temp, to: beside) } catch {
-            try? fm.removeItem(at: beside)
-            throw PipelineError.io(path: destination.path, message: "cannot copy into place: " + FoundationErrorText.reason(error))
-        }
-        guard rename(beside.path, destination.path) == 0 else {
-            try? fm.removeItem(at: beside)
-            throw PipelineError.io(path: destination.path, message: "cannot rename into place: \(String(cString: strerror(errno)))")
+        do {
+            try WorkDirectory.makeDirectory(destination.deletingLastPathComponent())
+            try FaultInjection.checkWrite(destination.path)
+            try AtomicFile.publish(temp.path, to: destination.path)
+        } catch let e as FormatsError {
+            guard case .io(_, _, let reason) = e, reason == String(cString: strerror(EXDEV)) else { throw PipelineError.io(path: destination.path, message: e.description) }
+            // Another filesystem: copy through an `AtomicFile` beside the destination (its temporary is
+            // removed on every error, and `.tmp-PID-` leftovers of a killed run are found by `clean`).
+            do {
+                let out = try AtomicFile(path: destination.path, durable: false)
+                let input = try FileHandle(forReadingFrom: temp)
+                defer { try? input.close() }
+                while let chunk = try input.read(upToCount: 1 << 22), !chunk.isEmpty { try out.write([UInt8](chunk)) }
+                try out.commit()
+                try? FileManager.default.removeItem(at: temp)
+            } catch {
+                throw PipelineError.io(path: destination.path, message: "cannot copy into place: \(error)")
+            }
         }
     }
 }
-

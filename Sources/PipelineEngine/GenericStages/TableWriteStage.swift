@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Formats
 
 /// `table.write`: writes a table as TSV, CSV, JSON or JSONL — either a given table file converted, or a
 /// summary of the upstream stages' outputs (one row per output file: stage, output, path, bytes, records, sha256).
@@ -31,10 +32,9 @@ struct TableWriteStage: StageType {
             case "json", "jsonl":
                 let objects = rows.map { row in Dictionary(uniqueKeysWithValues: zip(header, row)) }
                 if format == "json" {
-                    let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
-                    try writer.write([UInt8](data) + [0x0A])
+                    try writer.write(JSONWriter.bytes(JSONValue(foundation: objects), pretty: true) + [0x0A])
                 } else {
-                    for o in objects { try writer.write([UInt8](try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])) + [0x0A]) }
+                    for o in objects { try writer.write(JSONWriter.bytes(JSONValue(foundation: o)) + [0x0A]) }
                 }
             default:
                 let sep = format == "csv" ? "," : "\t"

@@ -113,15 +113,9 @@ public struct ManifestValue: Codable, Sendable {
 
 /// Reading and writing shard manifests (JSONL, one `ShardTask` per line).
 public enum ShardManifest {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
     public static func write(_ tasks: [ShardTask], to url: URL) throws {
         var data = Data()
-        for t in tasks { data.append(try encoder.encode(t)); data.append(0x0A) }
+        for t in tasks { data.append(try PipelineJSON.encode(t)); data.append(0x0A) }
         try WorkDirectory.makeDirectory(url.deletingLastPathComponent())
         try WorkDirectory.writeAtomically(data, to: url)
     }
@@ -134,7 +128,7 @@ public enum ShardManifest {
         var line = 0, start = data.startIndex
         for i in data.indices where data[i] == 0x0A {
             if line == index {
-                do { return try JSONDecoder().decode(ShardTask.self, from: data.subdata(in: start..<i)) } catch {
+                do { return try PipelineJSON.decode(ShardTask.self, from: data.subdata(in: start..<i), path: url.path) } catch {
                     throw PipelineError.io(path: url.path, message: "line \(index + 1): expected a shard task (\(error))")
                 }
             }
@@ -144,5 +138,5 @@ public enum ShardManifest {
         throw PipelineError.io(path: url.path, message: "line \(index + 1): the manifest has only \(line) shards")
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try PipelineJSON.encode(value) }
 }

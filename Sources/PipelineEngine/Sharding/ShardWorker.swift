@@ -83,13 +83,13 @@ public enum ShardWorker {
     /// The shard's completion marker if it exists and belongs to this key.
     public static func record(_ task: ShardTask) -> ShardRecord? {
         guard let data = FileManager.default.contents(atPath: task.doneMarker.path),
-              let r = try? JSONDecoder().decode(ShardRecord.self, from: data), r.key == task.key else { return nil }
+              let r = try? PipelineJSON.decode(ShardRecord.self, from: data), r.key == task.key else { return nil }
         return r
     }
 
     /// The failure marker of `attempt`, if the shard wrote one.
     public static func failure(_ task: ShardTask, attempt: Int) -> ShardFailure? {
         guard let data = FileManager.default.contents(atPath: task.failedMarker(attempt: attempt).path) else { return nil }
-        return try? JSONDecoder().decode(ShardFailure.self, from: data)
+        return try? PipelineJSON.decode(ShardFailure.self, from: data)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 /// BERT (`BertForMaskedLM`) and RoBERTa (`RobertaForMaskedLM`: post-LN, learned positions) and ESM-2
@@ -46,7 +47,7 @@ public final class EncoderTrainingModel: TrainableModel {
     public init(directory: URL, seed: UInt64 = 0) throws {
         let configURL = directory.appendingPathComponent("config.json")
         let fam = try ModelLoader.family(directory: directory)
-        rawConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
+        rawConfig = try ConfigFile.value(configURL).foundation as? [String: Any] ?? [:]
         switch fam {
         case .bert, .roberta:
             let c = try ConfigFile.decode(BertConfiguration.self, from: configURL)

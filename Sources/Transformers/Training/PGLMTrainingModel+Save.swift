@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import Tensors
 
 extension PGLMTrainingModel {
@@ -9,8 +10,7 @@ extension PGLMTrainingModel {
         var writer = SafetensorsWriter(metadata: ["format": "pt"])
         try parameters.add(to: &writer, dtype: dtype == .bf16 ? .bf16 : .f32)
         try CheckpointFiles.writeAtomically(writer.serialized(), to: directory.appendingPathComponent("model.safetensors"))
-        let encoded = try JSONEncoder().encode(config)
-        var json = try JSONSerialization.jsonObject(with: encoded) as? [String: Any] ?? [:]
+        var json = try JSONEncoding.value(config).foundation as? [String: Any] ?? [:]
         json["model_type"] = "ProteinGLM"
         json["architectures"] = ["ProteinGLMForMaskedLM"]
         json["vocab_size"] = config.paddedVocabSize
@@ -22,17 +22,13 @@ extension PGLMTrainingModel {
 
 /// Small helpers for writing checkpoint files without leaving half-written output.
 public enum CheckpointFiles {
-    /// Writes bytes to a temporary sibling, then renames it over `url`.
+    /// Writes bytes through `AtomicFile` (temporary sibling, fsync, rename over `url`).
     public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try Data(bytes).write(to: temp)
-        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
-        try FileManager.default.moveItem(at: temp, to: url)
+        try AtomicFile.write(bytes, to: url.path)
     }
 
     /// Pretty, key-sorted JSON written atomically.
     public static func writeJSON(_ object: Any, to url: URL) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try writeAtomically([UInt8](data) + [10], to: url)
+        try JSONWriter.write(JSONValue(foundation: object), to: url.path, pretty: true)
     }
 }
