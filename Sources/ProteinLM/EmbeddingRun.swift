@@ -59,6 +59,21 @@ public final class EmbeddingRun {
     public static func fileName(label: String) -> String { EmbeddingIndex.key(label) + ".safetensors" }
 
     public func run() throws -> EmbedSummary {
+        do {
+            return try runStreaming()
+        } catch {
+            // A run that fails before its first part (bad input, bad model) leaves no empty `.parts/` behind;
+            // finished parts stay for `resume`.
+            if let output { _ = rmdir(partsDirectory(for: output).path) }
+            throw error
+        }
+    }
+
+    private func partsDirectory(for output: URL) -> URL {
+        partsDirectory ?? output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".parts")
+    }
+
+    private func runStreaming() throws -> EmbedSummary {
         var summary = EmbedSummary()
         let fm = FileManager.default
         var done = Set<String>()
@@ -66,7 +81,7 @@ public final class EmbeddingRun {
         var partsDir: URL? = nil
         var previous: URL? = nil
         if let output {
-            let dir = partsDirectory ?? output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".parts")
+            let dir = partsDirectory(for: output)
             partsDir = dir
             if !options.resume { try? fm.removeItem(at: dir) }
             try fm.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -6,6 +6,18 @@ import _TestSupport
 final class ProteinCommandsTests: XCTestCase {
     let root = TestSupport.repoRoot
 
+    /// An embed that fails on its input leaves nothing beside OUTPUT: no file, no empty `.parts/` directory.
+    func testFailedEmbedLeavesNoPartsDirectory() throws {
+        let dir = try TestSupport.temporaryDirectory("protein-cli-fail")
+        let fasta = dir.appendingPathComponent("dup.faa")
+        try ">a\nMKV\n>a\nMKL\n".write(to: fasta, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("e.safetensors")
+        let r = try TestSupport.runTrellis(["embed", "Tests/Fixtures/models/esm2-tiny", fasta.path, out.path], cwd: root)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("duplicate label 'a'"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["dup.faa"])
+    }
+
     func testEmbedScoreGenerateCommands() throws {
         let dir = try TestSupport.temporaryDirectory("protein-cli")
         let out = dir.appendingPathComponent("e.safetensors").path
