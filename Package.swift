@@ -40,6 +40,8 @@ let package = Package(
         // Engine layer: numeric core, runtime, tokenizers, IO, pipeline engine.
         // Formats: the one JSON reader/writer and the one atomic file writer (Foundation only, bottom layer).
         .target(name: "Formats"),
+        // Plots: the SVG figures (lines, confusion matrices, timelines, stage graphs) of apps and run reports.
+        .target(name: "Plots"),
         .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
         .target(name: "CKernelsBF16", cSettings: bf16Flags),
         .target(name: "Tensors", dependencies: ["Formats", "TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
@@ -49,14 +51,14 @@ let package = Package(
         // fork/exec of stage commands under a supervisor that kills them when the runner dies.
         .target(name: "CProcess"),
         .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
-        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
+        .target(name: "PipelineEngine", dependencies: ["Formats", "Plots", "DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Plots", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
         .target(name: "PromptAlign",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Plots", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
 
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
@@ -72,6 +74,7 @@ let package = Package(
         // Tests: one target per library target, plus shared support.
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Plots
 
 /// Few-shot results over several K: per K, the label-only baseline, prompt-only and P&A metrics (mean ±
 /// std over runs), as a Markdown table and per-K plots.
@@ -61,24 +62,29 @@ public struct FewShotSweep: Codable, Sendable {
         return out
     }
 
-    /// Accuracy or macro-F1 against K, one line per method present, ± std.
-    public func plot(macroF1: Bool) -> String {
-        var series: [(name: String, points: [(k: Int, mean: Double, std: Double)])] = []
+    /// Accuracy or macro-F1 (×100) against K on a log2 axis, one line per method present, ± std.
+    public func plot(macroF1: Bool) -> String { panel(macroF1: macroF1).svg }
+
+    func panel(macroF1: Bool) -> Figure {
+        var series: [LinePlot.Series] = []
         for (name, pick) in Self.methods {
             let points = rows.compactMap { r in
-                pick(r).map { m -> (k: Int, mean: Double, std: Double) in
+                pick(r).map { m -> LinePlot.Point in
                     let s = macroF1 ? m.macroF1 : m.accuracy
-                    return (r.k, s.mean, s.std)
+                    return LinePlot.Point(x: Double(r.k), y: 100 * s.mean, error: 100 * s.std)
                 }
             }
-            if !points.isEmpty { series.append((name, points)) }
+            if !points.isEmpty { series.append(LinePlot.Series(name: name, points: points)) }
         }
-        return MetricPlots.perK(series: series, metric: macroF1 ? "macro-F1" : "accuracy")
+        let metric = macroF1 ? "macro-F1" : "accuracy"
+        var plot = LinePlot(title: "\(metric) against K (mean ± std over runs)", xLabel: "K (labelled training articles)",
+                            yLabel: "\(metric) (%)", series: series, xScale: .log2)
+        plot.xTicks = rows.map { Double($0.k) }
+        return plot.render()
     }
 
     /// Accuracy and macro-F1 against K, side by side in one SVG.
     public func figure() -> String {
-        MetricPlots.sideBySide([plot(macroF1: false), plot(macroF1: true)], panelWidth: MetricPlots.perKWidth,
-                               height: MetricPlots.perKHeight)
+        Figure.row([panel(macroF1: false), panel(macroF1: true)]).svg
     }
 }

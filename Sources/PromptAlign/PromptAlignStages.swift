@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Plots
 import Formats
 import PipelineEngine
 
@@ -215,7 +216,7 @@ struct EvalMetricsStage: StageType {
             }
         }
         let title = String(format: "confusion, %d run(s): accuracy %.2f ± %.2f", runs.count, 100 * summary.accuracy.mean, 100 * summary.accuracy.std)
-        try writeAtomically(Data(MetricPlots.confusionMatrix(confusion, title: title).utf8),
+        try writeAtomically(Data(ConfusionMatrixPlot(counts: confusion, title: title).render().svg.utf8),
                             to: PromptAlignStages.destination(context, parameter: "plot", name: "plot", internalFile: "confusion.svg"))
         context.output("accuracy", text: "\(summary.accuracy.mean)")
         context.output("macro_f1", text: "\(summary.macroF1.mean)")

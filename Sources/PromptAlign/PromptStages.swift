@@ -95,7 +95,7 @@ struct PromptFineTuneStage: StageType {
                 csv += "\(r),\(step.epoch),\(step.step),\(step.learningRate),\(step.loss),\(step.accuracy)\n"
                 context.log(String(format: "run %d epoch %d step %d lr %.3g loss %.6f", r, step.epoch, step.step, step.learningRate, step.loss))
                 done += 1
-                context.progress(done: done, total: totalSteps)
+                context.progress(done: done, total: totalSteps, unit: "steps", loss: Double(step.loss))
             }
             try PromptCheckpoint.save(model, to: dirs[r], tokenizerFrom: prepared.directory)
         }
@@ -142,7 +142,7 @@ struct PromptScoreStage: StageType {
             let scorer = try PromptScorer(modelDirectory: prepared.directory, format: format, mode: mode)
             let inputs = try scorer.encoder.encode(articles.map(\.text))
             let probabilities = try scorer.probabilities(inputs, batchSize: p.int("batch_size") ?? 8) { n in
-                context.progress(done: i * articles.count + n, total: models.count * articles.count)
+                context.progress(done: i * articles.count + n, total: models.count * articles.count, unit: "articles")
             }
             try PromptPredictions.write(probabilities, to: files[i].path)
             let truth = articles.compactMap(\.label)

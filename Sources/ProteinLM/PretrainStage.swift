@@ -73,7 +73,9 @@ public struct PretrainStage: StageType {
             try trainer.initialise(from: initial)
             context.log("initialised from the weights in \(initial.path)")
         }
-        try trainer.train(logURL: logURL, checkpoint: checkpoint) { done, total in context.progress(done: done, total: total) }
+        try trainer.train(logURL: logURL, checkpoint: checkpoint) { done, total in
+            context.progress(done: done, total: total, unit: "steps", loss: trainer.recentLoss)
+        }
         if let checkpoint {
             let dst = checkpoint.appendingPathComponent("train-log.jsonl")
             try? FileManager.default.removeItem(at: dst)

@@ -30,6 +30,8 @@ public final class PretrainTrainer {
     private let sortedTrain: [Int]
     public private(set) var step = 0
     public private(set) var log: [[String: Any]] = []
+    /// Mean training loss of the current logging window (nil before the first step), for progress lines.
+    public private(set) var recentLoss: Double?
     /// Where progress lines go (the stage's log).
     public var say: (String) -> Void = { print($0) }
 
@@ -161,6 +163,7 @@ public final class PretrainTrainer {
             optimizer.update(model.parameters, lr: lr)
             step += 1
             windowLoss += loss; windowCount += 1
+            recentLoss = windowLoss / Double(windowCount)
             progress(step, options.steps)
             if step % options.logEvery == 0 || step == options.steps {
                 let dt = Date().timeIntervalSince(windowStart)

@@ -125,13 +125,16 @@ public enum ProteinGenerator {
 
     /// Generates into a FASTA file (atomically), writing each protein as it is produced; returns the count.
     @discardableResult
-    public static func generate(model: ProteinModel, options o: GenerateOptions, to url: URL) throws -> Int {
+    /// `progress` gets the number written so far.
+    public static func generate(model: ProteinModel, options o: GenerateOptions, to url: URL,
+                                progress: ((Int) -> Void)? = nil) throws -> Int {
         let w = try FASTAWriter(path: url.path)
         var count = 0
         do {
             try generate(model: model, options: o) { p in
                 try w.write(header: p.header, sequence: p.sequence)
                 count += 1
+                progress?(count)
             }
             try w.finish()
         } catch { w.cancel(); throw error }

@@ -103,7 +103,9 @@ struct ProteinEmbedStage: StageType {
             run.resumeFromOutput = false
         }
         run.log = { context.log($0) }
-        run.progress = { done, _ in context.progress(done: done, total: nil) }
+        // The total is worth one extra read of the FASTA headers: a proteome is read in well under a second.
+        let total = try? RecordSplitter.count(p.url("fasta")!, format: .fasta)
+        run.progress = { done, _ in context.progress(done: done, total: total, unit: "sequences") }
         let s = try run.run()
         context.output("count", text: String(s.sequences))
         context.log("embedded \(s.sequences) sequences (\(s.residues) residues, \(s.truncated) truncated, \(s.empty.count) empty skipped)")
@@ -149,11 +151,12 @@ struct ProteinScoreStage: StageType {
         if variants {
             report = try ScoreRun.scoreVariants(model: model, fasta: p.url("fasta")!.path, mutations: p.url("mutations")!.path,
                                                 policy: ProteinLMStages.policy(p), method: method, output: url,
-                                                tokensPerBatch: budget, progress: { context.progress(done: $0, total: nil) })
+                                                tokensPerBatch: budget, progress: { context.progress(done: $0, total: nil, unit: "rows") })
         } else {
+            let total = try? RecordSplitter.count(p.url("fasta")!, format: .fasta)
             report = try ScoreRun.scoreSequences(model: model, fasta: p.url("fasta")!.path, policy: ProteinLMStages.policy(p),
                                                  method: method, output: url, tokensPerBatch: budget,
-                                                 progress: { context.progress(done: $0, total: nil) })
+                                                 progress: { context.progress(done: $0, total: total, unit: "sequences") })
         }
         context.output("count", text: String(report.rows))
         context.output("spearman", text: report.spearman.map { "\($0)" } ?? "")
@@ -205,8 +208,11 @@ struct ProteinGenerateStage: StageType {
     func run(_ context: StageContext) throws {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
-        let count = try ProteinGenerator.generate(model: model, options: Self.options(p),
-                                                  to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"))
+        let options = Self.options(p)
+        let total = options.prompts.count * options.samples
+        let count = try ProteinGenerator.generate(model: model, options: options,
+                                                  to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"),
+                                                  progress: { context.progress(done: $0, total: total, unit: "proteins") })
         context.output("count", text: String(count))
         context.log("generated \(count) proteins")
     }

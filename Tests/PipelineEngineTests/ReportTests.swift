@@ -35,15 +35,22 @@ final class ReportTests: XCTestCase {
         let r = try p.run(spec)
         XCTAssertTrue(r.succeeded, "\(r.failures)")
         var html = try report(r)
-        XCTAssertTrue(html.contains("<h2>Figures</h2>"), html)
+        XCTAssertTrue(html.contains("<h2>Main figures</h2>") && html.contains("<h2>Figures and tables</h2>"), html)
         XCTAssertTrue(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle id=\"dot-1\" r=\"4\"/></svg>"), html)
         XCTAssertFalse(html.contains("<?xml"), "the XML prolog is dropped")
         XCTAssertFalse(html.contains("<!DOCTYPE svg"), "the SVG doctype is dropped")
-        XCTAssertTrue(html.contains("<b>plot</b> · figure <code>out/fig.svg</code>"), html)
+        XCTAssertTrue(html.contains("<b>plot</b> · figure <a href=\"file://") && html.contains("<code>out/fig.svg</code></a>"), html)
         XCTAssertTrue(html.contains("<pre>metric  value\nacc     &lt;0.5 &amp; more&gt;\n</pre>"), html)
-        XCTAssertFalse(html.contains("out/data.csv"), "only SVG and .txt files are shown")
+        XCTAssertFalse(html.contains("<code>out/data.csv</code>"), "only SVG and .txt files are shown (others are linked)")
+        XCTAssertTrue(html.contains("out/data.csv\">data.csv</a>"), "the stage table links every published file")
+        // The figure of the stage nothing depends on is the main one, shown first; the others follow in spec order.
         let first = html.range(of: "dot-1")!.lowerBound, second = html.range(of: "second-rect")!.lowerBound
-        XCTAssertLessThan(first, second, "figures follow the spec's stage order")
+        let mainHeading = html.range(of: "<h2>Main figures</h2>")!.lowerBound
+        let othersHeading = html.range(of: "<h2>Figures and tables</h2>")!.lowerBound
+        XCTAssertLessThan(mainHeading, second)
+        XCTAssertLessThan(second, othersHeading)
+        XCTAssertLessThan(othersHeading, first)
+        XCTAssertLessThan(first, html.range(of: "metric  value")!.lowerBound, "outputs of a stage by name: figure, table")
         // A cached run shows the same figures.
         let again = try p.run(spec)
         XCTAssertEqual(again.count("cached"), 2)
@@ -85,6 +92,7 @@ final class ReportTests: XCTestCase {
     func testNoFiguresNoSection() throws {
         let p = try Project()
         let r = try p.run("stages:\n  s:\n    uses: shell\n    with:\n      command: \"true\"\n")
-        XCTAssertFalse(try report(r).contains("<h2>Figures</h2>"))
+        let html = try report(r)
+        XCTAssertFalse(html.contains("<h2>Main figures</h2>") || html.contains("<h2>Figures and tables</h2>"), html)
     }
 }

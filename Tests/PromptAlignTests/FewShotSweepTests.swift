@@ -29,7 +29,10 @@ final class FewShotSweepTests: XCTestCase {
         XCTAssertEqual(accuracy.components(separatedBy: "<polyline").count - 1, 3)
         XCTAssertTrue(accuracy.contains(">prompt-only</text>") && accuracy.contains(">P&amp;A</text>") && accuracy.contains(">label-only</text>"))
         let figure = sweep.figure()
-        XCTAssertTrue(figure.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1040\" height=\"300\">"), figure)
-        XCTAssertTrue(figure.contains("<g transform=\"translate(520,0)\">") && figure.contains("macro-F1 against K"))
+        XCTAssertTrue(figure.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""), figure)
+        XCTAssertEqual(figure.components(separatedBy: "<g transform=\"translate(").count - 1, 2, "two panels side by side")
+        XCTAssertTrue(figure.contains("macro-F1 against K") && figure.contains(">K (labelled training articles)</text>"))
+        // The K axis is labelled with the K values of the sweep.
+        XCTAssertTrue(accuracy.contains(">16</text>") && accuracy.contains(">32</text>"), accuracy)
     }
 }

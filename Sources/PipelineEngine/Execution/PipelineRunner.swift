@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     public var shardExecutor: ShardExecutor?
     /// Default per-shard resources (from a profile); a stage's `resources:` override them key by key.
     public var resources = ShardResources()
+    /// Command line and version, for the run report.
+    public var invocation = RunInvocation()
 
     public init(workDirectory: URL, projectDirectory: URL) {
         self.workDirectory = workDirectory
@@ -32,6 +34,8 @@ public struct RunSummary: Sendable {
     public var trace: [TraceEntry]
     /// Failed stages with their error and the path of their full log.
     public var failures: [(stage: String, error: String, log: URL)]
+    /// Scalar outputs and published files of the finished stages.
+    public var results: RunResults
     public var succeeded: Bool { failures.isEmpty && !trace.contains { $0.status == "cancelled" || $0.status == "skipped" } }
     public func count(_ status: String) -> Int { trace.filter { $0.status == status }.count }
 }
@@ -50,6 +54,7 @@ public final class PipelineRunner {
     }
 
     public func run() throws -> RunSummary {
+        let runStart = ResourceUsage.now()
         try work.lock()
         defer { work.unlock() }
         try work.prepare()
@@ -152,7 +157,7 @@ public final class PipelineRunner {
                 var job = StageJob(stage: stage, parameters: prepared.parameters, key: prepared.key, components: prepared.components,
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying, scratch: scratch,
-                                   progress: { [board] done, total in board.update(stage.id, done: done, total: total) },
+                                   progress: { [board] update in board.update(stage.id, update) },
                                    note: { [board] line in board.note(line) })
                 if let sharded = shardedStage(stage, prepared, note: { [board] line in board.note(line) }) {
                     job.body = sharded.run
@@ -204,9 +209,13 @@ public final class PipelineRunner {
         }
         let entries = trace.compactMap { $0 }
         let figures = ReportFigures(pipeline: pipeline, records: records, projectDirectory: options.projectDirectory)
-        try? HTMLReport.render(pipeline: pipeline, trace: entries, failures: failures, figures: figures)
-            .write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
-        return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures)
+        let results = RunResults(pipeline: pipeline, records: records, workDirectory: options.workDirectory,
+                                 projectDirectory: options.projectDirectory)
+        let report = HTMLReport(pipeline: pipeline, trace: entries, failures: failures, figures: figures, results: results,
+                                invocation: options.invocation, started: runStart, ended: ResourceUsage.now(),
+                                projectDirectory: options.projectDirectory)
+        try? report.render().write(to: runDirectory.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+        return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures, results: results)
     }
 
     /// The sharded form of `stage` when it maps over records and a shard count applies to it.

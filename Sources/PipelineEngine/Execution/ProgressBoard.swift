@@ -17,19 +17,18 @@ public enum ProgressStyle: Sendable {
     }
 }
 
-/// Progress of running stages: done/total, rate and ETA per stage.
+/// Progress of running stages: done/total with unit, rate, ETA and loss per stage.
 final class ProgressBoard: @unchecked Sendable {
     struct Entry {
         var stage: String
-        var started: Double
-        var done = 0
-        var total: Int?
+        var update = ProgressUpdate(done: 0)
+        var rate: RateClock
+        var lastRate: Double?
         var lastPlain = 0.0
-        /// The first report: the rate is measured from it, so work a resumed stage had already done (and its
-        /// start-up time) does not inflate the rate or shrink the ETA.
-        var first: (done: Int, time: Double)?
     }
     let style: ProgressStyle
+    /// Seconds between a stage's plain progress lines.
+    var plainInterval = 5.0
     private var running: [String: Entry] = [:]
     private var order: [String] = []
     private let lock = NSLock()
@@ -40,8 +39,9 @@ final class ProgressBoard: @unchecked Sendable {
     init(style: ProgressStyle) {
         self.style = style
         if style == .live {
+            // At most 10 redraws a second: smooth enough, and cheap over a slow terminal link.
             let t = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
-            t.schedule(deadline: .now() + 0.25, repeating: 0.25)
+            t.schedule(deadline: .now() + 0.1, repeating: 0.1)
             t.setEventHandler { [weak self] in self?.redraw() }
             t.resume()
             timer = t
@@ -55,21 +55,20 @@ final class ProgressBoard: @unchecked Sendable {
 
     func started(_ stage: String) {
         lock.lock(); defer { lock.unlock() }
-        running[stage] = Entry(stage: stage, started: ResourceUsage.now())
+        running[stage] = Entry(stage: stage, rate: RateClock(started: ResourceUsage.now()))
         order.append(stage)
         if style == .plain { emit("[\(stage)] started") }
     }
 
-    func update(_ stage: String, done: Int, total: Int?) {
+    func update(_ stage: String, _ update: ProgressUpdate) {
         lock.lock(); defer { lock.unlock() }
         guard var e = running[stage] else { return }
-        e.done = done
-        e.total = total
         let now = ResourceUsage.now()
-        if e.first == nil { e.first = (done, now) }
-        if style == .plain && now - e.lastPlain >= 5 {
+        e.update = update
+        e.lastRate = e.rate.rate(done: update.done, now: now) ?? e.lastRate
+        if style == .plain && now - e.lastPlain >= plainInterval {
             e.lastPlain = now
-            emit("[\(stage)] " + Self.describe(e, now: now))
+            emit(Self.line(e, now: now).plain)
         }
         running[stage] = e
     }
@@ -87,20 +86,8 @@ final class ProgressBoard: @unchecked Sendable {
         if style != .quiet { emit(line) }
     }
 
-    static func describe(_ e: Entry, now: Double) -> String {
-        let elapsed = max(now - e.started, 1e-3)
-        var s = String(format: "%.1fs", elapsed)
-        guard e.done > 0 || e.total != nil else { return "running " + s }
-        var rate = Double(e.done) / elapsed
-        if let f = e.first, e.done > f.done, now > f.time { rate = Double(e.done - f.done) / (now - f.time) }
-        if let total = e.total, total > 0 {
-            let pct = Int(100 * Double(e.done) / Double(total))
-            s = "\(e.done)/\(total) (\(pct)%) " + String(format: "%.1f/s", rate)
-            if rate > 0 && e.done < total { s += String(format: ", ETA %.0fs", Double(total - e.done) / rate) }
-        } else {
-            s = "\(e.done) done " + String(format: "%.1f/s", rate)
-        }
-        return s
+    static func line(_ e: Entry, now: Double) -> ProgressLine {
+        ProgressLine(label: e.stage, update: e.update, rate: e.lastRate, elapsed: now - e.rate.started)
     }
 
     // Must hold the lock.
@@ -121,7 +108,7 @@ final class ProgressBoard: @unchecked Sendable {
         var text = ""
         for s in order.prefix(20) {
             guard let e = running[s] else { continue }
-            text += "\u{1B}[2K  \u{1B}[36m\(s)\u{1B}[0m " + Self.describe(e, now: now) + "\n"
+            text += "\u{1B}[2K  " + Self.line(e, now: now).bar() + "\n"
         }
         drawnLines = min(order.count, 20)
         DescriptorWrite.all(out.fileDescriptor, text)

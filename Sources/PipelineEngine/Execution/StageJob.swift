@@ -15,7 +15,7 @@ struct StageJob: @unchecked Sendable {
     let logURL: URL
     let keying: StageKeying
     let scratch: ScratchPool
-    let progress: @Sendable (Int, Int?) -> Void
+    let progress: @Sendable (ProgressUpdate) -> Void
     let note: @Sendable (String) -> Void
     /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
     var body: ((StageContext) throws -> Void)? = nil
@@ -46,6 +46,7 @@ struct StageJob: @unchecked Sendable {
         let start = ResourceUsage.now()
         let cpuStart = ResourceUsage.threadCPU()
         var childCPU = 0.0, childRSS = 0
+        let memory = StageMemory()
         let log = LazyLog(url: logURL)
         defer { log.close() }
         var lastError = "", lastStatus = 1
@@ -69,7 +70,8 @@ struct StageJob: @unchecked Sendable {
                 record.peakRSSKB = max(childRSS, context.childRSSKB)
                 try work.commit(record)
                 keying.markCommitted(key)
-                let rss = record.peakRSSKB > 0 ? record.peakRSSKB : ResourceUsage.processPeakRSSKB()
+                let grown = memory.finish()
+                let rss = record.peakRSSKB > 0 ? record.peakRSSKB : grown
                 return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
                                cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
             } catch {
@@ -81,7 +83,7 @@ struct StageJob: @unchecked Sendable {
         }
         let cpu = ResourceUsage.threadCPU() - cpuStart + childCPU
         return Outcome(record: nil, error: lastError, exitStatus: lastStatus, start: start, end: ResourceUsage.now(),
-                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : ResourceUsage.processPeakRSSKB(), attempts: attempts, key: key)
+                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : memory.finish(), attempts: attempts, key: key)
     }
 
     /// Input files that do not exist fail the stage before it starts.

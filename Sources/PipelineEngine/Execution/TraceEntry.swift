@@ -14,8 +14,8 @@ public struct TraceEntry: Codable, Sendable {
     public var wall: Double
     /// User + system CPU seconds: the stage's thread plus the child processes it waited for.
     public var cpu: Double
-    /// Peak resident set in KiB: of the stage's child processes, or the trellis process high-water mark for
-    /// in-process stages.
+    /// The stage's own peak memory in KiB: the peak resident set of its child processes, or for in-process
+    /// stages how far the trellis process's resident set rose above its level when the stage started.
     public var peakRSSKB: Int
     /// 0 on success; a child's exit status, or 1 for an in-process failure.
     public var exitStatus: Int

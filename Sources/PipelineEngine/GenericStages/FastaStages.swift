@@ -47,14 +47,14 @@ struct FastaFilterStage: StageType {
                     try writer.write(header: r.header, sequence: sequence)
                     kept += 1
                 }
-                if seen % 1000 == 0 { context.progress(done: seen, total: nil) }
+                if seen % 1000 == 0 { context.progress(done: seen, total: nil, unit: "sequences") }
             }
             try writer.finish()
         } catch {
             writer.cancel()
             throw error
         }
-        context.progress(done: seen, total: seen)
+        context.progress(done: seen, total: seen, unit: "sequences")
         context.log("kept \(kept) of \(seen) records")
         context.output("count", text: String(kept))
     }
@@ -96,10 +96,10 @@ struct FastaSplitStage: StageType {
                 let part = total > 0 ? min(n - 1, (i * n) / total) : i % n
                 try writers[part].write(r)
                 i += 1
-                if i % 1000 == 0 { context.progress(done: i, total: total > 0 ? total : nil) }
+                if i % 1000 == 0 { context.progress(done: i, total: total > 0 ? total : nil, unit: "sequences") }
             }
             for w in writers { try w.finish() }
-            context.progress(done: i, total: i)
+            context.progress(done: i, total: i, unit: "sequences")
             context.log("split \(i) records into \(n) parts")
         } catch {
             for w in writers { w.cancel() }
@@ -147,7 +147,7 @@ struct FastaSampleStage: StageType {
             for (_, r) in reservoir { try writer.write(r) }
             try writer.finish()
         } catch { writer.cancel(); throw error }
-        context.progress(done: i, total: i)
+        context.progress(done: i, total: i, unit: "sequences")
         context.log("sampled \(reservoir.count) of \(i) records")
     }
 }

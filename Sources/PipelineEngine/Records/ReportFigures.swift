@@ -1,8 +1,10 @@
 import Foundation
 
-/// The figures section of a run report: every SVG file and small `.txt` table among the outputs of the
-/// stages that are done or cached, in spec order (outputs by name), read from the files the stage records
-/// name. What cannot be inlined (missing, too large, not an SVG document, not UTF-8) is listed by path.
+/// The figures of a run report: every SVG file and small `.txt` table among the outputs of the stages that
+/// are done or cached, in spec order (outputs by name), read from the files the stage records name. The
+/// figures of the stages nothing depends on (the pipeline's end results, such as a sweep's metrics against
+/// K) are its main figures, shown first. What cannot be inlined (missing, too large, not an SVG document,
+/// not UTF-8) is listed by path.
 struct ReportFigures {
     /// Largest SVG inlined.
     static let maxSVGBytes = 2 << 20
@@ -22,13 +24,18 @@ struct ReportFigures {
         var path: String
         var url: URL
         var content: Content
+        /// Of a stage nothing else depends on.
+        var main: Bool
     }
 
     var figures: [Figure] = []
+    var main: [Figure] { figures.filter(\.main) }
+    var others: [Figure] { figures.filter { !$0.main } }
 
     /// Figures of `records` (indexed like `pipeline.stages`, nil for stages that did not finish);
     /// relative output paths are resolved against `projectDirectory`.
     init(pipeline: Pipeline, records: [StageRecord?], projectDirectory: URL) {
+        let upstream = Set(pipeline.stages.flatMap(\.dependencies))
         for (i, stage) in pipeline.stages.enumerated() {
             guard let record = records[i] else { continue }
             for name in record.outputs.keys.sorted() {
@@ -43,7 +50,7 @@ struct ReportFigures {
                     guard ext == "svg" || ext == "txt" else { continue }
                     let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : projectDirectory.appendingPathComponent(path)
                     figures.append(Figure(stage: stage.id, output: name, path: path, url: url,
-                                          content: Self.read(url, svg: ext == "svg")))
+                                          content: Self.read(url, svg: ext == "svg"), main: !upstream.contains(i)))
                 }
             }
         }
@@ -66,16 +73,15 @@ struct ReportFigures {
         return .svg(String(text[root.lowerBound...]))
     }
 
-    /// The `<h2>Figures</h2>` section, or nothing when there are no figures.
-    func html() -> String {
-        guard !figures.isEmpty else { return "" }
-        var out = "<h2>Figures</h2>\n"
+    /// `figures` as HTML `<figure>` elements.
+    static func html(_ figures: [Figure]) -> String {
+        var out = ""
         for f in figures {
             out += "<figure><figcaption><b>\(HTMLReport.escape(f.stage))</b> · \(HTMLReport.escape(f.output)) "
-                + "<code>\(HTMLReport.escape(f.path))</code></figcaption>\n"
+                + "<a href=\"\(HTMLReport.escape(f.url.absoluteString))\"><code>\(HTMLReport.escape(f.path))</code></a></figcaption>\n"
             switch f.content {
             case .svg(let svg): out += svg + "\n"
-            case .text(let text): out += "<pre>\(HTMLReport.escape(text))</pre>\n"
+            case .text(let text): out += TextTables.html(text)
             case .listed(let why):
                 out += "<p class=\"listed\"><a href=\"\(HTMLReport.escape(f.url.absoluteString))\">\(HTMLReport.escape(f.path))</a> (\(HTMLReport.escape(why)))</p>\n"
             }

@@ -26,7 +26,7 @@ public enum ShardWorker {
             }
             try WorkDirectory.makeDirectory(temp)
             let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: [],
-                                           logDescriptor: logDescriptor, progress: { _, _ in })
+                                           logDescriptor: logDescriptor, progress: { _ in })
             context.log("shard \(task.label) attempt \(task.attempt) on \(host): input \(task.input)")
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.

@@ -57,7 +57,7 @@ struct ShardedStage {
                 throw StageError("\(failed.count) of \(count) shards failed; shard \(first.index + 1): \(why)")
             }
         }
-        context.progress(done: count, total: count)
+        context.progress(done: count, total: count, unit: "shards")
         try gather(tasks, into: context)
     }
 

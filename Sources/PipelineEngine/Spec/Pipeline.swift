@@ -17,6 +17,10 @@ public struct Pipeline: Sendable {
     public var order: [Int]
     /// `executor:` from the spec (`local` or `slurm`), nil when absent.
     public var executor: String? = nil
+    /// The spec's `params:` in spec order, with `-p` overrides applied, as written.
+    public var parameters: [(name: String, value: String)] = []
+    /// The `-p key=value` arguments the pipeline was loaded with.
+    public var overrides: [String] = []
 
     public func stage(_ id: String) -> PipelineStage? { index[id].map { stages[$0] } }
 }

@@ -115,6 +115,8 @@ public struct PipelineLoader {
         if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         var pipeline = Pipeline(file: file, name: name, stages: stages, index: index, order: order)
         pipeline.groups = groups
+        pipeline.parameters = (root["params"]?.entries ?? []).map { ($0.key, params[$0.key]?.displayText ?? "") }
+        pipeline.overrides = overrides
         pipeline.executor = loadExecutor(root["executor"], into: &d)
         if !d.isEmpty { throw PipelineError.invalidSpec(d) }
         return pipeline

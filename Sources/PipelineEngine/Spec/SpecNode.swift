@@ -40,6 +40,15 @@ public indirect enum SpecNode: Sendable {
         }
     }
 
+    /// The value written out on one line (`[16, 32]`, `{a: 1}`), for reports.
+    public var displayText: String {
+        switch self {
+        case .scalar(let s, _): return s
+        case .list(let items, _): return "[" + items.map(\.displayText).joined(separator: ", ") + "]"
+        case .map(let entries, _): return "{" + entries.map { "\($0.key): \($0.value.displayText)" }.joined(separator: ", ") + "}"
+        }
+    }
+
     /// The value for `key` in a mapping.
     public subscript(key: String) -> SpecNode? {
         entries?.first { $0.key == key }?.value

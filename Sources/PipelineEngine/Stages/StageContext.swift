@@ -33,10 +33,10 @@ public final class StageContext: @unchecked Sendable {
     private(set) var published: [(name: String, temp: URL, path: String)] = []
     private(set) var childCPU: Double = 0
     private(set) var childRSSKB = 0
-    let progressSink: @Sendable (Int, Int?) -> Void
+    let progressSink: @Sendable (ProgressUpdate) -> Void
 
     init(stageID: String, parameters: TypedParameters, directory: URL, upstream: [(stage: String, outputs: [String: OutputValue])],
-         log: LazyLog, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
+         log: LazyLog, progress: @escaping @Sendable (ProgressUpdate) -> Void) throws {
         self.stageID = stageID
         self.parameters = parameters
         // One directory per attempt, created on first use: it is the scratch space, and holds the internal
@@ -52,7 +52,7 @@ public final class StageContext: @unchecked Sendable {
 
     /// A context logging to an already open descriptor (which it does not close).
     convenience init(stageID: String, parameters: TypedParameters, directory: URL, upstream: [(stage: String, outputs: [String: OutputValue])],
-                     logDescriptor: Int32, progress: @escaping @Sendable (Int, Int?) -> Void) throws {
+                     logDescriptor: Int32, progress: @escaping @Sendable (ProgressUpdate) -> Void) throws {
         try self.init(stageID: stageID, parameters: parameters, directory: directory, upstream: upstream,
                       log: LazyLog(descriptor: logDescriptor), progress: progress)
     }
@@ -110,9 +110,10 @@ public final class StageContext: @unchecked Sendable {
         textOutputs[name] = text
     }
 
-    /// Reports progress over the stage's items (sequences, records, …); `total` nil when unknown.
-    public func progress(done: Int, total: Int?) {
-        progressSink(done, total)
+    /// Reports progress over the stage's items: `total` nil when unknown, `unit` what is counted (plural:
+    /// `sequences`, `steps`), `loss` the current training loss of a training stage.
+    public func progress(done: Int, total: Int?, unit: String? = nil, loss: Double? = nil) {
+        progressSink(ProgressUpdate(done: done, total: total, unit: unit, loss: loss))
     }
 
     /// Appends a line to the stage's log.
