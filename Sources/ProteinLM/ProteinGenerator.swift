@@ -123,6 +123,12 @@ public enum ProteinGenerator {
         }
     }
 
+    /// How many proteins `o` asks for (nil when the count does not fit an Int).
+    public static func count(_ o: GenerateOptions) -> Int? {
+        let (n, overflow) = max(1, o.prompts.count).multipliedReportingOverflow(by: o.samples)
+        return overflow ? nil : n
+    }
+
     /// Generates into a FASTA file (atomically), writing each protein as it is produced; returns the count.
     @discardableResult
     /// `progress` gets the number written so far.

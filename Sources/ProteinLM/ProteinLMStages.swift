@@ -209,7 +209,7 @@ struct ProteinGenerateStage: StageType {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
         let options = Self.options(p)
-        let total = options.prompts.count * options.samples
+        let total = ProteinGenerator.count(options)
         let count = try ProteinGenerator.generate(model: model, options: options,
                                                   to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"),
                                                   progress: { context.progress(done: $0, total: total, unit: "proteins") })

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import ProteinLM
 import Tensors
 import Transformers
@@ -68,9 +69,13 @@ enum EmbedCommand: Command {
         let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }
         let embedder = try Embedder(model: model, options: o)
         let run = EmbeddingRun(embedder: embedder, fasta: pos[1], output: output)
+        let meter = ProgressMeter(label: "embed", unit: "sequences",
+                                  total: try? RecordSplitter.count(URL(fileURLWithPath: pos[1]), format: .fasta))
         run.log = { print($0, to: &standardError) }
+        run.progress = { done, _ in meter.report(done: done) }
         let start = Date()
         let s = try run.run()
+        meter.finish()
         let seconds = Date().timeIntervalSince(start)
         print("embedded \(s.sequences) sequences (\(s.residues) residues) in \(String(format: "%.1f", seconds)) s"
               + (s.truncated > 0 ? ", \(s.truncated) truncated to \(embedder.options.truncation)" : "")

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import PipelineEngine
 import Tensors
 import Transformers
 
@@ -76,6 +77,8 @@ enum ForwardCommand: Command {
         var ids: [Int64] = [], mask: [Int64] = []
         var logits: [Float] = [], contactValues: [Float] = []
         var states: [[Float]] = []
+        // Quiet for a handful of records: a bar that appears and finishes at once is noise.
+        let meter = ProgressMeter(label: "forward", unit: "sequences", total: b, style: b > batchSize ? .automatic() : .quiet)
         for start in stride(from: 0, to: b, by: batchSize) {
             let chunk = Array(sequences[start..<min(b, start + batchSize)])
             // Pad every chunk to the file's longest sequence so the chunks stack into one [B, T] tensor.
@@ -90,7 +93,9 @@ enum ForwardCommand: Command {
                 if states.isEmpty { states = Array(repeating: [], count: out.hiddenStates.count) }
                 for (i, h) in out.hiddenStates.enumerated() { states[i] += h }
             }
+            meter.report(done: min(b, start + batchSize))
         }
+        meter.finish()
         try Profiler.time(.io) {
             var writer = SafetensorsWriter(metadata: ["format": "pt", "model": modelDir.path,
                                                       "mode": effectiveMode?.rawValue ?? "encoder"])

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import ProteinLM
 import Transformers
 
@@ -55,7 +56,9 @@ enum GenerateCommand: Command {
             throw ExitStatus(code: 2)
         }
         let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
-        let count = try ProteinGenerator.generate(model: model, options: o, to: output)
+        let meter = ProgressMeter(label: "generate", unit: "proteins", total: ProteinGenerator.count(o))
+        let count = try ProteinGenerator.generate(model: model, options: o, to: output, progress: { meter.report(done: $0) })
+        meter.finish()
         print("generated \(count) proteins -> \(output.path)", to: &standardError)
     }
 }

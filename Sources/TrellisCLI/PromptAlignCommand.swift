@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import Formats
 import DataIO
 import PromptAlign
@@ -80,6 +81,10 @@ enum PromptAlignCommand: Command {
         let stamp = { () -> String in
             let f = DateFormatter(); f.dateFormat = "HH:mm:ss"; f.timeZone = TimeZone(identifier: "UTC"); return f.string(from: Date())
         }
+        // Plain lines, one per run: the runs' own log lines go to the same terminal.
+        let meter = ProgressMeter(label: "prompt-align", unit: "runs", total: done.count + missing.count,
+                                  style: ProgressStyle.automatic() == .quiet ? .quiet : .plain)
+        meter.plainInterval = 0
         for r in missing {
             let more = try experiment.run(train: train, test: test, graph: graph, runs: 1, firstRun: r,
                                           log: { print("[\(stamp())] \($0)"); fflush(stdout) }) { run in
@@ -88,6 +93,7 @@ enum PromptAlignCommand: Command {
                 try writeFileAtomically(Data(try JSONEncoding.bytes(run, pretty: true)), to: outDir.appendingPathComponent("run-\(run.run).json"))
             }
             done += more
+            meter.report(done: done.count)
         }
         done.sort { $0.run < $1.run }
         try? FileManager.default.removeItem(at: outDir.appendingPathComponent("work"))

@@ -28,6 +28,7 @@ enum RunCommand: Command {
         options.keepGoing = args.flag("keep-going")
         options.deep = common.deep
         options.progress = args.flag("quiet") ? .quiet : .automatic()
+        options.invocation = RunInvocation(commandLine: CommandLine.arguments, version: trellisVersion)
         let cluster = try ClusterOptions(&args)
         let spec = try specArgument(&args, usage: usage)
         try args.finish()
@@ -56,6 +57,8 @@ enum RunCommand: Command {
             }
             print(text, terminator: "", to: &standardError)
         }
+        // The run's results on stdout (the files and figures are in the report), the status on stderr.
+        print(summary.results.text(), terminator: "")
         let counts = ["done", "cached", "failed", "skipped", "cancelled"]
             .map { (summary.count($0), $0) }.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         let run = WorkDirectory.display(summary.runDirectory, relativeTo: common.projectDirectory)

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import ProteinLM
 import Tensors
 
@@ -48,13 +49,17 @@ enum ScoreCommand: Command {
         let model = try Profiler.time(.io) { try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage) }
         let chosen = method ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)
         let report: ScoreReport
+        let meter = ProgressMeter(label: "score", unit: mutations == nil ? "sequences" : "variants",
+                                  total: mutations == nil ? try? RecordSplitter.count(URL(fileURLWithPath: pos[1]), format: .fasta) : nil)
         if let mutations {
             report = try ScoreRun.scoreVariants(model: model, fasta: pos[1], mutations: mutations, policy: policy,
-                                                method: chosen, output: output, tokensPerBatch: budget)
+                                                method: chosen, output: output, tokensPerBatch: budget,
+                                                progress: { meter.report(done: $0) })
         } else {
             report = try ScoreRun.scoreSequences(model: model, fasta: pos[1], policy: policy, method: chosen,
-                                                 output: output, tokensPerBatch: budget)
+                                                 output: output, tokensPerBatch: budget, progress: { meter.report(done: $0) })
         }
+        meter.finish()
         print("scored \(report.rows) rows with \(chosen.rawValue) -> \(output.path)", to: &standardError)
         if let rho = report.spearman {
             print(String(format: "Spearman rho = %.4f (%d rows with DMS_score)", rho, report.spearmanPairs))

@@ -87,11 +87,10 @@ final class RunReportSectionTests: XCTestCase {
         let p = try project()
         let r = try p.run(spec)
         XCTAssertEqual(r.results.text(), "results:\n  metric  accuracy 0.6125, count 80\npublished:\n  out/metrics.txt\n")
-        XCTAssertEqual(RunResults.format("0.5"), "0.5")
-        XCTAssertEqual(RunResults.format("1234"), "1234")
-        XCTAssertEqual(RunResults.format("113.456789"), "113.5")
-        XCTAssertEqual(RunResults.format("nan"), "nan")
-        XCTAssertEqual(RunResults.format("a.b"), "a.b")
+        // Fractions to four significant digits; counts and other text as recorded.
+        for (recorded, shown) in [("0.5", "0.5"), ("1234", "1234"), ("113.456789", "113.5"), ("nan", "nan"), ("a.b", "a.b")] {
+            XCTAssertEqual(RunResults.format(recorded), shown)
+        }
     }
 
     func testPeakMemoryIsTheStagesOwn() throws {
