@@ -36,6 +36,11 @@ final class PipelineCommandTests: XCTestCase {
         let again = try TestSupport.runTrellis(["run", "pipelines/fasta-stats.yaml"], cwd: root)
         XCTAssertEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("fasta-stats: 5 cached"), again.stderr)
+        // The results come at the end: each stage's scalar outputs, then the published files; the same when cached.
+        XCTAssertTrue(run.stdout.hasPrefix("results:\n"), run.stdout)
+        XCTAssertNotNil(run.stdout.range(of: "\n  filter +count [0-9]+", options: .regularExpression), run.stdout)
+        XCTAssertTrue(run.stdout.contains("published:\n") && run.stdout.contains("  out/fasta-stats/summary.tsv\n"), run.stdout)
+        XCTAssertEqual(again.stdout, run.stdout)
 
         let changed = try TestSupport.runTrellis(["plan", "pipelines/fasta-stats.yaml", "-p", "min_length=150"], cwd: root)
         XCTAssertTrue(changed.stdout.contains("filter       fasta.filter  run     parameter changed: min_length\n"), changed.stdout)

@@ -44,7 +44,7 @@ struct HTMLReport {
             .map { s in (trace.filter { $0.status == s }.count, s) }.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         let main = figures.main, others = figures.others
         var body = "<h1>\(Self.escape(pipeline.name)) <span class=\"status \(status)\">\(status)</span></h1>\n"
-        body += "<div class=\"summary\">\(Self.escape(Self.date(started))) · \(ProgressLine.duration(ended - started)) wall · "
+        body += "<div class=\"summary\">\(Self.escape(Self.date(started))) · \(Self.duration(ended - started)) wall · "
             + counts.joined(separator: " · ") + "</div>\n"
         body += resultsSection()
         if !main.isEmpty { body += "<h2>Main figures</h2>\n" + ReportFigures.html(main) }
@@ -70,6 +70,11 @@ struct HTMLReport {
         \(body)</body></html>
 
         """
+    }
+
+    /// `0.42 s` for short runs, else `33s`, `4m05s`, `2h03m`.
+    static func duration(_ seconds: Double) -> String {
+        seconds < 10 ? String(format: "%.2f s", seconds) : ProgressLine.duration(seconds)
     }
 
     /// `2026-12-06 15:38:19 UTC`.
