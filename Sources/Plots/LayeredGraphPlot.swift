@@ -32,14 +32,34 @@ public struct LayeredGraphPlot: Sendable {
         return nodes.indices.map { depth($0) }
     }
 
+    /// Row of each node within its column: the first column in input order, each later one sorted by the
+    /// mean row of a node's dependencies (fewer crossing edges), ties in input order.
+    func rows(_ layer: [Int]) -> [Int] {
+        var row = [Int](repeating: 0, count: nodes.count)
+        for l in 0...(layer.max() ?? 0) {
+            let members = nodes.indices.filter { layer[$0] == l }
+            func weight(_ i: Int) -> Double {
+                let deps = nodes[i].dependencies.filter { $0 >= 0 && $0 < nodes.count && layer[$0] < l }
+                return deps.isEmpty ? Double(i) : deps.map { Double(row[$0]) }.reduce(0, +) / Double(deps.count)
+            }
+            let ordered = l == 0 ? members : members.sorted { (weight($0), $0) < (weight($1), $1) }
+            for (r, i) in ordered.enumerated() { row[i] = r }
+        }
+        return row
+    }
+
     public func render() -> Figure {
         let layer = layers()
-        let widest = nodes.map { max(SVG.textWidth($0.title, size: 12), SVG.textWidth($0.subtitle, size: 11)) }.max() ?? 0
-        let boxW = max(120, min(300, 16 + widest))
-        let boxH = 38.0, gapX = 50.0, gapY = 12.0
-        var row = [Int](repeating: 0, count: nodes.count)
+        // Box width from the longest label (0.58 em per character fits Helvetica's average with room to spare).
+        let widest = nodes.map { n -> Double in
+            let title: Double = Double(n.title.count) * 12 * 0.58, subtitle: Double = Double(n.subtitle.count) * 11 * 0.55
+            return max(title, subtitle)
+        }.max() ?? 0
+        let boxW = max(110, min(280, 16 + widest))
+        let boxH = 38.0, gapX = 34.0, gapY = 12.0
+        let row = rows(layer)
         var filled: [Int: Int] = [:]
-        for i in nodes.indices { row[i] = filled[layer[i], default: 0]; filled[layer[i], default: 0] += 1 }
+        for i in nodes.indices { filled[layer[i], default: 0] += 1 }
         func origin(_ i: Int) -> (Double, Double) {
             (10 + Double(layer[i]) * (boxW + gapX), 10 + Double(row[i]) * (boxH + gapY))
         }

@@ -26,7 +26,7 @@ public struct LinePlot: Sendable {
     /// Explicit x ticks (e.g. the K values of a sweep); nil uses round numbers.
     public var xTicks: [Double]? = nil
     /// Width and height of the plotting area in px (margins and legend come on top).
-    public var plotWidth = 380
+    public var plotWidth = 330
     public var plotHeight = 220
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], xScale: Scale.Kind = .linear) {

@@ -87,6 +87,10 @@ final class RunReportSectionTests: XCTestCase {
         let p = try project()
         let r = try p.run(spec)
         XCTAssertEqual(r.results.text(), "results:\n  metric  accuracy 0.6125, count 80\npublished:\n  out/metrics.txt\n")
+        // Past the limit only the files of the stages nothing depends on are listed (here `say`, which has
+        // none), and where the others are.
+        XCTAssertTrue(r.results.text(maxFiles: 0).hasSuffix("published:\n  … and 1 more under out/ (listed in the report)\n"),
+                      r.results.text(maxFiles: 0))
         // Fractions to four significant digits; counts and other text as recorded.
         for (recorded, shown) in [("0.5", "0.5"), ("1234", "1234"), ("113.456789", "113.5"), ("nan", "nan"), ("a.b", "a.b")] {
             XCTAssertEqual(RunResults.format(recorded), shown)

@@ -10,11 +10,14 @@ public struct RunResults: Sendable {
         /// Published files as the record names them (relative to the project, or absolute); objects kept in
         /// the work directory are not listed.
         public var files: [String]
+        /// Nothing depends on this stage: its outputs are the pipeline's end results.
+        public var main: Bool
     }
     public var stages: [Stage] = []
 
     /// Results of `records` (indexed like `pipeline.stages`, nil for stages that did not finish).
     public init(pipeline: Pipeline, records: [StageRecord?], workDirectory: URL, projectDirectory: URL) {
+        let upstream = Set(pipeline.stages.flatMap(\.dependencies))
         let objects = workDirectory.appendingPathComponent("objects").standardizedFileURL.path + "/"
         for (i, stage) in pipeline.stages.enumerated() {
             guard i < records.count, let record = records[i] else { continue }
@@ -32,8 +35,19 @@ public struct RunResults: Sendable {
                 let url = p.hasPrefix("/") ? URL(fileURLWithPath: p) : projectDirectory.appendingPathComponent(p)
                 return !url.standardizedFileURL.path.hasPrefix(objects)
             }
-            if !scalars.isEmpty || !files.isEmpty { stages.append(Stage(id: stage.id, scalars: scalars, files: files)) }
+            if !scalars.isEmpty || !files.isEmpty { stages.append(Stage(id: stage.id, scalars: scalars, files: files, main: !upstream.contains(i))) }
         }
+    }
+
+    /// The longest directory all `paths` are in, nil when they share none.
+    static func commonDirectory(_ paths: [String]) -> String? {
+        var common = paths.first.map { PathName.parent($0).split(separator: "/", omittingEmptySubsequences: false) } ?? []
+        for p in paths.dropFirst() {
+            let parts = PathName.parent(p).split(separator: "/", omittingEmptySubsequences: false)
+            common = Array(zip(common, parts).prefix { $0 == $1 }.map(\.0))
+        }
+        let joined = common.joined(separator: "/")
+        return joined.isEmpty || joined == "." ? nil : joined
     }
 
     /// `0.6125` for a fraction, `80` for a count; other text as it is.
@@ -42,9 +56,9 @@ public struct RunResults: Sendable {
         return String(format: "%.4g", d)
     }
 
-    /// The end-of-run summary: one line per stage with scalars, then the published files (at most
-    /// `maxFiles`, the rest counted).
-    public func text(maxFiles: Int = 20) -> String {
+    /// The end-of-run summary: one line per stage with scalars, then the published files; past `maxFiles`
+    /// only those of the stages nothing depends on, and where the rest are.
+    public func text(maxFiles: Int = 10) -> String {
         var out = ""
         let withScalars = stages.filter { !$0.scalars.isEmpty }
         if !withScalars.isEmpty {
@@ -58,8 +72,13 @@ public struct RunResults: Sendable {
         let files = stages.flatMap(\.files)
         if !files.isEmpty {
             out += "published:\n"
-            for f in files.prefix(maxFiles) { out += "  \(f)\n" }
-            if files.count > maxFiles { out += "  … and \(files.count - maxFiles) more (listed in the report)\n" }
+            let shown = files.count <= maxFiles ? files : Array(stages.filter(\.main).flatMap(\.files).prefix(maxFiles))
+            for f in shown { out += "  \(f)\n" }
+            let rest = files.filter { !shown.contains($0) }
+            if !rest.isEmpty {
+                let under = Self.commonDirectory(rest).map { " under \($0)/" } ?? ""
+                out += "  … and \(rest.count) more\(under) (listed in the report)\n"
+            }
         }
         return out
     }
