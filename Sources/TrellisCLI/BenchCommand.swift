@@ -29,9 +29,23 @@ enum BenchCommand: Command {
     static func run(_ args: inout Arguments) throws {
         // Only the benchmark's name is taken here: its options are read by the benchmark itself.
         guard let which = args.subcommand() else { print(usage); throw ExitStatus(code: 2) }
-        guard let bench = benchmarks.first(where: { $0.name == which }) else {
-            throw ArgumentError.badValue("benchmark", which)
-        }
-        try bench.run(&args)
+        try benchmark(which).run(&args)
     }
+
+    static func benchmark(_ which: String) throws -> (name: String, summary: String, run: (inout Arguments) throws -> Void) {
+        guard let bench = benchmarks.first(where: { $0.name == which }) else {
+            throw ArgumentError.unknownChoice("benchmark", which, benchmarks.map { $0.name })
+        }
+        return bench
+    }
+
+    /// `trellis bench NAME --help`: the benchmark's own usage where it has one, else its summary.
+    static func usage(of which: String) throws -> String {
+        let bench = try benchmark(which)
+        if let text = usages[bench.name] { return text }
+        return "USAGE: trellis bench \(bench.name) [--json] [options]\n\n\(bench.summary)"
+    }
+
+    static let usages = ["model": ModelBench.usage, GemmBench.name: GemmBench.usage, "embed": EmbedBench.usage,
+                          "tokenize": TokenizeBench.usage]
 }

@@ -21,7 +21,7 @@ enum CleanCommand: Command {
     static func run(_ args: inout Arguments) throws {
         let common = try PipelineOptions(&args)
         let dryRun = args.flag("dry-run")
-        var specs = args.positionals()
+        var specs = try args.positionals()
         try args.finish()
         if specs.isEmpty { specs = Cleaner.knownSpecs(workDirectory: common.workDirectory) }
         let pipelines = try specs.map { try common.load($0) }

@@ -16,7 +16,7 @@ enum ExecShardCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
+        let pos = try args.positionals()
         try args.finish()
         guard pos.count == 2, let index = Int(pos[1]), index >= 0 else {
             print(usage, to: &standardError)

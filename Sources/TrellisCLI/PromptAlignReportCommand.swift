@@ -20,7 +20,7 @@ enum PromptAlignReportCommand: Command {
 
     static func run(_ args: inout Arguments) throws {
         let prefix = try args.option("plot-prefix")
-        let dirs = args.positionals()
+        let dirs = try args.positionals()
         try args.finish()
         guard !dirs.isEmpty else { print(usage); throw ExitStatus(code: 2) }
         var rows: [FewShotSweep.Row] = []

@@ -50,7 +50,7 @@ struct PipelineOptions {
 
 /// The single positional SPEC argument.
 func specArgument(_ args: inout Arguments, usage: String) throws -> String {
-    let pos = args.positionals()
+    let pos = try args.positionals()
     guard pos.count == 1 else {
         print(usage, to: &standardError)
         throw ExitStatus(code: 2)

@@ -12,7 +12,7 @@ enum StagesCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
+        let pos = try args.positionals()
         try args.finish()
         let registry = StageCatalog.registry()
         var types = registry.all
