@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis clean [SPEC...]`: frees the work directory of results no current spec uses.
 enum CleanCommand: Command {

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
 public enum CommandLineTool {
@@ -73,5 +74,3 @@ public enum CommandLineTool {
     }
 }
 
-/// Thrown by a command that has already printed its own message and wants a specific exit status.
-struct ExitStatus: Error { let code: Int32 }

@@ -2,6 +2,7 @@ import Foundation
 import ProteinLM
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis embed`: fair-esm extract.py as one command, writing .safetensors.
 enum EmbedCommand: Command {

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis exec-shard MANIFEST INDEX`: what a Slurm array task runs. Reads one manifest line (stage type,
 /// typed parameters, shard input and output paths, cache key) and runs that shard; the spec is never read.

@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis forward`: runs a model directory on a FASTA or text file and writes ids, logits and hidden states.
 enum ForwardCommand: Command {

@@ -1,6 +1,7 @@
 import Foundation
 import ProteinLM
 import Transformers
+import CLISupport
 
 /// `trellis generate`: sample proteins from an xTrimoPGLM model.
 enum GenerateCommand: Command {

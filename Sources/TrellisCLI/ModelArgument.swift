@@ -1,5 +1,6 @@
 import Foundation
 import Transformers
+import CLISupport
 
 extension Arguments {
     /// MODEL given either way, the same for every command: `--model DIR` or as the first positional. A hub id

@@ -1,6 +1,7 @@
 import Foundation
 import Formats
 import PipelineEngine
+import CLISupport
 
 /// An `--output` argument: a path, or `-` for stdout. For `-` the command writes a private temporary file
 /// and `publish()` copies it to stdout once the command succeeded, so a failure never leaves half an output

@@ -3,6 +3,7 @@ import Formats
 import DataIO
 import PromptAlign
 import Transformers
+import CLISupport
 
 /// `trellis prompt-align`: the whole few-shot experiment in one command — N runs of fine-tune → score →
 /// align on one K-shot split, with the label-only baseline, prompt-only and P&A figures (mean ± std).

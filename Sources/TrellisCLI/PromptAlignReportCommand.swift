@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import Formats
 import PromptAlign
+import CLISupport
 
 /// `trellis prompt-align-report`: the closing table over several `trellis prompt-align` output
 /// directories (one per K), from the finished runs found there, with per-K plots.

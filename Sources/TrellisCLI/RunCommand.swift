@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis run SPEC`: runs what is not cached, in parallel within --jobs.
 enum RunCommand: Command {

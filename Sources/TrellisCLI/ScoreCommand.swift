@@ -1,6 +1,7 @@
 import Foundation
 import ProteinLM
 import Tensors
+import CLISupport
 
 /// `trellis score`: sequence likelihoods or variant effects.
 enum ScoreCommand: Command {

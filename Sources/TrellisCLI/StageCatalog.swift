@@ -2,6 +2,7 @@ import Foundation
 import PipelineEngine
 import PromptAlign
 import ProteinLM
+import CLISupport
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
 /// Apps add a line here (e.g. `ProteinLMStages.register(in: r)`); the engine itself never imports them.

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis stages`: every registered stage type with its parameters and outputs.
 enum StagesCommand: Command {

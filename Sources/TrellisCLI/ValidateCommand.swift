@@ -1,6 +1,7 @@
 import DataIO
 import Foundation
 import Tensors
+import CLISupport
 
 /// `trellis validate FILE...`: reads data files with the strict DataIO readers and reports every problem
 /// with its position (all of them for CSV/TSV, the first one for other formats).

@@ -1,5 +1,5 @@
 import XCTest
-import TrellisCLI
+import CLISupport
 
 /// The shared argument layer, in-process: every command gets these conventions from it.
 final class ArgumentsTests: XCTestCase {
