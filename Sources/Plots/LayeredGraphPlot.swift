@@ -50,9 +50,9 @@ public struct LayeredGraphPlot: Sendable {
 
     public func render() -> Figure {
         let layer = layers()
-        // Box width from the longest label (0.58 em per character fits Helvetica's average with room to spare).
+        // Box width from the longest label (bold titles take about 0.62 em per character).
         let widest = nodes.map { n -> Double in
-            let title: Double = Double(n.title.count) * 12 * 0.58, subtitle: Double = Double(n.subtitle.count) * 11 * 0.55
+            let title: Double = Double(n.title.count) * 12 * 0.62, subtitle: Double = Double(n.subtitle.count) * 11 * 0.55
             return max(title, subtitle)
         }.max() ?? 0
         let boxW = max(110, min(280, 16 + widest))

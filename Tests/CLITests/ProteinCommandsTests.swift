@@ -25,6 +25,9 @@ final class ProteinCommandsTests: XCTestCase {
                                             "--repr-layers", "0,-1", "--include", "mean", "--include", "per_tok"], cwd: root)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("embedded 5 sequences (113 residues)"), r.stderr)
+        // Progress (stderr is a pipe here: plain lines, no terminal escapes) with the total counted up front.
+        XCTAssertNotNil(r.stderr.range(of: "\\[embed\\] 5/5 sequences [0-9.]+/(s|min)\n", options: .regularExpression), r.stderr)
+        XCTAssertFalse(r.stderr.contains("\u{1B}["), r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out))
 
         let scores = dir.appendingPathComponent("s.csv").path
@@ -33,6 +36,7 @@ final class ProteinCommandsTests: XCTestCase {
                                         "--output", scores], cwd: root)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("Spearman rho = "), r.stdout)
+        XCTAssertNotNil(r.stderr.range(of: "\\[score\\] [0-9]+ variants", options: .regularExpression), r.stderr)
 
         let bad = dir.appendingPathComponent("bad.csv")
         try "mutant\nA4G\nK5R\n".write(to: bad, atomically: true, encoding: .utf8)
@@ -46,6 +50,7 @@ final class ProteinCommandsTests: XCTestCase {
             let g = try TestSupport.runTrellis(["generate", "models/pglm-random-tiny", "--prompt", "MLF", "-n", "3",
                                                 "--seed", "11", "--top-k", "8", "--max-length", "50", "--output", path], cwd: root)
             XCTAssertEqual(g.status, 0, g.stderr)
+            XCTAssertNotNil(g.stderr.range(of: "\\[generate\\] 3/3 proteins", options: .regularExpression), g.stderr)
             return try String(contentsOfFile: path, encoding: .utf8)
         }
         let a = try generate("a.faa"), b = try generate("b.faa")
