@@ -3,8 +3,9 @@ import Plots
 
 /// The training curve as one SVG: training loss against step beside the held-out MLM / CLM / GLM
 /// perplexities against step (separate axes: loss in nats and perplexities differ by two orders of magnitude).
-enum PretrainPlot {
-    static func svg(log: [[String: Any]]) -> String {
+public enum PretrainPlot {
+    /// The figure of `log` (the records of `train-log.jsonl`: `step`, `loss`, `eval_*_ppl`).
+    public static func svg(log: [[String: Any]]) -> String {
         func series(_ key: String, _ name: String) -> LinePlot.Series {
             LinePlot.Series(name: name, points: log.compactMap { r in
                 guard let step = r["step"] as? Int, let v = r[key] as? Double, v.isFinite else { return nil }

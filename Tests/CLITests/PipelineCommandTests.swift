@@ -28,6 +28,8 @@ final class PipelineCommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("fasta-stats: 5 done"), run.stderr)
         XCTAssertTrue(run.stderr.contains("[filter] done in"), run.stderr)
+        // Stage progress names its unit and total (plain lines: stderr is a pipe).
+        XCTAssertNotNil(run.stderr.range(of: "\\[filter\\] 40/40 sequences [0-9.]+/s\n", options: .regularExpression), run.stderr)
         let summary = try String(contentsOf: root.appendingPathComponent("out/fasta-stats/summary.tsv"), encoding: .utf8)
         XCTAssertTrue(summary.hasPrefix("stage\toutput\tpath\tbytes\trecords\tsha256\n"), summary)
         let counts = try String(contentsOf: root.appendingPathComponent("out/fasta-stats/residue-counts.tsv"), encoding: .utf8)
