@@ -21,6 +21,8 @@ public struct Scale: Sendable {
         if kind == .log2 { v = v.filter { $0 > 0 } }
         var a = v.min() ?? 0, b = v.max() ?? 1
         if kind == .log2 {
+            // No positive value: an arbitrary octave, so the mapping and the ticks stay finite.
+            if v.isEmpty { a = 1; b = 2 }
             lo = a; hi = b == a ? a * 2 : b
             return
         }
@@ -53,19 +55,22 @@ public struct Scale: Sendable {
         switch kind {
         case .linear:
             let step = Self.niceStep((hi - lo) / 4)
+            // A span the step cannot resolve (infinite, or values near 1e20 apart by little) gets its ends only.
+            guard (hi - lo) / step <= 100, abs(lo / step) < 1e15 else { return [lo, hi] }
             var out: [Double] = [], k = (lo / step - 1e-9).rounded(.up)
             while k * step <= hi + step * 1e-9 { out.append(k * step); k += 1 }
             return out
         case .log2:
             var out: [Double] = [], p = pow(2, Foundation.log2(lo).rounded(.up))
-            while p <= hi * (1 + 1e-9) { out.append(p); p *= 2 }
+            while p <= hi * (1 + 1e-9) && p.isFinite && out.count < 64 { out.append(p); p *= 2 }
             return out
         }
     }
 
     /// A tick label with as many decimals as the tick step needs.
     public func label(_ v: Double) -> String {
-        if kind == .log2 || v.rounded() == v && abs(v) < 1e15 { return String(Int(v.rounded())) }
+        if v.rounded() == v && abs(v) < 1e15 { return String(Int(v)) }
+        if kind == .log2 || !v.isFinite { return String(format: "%g", v) }
         let step = Self.niceStep((hi - lo) / 4)
         let decimals = max(0, min(6, Int((-log10(step)).rounded(.up))))
         return String(format: "%.\(decimals)f", v)

@@ -44,10 +44,15 @@ final class FakeNewsSweepPipelineTests: XCTestCase {
         XCTAssertTrue(report.contains("<b>sweep</b> · plot"), report)
         XCTAssertTrue(report.contains("accuracy against K (mean ± std over runs)"))
         XCTAssertTrue(report.contains("macro-F1 against K (mean ± std over runs)"))
-        XCTAssertTrue(report.contains("<pre>| K | runs | label-only acc"))
+        XCTAssertTrue(report.contains("<table class=\"data\"><tr><th>K</th><th>runs</th><th>label-only acc</th>"), "the Markdown table as a table")
+        // The main figure (metrics against K) comes before the confusion matrices.
+        let main = try XCTUnwrap(report.range(of: "accuracy against K")).lowerBound
+        let firstConfusion = try XCTUnwrap(report.range(of: ">confusion, 1 run(s)")).lowerBound
+        XCTAssertLessThan(main, firstConfusion)
         for k in [16, 32] {
             for (stage, file) in [("metrics_label_only", "label-only"), ("metrics_prompt_only", "prompt-only"), ("metrics", "prompt-align")] {
-                XCTAssertTrue(report.contains("<b>\(stage)[K=\(k)]</b> · plot <code>out/fakenews-prompt-align-sweep/K\(k)/\(file).confusion.svg</code>"),
+                XCTAssertTrue(report.contains("<b>\(stage)[K=\(k)]</b> · plot <a href=\"file://")
+                              && report.contains("<code>out/fakenews-prompt-align-sweep/K\(k)/\(file).confusion.svg</code></a>"),
                               "\(stage)[K=\(k)]")
             }
         }

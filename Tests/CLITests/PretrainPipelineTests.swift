@@ -22,7 +22,7 @@ final class PretrainPipelineTests: XCTestCase {
         }
         var report = try String(contentsOf: dir.appendingPathComponent(".trellis/runs/latest/report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("<b>pretrain</b> · curve"), "the learning curve is in the run report")
-        XCTAssertTrue(report.contains("held-out GLM ppl"))
+        XCTAssertTrue(report.contains(">GLM (half-window context)</text>") && report.contains(">perplexity</text>"), report)
 
         r = try TestSupport.runTrellis(["run", "pipelines/protein-pretrain-continue.yaml", "--quiet", "-p", fasta,
                                         "-p", "steps=1", "-p", "init_from=out/trial", "-p", "output=out/continued"], cwd: dir)

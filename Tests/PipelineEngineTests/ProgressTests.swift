@@ -31,6 +31,10 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(ProgressLine.duration(33.2), "33s")
         XCTAssertEqual(ProgressLine.duration(245), "4m05s")
         XCTAssertEqual(ProgressLine.duration(7380), "2h03m")
+        // An ETA at a rate near zero must not trap converting to Int.
+        XCTAssertEqual(ProgressLine.duration(1e300), ">999h")
+        XCTAssertEqual(ProgressLine(label: "x", update: ProgressUpdate(done: 1, total: 10), rate: 1e-300, elapsed: 1).plain,
+                       "[x] 1/10 0.0/min ETA >999h")
     }
 
     func testBar() {

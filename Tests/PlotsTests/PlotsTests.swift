@@ -73,6 +73,17 @@ final class PlotsTests: XCTestCase {
         XCTAssertEqual(s.label(0.65), "0.65")
         let k = Scale(covering: [16, 128], kind: .log2)
         XCTAssertEqual(k.ticks(), [16, 32, 64, 128])
+        // No data: finite ranges and a finite number of ticks, on both kinds of axis.
+        for kind in [Scale.Kind.linear, .log2] {
+            let empty = Scale(covering: [], kind: kind)
+            XCTAssertTrue(empty.lo.isFinite && empty.hi.isFinite && empty.lo < empty.hi)
+            XCTAssertFalse(empty.ticks().isEmpty)
+            XCTAssertTrue(empty.map(empty.lo).isFinite)
+        }
+        XCTAssertFalse(LinePlot(title: "t", xLabel: "x", yLabel: "y", series: [], xScale: .log2).render().svg.contains("nan"))
+        // Spans a step cannot resolve end without looping forever.
+        XCTAssertEqual(Scale(covering: [-1e308, 1e308]).ticks().count, 2)
+        XCTAssertLessThanOrEqual(Scale(covering: [1e20, 1e20 + 16384]).ticks().count, 100)
         let flat = Scale(covering: [5, 5])
         XCTAssertLessThan(flat.lo, 5)
         XCTAssertGreaterThan(flat.hi, 5)

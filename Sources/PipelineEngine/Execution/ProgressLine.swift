@@ -71,9 +71,10 @@ public struct ProgressLine: Sendable {
         return String(format: "%.1f/min", r * 60)
     }
 
-    /// `33s`, `4m05s`, `2h03m`.
+    /// `33s`, `4m05s`, `2h03m`; `>999h` past that (an ETA at a rate near zero).
     public static func duration(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds).rounded())
+        guard seconds < 999 * 3600 else { return ">999h" }
+        let s = seconds.isNaN ? 0 : Int(max(0, seconds).rounded())
         if s < 60 { return "\(s)s" }
         if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
