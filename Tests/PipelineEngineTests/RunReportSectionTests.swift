@@ -97,6 +97,15 @@ final class RunReportSectionTests: XCTestCase {
         }
     }
 
+    func testFailedStageKeepsItsResourceUsage() throws {
+        let p = try project()
+        let r = try p.run("stages:\n  bad:\n    uses: shell\n    with:\n      command: exit 3\n")
+        let bad = try XCTUnwrap(r.trace.first { $0.stage == "bad" })
+        XCTAssertEqual(bad.status, "failed")
+        XCTAssertEqual(bad.exitStatus, 3)
+        XCTAssertGreaterThan(bad.peakRSSKB, 0, "the shell's own peak, from wait4, also when it failed")
+    }
+
     func testPeakMemoryIsTheStagesOwn() throws {
         // A stage holding 96 MiB, then a trivial one: the trivial stage's figure must not be the process's
         // high-water mark (which the first stage raised past 96 MiB).

@@ -107,13 +107,14 @@ public final class PipelineRunner {
             trace[i] = entry
             if var data = try? PipelineJSON.encode(entry) { data.append(0x0A); DescriptorWrite.all(traceHandle.fileDescriptor, data) }
         }
-        func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0) {
+        func fail(_ i: Int, _ message: String, log: URL, start: Double, status: Int = 1, attempts: Int = 0,
+                  cpu: Double = 0, peakRSSKB: Int = 0) {
             let s = pipeline.stages[i]
             machine.finish(i, as: .failed)
             failures.append((s.id, message, log))
             let now = ResourceUsage.now()
             write(i, TraceEntry(stage: s.id, type: s.type.name, key: nil, cached: false, status: "failed", start: start, end: now,
-                                wall: now - start, cpu: 0, peakRSSKB: 0, exitStatus: status, attempts: attempts, error: message,
+                                wall: now - start, cpu: cpu, peakRSSKB: peakRSSKB, exitStatus: status, attempts: attempts, error: message,
                                 log: WorkDirectory.display(log, relativeTo: options.projectDirectory)))
             board.finished(s.id, line: "[\(s.id)] FAILED: \(message)")
             if !options.keepGoing && !stopping {
@@ -193,7 +194,8 @@ public final class PipelineRunner {
                                     log: record.log))
                 board.finished(stage.id, line: String(format: "[%@] done in %.2fs", stage.id, outcome.end - outcome.start))
             } else {
-                fail(i, outcome.error ?? "failed", log: logURL, start: outcome.start, status: outcome.exitStatus, attempts: outcome.attempts)
+                fail(i, outcome.error ?? "failed", log: logURL, start: outcome.start, status: outcome.exitStatus, attempts: outcome.attempts,
+                     cpu: outcome.cpu, peakRSSKB: outcome.peakRSSKB)
             }
         }
         // Stages that never ran.
