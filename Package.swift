@@ -49,14 +49,14 @@ let package = Package(
         // fork/exec of stage commands under a supervisor that kills them when the runner dies.
         .target(name: "CProcess"),
         .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
-        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
+        .target(name: "PipelineEngine", dependencies: ["Formats", "Tensors", "DataIO", "CProcess"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
         .target(name: "PromptAlign",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
 
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),
-        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
+        .testTarget(name: "DataIOTests", dependencies: ["Formats", "Tensors", "DataIO", "_TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import DataIO
 import PipelineEngine
 
@@ -41,7 +42,7 @@ func closestMatch(_ word: String, in candidates: [String]) -> String? {
 /// it is what `--resume` continues from.
 func removeStaleTemporaries(beside output: URL) {
     let prefix = "/." + output.lastPathComponent + ".tmp-"
-    for path in AtomicFileWriter.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
+    for path in AtomicFile.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

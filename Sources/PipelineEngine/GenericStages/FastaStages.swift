@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Tensors
 
 /// `fasta.filter`: keeps records by length and id pattern.
 struct FastaFilterStage: StageType {
