@@ -58,15 +58,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func start(_ root: URL, environment: [String: String] = [:]) throws -> Process {
-        let p = Process()
-        p.executableURL = TestSupport.trellisBinary
-        p.arguments = ["run", "faults.yaml", "--jobs", "2", "--quiet"]
-        p.currentDirectoryURL = root
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try TestSupport.startTrellis(["run", "faults.yaml", "--jobs", "2", "--quiet"], cwd: root, environment: environment)
     }
 
     func finishCleanly(_ root: URL, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -257,13 +257,7 @@ final class SlurmIntegrationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = Self.spec(shards: 4, extra: "touch \"$TRELLIS_PROJECT/started\"; sleep 120")
         try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = TestSupport.trellisBinary
-        p.arguments = ["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"]
-        p.currentDirectoryURL = dir
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
         for _ in 0..<2400 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("started").path) {
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -44,6 +44,19 @@ public enum TestSupport {
         return bundle.deletingLastPathComponent().appendingPathComponent("trellis")
     }
 
+    /// Starts `trellis` with arguments in the background, output discarded (tests that signal or kill it).
+    public static func startTrellis(_ args: [String], cwd: URL, environment: [String: String] = [:]) throws -> Process {
+        let p = Process()
+        p.executableURL = trellisBinary
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     /// Runs `trellis` with arguments; returns exit status, stdout and stderr.
     @discardableResult
     public static func runTrellis(_ args: [String], cwd: URL? = nil, environment: [String: String]? = nil) throws
