@@ -49,7 +49,9 @@ let package = Package(
         // fork/exec of stage commands under a supervisor that kills them when the runner dies.
         .target(name: "CProcess"),
         .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
-        .target(name: "PipelineEngine", dependencies: ["Formats", "Tensors", "DataIO", "CProcess"], swiftSettings: cpuFlags),
+        .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
+        // Stages over sequence files that need no model (fasta.filter/split/sample), registered by the executable.
+        .target(name: "SequenceStages", dependencies: ["Tensors", "DataIO", "PipelineEngine"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",
@@ -61,12 +63,12 @@ let package = Package(
 
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
-        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
+        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine", "SequenceStages"]),
 
         // The `trellis` executable.
         .executableTarget(name: "CLI",
                           dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
-                                         "PipelineEngine", "ProteinLM", "PromptAlign"],
+                                         "PipelineEngine", "SequenceStages", "ProteinLM", "PromptAlign"],
                           swiftSettings: cpuFlags),
 
         // Tests: one target per library target, plus shared support.
@@ -76,7 +78,7 @@ let package = Package(
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),
         .testTarget(name: "DataIOTests", dependencies: ["Formats", "Tensors", "DataIO", "_TestSupport"]),
-        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "SequenceStages", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),

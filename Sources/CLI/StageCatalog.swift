@@ -2,12 +2,14 @@ import Foundation
 import PipelineEngine
 import PromptAlign
 import ProteinLM
+import SequenceStages
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
 /// Apps add a line here (e.g. `ProteinLMStages.register(in: r)`); the engine itself never imports them.
 enum StageCatalog {
     static func registry() -> StageRegistry {
         let r = StageRegistry.withGenericStages()
+        SequenceStages.register(in: r)
         PromptAlignStages.register(in: r)
         ProteinLMStages.register(in: r)
         PretrainStage.register(in: r)

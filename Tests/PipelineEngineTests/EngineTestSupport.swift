@@ -1,6 +1,16 @@
 import Foundation
 import PipelineEngine
+import SequenceStages
 import XCTest
+
+extension StageRegistry {
+    /// The engine's generic stages plus the FASTA stages the engine tests use as their vehicle.
+    static func forEngineTests() -> StageRegistry {
+        let r = withGenericStages()
+        SequenceStages.register(in: r)
+        return r
+    }
+}
 
 /// `test.copy`: copies its input and appends `suffix`; its version is chosen by the test.
 struct CopyStage: StageType {
@@ -38,7 +48,7 @@ final class Project {
                                            appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
             .appendingPathComponent("proj")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        registry = StageRegistry.withGenericStages()
+        registry = StageRegistry.forEngineTests()
         registry.register(CopyStage(version: version))
     }
 

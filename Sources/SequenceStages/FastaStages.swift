@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import PipelineEngine
 import Tensors
 
 /// `fasta.filter`: keeps records by length and id pattern.
