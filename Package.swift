@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(name: "CLI", dependencies: ["TrellisCLI", "PipelineEngine"], swiftSettings: cpuFlags),
 
         // Tests: one target per library target, plus shared support.
-        .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["Tensors", "PipelineEngine"], path: "Tests/_TestSupport"),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import XCTest
 import _TestSupport
 
@@ -146,12 +147,7 @@ final class FaultInjectionTests: XCTestCase {
             p.executableURL = TestSupport.trellisBinary
             p.arguments = args
             p.currentDirectoryURL = root
-            let err = Pipe()
-            p.standardOutput = full
-            p.standardError = err
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            let text = try ProcessCapture.runMerged(p, stdout: full)
             XCTAssertEqual(p.terminationReason, .exit, "\(args): \(text)")
             XCTAssertEqual(p.terminationStatus, 1, "\(args): \(text)")
             XCTAssertTrue(text.contains("cannot write stdout: disk full"), "\(args): \(text)")

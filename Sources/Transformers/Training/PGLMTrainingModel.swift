@@ -240,17 +240,8 @@ public final class PGLMTrainingModel: TrainableModel {
     }
 }
 
-/// An owned F32 buffer with a short pointer name for the kernels' argument lists.
-final class TrainBuffer {
-    let p: UnsafeMutablePointer<Float>
-    let count: Int
-    init(_ count: Int) {
-        self.count = count
-        p = .allocate(capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
-    }
-    deinit { p.deallocate() }
-}
+/// The training code's name for the one owned F32 buffer.
+typealias TrainBuffer = FloatBuffer
 
 /// What one xTrimoPGLM layer's forward keeps for its backward (N rows).
 final class PGLMLayerCache {
