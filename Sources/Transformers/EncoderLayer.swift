@@ -6,13 +6,11 @@ import Foundation
 /// Self-attention with fused QKV: x += Wo·attn(Wq·y, Wk·y, Wv·y), y = LN(x) when pre-LN (ESM, with RoPE on
 /// q and k) or y = x followed by x = LN(x) when post-LN (BERT).
 final class EncoderAttention {
-    /// [3H, H]: rows of query, then key, then value.
-    let qkv: Linear
-    let output: Linear
+    /// qkv [3H, H]: rows of query, then key, then value; output [H, H].
+    let qkv, output: Linear
     let norm: LayerNorm
     let preNorm: Bool
-    let heads: Int
-    let headDim: Int
+    let heads, headDim: Int
     let rotary: Rotary?
 
     init(_ w: WeightLoader, names n: EncoderLayerNames, hidden h: Int, heads: Int, eps: Float, rotary: Bool) {
@@ -53,9 +51,9 @@ final class EncoderAttention {
 
 /// Feed-forward: x += W2·act(W1·LN(x)) when pre-LN (ESM), x = LN(x + W2·act(W1·x)) when post-LN (BERT).
 final class EncoderMLP {
+    /// intermediate [F, H], output [H, F].
+    let intermediate, output: Linear
     let norm: LayerNorm
-    let intermediate: Linear
-    let output: Linear
     let activation: Activation
     let preNorm: Bool
 

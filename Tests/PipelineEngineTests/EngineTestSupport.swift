@@ -3,15 +3,6 @@ import PipelineEngine
 import SequenceStages
 import XCTest
 
-extension StageRegistry {
-    /// The engine's generic stages plus the FASTA stages the engine tests use as their vehicle.
-    static func forEngineTests() -> StageRegistry {
-        let r = withGenericStages()
-        SequenceStages.register(in: r)
-        return r
-    }
-}
-
 /// `test.copy`: copies its input and appends `suffix`; its version is chosen by the test.
 struct CopyStage: StageType {
     let name = "test.copy"
@@ -93,4 +84,13 @@ final class Project {
 extension RunSummary {
     /// Status by stage id.
     var statuses: [String: String] { Dictionary(uniqueKeysWithValues: trace.map { ($0.stage, $0.status) }) }
+}
+
+extension StageRegistry {
+    /// The engine's generic stages plus the FASTA stages the engine tests use as their vehicle.
+    static func forEngineTests() -> StageRegistry {
+        let r = withGenericStages()
+        SequenceStages.register(in: r)
+        return r
+    }
 }
