@@ -249,7 +249,7 @@ struct GemmScratch {
 
     /// `dot`: buffers for the dot path (`gemmTileDot`), else for the packed-panel kernels.
     init(packB: Bool, dot: Bool = false) {
-        a = .allocate(capacity: blockM * (dot ? dotBlockK : blockK))
+        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK)
         b = dot ? .allocate(capacity: dotBlockN * dotBlockK) : packB ? .allocate(capacity: blockN * blockK) : nil
         tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }

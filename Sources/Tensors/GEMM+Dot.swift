@@ -16,7 +16,7 @@ import Foundation
 // `gemmDotNaive` is the scalar statement of this order.
 
 /// Depth of one K block of the dot order (a multiple of 8). Part of the numerics of transposed-B GEMM.
-let dotBlockK = max(8, tuning("TRELLIS_GEMM_DOT_KC", 256) / 8 * 8)
+let dotBlockK = max(8, tuning("TRELLIS_GEMM_DOT_KC", 512) / 8 * 8)
 
 /// The four 8-lane partial sums of one row of C against four columns, reduced with the dot order's tree:
 /// lane c of the result is ((s0 + s2) + (s1 + s3)) + ((s4 + s6) + (s5 + s7)) of `x<c>`.
@@ -70,35 +70,40 @@ func dotKernel<U: StaticCount, L: DotLayout>(_: U.Type, _: L.Type, chunks: Int, 
     @inline(__always) func ld(_ p: UnsafePointer<Float>, _ n: Int) -> V {
         n == 8 ? UnsafeRawPointer(p).loadUnaligned(as: V.self) : dotLoadPartial(p, n)
     }
-    @inline(__always) func step(_ q: Int, _ n: Int) {
-        let ap = a + q * aChunk, bp = b + q * bChunk
+    // Rows: the (up to) three rows of A stay in registers and each column of B is loaded once for them,
+    // 12 accumulators + 3 + 1 = all 16 ymm registers (with all four B columns loaded up front, two
+    // accumulators spilled to the stack and the kernel ran at half speed).
+    @inline(__always) func step(_ ap: UnsafePointer<Float>, _ bp: UnsafePointer<Float>, _ n: Int) {
         let x0 = ld(ap, n)
-        let b0 = ld(bp, n), b1 = ld(bp + bCol, n), b2 = ld(bp + 2 * bCol, n), b3 = ld(bp + 3 * bCol, n)
-        u00.addProduct(x0, b0); u01.addProduct(x0, b1); u02.addProduct(x0, b2); u03.addProduct(x0, b3)
         if rows {
-            if u > 1 {
-                let x1 = ld(ap + aRow, n)
-                u10.addProduct(x1, b0); u11.addProduct(x1, b1); u12.addProduct(x1, b2); u13.addProduct(x1, b3)
+            let x1 = u > 1 ? ld(ap + aRow, n) : V(), x2 = u > 2 ? ld(ap + 2 * aRow, n) : V()
+            @inline(__always) func column(_ c0: inout V, _ c1: inout V, _ c2: inout V, _ bj: V) {
+                c0.addProduct(x0, bj)
+                if u > 1 { c1.addProduct(x1, bj) }
+                if u > 2 { c2.addProduct(x2, bj) }
             }
-            if u > 2 {
-                let x2 = ld(ap + 2 * aRow, n)
-                u20.addProduct(x2, b0); u21.addProduct(x2, b1); u22.addProduct(x2, b2); u23.addProduct(x2, b3)
-            }
+            column(&u00, &u10, &u20, ld(bp, n))
+            column(&u01, &u11, &u21, ld(bp + bCol, n))
+            column(&u02, &u12, &u22, ld(bp + 2 * bCol, n))
+            column(&u03, &u13, &u23, ld(bp + 3 * bCol, n))
         } else {
-            if u > 1 {
-                let c = bp + 4 * bCol
-                u10.addProduct(x0, ld(c, n)); u11.addProduct(x0, ld(c + bCol, n))
-                u12.addProduct(x0, ld(c + 2 * bCol, n)); u13.addProduct(x0, ld(c + 3 * bCol, n))
+            @inline(__always) func group(_ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V,
+                                         _ g: UnsafePointer<Float>) {
+                c0.addProduct(x0, ld(g, n)); c1.addProduct(x0, ld(g + bCol, n))
+                c2.addProduct(x0, ld(g + 2 * bCol, n)); c3.addProduct(x0, ld(g + 3 * bCol, n))
             }
-            if u > 2 {
-                let c = bp + 8 * bCol
-                u20.addProduct(x0, ld(c, n)); u21.addProduct(x0, ld(c + bCol, n))
-                u22.addProduct(x0, ld(c + 2 * bCol, n)); u23.addProduct(x0, ld(c + 3 * bCol, n))
-            }
+            group(&u00, &u01, &u02, &u03, bp)
+            if u > 1 { group(&u10, &u11, &u12, &u13, bp + 4 * bCol) }
+            if u > 2 { group(&u20, &u21, &u22, &u23, bp + 8 * bCol) }
         }
     }
-    for q in 0..<chunks { step(q, 8) }
-    if tail > 0 { step(chunks, tail) }
+    var ap = a, bp = b
+    for _ in 0..<chunks {
+        step(ap, bp, 8)
+        ap += aChunk
+        bp += bChunk
+    }
+    if tail > 0 { step(ap, bp, tail) }
     let s = UnsafeMutableRawPointer(sums)
     s.storeBytes(of: dotReduce4(u00, u01, u02, u03), as: SIMD4<Float>.self)
     if u > 1 { s.storeBytes(of: dotReduce4(u10, u11, u12, u13), toByteOffset: 16, as: SIMD4<Float>.self) }

@@ -8,12 +8,15 @@ import TensorsAVX512
 
 /// Columns of op(B) per packed block of the dot path (× `dotBlockK` floats in L2 beside the A block).
 let dotBlockN = 192
+/// Rows of A per packed block of the dot path (a multiple of 6: whole AVX-512 tiles).
+let dotBlockM = 96
 
 /// One tile of C = α·op(A)·Bᵀ (+ β·C) on the calling thread (column j of op(B) is the row `b + j·ldb`).
 func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int, out: OutputSpec, scratch: GemmScratch) {
     let fold = FewRowsOutput(alpha: out.alpha, beta: out.beta)
     let packedA = scratch.a, packedB = scratch.b!, sums = scratch.tile
+    let wide = CPU.avx512Active
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(dotBlockN, cols.upperBound - jc)
@@ -24,12 +27,13 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                           into: packedB)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
-                let mc = min(blockM, rows.upperBound - ic)
+                let mc = min(dotBlockM, rows.upperBound - ic)
                 packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
                               into: packedA)
-                for g in 0..<((nc + 3) / 4) {
+                /// Columns 4g..<4g+4 of the block for rows r..<mc on the AVX2 kernel.
+                func dotColumns(_ g: Int, from r0: Int) {
                     let bg = packedB + g * chunks * 32, col = jc + 4 * g, width = min(4, jc + nc - col)
-                    var r = 0
+                    var r = r0
                     while r < mc {
                         dotKernel(Three.self, Rows.self, chunks: chunks, tail: 0, a: packedA + r * chunks * 8,
                                   aRow: 8, aChunk: 24, b: bg, bCol: 8, bChunk: 32, sums: sums)
@@ -39,6 +43,37 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                         }
                         r += 3
                     }
+                }
+                var g = 0
+                if wide {
+                    // Pairs of B groups against pairs of A groups on the AVX-512 tile; what is left over
+                    // (an odd group) goes to the AVX2 kernel below, with the same bits.
+                    while g + 2 <= (nc + 3) / 4 {
+                        var r = 0
+                        while r + 6 <= (mc + 2) / 3 * 3 {
+                            let ag = packedA + r * chunks * 8
+                            avx512DotTile(chunks: chunks, a0: ag, a1: ag + chunks * 24, b0: packedB + g * chunks * 32,
+                                          b1: packedB + (g + 1) * chunks * 32, sums: sums)
+                            let col = jc + 4 * g, width = min(8, jc + nc - col)
+                            for i in 0..<min(6, mc - r) {
+                                let d = out.c + (ic + r + i) * out.ldc + col
+                                if width == 8 {
+                                    fold.fold(UnsafeRawPointer(sums + 8 * i).loadUnaligned(as: SIMD8<Float>.self),
+                                              into: d, first: pc == 0)
+                                } else {
+                                    fold.fold4(sums + 8 * i, into: d, count: min(4, width), first: pc == 0)
+                                    if width > 4 { fold.fold4(sums + 8 * i + 4, into: d + 4, count: width - 4, first: pc == 0) }
+                                }
+                            }
+                            r += 6
+                        }
+                        if r < mc { dotColumns(g, from: r); dotColumns(g + 1, from: r) }
+                        g += 2
+                    }
+                }
+                while g < (nc + 3) / 4 {
+                    dotColumns(g, from: 0)
+                    g += 1
                 }
                 ic += mc
             }
