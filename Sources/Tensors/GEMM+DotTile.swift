@@ -17,16 +17,13 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
     let fold = FewRowsOutput(alpha: out.alpha, beta: out.beta)
     let packedA = scratch.a, packedB = scratch.b!, sums = scratch.tile
     let wide = CPU.avx512Active
-    var jc = cols.lowerBound
-    while jc < cols.upperBound {
+    for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: dotBlockN) {
         let nc = min(dotBlockN, cols.upperBound - jc)
-        var pc = 0
-        while pc < k {
+        for pc in stride(from: 0, to: k, by: dotBlockK) {
             let kc = min(dotBlockK, k - pc), chunks = (kc + 7) / 8
             packDotGroups(b, stride: ldb, transposed: false, first: jc, count: nc, group: 4, k0: pc, kc: kc,
                           into: packedB)
-            var ic = rows.lowerBound
-            while ic < rows.upperBound {
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: dotBlockM) {
                 let mc = min(dotBlockM, rows.upperBound - ic)
                 packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
                               into: packedA)
@@ -75,11 +72,8 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                     dotColumns(g, from: 0)
                     g += 1
                 }
-                ic += mc
             }
-            pc += kc
         }
-        jc += nc
     }
 }
 
