@@ -7,6 +7,12 @@ import Transformers
 public enum ProteinLMStages {
     public static let all: [StageType] = [ProteinEmbedStage(), ProteinScoreStage(), ProteinGenerateStage()]
 
+    /// `protein.embed`'s schema, for `trellis embed` (one definition of every option, its default and doc).
+    public static var embedStage: StageType { ProteinEmbedStage() }
+
+    /// The embedding options `protein.embed` runs with for these parameters (the same for `trellis embed`).
+    public static func embedOptions(_ p: TypedParameters) -> EmbedOptions { ProteinEmbedStage.options(p) }
+
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
         for t in all { registry.register(t) }

@@ -67,6 +67,19 @@ final class CLIConventionsTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.pt").path))
     }
 
+    func testEmbedOptionsComeFromTheStageSchema() throws {
+        // The help, the defaults and the validation are protein.embed's own (trellis stages shows the same docs).
+        let help = try run(["embed", "--help"]).stdout
+        let stage = try run(["stages", "protein.embed"]).stdout
+        for doc in ["token budget of a batch (extract.py toks_per_batch)", "residues kept per sequence"] {
+            XCTAssertTrue(help.contains(doc) && stage.contains(doc), doc)
+        }
+        XCTAssertTrue(help.contains("--toks-per-batch INT") && help.contains("(default 4096)"), help)
+        let r = try run(["embed", tinyESM, try smallFASTA(), "/tmp/never.safetensors", "--truncation", "0"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("invalid value '0: must be at least 1' for --truncation"), r.stderr)
+    }
+
     func testDashIsStdout() throws {
         let r = try run(["score", "--model", tinyESM, try smallFASTA(), "--output", "-"])
         XCTAssertEqual(r.status, 0, r.stderr)
