@@ -96,16 +96,4 @@ enum EmbedCommand: Command {
         }
         return URL(fileURLWithPath: text)
     }
-
-    static func policy(_ args: inout Arguments) throws -> ResiduePolicy {
-        let text = try args.choice("invalid", ResiduePolicy.Invalid.allCases.map { $0.rawValue }, default: "error") ?? "error"
-        guard let i = ResiduePolicy.Invalid(rawValue: text) else { throw ArgumentError.badValue("--invalid", text) }
-        return ResiduePolicy(invalid: i)
-    }
-
-    static func weights(_ args: inout Arguments) throws -> WeightStorage {
-        let text = try args.choice("weights", ["f32", "bf16"], default: "f32") ?? "f32"
-        guard let w = WeightStorage(rawValue: text) else { throw ArgumentError.badValue("--weights", text) }
-        return w
-    }
 }

@@ -12,17 +12,20 @@ struct StageOptions {
     /// Schema names the command takes positionally or handles itself (not offered as flags).
     let excluded: Set<String>
 
-    /// The flag of schema parameter `name`.
+    /// The flag of schema parameter `name`, without dashes.
     func flag(_ name: String) -> String {
         renames.first { $0.value == name }?.key ?? name.replacingOccurrences(of: "_", with: "-")
     }
+
+    /// `-n` for one letter, else `--name`.
+    static func dashed(_ flag: String) -> String { flag.count == 1 ? "-" + flag : "--" + flag }
 
     var flagged: [ParameterSpec] { stage.parameters.filter { !excluded.contains($0.name) } }
 
     /// OPTIONS lines for `--help`: flag, type or choices, the schema's doc and default.
     var usage: String {
         flagged.map { p in
-            var head = "  --" + flag(p.name)
+            var head = "  " + Self.dashed(flag(p.name))
             switch p.type {
             case .bool: break
             case .choice(let words): head += " " + words.joined(separator: "|")
@@ -30,7 +33,9 @@ struct StageOptions {
             case .list(let t): head += " " + t.description.uppercased() + ",..."
             default: head += " " + p.type.description.uppercased().replacingOccurrences(of: " ", with: "_")
             }
-            let fallback = p.defaultValue.map { " (default \(Self.text($0)))" } ?? ""
+            // A bool's default is off and an empty default says nothing: both are left out.
+            let shown = p.type == .bool ? "" : p.defaultValue.map(Self.text) ?? ""
+            let fallback = shown.isEmpty ? "" : " (default \(shown))"
             return head + "\n        " + p.doc + fallback
         }.joined(separator: "\n")
     }
@@ -60,7 +65,7 @@ struct StageOptions {
         let typed = TypedParameters(all, projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if let problem = stage.validate(typed).first {
             let given = all[problem.parameter].map(Self.text) ?? ""
-            throw ArgumentError.badValue("--" + flag(problem.parameter), "\(given): \(problem.message)")
+            throw ArgumentError.badValue(Self.dashed(flag(problem.parameter)), "\(given): \(problem.message)")
         }
         return typed
     }
@@ -70,7 +75,8 @@ struct StageOptions {
         case .bool:
             return args.flag(flag) ? .bool(true) : nil
         case .list(let element):
-            let items = try args.list(flag) { (try? Self.scalar($0, element, flag: flag)) != nil }
+            // Free text (prompts) is never continued past its own word: a positional would be swallowed.
+            let items = try args.list(flag) { element != .string && (try? Self.scalar($0, element, flag: flag)) != nil }
             if items.isEmpty { return nil }
             return .list(try items.map { try Self.scalar($0, element, flag: flag) })
         default:
@@ -83,13 +89,13 @@ struct StageOptions {
     static func scalar(_ text: String, _ type: ParameterType, flag: String) throws -> ParameterValue {
         switch type {
         case .int:
-            guard let i = Int(text) else { throw ArgumentError.badValue("--" + flag, "\(text) (expected a whole number)") }
+            guard let i = Int(text) else { throw ArgumentError.badValue(Self.dashed(flag), "\(text) (expected a whole number)") }
             return .int(i)
         case .float:
-            guard let d = Double(text), d.isFinite else { throw ArgumentError.badValue("--" + flag, "\(text) (expected a number)") }
+            guard let d = Double(text), d.isFinite else { throw ArgumentError.badValue(Self.dashed(flag), "\(text) (expected a number)") }
             return .float(d)
         case .choice(let words):
-            guard words.contains(text) else { throw ArgumentError.unknownChoice("--" + flag, text, words) }
+            guard words.contains(text) else { throw ArgumentError.unknownChoice(Self.dashed(flag), text, words) }
             return .string(text)
         default:
             return .string(text)
