@@ -10,7 +10,8 @@ enum EmbedCommand: Command {
     static let name = "embed"
     static let summary = "embed a FASTA file with ESM-2 / xTrimoPGLM (extract.py features) into .safetensors"
     static let usage = """
-    USAGE: trellis embed MODEL FASTA OUTPUT.safetensors [options]      (or --model MODEL FASTA OUTPUT)
+    USAGE: trellis embed MODEL FASTA OUTPUT.safetensors [options]
+           (MODEL may be given as --model MODEL and OUTPUT as --output OUTPUT, as in the other commands)
 
     Embeds every record of FASTA with the model in MODEL, as fair-esm's scripts/extract.py does: sequences
     truncated to --truncation residues, sorted by length and batched by a token budget; labels are the
@@ -44,7 +45,10 @@ enum EmbedCommand: Command {
     static func run(_ args: inout Arguments) throws {
         let profile = try ProfileOption(&args)
         var values = try schema.read(&args)
-        let (modelURL, pos) = try args.modelAndPositionals(["FASTA", "OUTPUT"])
+        // OUTPUT positional (fair-esm's order) or --output, as every other command spells it.
+        let outputOption = try args.option("output")
+        let (modelURL, given) = try args.modelAndPositionals(outputOption == nil ? ["FASTA", "OUTPUT"] : ["FASTA"])
+        let pos = given + (outputOption.map { [$0] } ?? [])
         try args.finish()
         var perSequence = values["per_sequence"].map { _ in URL(fileURLWithPath: "") }
         let output = try outputFile(pos[1], perSequence: &perSequence)

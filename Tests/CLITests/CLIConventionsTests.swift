@@ -61,6 +61,8 @@ final class CLIConventionsTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".safetensors") }
         XCTAssertFalse(files.isEmpty, "an existing OUTPUT directory receives one file per sequence")
+        r = try run(["embed", "--model", tinyESM, "--output", dir.appendingPathComponent("o.safetensors").path, proteins])
+        XCTAssertEqual(r.status, 0, r.stderr)
         r = try run(["embed", "--model", tinyESM, proteins, dir.appendingPathComponent("e.pt").path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("unsupported output extension '.pt'"), r.stderr)
