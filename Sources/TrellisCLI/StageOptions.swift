@@ -64,8 +64,9 @@ struct StageOptions {
         for p in stage.parameters where all[p.name] == nil { all[p.name] = p.defaultValue }
         let typed = TypedParameters(all, projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if let problem = stage.validate(typed).first {
-            let given = all[problem.parameter].map(Self.text) ?? ""
-            throw ArgumentError.badValue(Self.dashed(flag(problem.parameter)), "\(given): \(problem.message)")
+            let option = Self.dashed(flag(problem.parameter))
+            guard let given = values[problem.parameter].map(Self.text) else { throw ArgumentError.problem(option, problem.message) }
+            throw ArgumentError.badValue(option, "\(given): \(problem.message)")
         }
         return typed
     }
