@@ -77,7 +77,7 @@ enum MLMAdaptCommand: Command {
         run.checkpoint = checkpoint
         run.heldOutFraction = heldOut
         run.options = o
-        let summary = try run.run(say: { print($0) })
+        let summary = try run.run(say: { print($0); fflush(stdout) })
         try? FileManager.default.removeItem(at: output.appendingPathComponent(".work"))
         print(String(format: "wrote %@ (%d steps, %.0f s)", output.path, summary.steps, summary.seconds))
     }

@@ -29,7 +29,7 @@ struct MLMAdaptStage: StageType {
         ParameterSpec("eval_every", .int, default: .int(50), doc: "steps between held-out evaluations"),
         ParameterSpec("eval_blocks", .int, default: .int(128), doc: "held-out blocks evaluated"),
         ParameterSpec("seed", .int, default: .int(0), doc: "seed of data order, masking and dropout"),
-        ParameterSpec("max_minutes", .float, doc: "stop (and save) after this much training time"),
+        ParameterSpec("max_minutes", .float, doc: "stop (and save) after this much training time; the schedule is not shortened (resume to finish)"),
     ]
     let outputs = [OutputSpec("model", doc: "the adapted model directory (loads in transformers as *ForMaskedLM)"),
                    OutputSpec("log", doc: "training log (JSONL): loss, lr, tokens/s; held-out loss, perplexity, top-1, top-10"),

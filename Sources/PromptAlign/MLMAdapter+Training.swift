@@ -75,17 +75,13 @@ extension MLMAdapter {
             windowTokens += b.mask.lengths.reduce(0, +)
             windowSteps += 1
             let norm = model.parameters.clipGradients(maxNorm: options.clip)
-            var scheduleStep = step
-            if let limit = options.maxMinutes {
-                let fraction = Date().timeIntervalSince(started) / (limit * 60)
-                scheduleStep = min(options.steps - 1, max(step, Int(fraction * Double(options.steps))))
-            }
-            let lr = schedule.lr(at: scheduleStep)
+            let lr = schedule.lr(at: step)
             optimizer.update(model.parameters, lr: lr, trained: trains)
             step += 1
             progress(step, options.steps)
             let outOfTime = options.maxMinutes.map { Date().timeIntervalSince(started) > $0 * 60 } ?? false
-            let evaluating = step % options.evalEvery == 0 || step == options.steps || outOfTime
+            let pausing = options.stopAfter == step
+            let evaluating = step % options.evalEvery == 0 || step == options.steps || outOfTime || pausing
             if step % 10 == 0 || evaluating {
                 let dt = max(Date().timeIntervalSince(windowStart), 1e-9)
                 try record(["step": step, "loss": windowLoss / Double(windowSteps), "lr": Double(lr), "grad_norm": norm,
@@ -98,6 +94,7 @@ extension MLMAdapter {
                 if let checkpoint { try saveCheckpoint(checkpoint, tokenizerFrom: tokenizerFrom, logURL: logURL) }
             }
             if outOfTime { say("time limit reached at step \(step)"); break }
+            if pausing { say("stopping after step \(step) as asked"); break }
         }
     }
 

@@ -34,10 +34,27 @@ public struct MLMAdaptOptions: Sendable {
     /// Held-out blocks evaluated (the first ones; the same every evaluation).
     public var evalBlocks = 128
     public var seed: UInt64 = 0
-    /// Stop (and save) after this much training time; the schedule then ends with the time.
+    /// Stop (and save) after this much training time (the schedule is not shortened: resume to finish it).
     public var maxMinutes: Double?
+    /// End this session after this step (checkpoint saved); the schedule still spans `steps`, so a later
+    /// session resumes where this one stopped.
+    public var stopAfter: Int?
 
     public init() {}
+
+    /// Whether the parameter `name` of a model with `layerCount` layers is trained in this mode: the head's
+    /// transform and output bias always (`cls.*`, `lm_head.*`; the decoder is the tied word embedding), the
+    /// top layers in `top`, everything in `all`.
+    public func trains(_ name: String, layerCount: Int) -> Bool {
+        if name.hasPrefix("cls.") || name.hasPrefix("lm_head.") { return true }
+        switch mode {
+        case .head: return false
+        case .all: return true
+        case .top:
+            guard let r = name.range(of: "encoder.layer."), let layer = Int(name[r.upperBound...].prefix { $0.isNumber }) else { return false }
+            return layer >= layerCount - topLayers
+        }
+    }
 
     public var peakLearningRate: Float {
         learningRate ?? (mode == .head ? 1e-3 : mode == .top ? 2e-4 : 1e-4)
@@ -89,23 +106,7 @@ public final class MLMAdapter {
     }
 
     /// Whether the optimiser updates `entry` in this mode.
-    public func trains(_ entry: ParameterSet.Entry) -> Bool {
-        let name = entry.name
-        if name.hasPrefix("cls.") || name.hasPrefix("lm_head.") { return true }
-        switch options.mode {
-        case .head: return false
-        case .all: return true
-        case .top:
-            guard let layer = Self.layerIndex(name) else { return false }
-            return layer >= model.layerCount - options.topLayers
-        }
-    }
-
-    /// `…encoder.layer.N.…` → N.
-    static func layerIndex(_ name: String) -> Int? {
-        guard let r = name.range(of: "encoder.layer.") else { return nil }
-        return Int(name[r.upperBound...].prefix { $0.isNumber })
-    }
+    public func trains(_ entry: ParameterSet.Entry) -> Bool { options.trains(entry.name, layerCount: model.layerCount) }
 
     /// The masked batch of `step`: blocks in a fresh seeded order each pass over the data.
     public func batch(step: Int) -> TrainingBatch {

@@ -15,6 +15,12 @@ public struct MLMBlocks: Sendable {
         /// Per token: whether a word starts here (WordPiece: not `##…`; byte-level BPE: `Ġ…` or the block's
         /// first text token).
         public var wordStart: [Bool]
+
+        public init(ids: [Int32], maskable: [Bool], wordStart: [Bool]) {
+            self.ids = ids
+            self.maskable = maskable
+            self.wordStart = wordStart
+        }
     }
 
     public var train: [Block]
