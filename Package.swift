@@ -63,11 +63,13 @@ let package = Package(
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
         .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
 
-        // The `trellis` executable.
-        .executableTarget(name: "CLI",
-                          dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
-                                         "PipelineEngine", "ProteinLM", "PromptAlign"],
-                          swiftSettings: cpuFlags),
+        // The `trellis` commands as a library (argument parsing, every command), so tests can call them in-process.
+        .target(name: "TrellisCLI",
+                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                               "PipelineEngine", "ProteinLM", "PromptAlign"],
+                swiftSettings: cpuFlags),
+        // The `trellis` executable: a thin main over TrellisCLI.
+        .executableTarget(name: "CLI", dependencies: ["TrellisCLI", "PipelineEngine"], swiftSettings: cpuFlags),
 
         // Tests: one target per library target, plus shared support.
         .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
@@ -79,7 +81,7 @@ let package = Package(
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TrellisCLI", "_TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "_TestSupport"]),
     ]
 )

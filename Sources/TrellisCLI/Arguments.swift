@@ -4,17 +4,17 @@ import Foundation
 ///
 /// Options are consumed as they are read; `finish()` reports anything left over, so a misspelt
 /// option is an error rather than silently ignored.
-struct Arguments {
+public struct Arguments {
     private var items: [String]
     private var consumed: [Bool]
 
-    init(_ items: [String]) {
+    public init(_ items: [String]) {
         self.items = items
         self.consumed = Array(repeating: false, count: items.count)
     }
 
     /// True when `--name` (or `-name` for one-letter names) is present; consumes it.
-    mutating func flag(_ name: String) -> Bool {
+    public mutating func flag(_ name: String) -> Bool {
         let spelling = name.count == 1 ? "-" + name : "--" + name
         for i in items.indices where !consumed[i] && items[i] == spelling {
             consumed[i] = true
@@ -24,7 +24,7 @@ struct Arguments {
     }
 
     /// Every value given for `--name` (repeatable), in order; consumes them.
-    mutating func options(_ name: String) throws -> [String] {
+    public mutating func options(_ name: String) throws -> [String] {
         let spelling = name.count == 1 ? "-" + name : "--" + name
         var values: [String] = []
         var i = 0
@@ -48,25 +48,25 @@ struct Arguments {
     }
 
     /// The last value given for `--name`, if any.
-    mutating func option(_ name: String) throws -> String? {
+    public mutating func option(_ name: String) throws -> String? {
         try options(name).last
     }
 
     /// The value of `--name` parsed as `T`, or `defaultValue`.
-    mutating func option<T: LosslessStringConvertible>(_ name: String, default defaultValue: T) throws -> T {
+    public mutating func option<T: LosslessStringConvertible>(_ name: String, default defaultValue: T) throws -> T {
         guard let text = try option(name) else { return defaultValue }
         guard let value = T(text) else { throw ArgumentError.badValue("--" + name, text) }
         return value
     }
 
     /// A required option.
-    mutating func required(_ name: String) throws -> String {
+    public mutating func required(_ name: String) throws -> String {
         guard let value = try option(name) else { throw ArgumentError.missingOption("--" + name) }
         return value
     }
 
     /// Consumes and returns the first argument when it is a word (not an option): a sub-command name.
-    mutating func subcommand() -> String? {
+    public mutating func subcommand() -> String? {
         guard let i = items.indices.first(where: { !consumed[$0] }), !items[i].hasPrefix("-") else { return nil }
         consumed[i] = true
         return items[i]
@@ -75,7 +75,7 @@ struct Arguments {
     /// Remaining positional arguments. Call it after every option has been read: an option's
     /// value given after a space looks like a positional until its option consumes it.
     /// Positional arguments (not starting with `-`, or after `--`); consumes them.
-    mutating func positionals() -> [String] {
+    public mutating func positionals() -> [String] {
         var result: [String] = []
         var afterDashes = false
         for i in items.indices where !consumed[i] {
@@ -91,13 +91,13 @@ struct Arguments {
     }
 
     /// Throws if any argument was not consumed.
-    func finish() throws {
+    public func finish() throws {
         let left = items.indices.filter { !consumed[$0] }.map { items[$0] }
         if !left.isEmpty { throw ArgumentError.unexpected(left) }
     }
 }
 
-enum ArgumentError: Error, CustomStringConvertible {
+public enum ArgumentError: Error, CustomStringConvertible, Equatable {
     case missingValue(String)
     case missingOption(String)
     case badValue(String, String)
@@ -105,7 +105,7 @@ enum ArgumentError: Error, CustomStringConvertible {
     /// A value that is not one of a fixed set of choices (option, value, choices).
     case unknownChoice(String, String, [String])
 
-    var description: String {
+    public var description: String {
         switch self {
         case .missingValue(let o): return "option \(o) needs a value"
         case .missingOption(let o): return "missing required option \(o)"

@@ -2,8 +2,8 @@ import Foundation
 import PipelineEngine
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
-enum CommandLineTool {
-    static func main(_ argv: [String]) -> Int32 {
+public enum CommandLineTool {
+    public static func main(_ argv: [String]) -> Int32 {
         guard let first = argv.first else {
             printHelp(to: &standardError)
             return 2
