@@ -47,6 +47,7 @@ public struct MLMAdaptRun {
 
     public func run(say: @escaping (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let started = Date()
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: model, workDirectory: workDirectory)
         if let w = prepared.warning { say(w) }
         let tokenizer = try TokenizerLoader.load(path: prepared.directory.path)

@@ -11,7 +11,7 @@ struct MLMAdaptStage: StageType {
         ParameterSpec("model", .model, required: true, doc: "BERT or RoBERTa checkpoint (a bare encoder gets an initialised head first)"),
         ParameterSpec("text", .list(.path), required: true, doc: "unlabelled text: JSONL (text/content), CSV (text/content column, or label,text rows whose label is skipped), plain text (blank-line separated); .gz/.zst"),
         ParameterSpec("exclude", .list(.path), doc: "articles never trained on (the evaluated test split): exact or normalised-text matches are dropped"),
-        ParameterSpec("output", .string, doc: "model directory to write (default: inside the work directory)"),
+        ParameterSpec("output", .string, doc: "model directory to write (default: inside the work directory); later stages name it and add `needs`"),
         ParameterSpec("checkpoint", .string, doc: "checkpoint directory: saved at every evaluation, resumed from when present"),
         ParameterSpec("mode", .choice(MLMAdaptMode.allCases.map(\.rawValue)), default: .string("head"),
                       doc: "head: head only (encoder frozen); top: head + top_layers layers; all: every parameter"),
@@ -52,7 +52,9 @@ struct MLMAdaptStage: StageType {
     func run(_ context: StageContext) throws {
         let p = context.parameters
         let source = try PromptStageParameters.modelDirectory(p.url("model")!)
-        let output = p.string("output").map { context.publish("model", to: $0) } ?? context.output("model", file: "model")
+        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
+        let published = p.string("output")
+        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
         var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
                               workDirectory: context.scratchDirectory)
         run.exclude = p.strings("exclude").map { p.resolve($0).path }
@@ -76,6 +78,12 @@ struct MLMAdaptStage: StageType {
         o.maxMinutes = p.double("max_minutes")
         run.options = o
         let summary = try run.run(say: { context.log($0) }, progress: { context.progress(done: $0, total: $1) })
+        if let published {
+            for f in try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() where !f.hasPrefix(".") {
+                let dst = context.publish("model", to: published.hasSuffix("/") ? published + f : published + "/" + f)
+                try FileManager.default.copyItem(at: output.appendingPathComponent(f), to: dst)
+            }
+        }
         try FileManager.default.copyItem(at: summary.log, to: context.output("log", file: "mlm-adapt-log.jsonl"))
         try FileManager.default.copyItem(at: summary.curve, to: context.output("curve", file: "mlm-adapt-curve.svg"))
         try writeAtomically(Data(try JSONWriter.bytes(JSONValue(foundation: summary.json), pretty: true)),

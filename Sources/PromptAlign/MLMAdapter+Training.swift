@@ -155,7 +155,7 @@ struct MLMLogWriter {
     let handle: FileHandle
 
     init(url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
     }

@@ -144,6 +144,18 @@ final class MLMAdaptTests: XCTestCase {
         XCTAssertThrowsError(try other.run()) { XCTAssertTrue("\($0)".contains("mode top"), "\($0)") }
     }
 
+    /// A checkpoint that has its head (bert-tiny) is trained as it is and written back with the same names.
+    func testCheckpointWithHeadKeepsItsLayout() throws {
+        let dir = try TestSupport.temporaryDirectory("mlm-adapt-head")
+        let summary = try adapt(Self.bertTiny, dir, output: "out", checkpoint: nil, steps: 2)
+        XCTAssertEqual(summary.steps, 2)
+        let keys = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dir.appendingPathComponent("keys.json"))) as? [String: [String: [String]]]
+        let expected = try XCTUnwrap(keys?["bert-tiny"])
+        let saved = Set(try SafetensorsFile(url: dir.appendingPathComponent("out/model.safetensors")).names)
+        XCTAssertEqual(saved.subtracting(expected["allowed"]!), [], "unexpected keys")
+        XCTAssertEqual(Set(expected["required"]!).subtracting(saved), [], "missing keys")
+    }
+
     func testMaskingIs80_10_10OfFifteenPercent() throws {
         let n = 20_000
         let block = MLMBlocks.Block(ids: [2] + (0..<n).map { Int32(10 + $0 % 100) } + [3],
