@@ -8,11 +8,7 @@ public struct MLMDocument: Equatable, Sendable {
     /// 1-based line of the record's start.
     public var line: Int
 
-    public init(text: String, file: String, line: Int) {
-        self.text = text
-        self.file = file
-        self.line = line
-    }
+    public init(text: String, file: String, line: Int) { (self.text, self.file, self.line) = (text, file, line) }
 }
 
 /// Reads unlabelled text for continued masked-LM training. Only text is read, never a label:
