@@ -61,7 +61,7 @@ public struct MLMAdaptRun {
                                    heldOutFraction: heldOutFraction)
         say("\(blocks.train.count) training and \(blocks.heldOut.count) held-out blocks of at most \(options.maxLength) tokens")
         let resuming = checkpoint.map(MLMAdapter.hasCheckpoint) ?? false
-        let trainable = try PromptCheckpoint.loadTrainable(resuming ? checkpoint! : prepared.directory, seed: options.seed)
+        let trainable = try PromptCheckpoint.loadTrainable(resuming ? checkpoint ?? prepared.directory : prepared.directory, seed: options.seed)
         let adapter = try MLMAdapter(model: trainable, blocks: blocks, maskId: maskId, options: options)
         adapter.say = say
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)

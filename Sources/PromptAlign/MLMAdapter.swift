@@ -93,6 +93,11 @@ public final class MLMAdapter {
             throw PromptAlignError.invalidParameter(name: "max_length", value: String(options.maxLength),
                                                     expected: "at most the model's \(model.maxPositions) positions")
         }
+        let top = (blocks.train + blocks.heldOut).lazy.compactMap { $0.ids.max() }.max() ?? 0
+        guard Int(top) < model.vocabularySize, maskId < model.vocabularySize else {
+            throw PromptAlignError.mismatch(what: "tokenizer and model", expected: "token ids below the model's vocab_size \(model.vocabularySize)",
+                                            found: "id \(max(Int(top), maskId))")
+        }
         self.model = model
         self.blocks = blocks
         self.options = options
