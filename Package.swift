@@ -63,9 +63,16 @@ let package = Package(
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
         .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
 
-        // The `trellis` commands as a library (argument parsing, every command), so tests can call them in-process.
+        // Command-line plumbing shared by the commands and the benchmarks: Arguments, stdout/stderr streams.
+        .target(name: "CLISupport", dependencies: ["PipelineEngine"]),
+        // `trellis bench …` programs: our figure next to the numpy/torch/Snakemake reference run in the same run.
+        .target(name: "Benchmarks",
+                dependencies: ["CLISupport", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                               "PipelineEngine", "ProteinLM", "PromptAlign"],
+                swiftSettings: cpuFlags),
+        // The `trellis` commands as a library (every command), so tests can call them in-process.
         .target(name: "TrellisCLI",
-                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                dependencies: ["CLISupport", "Benchmarks", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
                                "PipelineEngine", "ProteinLM", "PromptAlign"],
                 swiftSettings: cpuFlags),
         // The `trellis` executable: a thin main over TrellisCLI.
@@ -81,7 +88,7 @@ let package = Package(
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TrellisCLI", "_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLISupport", "TrellisCLI", "_TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "_TestSupport"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import PromptAlign
+import CLISupport
 
 /// `trellis align`: Prompt-and-Align's confidence-informed alignment over a news graph, label-only or
 /// with the prompt model's predictions, with metrics.

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis clean [SPEC...]`: frees the work directory of results no current spec uses.
 enum CleanCommand: Command {
@@ -21,7 +22,7 @@ enum CleanCommand: Command {
     static func run(_ args: inout Arguments) throws {
         let common = try PipelineOptions(&args)
         let dryRun = args.flag("dry-run")
-        var specs = args.positionals()
+        var specs = try args.positionals()
         try args.finish()
         if specs.isEmpty { specs = Cleaner.knownSpecs(workDirectory: common.workDirectory) }
         let pipelines = try specs.map { try common.load($0) }

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// Where `trellis run` sends sharded stages: `--executor`, `--shards`, `--profile FILE` and the spec's
 /// `executor:`. Precedence: defaults < profile < spec < command line.

@@ -1,4 +1,5 @@
 import Foundation
+import CLISupport
 
 /// A `trellis` subcommand.
 protocol Command {

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// Top-level dispatch: `--help`, `--version`, then one registered command.
 public enum CommandLineTool {
@@ -10,9 +11,11 @@ public enum CommandLineTool {
         }
         switch first {
         case "--help", "-h", "help":
+            // `trellis help run` is `trellis run --help`.
+            if argv.count > 1 { return main(Array(argv.dropFirst()) + ["--help"]) }
             printHelp(to: &standardOutput)
             return 0
-        case "--version", "version":
+        case "--version", "-V", "version":
             print("trellis \(trellisVersion)")
             return 0
         default:
@@ -28,6 +31,14 @@ public enum CommandLineTool {
         }
         var args = Arguments(Array(argv.dropFirst()))
         if args.flag("help") || args.flag("h") {
+            // `trellis bench X --help` is that benchmark's help.
+            if command.name == BenchCommand.name, let which = args.subcommand() {
+                do { print(try BenchCommand.usage(of: which)) } catch {
+                    print("trellis bench: \(error) (see trellis bench --help)", to: &standardError)
+                    return 2
+                }
+                return 0
+            }
             print(command.usage)
             return 0
         }
@@ -36,6 +47,9 @@ public enum CommandLineTool {
             return 0
         } catch let error as ExitStatus {
             return error.code
+        } catch let error as ArgumentError {
+            print("trellis \(command.name): \(error) (see trellis \(command.name) --help)", to: &standardError)
+            return 2
         } catch {
             print("trellis \(command.name): \(FoundationErrorText.describe(error))", to: &standardError)
             return 1
@@ -55,10 +69,8 @@ public enum CommandLineTool {
         for c in allCommands {
             text += "  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + c.summary + "\n"
         }
-        text += "\nOPTIONS:\n  --help      show this help\n  --version   print the version\n"
+        text += "\nOPTIONS:\n  --help          show this help (trellis help COMMAND: that command\'s help)\n  -V, --version   print the version\n"
         print(text, terminator: "", to: &out)
     }
 }
 
-/// Thrown by a command that has already printed its own message and wants a specific exit status.
-struct ExitStatus: Error { let code: Int32 }

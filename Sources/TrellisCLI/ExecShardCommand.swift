@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis exec-shard MANIFEST INDEX`: what a Slurm array task runs. Reads one manifest line (stage type,
 /// typed parameters, shard input and output paths, cache key) and runs that shard; the spec is never read.
@@ -16,7 +17,7 @@ enum ExecShardCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
+        let pos = try args.positionals()
         try args.finish()
         guard pos.count == 2, let index = Int(pos[1]), index >= 0 else {
             print(usage, to: &standardError)

@@ -2,13 +2,14 @@ import DataIO
 import Foundation
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis forward`: runs a model directory on a FASTA or text file and writes ids, logits and hidden states.
 enum ForwardCommand: Command {
     static let name = "forward"
     static let summary = "run a model on FASTA or text input and write logits and hidden states (.safetensors)"
     static let usage = """
-    USAGE: trellis forward --model DIR --input FILE --output OUT.safetensors [options]
+    USAGE: trellis forward --model DIR --input FILE --output OUT.safetensors [options]   (or forward DIR …)
 
     Runs the checkpoint in DIR (config.json + model.safetensors or shards: ESM-2, BERT, RoBERTa,
     xTrimoPGLM/ProteinGLM) on every record of FILE — FASTA for protein models, one text per line for text
@@ -26,20 +27,27 @@ enum ForwardCommand: Command {
       --weights f32|bf16     weight storage (default f32; computation is F32 either way)
       --contacts             also write ESM-2 contact probabilities
       --no-hidden-states     write ids and logits only
+      --output FILE          the .safetensors written; '-' = stdout
     \(ProfileOption.usage)
+
+    EXAMPLES:
+      trellis forward --model models/esm2-random-tiny --input samples/proteins/example.faa --output out/fw.safetensors
     """
 
     static func run(_ args: inout Arguments) throws {
-        let modelDir = URL(fileURLWithPath: try args.required("model"))
         let input = try args.required("input")
-        let output = URL(fileURLWithPath: try args.required("output"))
-        let modeText = try args.option("mode")
+        let outputText = try args.required("output")
+        let modeText = try args.choice("mode", AttentionMode.allCases.map { $0.rawValue })
         let batchSize = try args.option("batch-size", default: 8)
-        let storage = try args.option("weights", default: "f32")
+        let storage = try args.choice("weights", ["f32", "bf16"], default: "f32") ?? "f32"
         let contacts = args.flag("contacts")
         let hidden = !args.flag("no-hidden-states")
         let profile = try ProfileOption(&args)
+        let (modelDir, _) = try args.modelAndPositionals([])
         try args.finish()
+        let destination = try OutputFile(outputText, suffix: ".safetensors")
+        defer { destination.discard() }
+        let output = destination.url
         guard batchSize > 0 else { throw ArgumentError.badValue("--batch-size", "\(batchSize)") }
         guard let weightStorage = WeightStorage(rawValue: storage) else { throw ArgumentError.badValue("--weights", storage) }
         var mode: AttentionMode? = nil
@@ -101,8 +109,10 @@ enum ForwardCommand: Command {
             if contacts { try writer.add("contacts", floats: contactValues, shape: [b, t - 2, t - 2]) }
             try writer.write(to: output)
         }
-        print("wrote \(output.path): \(b) sequences × \(t) tokens, \(states.count) hidden states"
-              + (logits.isEmpty ? "" : ", logits [\(b), \(t), \(model.vocabularySize)]"))
+        try destination.publish()
+        let line = "wrote \(destination.display): \(b) sequences × \(t) tokens, \(states.count) hidden states"
+            + (logits.isEmpty ? "" : ", logits [\(b), \(t), \(model.vocabularySize)]")
+        if destination.toStdout { print(line, to: &standardError) } else { print(line) }
         try profile.finish(session)
     }
 }

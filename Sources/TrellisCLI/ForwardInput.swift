@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import Tokenizers
 import Transformers
+import CLISupport
 
 /// Reads and tokenises the input of `trellis forward`.
 enum ForwardInput {

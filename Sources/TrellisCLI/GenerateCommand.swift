@@ -1,6 +1,7 @@
 import Foundation
 import ProteinLM
 import Transformers
+import CLISupport
 
 /// `trellis generate`: sample proteins from an xTrimoPGLM model.
 enum GenerateCommand: Command {
@@ -28,6 +29,10 @@ enum GenerateCommand: Command {
                               model's seq_length less the special tokens)
       --seed S                default 0
       --weights f32|bf16      weight storage (default f32)
+      --output FILE           FASTA written as proteins are produced; '-' = stdout (written at the end)
+
+    EXAMPLES:
+      trellis generate models/pglm-tiny --prompt MKT -n 4 --output -
     """
 
     static func run(_ args: inout Arguments) throws {
@@ -35,7 +40,7 @@ enum GenerateCommand: Command {
         let prompts = try args.options("prompt")
         if !prompts.isEmpty { o.prompts = prompts }
         o.samples = try args.option("n", default: 1)
-        let mode = try args.option("mode", default: "clm")
+        let mode = try args.choice("mode", ["clm", "glm"], default: "clm") ?? "clm"
         guard let m = AttentionMode(rawValue: mode), m != .mlm else { throw ArgumentError.badValue("--mode", mode) }
         o.mode = m
         o.context = try args.option("context") ?? ""
@@ -46,16 +51,16 @@ enum GenerateCommand: Command {
         o.repetitionPenalty = try args.option("repetition-penalty", default: Float(1))
         o.maxLength = try args.option("max-length", default: 256)
         o.seed = try args.option("seed", default: UInt64(0))
-        let output = URL(fileURLWithPath: try args.required("output"))
+        let outputText = try args.required("output")
         let storage = try EmbedCommand.weights(&args)
-        let pos = args.positionals()
+        let (modelURL, _) = try args.modelAndPositionals([])
         try args.finish()
-        guard pos.count == 1 else {
-            print(usage, to: &standardError)
-            throw ExitStatus(code: 2)
-        }
-        let model = try ProteinModel.load(URL(fileURLWithPath: pos[0]), storage: storage)
+        let destination = try OutputFile(outputText, suffix: ".faa")
+        defer { destination.discard() }
+        let output = destination.url
+        let model = try ProteinModel.load(modelURL, storage: storage)
         let count = try ProteinGenerator.generate(model: model, options: o, to: output)
-        print("generated \(count) proteins -> \(output.path)", to: &standardError)
+        try destination.publish()
+        print("generated \(count) proteins -> \(destination.display)", to: &standardError)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PromptAlign
+import CLISupport
 
 /// `trellis news-graph`: the Prompt-and-Align news proximity graph from engagement records (or a prebuilt
 /// edge list), written as a `row<TAB>col<TAB>weight` file plus a statistics JSON.

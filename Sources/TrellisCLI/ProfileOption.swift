@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// `--profile` and `--profile-json PATH` of `forward`, `embed` and `score`: wall time per operation class,
 /// printed as a table on stderr at the end of the run and, with `--profile-json`, written as JSON to PATH.

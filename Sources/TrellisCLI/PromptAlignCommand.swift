@@ -2,6 +2,8 @@ import Foundation
 import Formats
 import DataIO
 import PromptAlign
+import Transformers
+import CLISupport
 
 /// `trellis prompt-align`: the whole few-shot experiment in one command — N runs of fine-tune → score →
 /// align on one K-shot split, with the label-only baseline, prompt-only and P&A figures (mean ± std).
@@ -39,7 +41,7 @@ enum PromptAlignCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let model = URL(fileURLWithPath: try args.required("model"))
+        let model = ModelDirectory.resolve(try args.required("model"))
         let trainPath = try args.required("train"), testPath = try args.required("test")
         let graphPath = try args.option("graph")
         let runs: Int = try args.option("runs", default: 5)

@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import Formats
 import PromptAlign
+import CLISupport
 
 /// `trellis prompt-align-report`: the closing table over several `trellis prompt-align` output
 /// directories (one per K), from the finished runs found there, with per-K plots.
@@ -20,7 +21,7 @@ enum PromptAlignReportCommand: Command {
 
     static func run(_ args: inout Arguments) throws {
         let prefix = try args.option("plot-prefix")
-        let dirs = args.positionals()
+        let dirs = try args.positionals()
         try args.finish()
         guard !dirs.isEmpty else { print(usage); throw ExitStatus(code: 2) }
         var rows: [FewShotSweep.Row] = []

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis run SPEC`: runs what is not cached, in parallel within --jobs.
 enum RunCommand: Command {
@@ -88,6 +89,12 @@ enum PlanCommand: Command {
             let entries = try Planner.plan(pipeline, workDirectory: common.workDirectory,
                                            projectDirectory: common.projectDirectory, deep: common.deep)
             print(Planner.format(entries), terminator: "")
+            // A run would fail on a literal input that does not exist: say so now, not after the upstream work.
+            let missing = entries.flatMap { e in e.missing.map { "stage '\(e.stage)': input \($0) does not exist" } }
+            if !missing.isEmpty {
+                for line in missing { print("trellis plan: \(line)", to: &standardError) }
+                throw ExitStatus(code: 1)
+            }
         } catch let e as PipelineError {
             print("trellis plan: \(e)", to: &standardError)
             throw ExitStatus(code: 1)
@@ -107,10 +114,9 @@ enum GraphCommand: Command {
 
     static func run(_ args: inout Arguments) throws {
         let common = try PipelineOptions(&args)
-        let format = try args.option("format") ?? "dot"
+        let format = try args.choice("format", ["dot", "mermaid"], default: "dot") ?? "dot"
         let spec = try specArgument(&args, usage: usage)
         try args.finish()
-        guard format == "dot" || format == "mermaid" else { throw ArgumentError.badValue("--format", format) }
         let pipeline = try common.load(spec)
         print(format == "dot" ? PipelineGraph.dot(pipeline) : PipelineGraph.mermaid(pipeline), terminator: "")
     }

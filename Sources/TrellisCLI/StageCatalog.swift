@@ -2,6 +2,7 @@ import Foundation
 import PipelineEngine
 import PromptAlign
 import ProteinLM
+import CLISupport
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
 /// Apps add a line here (e.g. `ProteinLMStages.register(in: r)`); the engine itself never imports them.
@@ -50,7 +51,7 @@ struct PipelineOptions {
 
 /// The single positional SPEC argument.
 func specArgument(_ args: inout Arguments, usage: String) throws -> String {
-    let pos = args.positionals()
+    let pos = try args.positionals()
     guard pos.count == 1 else {
         print(usage, to: &standardError)
         throw ExitStatus(code: 2)

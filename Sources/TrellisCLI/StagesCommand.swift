@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import CLISupport
 
 /// `trellis stages`: every registered stage type with its parameters and outputs.
 enum StagesCommand: Command {
@@ -12,7 +13,7 @@ enum StagesCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let pos = args.positionals()
+        let pos = try args.positionals()
         try args.finish()
         let registry = StageCatalog.registry()
         var types = registry.all

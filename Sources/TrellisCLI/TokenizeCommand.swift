@@ -2,6 +2,7 @@ import Foundation
 import Formats
 import PipelineEngine
 import Tokenizers
+import CLISupport
 
 /// `trellis tokenize`: one JSON array of ids per input line.
 enum TokenizeCommand: Command {
@@ -45,7 +46,7 @@ enum TokenizeCommand: Command {
         let data: Data
         if let input {
             guard let d = FileManager.default.contents(atPath: input) else {
-                throw TokenizeInputError(message: "\(input): cannot read the input file")
+                throw InputError(message: "\(input): cannot read the input file")
             }
             data = d
         } else {
@@ -103,23 +104,18 @@ enum TokenizeCommand: Command {
         do {
             value = try JSONReader.parse(Array(line.utf8), path: file, line: number)
         } catch let e as FormatsError {
-            throw TokenizeInputError(message: e.description)
+            throw InputError(message: e.description)
         }
         guard let text = value[field]?.string else {
-            throw TokenizeInputError(message: "\(file):\(number): expected an object with a string field '\(field)'")
+            throw InputError(message: "\(file):\(number): expected an object with a string field '\(field)'")
         }
         var pair: String? = nil
         if let pf = pairField {
             guard let p = value[pf]?.string else {
-                throw TokenizeInputError(message: "\(file):\(number): expected a string field '\(pf)'")
+                throw InputError(message: "\(file):\(number): expected a string field '\(pf)'")
             }
             pair = p
         }
         return (text, pair)
     }
-}
-
-struct TokenizeInputError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }

@@ -1,32 +1,37 @@
 import DataIO
 import Foundation
+import Tensors
+import CLISupport
 
 /// `trellis validate FILE...`: reads data files with the strict DataIO readers and reports every problem
 /// with its position (all of them for CSV/TSV, the first one for other formats).
 enum ValidateCommand: Command {
     static let name = "validate"
-    static let summary = "check FASTA, CSV/TSV, JSON/JSONL, UniProt XML and .npy files; print problems with positions"
+    static let summary = "check FASTA, CSV/TSV, JSON/JSONL, UniProt XML, .npy and .safetensors files; print problems with positions"
     static let usage = """
     USAGE: trellis validate FILE... [--format=F] [--header] [--delimiter=C]
 
-    The format comes from the extension (.gz / .zst stripped first): .fa .faa .fasta .fna .ffn → fasta,
-    .csv → csv, .tsv .tab → tsv, .jsonl .ndjson → jsonl, .json → json, .xml → uniprot, .npy → npy;
-    --format=F overrides it (fasta, csv, tsv, jsonl, json, uniprot, feed, npy).
+    The format is recognised from the content, not the name (gzip / zstd are decompressed first):
+    '>' → fasta, '{' / '[' → json (jsonl when several lines each hold an object), <uniprot> → uniprot,
+    <rss> / <feed> → feed, the NumPy magic → npy, a safetensors header → safetensors; delimited text is
+    csv or tsv (by the extension, else by the first line). Content that matches none is refused, never
+    guessed. --format=F overrides it (fasta, csv, tsv, jsonl, json, uniprot, feed, npy, safetensors).
+    Safetensors: the header, every offset and every tensor's bytes are checked; non-finite floats counted.
     CSV/TSV: --header reads the first record as a header; every record must have the same field count.
     Exit status 1 when any file has a problem.
     """
 
     static func run(_ args: inout Arguments) throws {
-        let format = try args.option("format")
+        let format = try args.choice("format", DataFormat.allCases.map { $0.rawValue })
         let header = args.flag("header")
         let delimiter = try args.option("delimiter")
-        let files = args.positionals()
+        let files = try args.positionals()
         try args.finish()
         guard !files.isEmpty else { print(usage); throw ExitStatus(code: 2) }
         var failed = false
         for file in files {
-            let kind = format ?? detect(file)
             do {
+                let kind = try format ?? DataFormat.detect(path: file).rawValue
                 let problems = try validate(file, kind: kind, header: header, delimiter: delimiter)
                 if problems.isEmpty { continue }
                 failed = true
@@ -34,24 +39,12 @@ enum ValidateCommand: Command {
             } catch let e as DataIOError {
                 failed = true
                 print(e, to: &standardError)
+            } catch let e as SafetensorsError {
+                failed = true
+                print("\(file): \(e)", to: &standardError)
             }
         }
         if failed { throw ExitStatus(code: 1) }
-    }
-
-    /// The format named by a path's extension, ignoring a compression suffix.
-    static func detect(_ path: String) -> String {
-        var url = URL(fileURLWithPath: path)
-        if ["gz", "zst", "zstd"].contains(url.pathExtension) { url.deletePathExtension() }
-        switch url.pathExtension.lowercased() {
-        case "fa", "faa", "fasta", "fna", "ffn", "fas": return "fasta"
-        case "tsv", "tab": return "tsv"
-        case "jsonl", "ndjson": return "jsonl"
-        case "json": return "json"
-        case "xml": return "uniprot"
-        case "npy": return "npy"
-        default: return "csv"
-        }
     }
 
     /// Reads `path`; returns CSV problems collected, or prints a one-line summary and returns [] when clean.
@@ -94,9 +87,24 @@ enum ValidateCommand: Command {
         case "npy":
             let a = try NPY.read(path: path)
             print("\(path): \(a.dtype.rawValue) array of shape \(a.shape)")
+        case "safetensors":
+            print("\(path): " + (try safetensorsSummary(path)))
         default:
-            throw ArgumentError.badValue("--format", kind)
+            throw ArgumentError.unknownChoice("--format", kind, DataFormat.allCases.map { $0.rawValue })
         }
         return []
+    }
+
+    /// Opens the file (header, offsets and data section validated) and reads every float tensor.
+    static func safetensorsSummary(_ path: String) throws -> String {
+        let file = try SafetensorsFile(path: path)
+        var nonFinite = 0, elements = 0
+        for t in file.tensors {
+            elements += t.elementCount
+            guard [.f32, .f16, .bf16, .f64].contains(t.dtype) else { continue }
+            nonFinite += try file.floats(t.name).reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+        }
+        return "\(file.tensors.count) safetensors tensors, \(elements) elements"
+            + (nonFinite > 0 ? ", \(nonFinite) non-finite floats" : "")
     }
 }

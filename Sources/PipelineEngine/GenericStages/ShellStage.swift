@@ -76,8 +76,8 @@ struct ShellStage: StageType, ScratchLayout {
 }
 
 /// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
-enum ChildProcess {
-    struct Status {
+public enum ChildProcess {
+    public struct Status {
         var exitStatus: Int32
         var signal: Int32?
         var cpuSeconds: Double
@@ -147,7 +147,7 @@ enum ChildProcess {
     static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
         ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
 
-    static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
+    public static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         let watchdog = Self.watchdogToken

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// `trellis bench safetensors`: time to open (map + validate the header) and to read every float
 /// tensor of a checkpoint, beside Python `safetensors` measured in the same run when available.
@@ -60,23 +61,9 @@ enum SafetensorsBench {
     /// Runs scripts/bench/safetensors_open.py with `--python`, else $TRELLIS_PYTHON, else python3,
     /// when the script is found and that python has `safetensors`.
     static func pythonReference(path: String, repeats: Int, python explicit: String?) -> (open: Double, read: Double)? {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let candidates = ["scripts/bench/safetensors_open.py",
-                          exe.deletingLastPathComponent().appendingPathComponent("../../../scripts/bench/safetensors_open.py").path]
-        guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else { return nil }
-        let python = explicit ?? ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script, path, String(repeats)]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0,
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let o = obj["open_ms"] as? Double, let r = obj["read_ms"] as? Double else { return nil }
+        guard let script = ReferenceScript("safetensors_open.py", python: explicit),
+              let out = try? script.run([path, String(repeats)]), out.status == 0,
+              let obj = out.json, let o = obj["open_ms"] as? Double, let r = obj["read_ms"] as? Double else { return nil }
         return (o, r)
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import CLISupport
+import PipelineEngine
 
 /// Workloads for `trellis bench engine`: planning a large generated DAG and running many trivial stages.
 public enum EngineBenchmark {

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// `trellis bench gemm`: GFLOP/s of the Tensors GEMM for transformer shapes at 1 thread and at all
 /// cores, next to numpy's sgemm for the same shape and threads measured in the same run.

@@ -1,5 +1,6 @@
 import Foundation
 import Transformers
+import CLISupport
 
 /// The model shapes `bench model` and `bench embed` build with random weights in the real layout.
 enum BenchShapes {

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// The header every `trellis bench` prints first: CPU name and the flags that decide which kernels run,
 /// which kernels are active, threads and load, and how the reference was told to match them.

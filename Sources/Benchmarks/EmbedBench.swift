@@ -2,6 +2,7 @@ import DataIO
 import Foundation
 import ProteinLM
 import Transformers
+import CLISupport
 
 /// `trellis bench embed`: protein.embed on a real proteome with a random ESM-2 of a real shape — wall time,
 /// residues/s and peak RSS — next to transformers' EsmModel running extract.py-style batching
@@ -78,8 +79,7 @@ enum EmbedBench {
                 obj["ratio"] = ours.rate / ref.rate
             }
             if let big { obj["scaled_peak_rss_mb"] = big.peakMB; obj["scaled_residues_per_s"] = big.rate; obj["scale"] = scale }
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try BenchJSON.line(obj))
             return
         }
         print("")
@@ -110,17 +110,13 @@ enum EmbedBench {
 
     /// Runs `trellis bench embed --child` on `fasta` and reads its figures.
     static func measure(_ fasta: URL, dir: URL, shape: String, weights: String) throws -> Figures {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        p.arguments = ["bench", "embed", "--child", "--shape", shape, "--weights", weights, "--fasta", fasta.path,
-                       "--out", dir.appendingPathComponent("out.safetensors").path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, let f = parse(data) else {
-            throw ArgumentError.badValue("child run", "exit status \(p.terminationStatus): \(String(decoding: data, as: UTF8.self))")
+        // This executable, located portably (not /proc/self/exe); its progress on stderr is shown.
+        let trellis = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+        let r = try ReferenceScript.launch([trellis.path, "bench", "embed", "--child", "--shape", shape, "--weights", weights,
+                                            "--fasta", fasta.path, "--out", dir.appendingPathComponent("out.safetensors").path],
+                                           stderr: true)
+        guard r.status == 0, let f = parse(r.data) else {
+            throw ArgumentError.badValue("child run", "exit status \(r.status): \(r.text)")
         }
         return f
     }
@@ -163,8 +159,8 @@ enum EmbedBench {
             return nil
         }
         let data: Data, status: Int32
-        do { (data, status) = try reference.run(["--fasta", fasta.path, "--shape", shape]) } catch {
-            print("torch reference: cannot run \(reference.python) (\(error))"); return nil
+        do { let r = try reference.run(["--fasta", fasta.path, "--shape", shape]); (data, status) = (r.data, r.status) } catch {
+            print("torch reference: cannot run \(reference.interpreter) (\(error))"); return nil
         }
         guard let f = parse(data) else { print("torch reference: no figures (exit status \(status))"); return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {

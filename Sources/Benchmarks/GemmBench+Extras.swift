@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// Optional sections of `trellis bench gemm`: attention-shaped batched GEMMs and DRAM-bound decoding.
 extension GemmBench {

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import CLISupport
 
 /// `trellis bench fasta`: FASTA read throughput on a real proteome, 50 copies of it, and their gzip / zstd
 /// versions, next to a naive Python reader timed on the same files (scripts/bench/fasta_read.py).
@@ -65,18 +66,12 @@ enum FASTABench {
         // The reference, in the same run, when python and the script are available.
         var note = ""
         if FileManager.default.fileExists(atPath: script) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [python, script, "--runs", String(runs)] + files
-            let out = Pipe()
-            p.standardOutput = out
+            // stderr is the reader's own: shown, as before.
+            let reference = ReferenceScript(file: URL(fileURLWithPath: script), python: python)
             do {
-                try p.run()
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                    guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                          let file = obj["file"] as? String, let i = rows.firstIndex(where: { $0.file == file }),
+                let r = try ReferenceScript.launch(reference.command + ["--runs", String(runs)] + files, stderr: true)
+                for obj in r.jsonLines {
+                    guard let file = obj["file"] as? String, let i = rows.firstIndex(where: { $0.file == file }),
                           let seconds = obj["seconds"] as? Double else { continue }
                     rows[i].pythonSeconds = seconds
                     rows[i].pythonAgrees = (obj["records"] as? Int) == rows[i].records && (obj["residues"] as? Int) == rows[i].residues
@@ -123,15 +118,9 @@ enum FASTABench {
     private static func timeTool(_ tool: String, _ args: [String], runs: Int) -> Double? {
         var best = Double.infinity
         for _ in 0..<max(runs, 1) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = [tool] + args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
             let start = DispatchTime.now().uptimeNanoseconds
-            guard (try? p.run()) != nil else { return nil }
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { return nil }
+            guard let r = try? ReferenceScript.launch(ReferenceScript.launcher(tool) + args, stdout: false),
+                  r.status == 0 else { return nil }
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return best

@@ -1,5 +1,6 @@
 import Foundation
 import Tokenizers
+import CLISupport
 
 /// `trellis bench tokenize`: tokens per second of WordPiece and byte-level BPE on a real corpus, one thread
 /// and all cores, next to the Hugging Face `tokenizers` package measured on the same texts in the same run.
@@ -32,7 +33,7 @@ enum TokenizeBench {
         let corpusName: String
         if let corpusPath {
             guard let d = FileManager.default.contents(atPath: corpusPath) else {
-                throw TokenizeInputError(message: "\(corpusPath): cannot read the corpus")
+                throw InputError(message: "\(corpusPath): cannot read the corpus")
             }
             texts = [UInt8](d).split(separator: 0x0A).map { String(decoding: $0.last == 0x0D ? $0.dropLast() : $0, as: UTF8.self) }
             corpusName = corpusPath
@@ -40,12 +41,12 @@ enum TokenizeBench {
             texts = fang
             corpusName = "FANG titles+articles"
         } else {
-            throw TokenizeInputError(message: "no corpus: ../shared is absent; pass --corpus FILE (one text per line)")
+            throw InputError(message: "no corpus: ../shared is absent; pass --corpus FILE (one text per line)")
         }
         var tokenizers: [(String, String)] = []
         if let p = bertPath, FileManager.default.fileExists(atPath: p) { tokenizers.append(("wordpiece", p)) }
         if let p = bpePath, FileManager.default.fileExists(atPath: p) { tokenizers.append(("bpe", p)) }
-        guard !tokenizers.isEmpty else { throw TokenizeInputError(message: "no tokenizer found; pass --bert / --bpe") }
+        guard !tokenizers.isEmpty else { throw InputError(message: "no tokenizer found; pass --bert / --bpe") }
 
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chars = texts.reduce(0) { $0 + $1.unicodeScalars.count }
@@ -102,8 +103,7 @@ enum TokenizeBench {
 
     /// Runs scripts/bench/tokenizers_bench.py with one Rayon thread and with all cores.
     static func runReference(texts: [String], tokenizers: [(String, String)], repeatCount: Int) -> [String: Row] {
-        guard let script = repoFile("scripts/bench/tokenizers_bench.py") else { return [:] }
-        let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
+        guard let script = ReferenceScript("tokenizers_bench.py") else { return [:] }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-bench-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -112,20 +112,11 @@ enum TokenizeBench {
         for t in texts { data.append(contentsOf: jsonString(t).utf8); data.append(UInt8(ascii: "\n")) }
         guard (try? data.write(to: corpus)) != nil else { return [:] }
         func call(threads: String?) -> [String: [String: Any]]? {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            var env = ProcessInfo.processInfo.environment
-            if let threads { env["RAYON_NUM_THREADS"] = threads }
-            p.environment = env
-            p.arguments = [python, script, "--corpus", corpus.path, "--repeat", String(repeatCount)]
+            let arguments = ["--corpus", corpus.path, "--repeat", String(repeatCount)]
                 + tokenizers.flatMap { ["--tokenizer", "\($0.0)=\($0.1)"] }
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { return nil }
-            let d = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { return nil }
+            guard let r = try? script.run(arguments, environment: threads.map { ["RAYON_NUM_THREADS": $0] } ?? [:]),
+                  r.status == 0 else { return nil }
+            let d = r.data
             return (try? JSONSerialization.jsonObject(with: d)) as? [String: [String: Any]]
         }
         guard let one = call(threads: "1"), let all = call(threads: nil) else { return [:] }
@@ -179,7 +170,7 @@ enum TokenizeBench {
 
     /// Titles and contents of a FANG `full_train` CSV (header news_id,label,title,content; RFC 4180 quoting).
     static func readFANG(_ path: String) throws -> [String] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw TokenizeInputError(message: "\(path): unreadable") }
+        guard let d = FileManager.default.contents(atPath: path) else { throw InputError(message: "\(path): unreadable") }
         let bytes = [UInt8](d)
         var rows: [[String]] = [], row: [String] = [], field: [UInt8] = []
         var i = 0, quoted = false
@@ -199,7 +190,7 @@ enum TokenizeBench {
         }
         if !field.isEmpty || !row.isEmpty { row.append(String(decoding: field, as: UTF8.self)); rows.append(row) }
         guard let header = rows.first, let ti = header.firstIndex(of: "title"), let ci = header.firstIndex(of: "content") else {
-            throw TokenizeInputError(message: "\(path):1: expected a header with title and content")
+            throw InputError(message: "\(path):1: expected a header with title and content")
         }
         return rows.dropFirst().filter { $0.count > max(ti, ci) }.flatMap { [$0[ti], $0[ci]] }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Tensors
+import CLISupport
 
 /// `trellis bench kernels`: nanoseconds per element of each vectorised kernel next to its scalar
 /// reference, on one thread, measured in the same run.

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis bench attention`: self-attention alone at ESM-2 head layouts and lengths up to 1022, the fused
 /// online-softmax kernel next to the explicit-probability path (the one contacts use) and torch in the same run
@@ -89,19 +90,18 @@ enum AttentionBench {
             return [:]
         }
         let arguments = ["--threads", "\(threads)", "--reps", "\(reps)", "--shapes", shapes.map(\.text).joined(separator: ";")]
-        guard let (data, status) = try? script.run(arguments) else {
-            print("torch reference: cannot run \(script.python)")
+        guard let r = try? script.run(arguments) else {
+            print("torch reference: cannot run \(script.interpreter)")
             return [:]
         }
         var times: [String: (Double, Double)] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let b = o["batch"] as? Int, let l = o["length"] as? Int, let hd = o["heads"] as? Int,
+        for o in r.jsonLines {
+            guard let b = o["batch"] as? Int, let l = o["length"] as? Int, let hd = o["heads"] as? Int,
                   let d = o["dim"] as? Int, let sd = o["sdpa_seconds"] as? Double,
                   let ea = o["eager_seconds"] as? Double else { continue }
             times["\(b),\(l),\(hd),\(d)"] = (sd, ea)
         }
-        if times.isEmpty { print("torch reference: no figures (python exit status \(status))") }
+        if times.isEmpty { print("torch reference: no figures (python exit status \(r.status))") }
         return times
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import CLISupport
 
 extension ModelBench {
     /// Runs scripts/bench/torch_model.py (with `arguments` selecting the shapes) with `$TRELLIS_PYTHON` (else python3) and
@@ -11,8 +12,8 @@ extension ModelBench {
         var arguments = ["--threads", "\(threads)"] + arguments
         if quick { arguments.append("--quick") }
         let data: Data, status: Int32
-        do { (data, status) = try reference.run(arguments) } catch {
-            print("torch reference: cannot run \(reference.python) (\(error))")
+        do { let r = try reference.run(arguments); (data, status) = (r.data, r.status) } catch {
+            print("torch reference: cannot run \(reference.interpreter) (\(error))")
             return [:]
         }
         var rows: [String: Row] = [:]
@@ -61,9 +62,7 @@ extension ModelBench {
                     obj["torch_tokens_per_s"] = t.tokensPerSecond
                     obj["ratio"] = r.tokensPerSecond / t.tokensPerSecond
                 }
-                if let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) {
-                    print(String(decoding: data, as: UTF8.self))
-                }
+                if let line = try? BenchJSON.line(obj) { print(line) }
             }
             return
         }

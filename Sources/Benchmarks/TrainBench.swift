@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis bench train`: training throughput (forward + backward + AdamW) of a BERT-small-shaped masked LM,
 /// next to torch CPU on the same shape and batch in the same run (scripts/bench/torch_train.py).
@@ -11,11 +12,13 @@ enum TrainBench {
         let steps = try args.option("steps", default: 5)
         let threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
         let noReference = args.flag("no-reference")
+        let json = args.flag("json")
+        let python = try args.option("python")
         try args.finish()
         Parallel.threadCount = max(1, threads)
         let (layers, hidden, heads, ffn, length, batch) = (4, 256, 4, 1024, 128, 16)
-        BenchHeader.print("train")
-        print("BERT \(layers)×\(hidden), \(heads) heads, FFN \(ffn), batch \(batch) × \(length)")
+        BenchHeader.print("train", json: json)
+        if !json { print("BERT \(layers)×\(hidden), \(heads) heads, FFN \(ffn), batch \(batch) × \(length)") }
         let model = try EncoderTrainingModel.randomBert(layers: layers, hidden: hidden, heads: heads, intermediate: ffn, seed: 1)
         let opt = AdamW(count: model.parameters.count)
         // Same batch recipe as the torch script: random ids, 15 % of positions predicted.
@@ -43,37 +46,34 @@ enum TrainBench {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         let ours = Double(batch * length) / best
+        let torch = noReference ? nil : torchReference(threads: Parallel.threadCount, steps: steps, python: python, quiet: json)
+        if json {
+            var record: [String: Any] = ["bench": "train", "layers": layers, "hidden": hidden, "heads": heads, "ffn": ffn,
+                                         "batch": batch, "length": length, "threads": Parallel.threadCount,
+                                         "trellis_seconds_per_step": best, "trellis_tokens_per_second": ours]
+            if let torch { record["torch_seconds_per_step"] = torch; record["torch_tokens_per_second"] = Double(batch * length) / torch }
+            print(try BenchJSON.line(record))
+            return
+        }
         print(String(format: "  trellis  %8.3f s/step  %9.1f tok/s", best, ours))
-        guard !noReference, let torch = torchReference(threads: Parallel.threadCount, steps: steps) else { return }
+        guard let torch else { return }
         print(String(format: "  torch    %8.3f s/step  %9.1f tok/s", torch, Double(batch * length) / torch))
         print(String(format: "  ratio trellis/torch throughput: %.2f", torch / best))
     }
 
     /// Seconds per step from scripts/bench/torch_train.py (best of `steps`), nil when python/torch is unavailable.
-    static func torchReference(threads: Int, steps: Int) -> Double? {
-        let script = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("scripts/bench/torch_train.py")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            print("torch reference: \(script.path) not found (run from the repository root)")
+    static func torchReference(threads: Int, steps: Int, python: String?, quiet: Bool) -> Double? {
+        guard let script = ReferenceScript("torch_train.py", python: python) else {
+            if !quiet { print("torch reference: scripts/bench/torch_train.py not found (run from the repository root)") }
             return nil
         }
-        let env = ProcessInfo.processInfo.environment
-        let python = [env["TRELLIS_PYTHON"], "/work/venv/bin/python"].compactMap { $0 }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python ?? "/usr/bin/env")
-        p.arguments = (python == nil ? ["python3"] : []) + [script.path, "--threads", "\(threads)", "--steps", "\(steps)"]
-        p.environment = env.merging(BenchHeader.referenceEnvironment) { _, forced in forced }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { print("torch reference: cannot run python (\(error))"); return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-               let s = obj["seconds_per_step"] as? Double { return s }
+        let r: ReferenceScript.Output
+        do { r = try script.run(["--threads", "\(threads)", "--steps", "\(steps)"]) } catch {
+            if !quiet { print("torch reference: cannot run \(script.interpreter) (\(error))") }
+            return nil
         }
-        print("torch reference: no figure (python exit status \(p.terminationStatus))")
+        if let s = r.jsonLines.compactMap({ $0["seconds_per_step"] as? Double }).first { return s }
+        if !quiet { print("torch reference: no figure (python exit status \(r.status))") }
         return nil
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PromptAlign
+import CLISupport
 
 /// `trellis bench news-graph`: builds the P&A news graph from synthetic engagement records (100,000
 /// articles, 10 million records by default) and times it next to a vectorised scipy.sparse build of the
@@ -43,8 +44,7 @@ enum NewsGraphBench {
                                       "stored_entries": stats.storedEntries, "active_users": c.activeUsers,
                                       "dummy_users": c.dummyUsers, "weight_sum": stats.weightSum]
             if let r = reference { out["reference"] = r }
-            let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try BenchJSON.line(out))
             return
         }
         BenchHeader.print("news-graph")
@@ -81,13 +81,8 @@ enum NewsGraphBench {
     /// Runs the scipy script on the same records (passed as .npy files); nil fields mean unavailable.
     static func scipyReference(_ records: EngagementRecords, nodes: Int, threshold: Int,
                                repeats: Int) throws -> [String: Any] {
-        // The script ships in the repository: look in the working directory, then beside these sources.
-        let relative = "scripts/bench/news_graph_scipy.py"
-        let candidates = [URL(fileURLWithPath: relative),
-                          URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                              .appendingPathComponent("../../" + relative).standardized]
-        guard let script = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            return ["error": "\(relative) not found"]
+        guard let script = ReferenceScript("news_graph_scipy.py") else {
+            return ["error": "scripts/bench/news_graph_scipy.py not found"]
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trellis-news-graph-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -95,19 +90,13 @@ enum NewsGraphBench {
         let news = dir.appendingPathComponent("news.npy"), users = dir.appendingPathComponent("users.npy")
         try npyInt32(records.newsIndex).write(to: news)
         try npyInt32(records.userIndex).write(to: users)
-        let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] ?? "python3"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, script.path, "--news", news.path, "--users", users.path, "--nodes", String(nodes),
-                       "--min-user-records", String(threshold), "--repeat", String(repeats)]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return ["error": "cannot run \(python): \(error)"] }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return ["error": "\(python) exited with status \(p.terminationStatus)"]
+        let r: ReferenceScript.Output
+        do {
+            r = try script.run(["--news", news.path, "--users", users.path, "--nodes", String(nodes),
+                                "--min-user-records", String(threshold), "--repeat", String(repeats)])
+        } catch { return ["error": "cannot run \(script.interpreter): \(error)"] }
+        guard let obj = r.json else {
+            return ["error": "\(script.interpreter) exited with status \(r.status)"]
         }
         return obj
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Transformers
+import CLISupport
 
 /// `trellis bench model`: ESM-2-shaped forward passes and xTrimoPGLM-shaped decoding with random weights in
 /// the real layout, next to torch CPU timing the same shapes in the same run (scripts/bench/torch_model.py).
