@@ -1,5 +1,6 @@
 import Foundation
 import PromptAlign
+import CLISupport
 import Tensors
 
 /// `trellis mlm-adapt`: continued masked-LM training of a BERT or RoBERTa checkpoint on unlabelled text
