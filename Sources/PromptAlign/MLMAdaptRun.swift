@@ -48,15 +48,16 @@ public struct MLMAdaptRun {
     public func run(say: @escaping (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let started = Date()
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        // The text first: a bad input file fails before a bare encoder's head is written.
+        let exclusion = try MLMExclusion(files: exclude)
+        let filtered = exclusion.filter(try MLMCorpus.read(text))
+        say("\(filtered.kept.count) documents kept; dropped \(filtered.excluded) test articles, \(filtered.duplicates) repeats, \(filtered.empty) empty")
         let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: model, workDirectory: workDirectory)
         if let w = prepared.warning { say(w) }
         let tokenizer = try TokenizerLoader.load(path: prepared.directory.path)
         guard let maskId = tokenizer.id(of: "[MASK]") ?? tokenizer.id(of: "<mask>") else {
             throw PromptAlignError.invalidParameter(name: "tokenizer", value: tokenizer.kind, expected: "a vocabulary with [MASK] or <mask>")
         }
-        let exclusion = try MLMExclusion(files: exclude)
-        let filtered = exclusion.filter(try MLMCorpus.read(text))
-        say("\(filtered.kept.count) documents kept; dropped \(filtered.excluded) test articles, \(filtered.duplicates) repeats, \(filtered.empty) empty")
         let blocks = try MLMBlocks(documents: filtered.kept, tokenizer: tokenizer, maxLength: options.maxLength,
                                    heldOutFraction: heldOutFraction)
         say("\(blocks.train.count) training and \(blocks.heldOut.count) held-out blocks of at most \(options.maxLength) tokens")

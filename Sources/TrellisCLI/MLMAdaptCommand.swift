@@ -78,8 +78,8 @@ enum MLMAdaptCommand: Command {
         run.checkpoint = checkpoint
         run.heldOutFraction = heldOut
         run.options = o
+        defer { try? FileManager.default.removeItem(at: output.appendingPathComponent(".work")) }
         let summary = try run.run(say: { print($0); fflush(stdout) })
-        try? FileManager.default.removeItem(at: output.appendingPathComponent(".work"))
         print(String(format: "wrote %@ (%d steps, %.0f s)", output.path, summary.steps, summary.seconds))
     }
 
