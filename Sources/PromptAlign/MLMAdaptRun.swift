@@ -47,11 +47,11 @@ public struct MLMAdaptRun {
 
     public func run(say: @escaping (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let started = Date()
-        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         // The text first: a bad input file fails before a bare encoder's head is written.
         let exclusion = try MLMExclusion(files: exclude)
         let filtered = exclusion.filter(try MLMCorpus.read(text))
         say("\(filtered.kept.count) documents kept; dropped \(filtered.excluded) test articles, \(filtered.duplicates) repeats, \(filtered.empty) empty")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: model, workDirectory: workDirectory)
         if let w = prepared.warning { say(w) }
         let tokenizer = try TokenizerLoader.load(path: prepared.directory.path)
