@@ -1,4 +1,5 @@
 import DataIO
+import Formats
 import Foundation
 import ProteinLM
 import Transformers
@@ -123,7 +124,7 @@ enum EmbedBench {
 
     static func parse(_ data: Data) -> Figures? {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            guard let o = try? JSONReader.parse(Array(line.utf8)).foundation as? [String: Any],
                   let r = (o["residues"] as? NSNumber)?.doubleValue, let s = (o["seconds"] as? NSNumber)?.doubleValue,
                   let m = (o["peak_rss_mb"] as? NSNumber)?.doubleValue else { continue }
             return Figures(residues: r, seconds: s, peakMB: m)
@@ -164,7 +165,7 @@ enum EmbedBench {
         }
         guard let f = parse(data) else { print("torch reference: no figures (exit status \(status))"); return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            if let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["torch"] != nil {
+            if let o = try? JSONReader.parse(Array(line.utf8)).foundation as? [String: Any], o["torch"] != nil {
                 print("torch reference: " + ModelBench.describeInfo(o), to: &standardError)
             }
         }

@@ -1,4 +1,5 @@
 import DataIO
+import Formats
 import Foundation
 import CLISupport
 
@@ -84,9 +85,7 @@ enum FASTABench {
         }
 
         if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(rows), as: UTF8.self))
+            print(String(decoding: try JSONEncoding.bytes(rows, pretty: true), as: UTF8.self))
             return
         }
         let plainBytes = original.count

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import CLISupport
 
@@ -18,12 +19,12 @@ extension ModelBench {
         }
         var rows: [String: Row] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            if !printedInfo, let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            if !printedInfo, let obj = try? JSONReader.parse(Array(line.utf8)).foundation as? [String: Any],
                obj["bench"] as? String == "info" {
                 printedInfo = true
                 print("torch reference: " + describeInfo(obj))
             }
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            guard let obj = try? JSONReader.parse(Array(line.utf8)).foundation as? [String: Any],
                   let kind = obj["bench"] as? String,
                   let seconds = obj["seconds"] as? Double, let tps = obj["tokens_per_s"] as? Double else { continue }
             let key: String

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The one way a benchmark starts another program: a reference script under `scripts/bench/` (Python via
@@ -55,10 +56,10 @@ struct ReferenceScript {
         let status: Int32
         var text: String { String(decoding: data, as: UTF8.self) }
         /// The whole stdout as one JSON object, when it is one.
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: data) as? [String: Any] }
+        var json: [String: Any]? { try? JSONReader.parse([UInt8](data)).foundation as? [String: Any] }
         /// Every stdout line that is a JSON object, in order.
         var jsonLines: [[String: Any]] {
-            text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            text.split(separator: "\n").compactMap { try? JSONReader.parse(Array($0.utf8)).foundation as? [String: Any] }
         }
     }
 

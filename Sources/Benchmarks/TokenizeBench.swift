@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Tokenizers
 import CLISupport
@@ -117,7 +118,7 @@ enum TokenizeBench {
             guard let r = try? script.run(arguments, environment: threads.map { ["RAYON_NUM_THREADS": $0] } ?? [:]),
                   r.status == 0 else { return nil }
             let d = r.data
-            return (try? JSONSerialization.jsonObject(with: d)) as? [String: [String: Any]]
+            return (try? JSONReader.parse([UInt8](d)).foundation) as? [String: [String: Any]]
         }
         guard let one = call(threads: "1"), let all = call(threads: nil) else { return [:] }
         var rows: [String: Row] = [:]
@@ -130,21 +131,8 @@ enum TokenizeBench {
         return rows
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "{\"text\":\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\"}"
-    }
+    /// `{"text": s}` as one JSON line.
+    static func jsonString(_ s: String) -> String { "{\"text\":" + JSONWriter.quoted(s) + "}" }
 
     /// ../shared, found through $TRELLIS_SHARED, the working directory or the repository of the executable.
     static func findShared() -> String? {

@@ -105,7 +105,7 @@ struct ClusterOptions {
 
     /// This executable's absolute path (what the array tasks run).
     static func executablePath() -> String {
-        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
+        if let p = Bundle.main.executableURL?.resolvingSymlinksInPath().path { return p }
         let arg0 = CommandLine.arguments[0]
         return arg0.hasPrefix("/") ? arg0 : FileManager.default.currentDirectoryPath + "/" + arg0
     }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import DataIO
 import PipelineEngine
@@ -8,7 +9,7 @@ import CLISupport
 /// it is what `--resume` continues from.
 func removeStaleTemporaries(beside output: URL) {
     let prefix = "/." + output.lastPathComponent + ".tmp-"
-    for path in AtomicFileWriter.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
+    for path in AtomicFile.staleTemporaries(in: output.deletingLastPathComponent().path) where path.contains(prefix) {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import PipelineEngine
 import PromptAlign
 import ProteinLM
+import SequenceStages
 import CLISupport
 
 /// The stage registry the pipeline commands use: the engine's generic stages, then each app's stages.
@@ -9,6 +10,7 @@ import CLISupport
 enum StageCatalog {
     static func registry() -> StageRegistry {
         let r = StageRegistry.withGenericStages()
+        SequenceStages.register(in: r)
         PromptAlignStages.register(in: r)
         ProteinLMStages.register(in: r)
         PretrainStage.register(in: r)

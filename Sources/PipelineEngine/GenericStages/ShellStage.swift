@@ -125,7 +125,8 @@ public enum ChildProcess {
     static let watchdogToken: String? = startWatchdog()
 
     private static func startWatchdog() -> String? {
-        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        // Foundation finds the executable portably (/proc/self/exe on Linux, the loader on macOS).
+        guard let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().path else { return nil }
         let supervisor = PathName.join(PathName.parent(exe), "trellis-supervise")
         guard FileManager.default.isExecutableFile(atPath: supervisor) else { return nil }
         // The write end stays open (close-on-exec, so no command inherits it) for the life of this process.

@@ -1,5 +1,4 @@
 import Foundation
-import Transformers
 
 /// `transformers.AdamW` as the authors ran it (transformers 4.13, `correct_bias=True`, weight decay 0):
 /// p ← p − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε). Unlike torch's AdamW, ε is added to √v before the

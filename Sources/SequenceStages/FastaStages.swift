@@ -1,5 +1,7 @@
 import DataIO
 import Foundation
+import PipelineEngine
+import Tensors
 
 /// `fasta.filter`: keeps records by length and id pattern.
 struct FastaFilterStage: StageType {
@@ -33,7 +35,7 @@ struct FastaFilterStage: StageType {
         let regex = try p.string("id_regex").map { try NSRegularExpression(pattern: $0) }
         let strip = p.bool("strip_stop") ?? false
         let reader = try FASTAReader(path: p.url("input")!.path)
-        let destination = GenericStages.fastaDestination(context, name: "fasta", internalFile: "filtered.faa")
+        let destination = context.destination("fasta", internalFile: "filtered.faa")
         let writer = try FASTAWriter(path: destination.path)
         var seen = 0, kept = 0
         do {
@@ -142,7 +144,7 @@ struct FastaSampleStage: StageType {
             i += 1
         }
         reservoir.sort { $0.0 < $1.0 }
-        let writer = try FASTAWriter(path: GenericStages.fastaDestination(context, name: "fasta", internalFile: "sample.faa").path)
+        let writer = try FASTAWriter(path: context.destination("fasta", internalFile: "sample.faa").path)
         do {
             for (_, r) in reservoir { try writer.write(r) }
             try writer.finish()
