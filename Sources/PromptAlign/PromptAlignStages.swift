@@ -7,7 +7,8 @@ import PipelineEngine
 /// `PromptScorer`, `Alignment` and `MetricSummary`.
 public enum PromptAlignStages {
     public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), PromptFineTuneStage(), PromptScoreStage(),
-                                          AlignPropagateStage(), EvalMetricsStage(), EvalSweepStage()]
+                                          AlignPropagateStage(), EvalMetricsStage(), EvalSweepStage(),
+                                          MLMAdaptStage()]
 
     /// `news.graph`'s schema, for `trellis news-graph`.
     public static var newsGraphStage: StageType { NewsGraphStage() }
