@@ -63,6 +63,9 @@ let package = Package(
                 dependencies: ["Formats", "Plots", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
 
+        // `trellis forward`: any supported checkpoint run on FASTA or text, every output to one .safetensors.
+        .target(name: "ModelForward", dependencies: ["Tensors", "Transformers", "Tokenizers", "DataIO"], swiftSettings: fast),
+
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
         .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine", "SequenceStages"]),
@@ -76,7 +79,7 @@ let package = Package(
                 swiftSettings: cpuFlags),
         // The `trellis` commands as a library (every command), so tests can call them in-process.
         .target(name: "TrellisCLI",
-                dependencies: ["CLISupport", "Benchmarks", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                dependencies: ["CLISupport", "Benchmarks", "ModelForward", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
                                "PipelineEngine", "SequenceStages", "ProteinLM", "PromptAlign"],
                 swiftSettings: cpuFlags),
         // The `trellis` executable: a thin main over TrellisCLI.

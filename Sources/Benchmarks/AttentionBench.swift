@@ -20,6 +20,7 @@ enum AttentionBench {
         let threads = try args.option("threads", default: Parallel.threadCount)
         let reps = try args.option("reps", default: 3)
         let shapeText = try args.option("shapes", default: "1,128,20,64;1,512,20,64;1,1022,20,64;4,1022,20,64;8,512,20,24;1,1022,20,24")
+        let json = args.flag("json")
         try args.finish()
         setvbuf(stdout, nil, _IOLBF, 0)
         Parallel.threadCount = max(1, threads)
@@ -29,14 +30,23 @@ enum AttentionBench {
             guard f.count == 4, f.allSatisfy({ $0 > 0 }) else { throw ArgumentError.badValue("--shapes", String(item)) }
             shapes.append(Shape(batch: f[0], length: f[1], heads: f[2], dim: f[3]))
         }
-        BenchHeader.print("attention")
-        print("best of \(reps); [B, L, 3·heads·D] fused projection in, [B, L, heads·D] out, all keys real")
+        BenchHeader.print("attention", json: json)
+        if !json { print("best of \(reps); [B, L, 3·heads·D] fused projection in, [B, L, heads·D] out, all keys real") }
         let torch = noReference ? [:] : torchTimes(shapes, threads: Parallel.threadCount, reps: reps)
-        print("| B | L | heads×D | fused s | explicit s | torch SDPA s | torch eager s | fused/SDPA | fused/explicit |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        if !json {
+            print("| B | L | heads×D | fused s | explicit s | torch SDPA s | torch eager s | fused/SDPA | fused/explicit |")
+            print("|---|---|---|---|---|---|---|---|---|")
+        }
         for s in shapes {
             let (fused, explicit) = time(s, reps: reps)
             let t = torch[s.text]
+            if json {
+                var o: [String: Any] = ["bench": "attention", "batch": s.batch, "length": s.length, "heads": s.heads, "dim": s.dim,
+                                        "threads": Parallel.threadCount, "fused_seconds": fused, "explicit_seconds": explicit]
+                if let t { o["torch_sdpa_seconds"] = t.0; o["torch_eager_seconds"] = t.1 }
+                print(try BenchJSON.line(o))
+                continue
+            }
             let sdpa = t.map { String(format: "%.4f", $0.0) } ?? "–"
             let eager = t.map { String(format: "%.4f", $0.1) } ?? "–"
             let ratio = t.map { String(format: "%.2f×", $0.0 / fused) } ?? "–"
@@ -86,12 +96,12 @@ enum AttentionBench {
     /// (SDPA seconds, eager seconds) per shape from scripts/bench/torch_attention.py; empty without torch.
     static func torchTimes(_ shapes: [Shape], threads: Int, reps: Int) -> [String: (Double, Double)] {
         guard let script = ReferenceScript("torch_attention.py") else {
-            print("torch reference: scripts/bench/torch_attention.py not found (run from the repository root)")
+            print("torch reference: scripts/bench/torch_attention.py not found (run from the repository root)", to: &standardError)
             return [:]
         }
         let arguments = ["--threads", "\(threads)", "--reps", "\(reps)", "--shapes", shapes.map(\.text).joined(separator: ";")]
         guard let r = try? script.run(arguments) else {
-            print("torch reference: cannot run \(script.interpreter)")
+            print("torch reference: cannot run \(script.interpreter)", to: &standardError)
             return [:]
         }
         var times: [String: (Double, Double)] = [:]
@@ -101,7 +111,7 @@ enum AttentionBench {
                   let ea = o["eager_seconds"] as? Double else { continue }
             times["\(b),\(l),\(hd),\(d)"] = (sd, ea)
         }
-        if times.isEmpty { print("torch reference: no figures (python exit status \(r.status))") }
+        if times.isEmpty { print("torch reference: no figures (python exit status \(r.status))", to: &standardError) }
         return times
     }
 }

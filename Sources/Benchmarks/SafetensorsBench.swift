@@ -39,10 +39,10 @@ enum SafetensorsBench {
         let reference = pythonReference(path: path, repeats: repeats, python: python)
 
         if json {
-            var o = "{\"file\":\"\(path)\",\"tensors\":\(f.tensors.count),\"bytes\":\(bytes),"
-                + "\"open_ms\":\(fmt(ours.open)),\"read_ms\":\(fmt(ours.read))"
-            if let r = reference { o += ",\"python_open_ms\":\(fmt(r.open)),\"python_read_ms\":\(fmt(r.read))" }
-            print(o + "}")
+            var o: [String: Any] = ["bench": "safetensors", "file": path, "tensors": f.tensors.count, "bytes": bytes,
+                                    "open_ms": ours.open, "read_ms": ours.read]
+            if let r = reference { o["python_open_ms"] = r.open; o["python_read_ms"] = r.read }
+            print(try BenchJSON.line(o))
             return
         }
         BenchHeader.print("safetensors")

@@ -65,6 +65,8 @@ public enum ArgumentError: Error, CustomStringConvertible, Equatable {
     case unknownChoice(String, String, [String])
     /// An option no one asked for, with the closest known spelling.
     case unknownOption(String, suggestion: String?)
+    /// A setting that breaks a rule of the command (option, what is wrong).
+    case problem(String, String)
     /// The positionals given do not match the ones expected (their names in usage order).
     case positionalCount(expected: [String], got: [String])
 
@@ -79,6 +81,7 @@ public enum ArgumentError: Error, CustomStringConvertible, Equatable {
             return "unknown value '\(v)' for \(o) (expected one of: \(c.joined(separator: ", ")))" + near
         case .unknownOption(let o, let s):
             return "unknown option \(o)" + (s.map { "; did you mean \($0)?" } ?? "")
+        case .problem(let o, let m): return "\(o): \(m)"
         case .positionalCount(let expected, let got):
             let want = expected.joined(separator: " ")
             if got.count < expected.count {

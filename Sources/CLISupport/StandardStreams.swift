@@ -17,25 +17,9 @@ public struct FileHandleStream: TextOutputStream {
 nonisolated(unsafe) public var standardError = FileHandleStream(descriptor: 2)
 /// stdout for `print(_:to:)`.
 nonisolated(unsafe) public var standardOutput = FileHandleStream(descriptor: 1)
-/// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
+/// The candidate closest to `word` if it is close enough to be a likely typo (the engine's rule for spec keys).
 public func closestMatch(_ word: String, in candidates: [String]) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var row = Array(0...b.count)
-        for i in 1...max(a.count, 1) where a.count > 0 {
-            var prev = row[0]
-            row[0] = i
-            for j in 1...max(b.count, 1) where b.count > 0 {
-                let cur = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-                prev = cur
-            }
-        }
-        return a.isEmpty ? b.count : row[b.count]
-    }
-    let w = Array(word)
-    let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
-    guard let (name, d) = best, d <= max(2, word.count / 3) else { return nil }
-    return name
+    EditDistance.suggestion(for: word, among: candidates)
 }
 
 /// Thrown by a command that has already printed its own message and wants a specific exit status.

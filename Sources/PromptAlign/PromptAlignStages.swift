@@ -8,7 +8,13 @@ import PipelineEngine
 /// `PromptScorer`, `Alignment` and `MetricSummary`.
 public enum PromptAlignStages {
     public static let all: [StageType] = [NewsReadStage(), NewsGraphStage(), PromptFineTuneStage(), PromptScoreStage(),
-                                          AlignPropagateStage(), EvalMetricsStage(), EvalSweepStage()]
+                                          AlignPropagateStage(), EvalMetricsStage(), EvalSweepStage(),
+                                          MLMAdaptStage()]
+
+    /// `news.graph`'s schema, for `trellis news-graph`.
+    public static var newsGraphStage: StageType { NewsGraphStage() }
+    /// The graph `news.graph` produces for these parameters (the same for `trellis news-graph`).
+    public static func newsGraph(_ p: TypedParameters) throws -> NewsGraph { try NewsGraphStage.graph(p) }
 
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
@@ -77,19 +83,27 @@ struct NewsGraphStage: StageType {
             return [(p.string("articles") == nil ? "articles" : "engagements", "articles and engagements go together")]
         }
         if let t = p.int("min_user_records"), t < 1 { return [("min_user_records", "must be at least 1")] }
+        if let n = p.int("nodes"), n < 1 { return [("nodes", "must be at least 1")] }
         return []
+    }
+
+    /// The graph these (validated) parameters describe: read from `edge_list`, or built from `articles` +
+    /// `engagements`. `trellis news-graph` calls it too.
+    static func graph(_ p: TypedParameters) throws -> NewsGraph {
+        if let list = p.url("edge_list") {
+            return try NewsGraph.readEdgeList(list, nodeCount: p.int("nodes"))
+        }
+        guard let articles = p.url("articles"), let engagements = p.url("engagements") else {
+            throw StageError("give articles + engagements, or edge_list")
+        }
+        let ids = try NewsReader.readArticleIds(articles.path)
+        let records = try EngagementRecords.read(engagements.path)
+        return try NewsGraph.build(articles: ids, records: records, minUserRecords: p.int("min_user_records") ?? 5)
     }
 
     func run(_ context: StageContext) throws {
         let p = context.parameters
-        let graph: NewsGraph
-        if let list = p.url("edge_list") {
-            graph = try NewsGraph.readEdgeList(list, nodeCount: p.int("nodes"))
-        } else {
-            let ids = try NewsReader.readArticleIds(p.url("articles")!.path)
-            let records = try EngagementRecords.read(p.url("engagements")!.path)
-            graph = try NewsGraph.build(articles: ids, records: records, minUserRecords: p.int("min_user_records") ?? 5)
-        }
+        let graph = try Self.graph(p)
         try graph.writeEdgeList(to: context.destination("graph", internalFile: "graph.tsv"))
         try graph.writeStatistics(to: context.destination("statistics", parameter: "statistics", internalFile: "graph.stats.json"))
         let s = graph.statistics

@@ -7,6 +7,19 @@ import Transformers
 public enum ProteinLMStages {
     public static let all: [StageType] = [ProteinEmbedStage(), ProteinScoreStage(), ProteinGenerateStage()]
 
+    /// `protein.embed`'s schema, for `trellis embed` (one definition of every option, its default and doc).
+    public static var embedStage: StageType { ProteinEmbedStage() }
+
+    /// The embedding options `protein.embed` runs with for these parameters (the same for `trellis embed`).
+    public static func embedOptions(_ p: TypedParameters) -> EmbedOptions { ProteinEmbedStage.options(p) }
+
+    /// `protein.score`'s schema, for `trellis score`.
+    public static var scoreStage: StageType { ProteinScoreStage() }
+    /// `protein.generate`'s schema, for `trellis generate`.
+    public static var generateStage: StageType { ProteinGenerateStage() }
+    /// The sampling options `protein.generate` runs with for these parameters (the same for `trellis generate`).
+    public static func generateOptions(_ p: TypedParameters) -> GenerateOptions { ProteinGenerateStage.options(p) }
+
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
         for t in all { registry.register(t) }
@@ -17,7 +30,8 @@ public enum ProteinLMStages {
     static let weightsParameter = ParameterSpec("weights", .choice(["f32", "bf16"]), default: .string("f32"),
         doc: "weight storage in memory (computation is F32 either way)")
 
-    static func policy(_ p: TypedParameters) -> ResiduePolicy {
+    /// The residue policy named by the `invalid` parameter.
+    public static func policy(_ p: TypedParameters) -> ResiduePolicy {
         ResiduePolicy(invalid: ResiduePolicy.Invalid(rawValue: p.string("invalid") ?? "error") ?? .error)
     }
 

@@ -25,6 +25,7 @@ let allCommands: [Command.Type] = [
     EmbedCommand.self, ScoreCommand.self, GenerateCommand.self,
     PromptAlignCommand.self,
     PromptAlignReportCommand.self,
+    MLMAdaptCommand.self,
 ]
 
 /// Version of the `trellis` executable; also part of every stage's cache key.

@@ -10,7 +10,8 @@ enum EmbedCommand: Command {
     static let name = "embed"
     static let summary = "embed a FASTA file with ESM-2 / xTrimoPGLM (extract.py features) into .safetensors"
     static let usage = """
-    USAGE: trellis embed MODEL FASTA OUTPUT.safetensors [options]      (or --model MODEL FASTA OUTPUT)
+    USAGE: trellis embed MODEL FASTA OUTPUT.safetensors [options]
+           (MODEL may be given as --model MODEL and OUTPUT as --output OUTPUT, as in the other commands)
 
     Embeds every record of FASTA with the model in MODEL, as fair-esm's scripts/extract.py does: sequences
     truncated to --truncation residues, sorted by length and batched by a token budget; labels are the
@@ -26,49 +27,38 @@ enum EmbedCommand: Command {
     written there. Other extensions (.pt) are refused: the file is always safetensors.
     MODEL is a model directory or a hub id (org/name) found in the local Hugging Face cache.
 
-    OPTIONS:
-      --repr-layers L,...    layers (0 = embeddings, -1 = last; comma- or space-separated, as fair-esm's
-                             --repr_layers 0 -1; default -1)
-      --include F,...        mean, per_token (per_tok), bos, contacts (default mean; --include mean per_tok works)
-      --truncation N         residues kept per sequence (default 1022; at most the model's positions
-                             less its special tokens, e.g. 1024 for ESM-2: larger values are cut to that)
-      --toks-per-batch N     token budget of a batch (default 4096; also --toks_per_batch, --tokens-per-batch)
-      --per-sequence DIR     also write DIR/<label>.safetensors per sequence (OUTPUT may then be '-': none)
-      --resume               skip labels already written (OUTPUT.parts/, OUTPUT, or per-sequence files)
-      --invalid error|x|remove   non-amino-acid characters (default error; a trailing '*' is always stripped)
-      --weights f32|bf16     weight storage (default f32)
+    OPTIONS (the protein.embed stage's parameters; fair-esm spellings --repr_layers, --toks_per_batch and
+    space-separated lists such as --include mean per_tok are accepted):
+    \(schema.usage)
     \(ProfileOption.usage)
 
     EXAMPLES:
-      trellis embed models/esm2_t6_8M_UR50D samples/proteins.faa out/emb.safetensors --include mean per_tok
+      trellis embed models/pglm-tiny samples/proteins/example.faa out/emb.safetensors --include mean per_tok
       trellis embed facebook/esm2_t6_8M_UR50D x.faa out_dir/ --repr_layers 0 -1     (fair-esm style)
     """
 
+    /// The command's options: the `protein.embed` stage's schema, with fair-esm's flag names.
+    static let schema = StageOptions(stage: ProteinLMStages.embedStage,
+                                     renames: ["repr-layers": "layers", "toks-per-batch": "tokens_per_batch"],
+                                     excluded: ["fasta", "model", "output", "profile"])
+
     static func run(_ args: inout Arguments) throws {
-        var o = EmbedOptions()
-        let layers = try args.list("repr-layers") { Int($0) != nil }
-        if !layers.isEmpty {
-            o.layers = try layers.map { guard let i = Int($0) else { throw ArgumentError.badValue("--repr-layers", $0) }; return i }
-        }
-        let include = try args.list("include") { EmbedFeature(word: $0) != nil }
-        if !include.isEmpty {
-            o.include = try include.map {
-                guard let f = EmbedFeature(word: $0) else {
-                    throw ArgumentError.unknownChoice("--include", $0, ["mean", "per_token", "per_tok", "bos", "contacts"])
-                }
-                return f
-            }
-        }
-        o.truncation = try args.option("truncation", default: 1022)
-        o.tokensPerBatch = try args.option("toks-per-batch", default: 4096)
-        o.perSequenceDirectory = try args.option("per-sequence").map { URL(fileURLWithPath: $0) }
-        o.resume = args.flag("resume")
-        o.policy = try policy(&args)
-        let storage = try weights(&args)
         let profile = try ProfileOption(&args)
-        let (modelURL, pos) = try args.modelAndPositionals(["FASTA", "OUTPUT"])
+        var values = try schema.read(&args)
+        // OUTPUT positional (fair-esm's order) or --output, as every other command spells it.
+        let outputOption = try args.option("output")
+        let (modelURL, given) = try args.modelAndPositionals(outputOption == nil ? ["FASTA", "OUTPUT"] : ["FASTA"])
+        let pos = given + (outputOption.map { [$0] } ?? [])
         try args.finish()
-        let output = try outputFile(pos[1], perSequence: &o.perSequenceDirectory)
+        var perSequence = values["per_sequence"].map { _ in URL(fileURLWithPath: "") }
+        let output = try outputFile(pos[1], perSequence: &perSequence)
+        if output == nil, let dir = perSequence, values["per_sequence"] == nil { values["per_sequence"] = .string(dir.path) }
+        values["model"] = .string(modelURL.path)
+        values["fasta"] = .string(pos[0])
+        values["output"] = .string(pos[1])
+        let p = try schema.typed(values)
+        let o = ProteinLMStages.embedOptions(p)
+        let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         if let output { removeStaleTemporaries(beside: output) }
         let session = profile.start()
         let model = try Profiler.time(.io) { try ProteinModel.load(modelURL, storage: storage) }
@@ -113,17 +103,5 @@ enum EmbedCommand: Command {
             throw CLIError.output(text, "unsupported output extension '.\(ext)': " + hint)
         }
         return URL(fileURLWithPath: text)
-    }
-
-    static func policy(_ args: inout Arguments) throws -> ResiduePolicy {
-        let text = try args.choice("invalid", ResiduePolicy.Invalid.allCases.map { $0.rawValue }, default: "error") ?? "error"
-        guard let i = ResiduePolicy.Invalid(rawValue: text) else { throw ArgumentError.badValue("--invalid", text) }
-        return ResiduePolicy(invalid: i)
-    }
-
-    static func weights(_ args: inout Arguments) throws -> WeightStorage {
-        let text = try args.choice("weights", ["f32", "bf16"], default: "f32") ?? "f32"
-        guard let w = WeightStorage(rawValue: text) else { throw ArgumentError.badValue("--weights", text) }
-        return w
     }
 }

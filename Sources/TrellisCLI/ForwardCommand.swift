@@ -1,8 +1,8 @@
 import DataIO
 import Foundation
-import PipelineEngine
 import Tensors
 import Transformers
+import ModelForward
 import CLISupport
 
 /// `trellis forward`: runs a model directory on a FASTA or text file and writes ids, logits and hidden states.
@@ -51,72 +51,18 @@ enum ForwardCommand: Command {
         let output = destination.url
         guard batchSize > 0 else { throw ArgumentError.badValue("--batch-size", "\(batchSize)") }
         guard let weightStorage = WeightStorage(rawValue: storage) else { throw ArgumentError.badValue("--weights", storage) }
-        var mode: AttentionMode? = nil
-        if let modeText {
-            guard let m = AttentionMode(rawValue: modeText) else { throw ArgumentError.badValue("--mode", modeText) }
-            mode = m
-        }
-
-        let family = try ModelLoader.family(directory: modelDir)
-        if mode != nil && family != .xtrimopglm {
-            throw ArgumentError.badValue("--mode", "\(modeText!) (only xTrimoPGLM models have modes)")
-        }
+        var options = ForwardRun.Options()
+        options.mode = modeText.flatMap(AttentionMode.init(rawValue:))
+        options.batchSize = batchSize
+        options.storage = weightStorage
+        options.contacts = contacts
+        options.hiddenStates = hidden
+        let forward = try ForwardRun(modelDirectory: modelDir, options: options)
         let session = profile.start()
-        let model = try Profiler.time(.io) { try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: weightStorage)) }
-        if contacts, (model as? EsmForMaskedLM)?.hasContactHead != true {
-            throw ArgumentError.badValue("--contacts", "\(modelDir.path) has no contact head (only ESM-2 checkpoints "
-                                         + "with esm.contact_head.regression.* predict contacts)")
-        }
-        let effectiveMode = mode ?? (model as? PGLMForLM)?.defaultMode
-        let sequences = try Profiler.time(.tokenization) {
-            try ForwardInput.tokenize(file: input, family: family, modelDirectory: modelDir, mode: effectiveMode)
-        }
-        guard !sequences.isEmpty else { throw ForwardInput.Failure.empty(input) }
-        let t = sequences.map(\.count).max()!
-        let b = sequences.count
-        if let i = sequences.firstIndex(where: { $0.count > model.positionLimit }) {
-            throw ForwardInput.Failure.unreadable(input, "record \(i + 1) has \(sequences[i].count) tokens; \(modelDir.path) "
-                                                  + "takes at most \(model.positionLimit) (its position limit)")
-        }
-        // Every output is kept until the file is written: check its size before the first pass.
-        let stateCount = hidden ? model.layerCount + 1 : 0
-        try AllocationLimit.floats([b, t, model.vocabularySize + stateCount * model.hiddenSize + (contacts ? t : 0)],
-                                   "\(input): the outputs of \(b) sequences × \(t) tokens")
-        var ids: [Int64] = [], mask: [Int64] = []
-        var logits: [Float] = [], contactValues: [Float] = []
-        var states: [[Float]] = []
-        // Quiet for a handful of records: a bar that appears and finishes at once is noise.
-        let meter = ProgressMeter(label: "forward", unit: "sequences", total: b, style: b > batchSize ? .automatic() : .quiet)
-        for start in stride(from: 0, to: b, by: batchSize) {
-            let chunk = Array(sequences[start..<min(b, start + batchSize)])
-            // Pad every chunk to the file's longest sequence so the chunks stack into one [B, T] tensor.
-            let batch = Profiler.time(.copies) { TokenBatch(sequences: chunk, padId: model.padTokenId, length: t) }
-            let out = try model.forward(batch, options: ForwardOptions(hiddenStates: hidden, logits: model.vocabularySize > 0,
-                                                                      contacts: contacts, mode: effectiveMode))
-            Profiler.time(.copies) {    // stacking the chunks into [B, T, …] outputs
-                ids += batch.ids.map(Int64.init)
-                mask += batch.attentionMask.map(Int64.init)
-                logits += out.logits ?? []
-                contactValues += out.contacts ?? []
-                if states.isEmpty { states = Array(repeating: [], count: out.hiddenStates.count) }
-                for (i, h) in out.hiddenStates.enumerated() { states[i] += h }
-            }
-            meter.report(done: min(b, start + batchSize))
-        }
-        meter.finish()
-        try Profiler.time(.io) {
-            var writer = SafetensorsWriter(metadata: ["format": "pt", "model": modelDir.path,
-                                                      "mode": effectiveMode?.rawValue ?? "encoder"])
-            try writer.add("input_ids", int64s: ids, shape: [b, t])
-            try writer.add("attention_mask", int64s: mask, shape: [b, t])
-            if !logits.isEmpty { try writer.add("logits", floats: logits, shape: [b, t, model.vocabularySize]) }
-            for (i, h) in states.enumerated() { try writer.add("hidden_states.\(i)", floats: h, shape: [b, t, model.hiddenSize]) }
-            if contacts { try writer.add("contacts", floats: contactValues, shape: [b, t - 2, t - 2]) }
-            try writer.write(to: output)
-        }
+        let s = try forward.run(input: input, output: output)
         try destination.publish()
-        let line = "wrote \(destination.display): \(b) sequences × \(t) tokens, \(states.count) hidden states"
-            + (logits.isEmpty ? "" : ", logits [\(b), \(t), \(model.vocabularySize)]")
+        let line = "wrote \(destination.display): \(s.sequences) sequences × \(s.tokens) tokens, \(s.hiddenStates) hidden states"
+            + (s.logitsVocabulary.map { ", logits [\(s.sequences), \(s.tokens), \($0)]" } ?? "")
         if destination.toStdout { print(line, to: &standardError) } else { print(line) }
         try profile.finish(session)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import PromptAlign
 import CLISupport
 
@@ -18,42 +19,26 @@ enum NewsGraphCommand: Command {
     SOCIAL.csv has a header naming sid and uid (sid,label,tid,uid). With --edge-list, a prebuilt weighted
     edge list (header row<TAB>col<TAB>weight) is read, checked and rewritten instead.
 
-    OPTIONS:
-      --articles FULL.csv        articles, one node each, in file order
-      --engagements SOCIAL.csv   engagement records: user uid reposted news sid
-      --min-user-records N       activity threshold t_u (default 5)
-      --edge-list FILE           read a prebuilt graph instead of building one
-      --nodes N                  with --edge-list: the node count (default: largest index + 1)
-      --output GRAPH.tsv         the graph, written atomically
-      --statistics STATS.json    statistics (default: GRAPH.stats.json beside the output)
+    OPTIONS (the news.graph stage's parameters):
+    \(schema.usage)
+      --output GRAPH.tsv
+            the graph, written atomically
+      --statistics STATS.json
+            statistics (default: GRAPH.stats.json beside the output)
+
+    EXAMPLES:
+      trellis news-graph --articles full_train.csv --engagements social.csv --output out/graph.tsv
     """
 
+    /// The command's options: the `news.graph` stage's schema (outputs are the command's own: stdout-free paths).
+    static let schema = StageOptions(stage: PromptAlignStages.newsGraphStage, renames: [:], excluded: ["output", "statistics"])
+
     static func run(_ args: inout Arguments) throws {
-        let articles = try args.option("articles")
-        let engagements = try args.option("engagements")
-        let edgeList = try args.option("edge-list")
-        let threshold = try args.option("min-user-records", default: 5)
-        let nodes: Int? = try args.option("nodes").map {
-            guard let n = Int($0), n > 0 else { throw ArgumentError.badValue("--nodes", $0) }
-            return n
-        }
+        let values = try schema.read(&args)
         let output = try args.required("output")
         let statistics = try args.option("statistics") ?? defaultStatisticsPath(output)
         try args.finish()
-
-        let graph: NewsGraph
-        switch (articles, engagements, edgeList) {
-        case let (a?, e?, nil):
-            let ids = try NewsReader.readArticleIds(a)
-            let records = try EngagementRecords.read(e)
-            graph = try NewsGraph.build(articles: ids, records: records, minUserRecords: threshold)
-        case let (nil, nil, list?):
-            graph = try NewsGraph.readEdgeList(URL(fileURLWithPath: list), nodeCount: nodes)
-        default:
-            print("trellis news-graph: give --articles and --engagements, or --edge-list\n\n" + usage,
-                  to: &standardError)
-            throw ExitStatus(code: 2)
-        }
+        let graph = try PromptAlignStages.newsGraph(try schema.typed(values))
         try graph.writeEdgeList(to: URL(fileURLWithPath: output))
         try graph.writeStatistics(to: URL(fileURLWithPath: statistics))
         let s = graph.statistics

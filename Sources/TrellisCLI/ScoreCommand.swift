@@ -2,6 +2,7 @@ import Foundation
 import PipelineEngine
 import ProteinLM
 import Tensors
+import Transformers
 import CLISupport
 
 /// `trellis score`: sequence likelihoods or variant effects.
@@ -17,12 +18,10 @@ enum ScoreCommand: Command {
     A23G:C45T, 1-based, checked against the wild type) or 'mutated_sequence'. The output repeats the
     CSV's columns and adds 'score'; with a DMS_score column the Spearman ρ is printed.
 
-    OPTIONS:
-      --method M            masked-marginals | wt-marginals | pll | clm (default: clm for causal
-                            xTrimoPGLM; else masked-marginals with --mutations, pll without)
-      --toks-per-batch N    token budget of a forward pass (default 4096)
-      --invalid error|x|remove   non-amino-acid characters (default error)
-      --weights f32|bf16    weight storage (default f32)
+    OPTIONS (the protein.score stage's parameters):
+    \(schema.usage)
+      --output FILE
+            the scores CSV; '-' = stdout (written at the end)
     \(ProfileOption.usage)
 
     EXAMPLES:
@@ -30,33 +29,40 @@ enum ScoreCommand: Command {
       trellis score --model DIR wt.faa --mutations variants.csv --output scores.csv
     """
 
+    /// The command's options: the `protein.score` stage's schema.
+    static let schema = StageOptions(stage: ProteinLMStages.scoreStage, renames: ["toks-per-batch": "tokens_per_batch"],
+                                     excluded: ["fasta", "model", "output", "profile"])
+
     static func run(_ args: inout Arguments) throws {
-        let mutations = try args.option("mutations")
-        let methodText = try args.choice("method", ScoreMethod.allCases.map { $0.rawValue })
-        let outputText = try args.required("output")
-        let budget = try args.option("toks-per-batch", default: 4096)
-        let policy = try EmbedCommand.policy(&args)
-        let storage = try EmbedCommand.weights(&args)
         let profile = try ProfileOption(&args)
+        let outputText = try args.required("output")
+        var values = try schema.read(&args)
         let (modelURL, pos) = try args.modelAndPositionals(["FASTA"])
         try args.finish()
-        let method = methodText.flatMap(ScoreMethod.init(rawValue:))
+        values["model"] = .string(modelURL.path)
+        values["fasta"] = .string(pos[0])
+        values["output"] = .string(outputText)
+        let p = try schema.typed(values)
         let destination = try OutputFile(outputText, suffix: ".csv")
         defer { destination.discard() }
-        let output = destination.url
+        let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         let session = profile.start()
         let model = try Profiler.time(.io) { try ProteinModel.load(modelURL, storage: storage) }
-        let chosen = method ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)
+        let mutations = p.url("mutations")?.path
+        let chosen = ScoreMethod(rawValue: p.string("method") ?? "auto")
+            ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)
+        let budget = p.int("tokens_per_batch") ?? 4096
+        let policy = ProteinLMStages.policy(p)
         let report: ScoreReport
         let meter = ProgressMeter(label: "score", unit: mutations == nil ? "sequences" : "variants",
                                   total: mutations == nil ? try? RecordSplitter.count(URL(fileURLWithPath: pos[0]), format: .fasta) : nil)
         if let mutations {
             report = try ScoreRun.scoreVariants(model: model, fasta: pos[0], mutations: mutations, policy: policy,
-                                                method: chosen, output: output, tokensPerBatch: budget,
+                                                method: chosen, output: destination.url, tokensPerBatch: budget,
                                                 progress: { meter.report(done: $0) })
         } else {
             report = try ScoreRun.scoreSequences(model: model, fasta: pos[0], policy: policy, method: chosen,
-                                                 output: output, tokensPerBatch: budget, progress: { meter.report(done: $0) })
+                                                 output: destination.url, tokensPerBatch: budget, progress: { meter.report(done: $0) })
         }
         meter.finish()
         try destination.publish()

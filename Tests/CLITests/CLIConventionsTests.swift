@@ -61,10 +61,25 @@ final class CLIConventionsTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".safetensors") }
         XCTAssertFalse(files.isEmpty, "an existing OUTPUT directory receives one file per sequence")
+        r = try run(["embed", "--model", tinyESM, "--output", dir.appendingPathComponent("o.safetensors").path, proteins])
+        XCTAssertEqual(r.status, 0, r.stderr)
         r = try run(["embed", "--model", tinyESM, proteins, dir.appendingPathComponent("e.pt").path])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("unsupported output extension '.pt'"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("e.pt").path))
+    }
+
+    func testEmbedOptionsComeFromTheStageSchema() throws {
+        // The help, the defaults and the validation are protein.embed's own (trellis stages shows the same docs).
+        let help = try run(["embed", "--help"]).stdout
+        let stage = try run(["stages", "protein.embed"]).stdout
+        for doc in ["token budget of a batch (extract.py toks_per_batch)", "residues kept per sequence"] {
+            XCTAssertTrue(help.contains(doc) && stage.contains(doc), doc)
+        }
+        XCTAssertTrue(help.contains("--toks-per-batch INT") && help.contains("(default 4096)"), help)
+        let r = try run(["embed", tinyESM, try smallFASTA(), "/tmp/never.safetensors", "--truncation", "0"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("invalid value '0: must be at least 1' for --truncation"), r.stderr)
     }
 
     func testDashIsStdout() throws {

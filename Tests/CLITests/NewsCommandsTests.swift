@@ -74,6 +74,6 @@ final class NewsCommandsTests: XCTestCase {
 
         r = try TestSupport.runTrellis(["news-graph", "--articles", sample("fang_articles_sample.csv"), "--output", out])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("give --articles and --engagements"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--engagements: articles and engagements go together"), r.stderr)
     }
 }

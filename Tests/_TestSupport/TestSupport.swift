@@ -79,6 +79,16 @@ public enum TestSupport {
         return url
     }
 
+    /// A fresh temporary directory with `names` of the repository (samples, pipelines, Tests…) linked into it:
+    /// a project to run the shipped pipelines in.
+    public static func projectDirectory(_ name: String, linking names: [String] = ["samples", "pipelines", "Tests"]) throws -> URL {
+        let dir = try temporaryDirectory(name)
+        for n in names {
+            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(n), withDestinationURL: repoRoot.appendingPathComponent(n))
+        }
+        return dir
+    }
+
     /// Largest absolute elementwise difference; prints it so every parity test shows its figure.
     public static func maxAbsDiff(_ a: [Float], _ b: [Float], label: String = "") -> Float {
         precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")

@@ -173,7 +173,9 @@ extension EncoderTrainingModel {
         } else {
             dx.update(from: gb.tmp.p, count: n * h)
         }
-        for l in stride(from: layers - 1, through: 0, by: -1) {
+        // Frozen lower layers and embeddings: their gradients would be thrown away, so backward stops here.
+        let lowest = max(0, layers - max(0, trainedLayers))
+        for l in stride(from: layers - 1, through: lowest, by: -1) {
             let c = caches[l], q = layerNames(l)
             let dr2 = gb.dr2.p
             if postLN {
@@ -218,6 +220,7 @@ extension EncoderTrainingModel {
             }
             for i in 0..<(n * h) { dx[i] += gb.dr1.p[i] }
         }
+        guard lowest == 0 else { return }
         // Embeddings.
         if postLN {
             if usedDropout { for i in 0..<(n * h) { dx[i] *= e.drop.p[i] } }

@@ -11,6 +11,9 @@ public final class EncoderTrainingModel: TrainableModel {
     public let family: Family
     public let parameters: ParameterSet
     public var dropout: Float = 0
+    /// How many of the top encoder layers backward reaches (0: the head only); the embeddings get gradients
+    /// only when every layer does. Continued masked-LM training freezes the rest of the encoder this way.
+    public var trainedLayers: Int = .max
     let hidden: Int, inter: Int, heads: Int, layers: Int, vocab: Int, eps: Float
     let maskTokenId: Int32, tokenDropout: Bool
     /// The padding token (`pad_token_id`): its word-embedding row gets no gradient from lookups, and RoBERTa
@@ -19,6 +22,8 @@ public final class EncoderTrainingModel: TrainableModel {
     /// Rows of the learned position table (position ids must stay below it); unbounded for ESM-2's rotary.
     public let maxPositions: Int
     public var vocabularySize: Int { vocab }
+    /// Encoder layers.
+    public var layerCount: Int { layers }
     /// The checkpoint's config.json as loaded (written back unchanged by `save`).
     let rawConfig: [String: Any]
     /// Tensors of the checkpoint that are not trained (ESM contact head, rotary buffers), saved back as loaded.
@@ -94,6 +99,9 @@ public final class EncoderTrainingModel: TrainableModel {
             }
         }
     }
+
+    /// Restarts the dropout stream (a resumed run then draws the same masks as an uninterrupted one).
+    public func reseedDropout(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
 
     static func specs(family: Family, hidden h: Int, inter f: Int, layers: Int, vocab v: Int, positions: Int, types: Int)
         -> [(name: String, shape: [Int], decay: Bool)] {

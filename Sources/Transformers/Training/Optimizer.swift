@@ -27,15 +27,16 @@ public final class AdamW {
         self.step = step
     }
 
-    /// One update of every parameter from its gradient at learning rate `lr`.
-    public func update(_ p: ParameterSet, lr: Float) {
+    /// One update of every parameter from its gradient at learning rate `lr`; entries `trained` rejects stay
+    /// exactly as they are (no weight decay either) and keep zero moments.
+    public func update(_ p: ParameterSet, lr: Float, trained: (ParameterSet.Entry) -> Bool = { _ in true }) {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step))
         let bc2Sqrt = (1 - powf(beta2, Float(step))).squareRoot()
         let stepSize = lr / bc1
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
-                for e in p.entries {
+                for e in p.entries where trained(e) {
                     let decay: Float = e.decay ? 1 - lr * weightDecay : 1
                     let x = p.values + e.offset, g = p.gradients + e.offset
                     let mm = mb.baseAddress! + e.offset, vv = vb.baseAddress! + e.offset

@@ -2,23 +2,26 @@ import DataIO
 import Foundation
 import Tokenizers
 import Transformers
-import CLISupport
 
 /// Reads and tokenises the input of `trellis forward`.
-enum ForwardInput {
-    enum Failure: Error, CustomStringConvertible {
+public enum ForwardInput {
+    /// A forward input or setting that cannot be used, naming the file (line, record, residue) or option.
+    public enum Failure: Error, CustomStringConvertible {
         case empty(String)
         /// `line` is the record's header line; `residue` counts characters of its sequence from 1.
         case badResidue(file: String, line: Int, record: String, residue: Int, character: Character)
         case unreadable(String, String)
+        /// A setting that does not fit the model (option, what is wrong).
+        case option(String, String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .empty(let f): return "\(f): no records"
             case .badResidue(let f, let line, let record, let residue, let ch):
                 return "\(f):\(line): record '\(record)', residue \(residue): unexpected character '\(ch)' "
                     + "(expected a residue letter or a <special> token)"
             case .unreadable(let f, let why): return "\(f): \(why)"
+            case .option(let o, let why): return "\(why) (\(o))"
             }
         }
     }
@@ -43,7 +46,8 @@ enum ForwardInput {
             }
             var options = ProteinTokenizer.Options()
             options.uppercase = true
-            let layout = try ProteinTokenizer(tokens: tokenizer!.tokens, flavor: tokenizer!.flavor,
+            let table = tokenizer ?? (family == .esm ? ProteinTokenizer.esm() : ProteinTokenizer.xtrimopglm())
+            let layout = try ProteinTokenizer(tokens: table.tokens, flavor: table.flavor,
                                               mode: family == .esm ? .mlm : protein(mode ?? .mlm), options: options)
             return try records.map { r in
                 try checkCharacters(r.sequence, tokenizer: layout, file: file, line: r.line, record: r.id)

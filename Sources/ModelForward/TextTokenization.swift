@@ -1,7 +1,6 @@
 import Foundation
 import Tokenizers
 import Transformers
-import CLISupport
 
 /// Text inputs of `trellis forward`: one text per non-empty line, tokenised with the model directory's
 /// tokenizer (WordPiece or byte-level BPE with the model's special tokens), cut to 512 tokens.

@@ -1,0 +1,93 @@
+import Foundation
+import Formats
+import PipelineEngine
+
+/// `mlm.adapt`: continued masked-LM training of a BERT or RoBERTa checkpoint on unlabelled in-domain text.
+struct MLMAdaptStage: StageType {
+    let name = "mlm.adapt"
+    let version = 1
+    let summary = "continue masked-LM training of a BERT/RoBERTa checkpoint on unlabelled text (head, top layers or all)"
+    let parameters: [ParameterSpec] = [
+        ParameterSpec("model", .model, required: true, doc: "BERT or RoBERTa checkpoint (a bare encoder gets an initialised head first)"),
+        ParameterSpec("text", .list(.path), required: true, doc: "unlabelled text: JSONL (text/content), CSV (text/content column, or label,text rows whose label is skipped), plain text (blank-line separated); .gz/.zst"),
+        ParameterSpec("exclude", .list(.path), doc: "articles never trained on (the evaluated test split): exact or normalised-text matches are dropped"),
+        ParameterSpec("output", .string, doc: "model directory to write (default: inside the work directory); later stages name it and add `needs`"),
+        ParameterSpec("checkpoint", .string, doc: "checkpoint directory: saved at every evaluation, resumed from when present"),
+        ParameterSpec("mode", .choice(MLMAdaptMode.allCases.map(\.rawValue)), default: .string("head"),
+                      doc: "head: head only (encoder frozen); top: head + top_layers layers; all: every parameter"),
+        ParameterSpec("top_layers", .int, default: .int(2), doc: "layers trained in mode top"),
+        ParameterSpec("steps", .int, default: .int(300), doc: "optimiser steps"),
+        ParameterSpec("batch_size", .int, default: .int(16), doc: "blocks per step"),
+        ParameterSpec("max_length", .int, default: .int(128), doc: "tokens per block, special tokens included"),
+        ParameterSpec("lr", .float, doc: "peak learning rate (default: 1e-3 head, 2e-4 top, 1e-4 all)"),
+        ParameterSpec("warmup", .int, doc: "linear warm-up steps (default: 6 % of steps)"),
+        ParameterSpec("weight_decay", .float, default: .float(0.01), doc: "AdamW decoupled weight decay (matrices)"),
+        ParameterSpec("dropout", .float, default: .float(0.1), doc: "dropout while training"),
+        ParameterSpec("whole_word", .bool, default: .bool(false), doc: "mask whole words instead of single tokens"),
+        ParameterSpec("mask_probability", .float, default: .float(0.15), doc: "fraction of tokens chosen (80 % mask, 10 % random, 10 % kept)"),
+        ParameterSpec("heldout_fraction", .float, default: .float(0.05), doc: "every round(1/f)-th document is held out"),
+        ParameterSpec("eval_every", .int, default: .int(50), doc: "steps between held-out evaluations"),
+        ParameterSpec("eval_blocks", .int, default: .int(128), doc: "held-out blocks evaluated"),
+        ParameterSpec("seed", .int, default: .int(0), doc: "seed of data order, masking and dropout"),
+        ParameterSpec("max_minutes", .float, doc: "stop (and save) after this much training time; the schedule is not shortened (resume to finish)"),
+    ]
+    let outputs = [OutputSpec("model", doc: "the adapted model directory (loads in transformers as *ForMaskedLM)"),
+                   OutputSpec("log", doc: "training log (JSONL): loss, lr, tokens/s; held-out loss, perplexity, top-1, top-10"),
+                   OutputSpec("curve", doc: "learning curve (SVG, shown in the run report)"),
+                   OutputSpec("summary", doc: "documents kept and excluded, blocks, first and last held-out figures (JSON)"),
+                   OutputSpec("perplexity", doc: "final held-out perplexity")]
+
+    func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
+        var out: [(String, String)] = []
+        for key in ["steps", "batch_size", "eval_every", "eval_blocks", "top_layers"] {
+            if let v = p.int(key), v < 1 { out.append((key, "must be at least 1")) }
+        }
+        if let v = p.double("mask_probability"), !(v > 0 && v < 1) { out.append(("mask_probability", "must be in (0, 1)")) }
+        if let v = p.double("dropout"), !(0..<1).contains(v) { out.append(("dropout", "must be in [0, 1)")) }
+        if let v = p.double("heldout_fraction"), !(0..<1).contains(v) { out.append(("heldout_fraction", "must be in [0, 1)")) }
+        if let v = p.double("max_minutes"), !(v > 0) { out.append(("max_minutes", "must be positive")) }
+        return out
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let source = try PromptStageParameters.modelDirectory(p.url("model")!)
+        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
+        let published = p.string("output")
+        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
+        var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
+                              workDirectory: context.scratchDirectory)
+        run.exclude = p.strings("exclude").map { p.resolve($0).path }
+        run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
+        run.heldOutFraction = p.double("heldout_fraction") ?? 0.05
+        var o = MLMAdaptOptions()
+        o.mode = MLMAdaptMode(rawValue: p.string("mode") ?? "head") ?? .head
+        o.topLayers = p.int("top_layers") ?? 2
+        o.steps = p.int("steps") ?? o.steps
+        o.batchSize = p.int("batch_size") ?? o.batchSize
+        o.maxLength = p.int("max_length") ?? o.maxLength
+        o.learningRate = p.double("lr").map(Float.init)
+        o.warmup = p.int("warmup")
+        o.weightDecay = Float(p.double("weight_decay") ?? 0.01)
+        o.dropout = Float(p.double("dropout") ?? 0.1)
+        o.wholeWord = p.bool("whole_word") ?? false
+        o.maskProbability = p.double("mask_probability") ?? 0.15
+        o.evalEvery = p.int("eval_every") ?? o.evalEvery
+        o.evalBlocks = p.int("eval_blocks") ?? o.evalBlocks
+        o.seed = UInt64(truncatingIfNeeded: p.int("seed") ?? 0)
+        o.maxMinutes = p.double("max_minutes")
+        run.options = o
+        let summary = try run.run(say: { context.log($0) }, progress: { context.progress(done: $0, total: $1) })
+        if let published {
+            for f in try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() where !f.hasPrefix(".") {
+                let dst = context.publish("model", to: published.hasSuffix("/") ? published + f : published + "/" + f)
+                try FileManager.default.copyItem(at: output.appendingPathComponent(f), to: dst)
+            }
+        }
+        try FileManager.default.copyItem(at: summary.log, to: context.output("log", file: "mlm-adapt-log.jsonl"))
+        try FileManager.default.copyItem(at: summary.curve, to: context.output("curve", file: "mlm-adapt-curve.svg"))
+        try writeAtomically(Data(try JSONWriter.bytes(JSONValue(foundation: summary.json), pretty: true)),
+                            to: context.output("summary", file: "mlm-adapt-summary.json"))
+        context.output("perplexity", text: summary.last.map { "\($0.perplexity)" } ?? "")
+    }
+}

@@ -1,0 +1,37 @@
+import _TestSupport
+import XCTest
+
+/// pipelines/fakenews-adapt-prompt-align.yaml through `trellis run` with the tiny bare BERT fixture (no masked-LM
+/// head, so one is initialised before adaptation): mlm.adapt on the sample's article file, whose 80 test articles
+/// must be kept out of the corpus, then the P&A sweep with the adapted model.
+final class FakeNewsAdaptPipelineTests: XCTestCase {
+    func testAdaptPipelineKeepsTestArticlesOutAndFeedsTheAdaptedModel() throws {
+        let dir = try TestSupport.projectDirectory("fakenews-adapt-pipeline")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["run", "pipelines/fakenews-adapt-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-bare-tiny",
+                    "-p", "fake_word=fake", "-p", "runs=1", "-p", "K=16", "-p", "adapt_steps=4",
+                    // 32 train articles + the 80 test articles of the sample, as one raw article file.
+                    "-p", "adapt_text=samples/news/fang-sample/fang_full_train32.csv"]
+        let r = try TestSupport.runTrellis(args, cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let out = dir.appendingPathComponent("out/fakenews-adapt-prompt-align")
+        let model = out.appendingPathComponent("adapted-model-fang-head")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("vocab.txt").path))
+
+        let runs = dir.appendingPathComponent(".trellis/runs/latest")
+        let report = try String(contentsOf: runs.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(report.contains("<b>adapt</b> · curve"), "the learning curve is in the run report")
+        XCTAssertTrue(report.contains("held-out top-1"))
+        // The summary says what the corpus kept: every test article dropped, the 32 train texts kept (no labels read).
+        let summaries = try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent(".trellis").path)
+            .filter { $0.hasSuffix("mlm-adapt-summary.json") }
+        XCTAssertEqual(summaries.count, 1, "\(summaries)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(".trellis/" + summaries[0]))) as? [String: Any]
+        XCTAssertEqual(summary?["excluded_test_articles"] as? Int, 80)
+        XCTAssertEqual(summary?["documents"] as? Int, 32)
+        XCTAssertEqual(summary?["steps"] as? Int, 4)
+        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("sweep.json"))) as? [String: Any]
+        XCTAssertEqual((sweep?["rows"] as? [[String: Any]])?.count, 1)
+    }
+}
