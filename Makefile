@@ -7,7 +7,7 @@ CONFIG ?= release
 BIN := .build/$(CONFIG)/trellis
 APT_PACKAGES := libzstd-dev libxml2-dev zlib1g-dev pkg-config
 
-.PHONY: run test deps build check-vector bench clean fixtures
+.PHONY: run test deps build install check-vector bench clean fixtures
 
 run: build
 	$(BIN) run pipelines/protein-embed.yaml
@@ -30,6 +30,12 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get install -y $$missing || { $$SUDO apt-get update && $$SUDO apt-get install -y $$missing; }; \
 	fi
+
+# Installs trellis and trellis-supervise (which must sit beside it) into $(PREFIX)/bin.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 .build/$(CONFIG)/trellis .build/$(CONFIG)/trellis-supervise $(DESTDIR)$(PREFIX)/bin/
 
 check-vector: build
 	./scripts/check-vector-code.sh $(BIN)

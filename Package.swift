@@ -50,36 +50,47 @@ let package = Package(
         .target(name: "CProcess"),
         .executableTarget(name: "trellis-supervise", dependencies: ["CProcess"], path: "Sources/TrellisSupervise"),
         .target(name: "PipelineEngine", dependencies: ["Formats", "DataIO", "CProcess"], swiftSettings: cpuFlags),
+        // Stages over sequence files that need no model (fasta.filter/split/sample), registered by the executable.
+        .target(name: "SequenceStages", dependencies: ["Tensors", "DataIO", "PipelineEngine"], swiftSettings: cpuFlags),
 
         // Applications: they never import each other.
         .target(name: "ProteinLM",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
         .target(name: "PromptAlign",
-                dependencies: ["Formats", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
+                dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"],
                 swiftSettings: fast),
 
         // Fuzz entry points for every reader of user files (scripts/fuzz/build.sh links them with libFuzzer;
         // FuzzTargetsTests replays the committed corpora through them). Not part of the `trellis` binary.
-        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine"]),
+        .target(name: "FuzzTargets", dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO", "PipelineEngine", "SequenceStages"]),
 
-        // The `trellis` executable.
-        .executableTarget(name: "CLI",
-                          dependencies: ["Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
-                                         "PipelineEngine", "ProteinLM", "PromptAlign"],
-                          swiftSettings: cpuFlags),
+        // Command-line plumbing shared by the commands and the benchmarks: Arguments, stdout/stderr streams.
+        .target(name: "CLISupport", dependencies: ["PipelineEngine"]),
+        // `trellis bench …` programs: our figure next to the numpy/torch/Snakemake reference run in the same run.
+        .target(name: "Benchmarks",
+                dependencies: ["CLISupport", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                               "PipelineEngine", "ProteinLM", "PromptAlign"],
+                swiftSettings: cpuFlags),
+        // The `trellis` commands as a library (every command), so tests can call them in-process.
+        .target(name: "TrellisCLI",
+                dependencies: ["CLISupport", "Benchmarks", "Formats", "Tensors", "Transformers", "Tokenizers", "DataIO",
+                               "PipelineEngine", "SequenceStages", "ProteinLM", "PromptAlign"],
+                swiftSettings: cpuFlags),
+        // The `trellis` executable: a thin main over TrellisCLI.
+        .executableTarget(name: "CLI", dependencies: ["TrellisCLI", "PipelineEngine"], swiftSettings: cpuFlags),
 
         // Tests: one target per library target, plus shared support.
-        .target(name: "_TestSupport", dependencies: ["Tensors"], path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["Tensors", "PipelineEngine"], path: "Tests/_TestSupport"),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Tokenizers", "_TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Formats", "Tokenizers", "_TestSupport"]),
-        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
-        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "_TestSupport"]),
+        .testTarget(name: "DataIOTests", dependencies: ["Formats", "Tensors", "DataIO", "_TestSupport"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "SequenceStages", "_TestSupport"]),
         .testTarget(name: "ProteinLMTests", dependencies: ["ProteinLM", "_TestSupport"]),
         .testTarget(name: "PromptAlignTests", dependencies: ["PromptAlign", "_TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CLISupport", "TrellisCLI", "_TestSupport"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "_TestSupport"]),
     ]
 )

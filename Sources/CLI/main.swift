@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import TrellisCLI
 
 // A closed pipe on stdout is a write error reported by the command (exit 1), not death by SIGPIPE.
 signal(SIGPIPE, SIG_IGN)

@@ -27,10 +27,8 @@ public final class AtomicFileWriter {
     /// - Parameters:
     ///   - compression: on-disk encoding; nil picks it from the extension (`.gz`, `.zst`).
     ///   - level: compression level (gzip 1–9, default 6; zstd 1–19, default 3).
-    ///   - durable: fsync the file before the rename and the directory after it (see `AtomicFile`), so the
-    ///     content survives a power loss, not only a crash. Off by default: outputs of a stage are re-made
-    ///     by the next run when they are lost, and the engine's records are written durably.
-    public init(path: String, compression: Compression? = nil, level: Int? = nil, durable: Bool = false) throws {
+    /// Atomicity and the fsync policy are `AtomicFile`'s (durable); this type adds only buffering and compression.
+    public init(path: String, compression: Compression? = nil, level: Int? = nil) throws {
         let kind = compression ?? Compression.forPath(path)
         self.compression = kind
         switch kind {
@@ -38,7 +36,7 @@ public final class AtomicFileWriter {
         case .gzip: encoder = try GzipEncoder(path: path, level: Int32(level ?? 6))
         case .zstd: encoder = try ZstdEncoder(path: path, level: Int32(level ?? 3))
         }
-        file = try AtomicFile(path: path, durable: durable)
+        file = try AtomicFile(path: path)
         buffer.reserveCapacity(capacity)
     }
 
@@ -99,11 +97,6 @@ public final class AtomicFileWriter {
         } else {
             try file.write(bytes)
         }
-    }
-
-    /// Temporary files in `directory` left by writers whose process no longer runs (see `AtomicFile`).
-    public static func staleTemporaries(in directory: String) -> [String] {
-        AtomicFile.staleTemporaries(in: directory)
     }
 
     /// Writes `bytes` to `path` atomically in one call.

@@ -170,17 +170,23 @@ public final class CSVReader {
                 takeField(into: &fields)
                 return CSVRow(fields: fields, line: startLine)
             }
-            switch state {
-            case .fieldStart, .unquoted:
+            // Outside quotes a delimiter ends the field and a line break the record, in every state.
+            if state != .quoted {
                 if b == delimiter {
                     advance(b)
                     takeField(into: &fields)
                     state = .fieldStart
-                } else if b == 0x0A || b == 0x0D {
+                    continue
+                }
+                if b == 0x0A || b == 0x0D {
                     try consumeLineEnd(b)
                     takeField(into: &fields)
                     return CSVRow(fields: fields, line: startLine)
-                } else if b == quote && state == .fieldStart {
+                }
+            }
+            switch state {
+            case .fieldStart, .unquoted:
+                if b == quote && state == .fieldStart {
                     quoteLine = line
                     quoteColumn = column
                     advance(b)
@@ -202,14 +208,6 @@ public final class CSVReader {
                     advance(b)
                     fieldBytes.append(b)
                     state = .quoted
-                } else if b == delimiter {
-                    advance(b)
-                    takeField(into: &fields)
-                    state = .fieldStart
-                } else if b == 0x0A || b == 0x0D {
-                    try consumeLineEnd(b)
-                    takeField(into: &fields)
-                    return CSVRow(fields: fields, line: startLine)
                 } else {
                     let d = options.delimiter == 0x09 ? "'\\t'" : "'\(Character(UnicodeScalar(options.delimiter)))'"
                     try report(.syntax(SourcePosition(path: path, line: line, column: column),

@@ -2,6 +2,8 @@ import Foundation
 import Formats
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Appends JSON lines to a log-like file that grows while a program runs (e.g. a run trace), where an
@@ -24,7 +26,7 @@ public final class JSONLAppender {
         if fd < 0 { throw DataIOError.fromErrno(path, "open for appending") }
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit { if fd >= 0 { Foundation.close(fd) } }
 
     /// Appends one Foundation value (keys sorted) as a line.
     public func append(_ object: Any) throws { try append(value: JSONValue(foundation: object)) }
@@ -34,7 +36,7 @@ public final class JSONLAppender {
     public func append(value: JSONValue) throws {
         let data = try JSONWriter.bytes(value, path: path) + [0x0A]
         try data.withUnsafeBytes { raw in
-            let n = Glibc.write(fd, raw.baseAddress!, raw.count)
+            let n = Foundation.write(fd, raw.baseAddress!, raw.count)
             if n != raw.count { throw n < 0 ? FormatsError.fromErrno(path, "append to") : FormatsError.diskFull(path: path) }
         }
         if durable && fsync(fd) != 0 { throw DataIOError.fromErrno(path, "fsync") }
@@ -42,6 +44,6 @@ public final class JSONLAppender {
 
     /// Closes the file.
     public func close() {
-        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        if fd >= 0 { Foundation.close(fd); fd = -1 }
     }
 }

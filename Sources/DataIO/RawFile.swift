@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A file descriptor with one input buffer: the bottom of every reader. Tracks how many bytes of the
@@ -56,7 +58,7 @@ final class RawFile {
         }
         if end == capacity { return true }
         while true {
-            let n = Glibc.read(fd, buffer + end, capacity - end)
+            let n = Foundation.read(fd, buffer + end, capacity - end)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DataIOError.fromErrno(path, "read")
@@ -72,7 +74,7 @@ final class RawFile {
     func readDirect(into out: UnsafeMutableRawBufferPointer) throws -> Int {
         if atEOF || out.count == 0 { return 0 }
         while true {
-            let n = Glibc.read(fd, out.baseAddress!, out.count)
+            let n = Foundation.read(fd, out.baseAddress!, out.count)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw DataIOError.fromErrno(path, "read")

@@ -31,19 +31,24 @@ public enum FileBytes {
         }
     }
 
-    /// Writes every byte of `bytes` to `fd`, retrying on EINTR and short writes; `path` names the file in
-    /// errors (ENOSPC/EDQUOT: "disk full").
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        guard let base = bytes.baseAddress else { return }
+    /// The one write-all loop: every byte of `bytes` to `fd`, retrying on EINTR and short writes. Returns
+    /// errno on failure (ENOSPC when the device accepts no bytes), nil on success; never traps (FileHandle's
+    /// `write(_:)` traps on a full disk or a closed stdout).
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        guard let base = bytes.baseAddress else { return nil }
         var offset = 0
         while offset < bytes.count {
             let n = Foundation.write(fd, base + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FormatsError.fromErrno(path, "write")
-            }
-            if n == 0 { throw FormatsError.io(path: path, operation: "write", reason: "the device accepted no bytes") }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return n < 0 ? errno : ENOSPC }
             offset += n
         }
+        return nil
+    }
+
+    /// `writeAll` that throws an error naming `path` (ENOSPC/EDQUOT: "disk full").
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        if let code = writeAll(fd, bytes) { throw FormatsError.fromErrno(path, "write", code) }
     }
 }

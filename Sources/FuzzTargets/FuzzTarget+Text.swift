@@ -2,10 +2,15 @@ import DataIO
 import Formats
 import Foundation
 import PipelineEngine
+import SequenceStages
 import Tensors
 
 extension FuzzTarget {
-    static let registry = StageRegistry.withGenericStages()
+    static let registry: StageRegistry = {
+        let r = StageRegistry.withGenericStages()
+        SequenceStages.register(in: r)
+        return r
+    }()
 
     /// Spec bytes as the CLI reads them (UTF-8 or an error), then parsed and validated.
     static func spec(_ bytes: [UInt8]) throws {

@@ -59,12 +59,10 @@ struct EvalSweepStage: StageType {
         }
         let sweep = FewShotSweep(rows: Array(rows.values))
         try writeAtomically(Data(try JSONEncoding.bytes(sweep, pretty: true)),
-                            to: PromptAlignStages.destination(context, parameter: "output", name: "summary", internalFile: "sweep.json"))
+                            to: context.destination("summary", internalFile: "sweep.json"))
         let table = sweep.markdownTable()
-        try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",
-                                                                                internalFile: "sweep.txt"))
-        try writeAtomically(Data(sweep.figure().utf8), to: PromptAlignStages.destination(context, parameter: "plot", name: "plot",
-                                                                                         internalFile: "sweep.svg"))
+        try writeAtomically(Data(table.utf8), to: context.destination("table", parameter: "table", internalFile: "sweep.txt"))
+        try writeAtomically(Data(sweep.figure().utf8), to: context.destination("plot", parameter: "plot", internalFile: "sweep.svg"))
         context.log(table)
     }
 }

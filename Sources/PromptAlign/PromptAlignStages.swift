@@ -13,12 +13,6 @@ public enum PromptAlignStages {
     public static func register(in registry: StageRegistry) {
         for t in all { registry.register(t) }
     }
-
-    /// The declared `output` path when given (published there), else an internal file.
-    static func destination(_ context: StageContext, parameter: String, name: String, internalFile: String) -> URL {
-        if let path = context.parameters.string(parameter) { return context.publish(name, to: path) }
-        return context.output(name, file: internalFile)
-    }
 }
 
 /// `news.read`: articles from a split CSV, a raw article CSV, JSONL or an RSS/Atom feed, as JSONL.
@@ -39,7 +33,7 @@ struct NewsReadStage: StageType {
         let p = context.parameters
         let format = p.string("format").flatMap { NewsFormat(rawValue: $0) }
         let articles = try NewsReader.read(p.url("input")!.path, format: format)
-        let url = PromptAlignStages.destination(context, parameter: "output", name: "articles", internalFile: "articles.jsonl")
+        let url = context.destination("articles", internalFile: "articles.jsonl")
         let writer = try JSONLWriter(path: url.path)
         do {
             for a in articles {
@@ -95,9 +89,8 @@ struct NewsGraphStage: StageType {
             let records = try EngagementRecords.read(p.url("engagements")!.path)
             graph = try NewsGraph.build(articles: ids, records: records, minUserRecords: p.int("min_user_records") ?? 5)
         }
-        try graph.writeEdgeList(to: PromptAlignStages.destination(context, parameter: "output", name: "graph", internalFile: "graph.tsv"))
-        try graph.writeStatistics(to: PromptAlignStages.destination(context, parameter: "statistics", name: "statistics",
-                                                                    internalFile: "graph.stats.json"))
+        try graph.writeEdgeList(to: context.destination("graph", internalFile: "graph.tsv"))
+        try graph.writeStatistics(to: context.destination("statistics", parameter: "statistics", internalFile: "graph.stats.json"))
         let s = graph.statistics
         context.log("\(s.nodes) nodes, \(s.edges) edges, \(s.isolatedNodes) isolated"
                     + (s.construction.map { ", \($0.activeUsers) active users, \($0.dummyUsers) dummy users" } ?? ""))
@@ -147,7 +140,7 @@ struct AlignPropagateStage: StageType {
         let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
         let destinations: [URL]
         if sources.count == 1 {
-            destinations = [PromptAlignStages.destination(context, parameter: "output", name: "result", internalFile: "alignment.json")]
+            destinations = [context.destination("result", internalFile: "alignment.json")]
         } else {
             // Several runs: a list output inside the work directory (`output` names a single file).
             destinations = context.output("result", files: sources.indices.map { "alignment-\($0).json" })
@@ -202,12 +195,10 @@ struct EvalMetricsStage: StageType {
         var summary = try MetricSummary(runs)
         // K goes with the figures so a sweep over K can be read back from these files alone.
         summary.trainCount = trainCounts.count == 1 ? trainCounts.first : nil
-        try writeAtomically(try summary.jsonData(), to: PromptAlignStages.destination(context, parameter: "output", name: "metrics",
-                                                                                      internalFile: "metrics.json"))
+        try writeAtomically(try summary.jsonData(), to: context.destination("metrics", internalFile: "metrics.json"))
         var table = summary.table() + "\n"
         for (i, run) in runs.enumerated() { table += "\nrun \(i + 1)\n" + run.table() + "\n" }
-        try writeAtomically(Data(table.utf8), to: PromptAlignStages.destination(context, parameter: "table", name: "table",
-                                                                                internalFile: "metrics.txt"))
+        try writeAtomically(Data(table.utf8), to: context.destination("table", parameter: "table", internalFile: "metrics.txt"))
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: 2), count: 2)
         for run in runs {
             for (a, la) in run.labels.enumerated() where (0...1).contains(la) {
@@ -216,7 +207,7 @@ struct EvalMetricsStage: StageType {
         }
         let title = String(format: "confusion, %d run(s): accuracy %.2f ± %.2f", runs.count, 100 * summary.accuracy.mean, 100 * summary.accuracy.std)
         try writeAtomically(Data(MetricPlots.confusionMatrix(confusion, title: title).utf8),
-                            to: PromptAlignStages.destination(context, parameter: "plot", name: "plot", internalFile: "confusion.svg"))
+                            to: context.destination("plot", parameter: "plot", internalFile: "confusion.svg"))
         context.output("accuracy", text: "\(summary.accuracy.mean)")
         context.output("macro_f1", text: "\(summary.macroF1.mean)")
         context.log(summary.table())

@@ -24,16 +24,22 @@ public enum LabelWordScore {
                                      mode: PromptMode) -> SIMD2<Float> {
         switch mode {
         case .reference:
-            var mx = -Float.infinity
-            for j in 0..<v { mx = max(mx, logits[j]) }
-            var sum: Float = 0
-            for j in 0..<v { sum += expf(logits[j] - mx) }
+            let (mx, sum) = softmaxShift(logits, count: v)
             return SIMD2(expf(logits[labelIds[0]] - mx) / sum, expf(logits[labelIds[1]] - mx) / sum)
         case .corrected:
             let a = logits[labelIds[0]], b = logits[labelIds[1]], mx = max(a, b)
             let ea = expf(a - mx), eb = expf(b - mx)
             return SIMD2(ea / (ea + eb), eb / (ea + eb))
         }
+    }
+
+    /// The max of `z[0..<count]` and Σ exp(z − max): softmax(z)_j = exp(z_j − max) / sum, as torch computes it.
+    static func softmaxShift(_ z: UnsafePointer<Float>, count v: Int) -> (max: Float, sum: Float) {
+        var mx = -Float.infinity
+        for j in 0..<v { mx = max(mx, z[j]) }
+        var sum: Float = 0
+        for j in 0..<v { sum += expf(z[j] - mx) }
+        return (mx, sum)
     }
 
     /// torch `BCELoss` (mean over rows × 2, logs clamped at −100) of label-word probabilities against the
@@ -59,10 +65,7 @@ public enum LabelWordScore {
             let dot = g[0] * p[0] + g[1] * p[1]
             switch mode {
             case .reference:
-                var mx = -Float.infinity
-                for j in 0..<v { mx = max(mx, z[j]) }
-                var sum: Float = 0
-                for j in 0..<v { sum += expf(z[j] - mx) }
+                let (mx, sum) = softmaxShift(z, count: v)
                 let inv = 1 / sum
                 for j in 0..<v { d[j] = -expf(z[j] - mx) * inv * dot }
                 d[labelIds[0]] += g[0] * p[0]

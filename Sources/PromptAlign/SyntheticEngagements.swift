@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Deterministic synthetic engagement records for benchmarks, shaped like the FANG social context:
 /// both users and articles have power-law popularity (index = ⌊count · r²⌋ for r uniform in [0, 1)),
@@ -8,16 +9,9 @@ public enum SyntheticEngagements {
     /// `engagements` records over `articles` news and `users` users, from `seed` (SplitMix64).
     public static func generate(articles: Int, engagements: Int, users: Int, seed: UInt64 = 1) -> EngagementRecords {
         precondition(articles > 0 && users > 0 && engagements >= 0, "empty synthetic shape")
-        var state = seed
-        @inline(__always) func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
         @inline(__always) func skewed(_ count: Int) -> Int32 {
-            let r = Double(next() >> 11) * 0x1p-53
+            let r = rng.nextUnit()
             return Int32(min(count - 1, Int(Double(count) * r * r)))
         }
         var news = [Int32](repeating: 0, count: engagements)

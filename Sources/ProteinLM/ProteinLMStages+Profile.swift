@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 import PipelineEngine
 import Tensors
 
@@ -23,20 +24,12 @@ extension ProteinLMStages {
         do { try body() } catch { _ = session.finish(); throw error }
         let report = session.finish()
         context.log(report.table())
-        try report.json().write(to: context.output(profileOutput.name, file: "profile.json"), options: .atomic)
+        try JSONWriter.write(report.jsonValue, to: context.output(profileOutput.name, file: "profile.json").path, pretty: true)
     }
 
     /// Joins shard profiles into {"shards": [profile, …]} in shard order.
     static func gatherProfiles(_ shards: [URL], to destination: URL) throws {
-        var list: [Any] = []
-        for url in shards {
-            let data = try Data(contentsOf: url)
-            guard let obj = try? JSONSerialization.jsonObject(with: data) else {
-                throw ProteinLMError.badOutput(file: url.path, detail: "shard profile is not JSON")
-            }
-            list.append(obj)
-        }
-        let data = try JSONSerialization.data(withJSONObject: ["shards": list], options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: destination, options: .atomic)
+        let list = try shards.map { try JSONReader.read(path: $0.path) }
+        try JSONWriter.write(JSONValue(["shards": JSONValue(list)]), to: destination.path, pretty: true)
     }
 }

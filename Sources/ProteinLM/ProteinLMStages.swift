@@ -26,12 +26,6 @@ public enum ProteinLMStages {
             try ProteinModel.load(p.url("model")!, storage: WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32)
         }
     }
-
-    /// The declared `output` path when given (published there), else an internal file.
-    static func destination(_ context: StageContext, name: String, internalFile: String) -> URL {
-        if let path = context.parameters.string("output") { return context.publish(name, to: path) }
-        return context.output(name, file: internalFile)
-    }
 }
 
 /// `protein.embed`: fair-esm extract.py features of every FASTA record into one `.safetensors`.
@@ -93,7 +87,7 @@ struct ProteinEmbedStage: StageType {
         let model = try ProteinLMStages.loadModel(p)
         let options = Self.options(p)
         let embedder = try Embedder(model: model, options: options)
-        let url = ProteinLMStages.destination(context, name: "embeddings", internalFile: "embeddings.safetensors")
+        let url = context.destination("embeddings", internalFile: "embeddings.safetensors")
         let run = EmbeddingRun(embedder: embedder, fasta: p.url("fasta")!.path, output: url)
         if options.resume, let declared = p.url("output") {
             // Parts outlive a failed attempt beside the declared output; one directory per stage (or shard).
@@ -143,7 +137,7 @@ struct ProteinScoreStage: StageType {
         let variants = p.string("mutations") != nil
         let m = p.string("method") ?? "auto"
         let method = m == "auto" ? ScoreRun.defaultMethod(model: model, variants: variants) : ScoreMethod(rawValue: m)!
-        let url = ProteinLMStages.destination(context, name: "scores", internalFile: "scores.csv")
+        let url = context.destination("scores", internalFile: "scores.csv")
         let budget = p.int("tokens_per_batch") ?? 4096
         let report: ScoreReport
         if variants {
@@ -206,7 +200,7 @@ struct ProteinGenerateStage: StageType {
         let p = context.parameters
         let model = try ProteinLMStages.loadModel(p)
         let count = try ProteinGenerator.generate(model: model, options: Self.options(p),
-                                                  to: ProteinLMStages.destination(context, name: "proteins", internalFile: "proteins.faa"))
+                                                  to: context.destination("proteins", internalFile: "proteins.faa"))
         context.output("count", text: String(count))
         context.log("generated \(count) proteins")
     }

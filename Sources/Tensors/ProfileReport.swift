@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// What a `--profile` run prints and writes: wall time per operation class, the unaccounted rest, and the
 /// idle thread time of parallel regions.
@@ -56,17 +57,20 @@ public struct ProfileReport: Sendable {
     /// The same as JSON: {"wall_seconds", "classes": [{"class", "seconds", "fraction_of_wall", "calls"}],
     /// "sum_seconds", "unaccounted_seconds", "idle_thread_seconds", "parallel_thread_seconds",
     /// "parallel_regions", "threads"}.
-    public func json() -> Data {
-        let classes: [[String: Any]] = rows.map {
-            ["class": $0.name, "seconds": $0.seconds, "calls": $0.calls,
-             "fraction_of_wall": wallSeconds > 0 ? $0.seconds / wallSeconds : 0]
+    public var jsonValue: JSONValue {
+        let classes = rows.map {
+            JSONValue(["class": JSONValue($0.name), "seconds": JSONValue($0.seconds), "calls": JSONValue($0.calls),
+                       "fraction_of_wall": JSONValue(wallSeconds > 0 ? $0.seconds / wallSeconds : 0)])
         }
-        let obj: [String: Any] = ["wall_seconds": wallSeconds, "classes": classes, "sum_seconds": accountedSeconds,
-                                  "unaccounted_seconds": unaccountedSeconds, "idle_thread_seconds": idleThreadSeconds,
-                                  "parallel_thread_seconds": parallelThreadSeconds, "parallel_regions": parallelRegions,
-                                  "threads": threads]
-        return (try? JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        return JSONValue(["wall_seconds": JSONValue(wallSeconds), "classes": JSONValue(classes),
+                          "sum_seconds": JSONValue(accountedSeconds), "unaccounted_seconds": JSONValue(unaccountedSeconds),
+                          "idle_thread_seconds": JSONValue(idleThreadSeconds),
+                          "parallel_thread_seconds": JSONValue(parallelThreadSeconds),
+                          "parallel_regions": JSONValue(parallelRegions), "threads": JSONValue(threads)])
     }
+
+    /// `jsonValue` as pretty-printed bytes (throws only for a non-finite time).
+    public func json() throws -> Data { Data(try JSONWriter.bytes(jsonValue, pretty: true)) }
 }
 
 /// One profiled run: `start()` zeroes the totals and turns profiling on; `finish()` turns it off and reports.

@@ -91,3 +91,26 @@ final class WorkspacePool<W>: @unchecked Sendable {
         return r
     }
 }
+
+extension AddedTokenSplitter {
+    /// The front every tokenizer shares: decodes `text` into `scalars`, emits each added token matched
+    /// verbatim and hands each text run between them (start, end scalar index) to `run`. `scalars` and
+    /// `segments` are the caller's reusable buffers; `reservePerScalar` sizes the output (tokens per scalar).
+    @inline(__always)
+    func tokenize(_ text: String, scalars: inout [UInt32], segments: inout [(Int, Int, Int)], reservePerScalar: Double,
+                  run: (UnsafeBufferPointer<UInt32>, Int, Int, inout RawTokens) -> Void) -> RawTokens {
+        var out = RawTokens()
+        decodeScalars(text, into: &scalars)
+        let reserve = Int(Double(scalars.count) * reservePerScalar)
+        out.ids.reserveCapacity(reserve)
+        out.offsets.reserveCapacity(reserve)
+        scalars.withUnsafeBufferPointer { s in
+            if isEmpty { return run(s, 0, s.count, &out) }
+            split(s, into: &segments)
+            for (a, b, id) in segments {
+                if id >= 0 { out.ids.append(id); out.offsets.append(a..<b) } else if id == -1 { run(s, a, b, &out) }
+            }
+        }
+        return out
+    }
+}

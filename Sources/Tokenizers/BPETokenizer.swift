@@ -97,21 +97,9 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     public func tokenize(_ text: String) -> RawTokens {
         pool.with { ws in
-            var out = RawTokens()
-            decodeScalars(text, into: &ws.scalars)
-            out.ids.reserveCapacity(ws.scalars.count / 3)
-            out.offsets.reserveCapacity(ws.scalars.count / 3)
-            ws.scalars.withUnsafeBufferPointer { s in
-                if splitter.isEmpty {
-                    run(s, 0, s.count, ws, &out)
-                } else {
-                    splitter.split(s, into: &ws.segments)
-                    for (a, b, id) in ws.segments {
-                        if id >= 0 { out.ids.append(id); out.offsets.append(a..<b) } else if id == -1 { run(s, a, b, ws, &out) }
-                    }
-                }
+            splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 3) {
+                run($0, $1, $2, ws, &$3)
             }
-            return out
         }
     }
 

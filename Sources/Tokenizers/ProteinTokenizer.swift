@@ -129,35 +129,24 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
     public func id(of token: String) -> Int? { tokenIds[token] }
 
     public func tokenize(_ text: String) -> RawTokens {
-        var scalars: [UInt32] = []
-        decodeScalars(text, into: &scalars)
-        var out = RawTokens()
-        out.ids.reserveCapacity(scalars.count)
-        out.offsets.reserveCapacity(scalars.count)
+        var scalars: [UInt32] = [], segments: [(Int, Int, Int)] = []
         let perChar = (options.unknown ?? (flavor == .esm ? .run : .perCharacter)) == .perCharacter
-        var segments: [(Int, Int, Int)] = []
-        scalars.withUnsafeBufferPointer { s in
-            splitter.split(s, into: &segments)
-            for (a, b, id) in segments {
-                if id >= 0 { out.ids.append(id); out.offsets.append(a..<b); continue }
-                if id < -1 { continue }
-                var unknownStart = -1
-                func closeUnknown(_ end: Int) {
-                    if unknownStart >= 0 { out.ids.append(unkId); out.offsets.append(unknownStart..<end); unknownStart = -1 }
-                }
-                for i in a..<b {
-                    var c = s[i]
-                    if options.uppercase && c >= 0x61 && c <= 0x7A { c -= 32 }
-                    if c == 0x2A && options.dropStopSymbols { closeUnknown(i); continue }
-                    if let r = single[c] { closeUnknown(i); out.ids.append(r); out.offsets.append(i..<(i + 1)); continue }
-                    // Python's str.split() whitespace: White_Space plus the separators U+001C…U+001F.
-                    if UnicodeClass.of(c) & UnicodeClass.whitespace != 0 || (c >= 0x1C && c <= 0x1F) { closeUnknown(i); continue }
-                    if perChar { out.ids.append(unkId); out.offsets.append(i..<(i + 1)) } else if unknownStart < 0 { unknownStart = i }
-                }
-                closeUnknown(b)
+        return splitter.tokenize(text, scalars: &scalars, segments: &segments, reservePerScalar: 1) { s, a, b, out in
+            var unknownStart = -1
+            func closeUnknown(_ end: Int) {
+                if unknownStart >= 0 { out.ids.append(unkId); out.offsets.append(unknownStart..<end); unknownStart = -1 }
             }
+            for i in a..<b {
+                var c = s[i]
+                if options.uppercase && c >= 0x61 && c <= 0x7A { c -= 32 }
+                if c == 0x2A && options.dropStopSymbols { closeUnknown(i); continue }
+                if let r = single[c] { closeUnknown(i); out.ids.append(r); out.offsets.append(i..<(i + 1)); continue }
+                // Python's str.split() whitespace: White_Space plus the separators U+001C…U+001F.
+                if UnicodeClass.of(c) & UnicodeClass.whitespace != 0 || (c >= 0x1C && c <= 0x1F) { closeUnknown(i); continue }
+                if perChar { out.ids.append(unkId); out.offsets.append(i..<(i + 1)) } else if unknownStart < 0 { unknownStart = i }
+            }
+            closeUnknown(b)
         }
-        return out
     }
 
     /// The residues as one string; special tokens are written as `<name>` unless skipped.

@@ -4,66 +4,6 @@ import Foundation
 // post-LN blocks (x = LN(x + attn(x)), x = LN(x + ffn(x))), and the masked-LM head
 // dense → act → LayerNorm → decoder tied to the word embeddings (+ bias).
 
-/// Self-attention with the output projection and the post-LayerNorm: x = LN(x + Wo·attn(x)).
-final class BertAttention {
-    /// [3H, H]: query, key, value rows.
-    let qkv: Linear
-    let output: Linear
-    let norm: LayerNorm
-    let heads: Int
-    let headDim: Int
-
-    init(_ w: WeightLoader, prefix p: String, config c: BertConfiguration) {
-        let h = c.hiddenSize
-        heads = c.numAttentionHeads
-        headDim = h / heads
-        qkv = fusedLinear(w, [p + ".attention.self.query", p + ".attention.self.key", p + ".attention.self.value"],
-                          out: h, in: h)
-        output = w.linear(p + ".attention.output.dense", out: h, in: h)
-        norm = w.layerNorm(p + ".attention.output.LayerNorm", dim: h, eps: c.layerNormEps)
-    }
-
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, mask: AttentionMask,
-                        scratch s: EncoderScratch) {
-        let n = batch * length, h = heads * headDim
-        qkv(x, rows: n, out: s.qkv.pointer)                                        // [B, T, 3H]
-        func view(_ offset: Int) -> HeadView {
-            HeadView(base: s.qkv.pointer + offset, batchStride: length * 3 * h, rowStride: 3 * h, headStride: headDim)
-        }
-        let out = HeadView(base: s.context.pointer, batchStride: length * h, rowStride: h, headStride: headDim)
-        ScaledDotProductAttention.compute(
-            q: view(0), k: view(h), v: view(2 * h), out: out, batch: batch, queries: length,
-            keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
-            scale: 1 / Float(headDim).squareRoot(), mask: mask, workspace: s.workspace)
-        output(s.context.pointer, rows: n, out: s.normed.pointer)
-        addInPlace(x, s.normed.pointer, count: n * h)
-        norm(x, rows: n, out: x)
-    }
-}
-
-/// Feed-forward with the post-LayerNorm: x = LN(x + W2·act(W1·x)).
-final class BertMLP {
-    let intermediate: Linear
-    let output: Linear
-    let norm: LayerNorm
-    let activation: Activation
-
-    init(_ w: WeightLoader, prefix p: String, config c: BertConfiguration) throws {
-        intermediate = w.linear(p + ".intermediate.dense", out: c.intermediateSize, in: c.hiddenSize)
-        output = w.linear(p + ".output.dense", out: c.hiddenSize, in: c.intermediateSize)
-        norm = w.layerNorm(p + ".output.LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
-        activation = try c.activation()
-    }
-
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: EncoderScratch) {
-        intermediate(x, rows: n, out: s.intermediate.pointer)
-        activation.apply(s.intermediate.pointer, count: n * intermediate.outFeatures)
-        output(s.intermediate.pointer, rows: n, out: s.normed.pointer)
-        addInPlace(x, s.normed.pointer, count: n * output.outFeatures)
-        norm(x, rows: n, out: x)
-    }
-}
-
 /// The masked-LM head: dense → act → LayerNorm → decoder (+ bias).
 struct MaskedLMHead {
     let dense: Linear
@@ -80,8 +20,8 @@ public final class BertForMaskedLM: LanguageModel {
     let positions: Embedding
     let tokenTypes: Embedding?
     let embeddingNorm: LayerNorm
-    let attention: [BertAttention]
-    let mlp: [BertMLP]
+    let attention: [EncoderAttention]
+    let mlp: [EncoderMLP]
     let head: MaskedLMHead?
 
     public var family: String { isRoberta ? "roberta" : "bert" }
@@ -110,8 +50,14 @@ public final class BertForMaskedLM: LanguageModel {
                         count: c.typeVocabSize, dim: h)
             : nil
         embeddingNorm = w.layerNorm(p + "embeddings.LayerNorm", dim: h, eps: c.layerNormEps)
-        attention = (0..<c.numHiddenLayers).map { BertAttention(w, prefix: p + "encoder.layer.\($0)", config: c) }
-        mlp = try (0..<c.numHiddenLayers).map { try BertMLP(w, prefix: p + "encoder.layer.\($0)", config: c) }
+        let names = (0..<c.numHiddenLayers).map { EncoderLayerNames(root: p, layer: $0, preNorm: false) }
+        attention = names.map {
+            EncoderAttention(w, names: $0, hidden: h, heads: c.numAttentionHeads, eps: c.layerNormEps, rotary: false)
+        }
+        let activation = try c.activation()
+        mlp = names.map {
+            EncoderMLP(w, names: $0, hidden: h, intermediate: c.intermediateSize, eps: c.layerNormEps, activation: activation)
+        }
         w.ignoredPrefixes += [p + "pooler.", "cls.seq_relationship."]
         let hp = roberta ? "lm_head." : "cls.predictions."
         let (dense, norm) = roberta ? ("lm_head.dense", "lm_head.layer_norm")

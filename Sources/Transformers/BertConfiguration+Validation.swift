@@ -9,12 +9,8 @@ extension BertConfiguration {
         if let kind = positionEmbeddingType, kind != "absolute" {
             throw TransformersError.unsupportedModel(file: file, detail: "position_embedding_type '\(kind)' (expected 'absolute')")
         }
-        try r.size("vocab_size", vocabSize, max: Rules.maxVocabulary)
-        try r.size("hidden_size", hiddenSize, max: Rules.maxHidden)
-        try r.size("num_hidden_layers", numHiddenLayers, max: Rules.maxLayers)
-        try r.size("num_attention_heads", numAttentionHeads, max: hiddenSize)
-        try r.size("intermediate_size", intermediateSize, max: Rules.maxIntermediate)
-        try r.multiple("hidden_size", hiddenSize, of: "num_attention_heads", numAttentionHeads)
+        try r.encoderSizes(vocab: vocabSize, hidden: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
+                           intermediate: intermediateSize)
         try r.size("max_position_embeddings", maxPositionEmbeddings, max: Rules.maxPositions)
         try r.count("type_vocab_size", typeVocabSize, max: 1_024)
         try r.tokenId("pad_token_id", padTokenId, vocabulary: vocabSize, vocabularyKey: "vocab_size")
@@ -32,8 +28,8 @@ extension BertConfiguration {
         try a.require(p + "embeddings.word_embeddings.weight", [vocabSize, h], keys: "vocab_size, hidden_size")
         try a.require(p + "embeddings.position_embeddings.weight", [maxPositionEmbeddings, h],
                       keys: "max_position_embeddings, hidden_size")
-        try a.require(p + "encoder.layer.0.intermediate.dense.weight", [intermediateSize, h],
+        try a.require(EncoderLayerNames(root: p, layer: 0, preNorm: false).intermediate + ".weight", [intermediateSize, h],
                       keys: "intermediate_size, hidden_size")
-        try a.layers(numHiddenLayers, key: "num_hidden_layers") { "\(p)encoder.layer.\($0).attention.self.query.weight" }
+        try a.layers(numHiddenLayers, key: "num_hidden_layers") { EncoderLayerNames(root: p, layer: $0, preNorm: false).query + ".weight" }
     }
 }

@@ -16,6 +16,17 @@ struct ConfigurationRules {
         .badConfig(file: file, detail: "\(key) = \(value): \(why)")
     }
 
+    /// The sizes the Hugging Face encoder configs (BERT, RoBERTa, ESM) share, under their keys; hidden_size
+    /// must divide into the heads.
+    func encoderSizes(vocab: Int, hidden: Int, layers: Int, heads: Int, intermediate: Int) throws {
+        try size("vocab_size", vocab, max: Self.maxVocabulary)
+        try size("hidden_size", hidden, max: Self.maxHidden)
+        try size("num_hidden_layers", layers, max: Self.maxLayers)
+        try size("num_attention_heads", heads, max: hidden)
+        try size("intermediate_size", intermediate, max: Self.maxIntermediate)
+        try multiple("hidden_size", hidden, of: "num_attention_heads", heads)
+    }
+
     /// `value` in 1...max.
     func size(_ key: String, _ value: Int, max: Int) throws {
         guard value > 0 else { throw fail(key, value, "must be a positive integer") }

@@ -4,101 +4,12 @@ import Tensors
 // ESM-2 as Hugging Face `EsmForMaskedLM` computes it: pre-LN blocks, rotary positions, token-dropout rescale,
 // final `emb_layer_norm_after`, LM head dense → gelu → LayerNorm → decoder tied to the embeddings.
 
-/// Self-attention with its pre-LayerNorm: x += Wo·attn(RoPE(Wq·LN(x)/√d), RoPE(Wk·LN(x)), Wv·LN(x)).
-final class EsmAttention {
-    let norm: LayerNorm
-    /// [3H, H]: rows of query, then key, then value.
-    let qkv: Linear
-    let output: Linear
-    let heads: Int
-    let headDim: Int
-    let rotary: Rotary
-
-    init(_ w: WeightLoader, prefix p: String, config c: EsmConfiguration) {
-        let h = c.hiddenSize
-        heads = c.numAttentionHeads
-        headDim = h / heads
-        norm = w.layerNorm(p + ".attention.LayerNorm", dim: h, eps: c.layerNormEps)
-        qkv = fusedLinear(w, [p + ".attention.self.query", p + ".attention.self.key", p + ".attention.self.value"],
-                          out: h, in: h)
-        output = w.linear(p + ".attention.output.dense", out: h, in: h)
-        rotary = Rotary(dim: headDim)
-    }
-
-    /// x: [B, T, H] updated in place; scratch buffers sized by the caller.
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>,
-                        mask: AttentionMask, scratch s: EncoderScratch, probabilities: AttentionProbabilitySink?) {
-        let n = batch * length, h = heads * headDim
-        norm(x, rows: n, out: s.normed.pointer)
-        qkv(s.normed.pointer, rows: n, out: s.qkv.pointer)                        // [B, T, 3H]
-        let q = s.qkv.pointer, k = q + h, v = q + 2 * h
-        rotary.apply(q, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
-        rotary.apply(k, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
-        func view(_ p: UnsafeMutablePointer<Float>) -> HeadView {
-            HeadView(base: p, batchStride: length * 3 * h, rowStride: 3 * h, headStride: headDim)
-        }
-        let out = HeadView(base: s.context.pointer, batchStride: length * h, rowStride: h, headStride: headDim)
-        ScaledDotProductAttention.compute(
-            q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length,
-            keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
-            scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities,
-            workspace: s.workspace)
-        output(s.context.pointer, rows: n, out: s.normed.pointer)
-        addInPlace(x, s.normed.pointer, count: n * h)
-    }
-}
-
-/// Feed-forward with its pre-LayerNorm: x += fc2(gelu(fc1(LN(x)))).
-final class EsmMLP {
-    let norm: LayerNorm
-    let fc1: Linear
-    let fc2: Linear
-    let activation: Activation
-
-    init(_ w: WeightLoader, prefix p: String, config c: EsmConfiguration) {
-        norm = w.layerNorm(p + ".LayerNorm", dim: c.hiddenSize, eps: c.layerNormEps)
-        fc1 = w.linear(p + ".intermediate.dense", out: c.intermediateSize, in: c.hiddenSize)
-        fc2 = w.linear(p + ".output.dense", out: c.hiddenSize, in: c.intermediateSize)
-        activation = Activation(name: c.hiddenAct) ?? .geluErf   // validated by EsmConfiguration.validate
-    }
-
-    func callAsFunction(_ x: UnsafeMutablePointer<Float>, rows n: Int, scratch s: EncoderScratch) {
-        norm(x, rows: n, out: s.normed.pointer)
-        fc1(s.normed.pointer, rows: n, out: s.intermediate.pointer)
-        activation.apply(s.intermediate.pointer, count: n * fc1.outFeatures)
-        fc2(s.intermediate.pointer, rows: n, out: s.normed.pointer)
-        addInPlace(x, s.normed.pointer, count: n * fc2.outFeatures)
-    }
-}
-
-/// Scratch buffers shared by the blocks of one forward pass.
-final class EncoderScratch {
-    let normed: FloatBuffer        // [B, T, H]
-    let qkv: FloatBuffer           // [B, T, 3H]
-    let context: FloatBuffer       // [B, T, H]
-    let intermediate: FloatBuffer  // [B, T, F]
-    private var attentionBuffer: FloatBuffer?  // attention workspace, grown on demand
-
-    /// Room for `count` floats of attention workspace, reused by every layer of the pass.
-    func workspace(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if attentionBuffer == nil || attentionBuffer!.count < count { attentionBuffer = FloatBuffer(count) }
-        return attentionBuffer!.pointer
-    }
-
-    init(rows n: Int, hidden h: Int, qkvWidth: Int, intermediate f: Int) {
-        normed = FloatBuffer(n * h)
-        qkv = FloatBuffer(n * qkvWidth)
-        context = FloatBuffer(n * h)
-        intermediate = FloatBuffer(n * f)
-    }
-}
-
 /// `EsmForMaskedLM`.
 public final class EsmForMaskedLM: LanguageModel {
     public let config: EsmConfiguration
     let embedding: Embedding
-    let attention: [EsmAttention]
-    let mlp: [EsmMLP]
+    let attention: [EncoderAttention]
+    let mlp: [EncoderMLP]
     let finalNorm: LayerNorm
     let headDense: Linear
     let headNorm: LayerNorm
@@ -118,8 +29,14 @@ public final class EsmForMaskedLM: LanguageModel {
         let h = c.hiddenSize, v = c.vocabSize
         let table = w.tensor("esm.embeddings.word_embeddings.weight", shape: [v, h])
         embedding = Embedding(table: table, count: v, dim: h)
-        attention = (0..<c.numHiddenLayers).map { EsmAttention(w, prefix: "esm.encoder.layer.\($0)", config: c) }
-        mlp = (0..<c.numHiddenLayers).map { EsmMLP(w, prefix: "esm.encoder.layer.\($0)", config: c) }
+        let names = (0..<c.numHiddenLayers).map { EncoderLayerNames(root: "esm.", layer: $0, preNorm: true) }
+        attention = names.map {
+            EncoderAttention(w, names: $0, hidden: h, heads: c.numAttentionHeads, eps: c.layerNormEps, rotary: true)
+        }
+        let activation = Activation(name: c.hiddenAct) ?? .geluErf   // validated by EsmConfiguration.validate
+        mlp = names.map {
+            EncoderMLP(w, names: $0, hidden: h, intermediate: c.intermediateSize, eps: c.layerNormEps, activation: activation)
+        }
         finalNorm = w.layerNorm("esm.encoder.emb_layer_norm_after", dim: h, eps: c.layerNormEps)
         headDense = w.linear("lm_head.dense", out: h, in: h)
         headNorm = w.layerNorm("lm_head.layer_norm", dim: h, eps: c.layerNormEps)

@@ -15,12 +15,8 @@ extension EsmConfiguration {
         if embLayerNormBefore == true {
             throw TransformersError.unsupportedModel(file: file, detail: "emb_layer_norm_before: true (ESM-1b style) is not supported")
         }
-        try r.size("vocab_size", vocabSize, max: Rules.maxVocabulary)
-        try r.size("hidden_size", hiddenSize, max: Rules.maxHidden)
-        try r.size("num_hidden_layers", numHiddenLayers, max: Rules.maxLayers)
-        try r.size("num_attention_heads", numAttentionHeads, max: hiddenSize)
-        try r.size("intermediate_size", intermediateSize, max: Rules.maxIntermediate)
-        try r.multiple("hidden_size", hiddenSize, of: "num_attention_heads", numAttentionHeads)
+        try r.encoderSizes(vocab: vocabSize, hidden: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
+                           intermediate: intermediateSize)
         if (hiddenSize / numAttentionHeads) % 2 != 0 {
             throw r.fail("hidden_size", hiddenSize, "hidden_size / num_attention_heads = \(hiddenSize / numAttentionHeads) must be even for rotary embeddings")
         }
@@ -40,8 +36,8 @@ extension EsmConfiguration {
     func checkAnchors(_ a: CheckpointAnchors) throws {
         let h = hiddenSize
         try a.require("esm.embeddings.word_embeddings.weight", [vocabSize, h], keys: "vocab_size, hidden_size")
-        try a.require("esm.encoder.layer.0.intermediate.dense.weight", [intermediateSize, h],
+        try a.require(EncoderLayerNames(root: "esm.", layer: 0, preNorm: true).intermediate + ".weight", [intermediateSize, h],
                       keys: "intermediate_size, hidden_size")
-        try a.layers(numHiddenLayers, key: "num_hidden_layers") { "esm.encoder.layer.\($0).attention.self.query.weight" }
+        try a.layers(numHiddenLayers, key: "num_hidden_layers") { EncoderLayerNames(root: "esm.", layer: $0, preNorm: true).query + ".weight" }
     }
 }

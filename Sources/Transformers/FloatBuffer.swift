@@ -22,6 +22,9 @@ final class FloatBuffer {
 
     deinit { pointer.deallocate() }
 
+    /// `pointer`, short for the training kernels' long argument lists.
+    var p: UnsafeMutablePointer<Float> { pointer }
+
     var array: [Float] { Profiler.time(.copies) { Array(UnsafeBufferPointer(start: pointer, count: count)) } }
 
     /// Copies `count` values into the buffer at `offset`.

@@ -16,7 +16,8 @@ public enum ModelDirectory {
             let cwd = FileManager.default.currentDirectoryPath
             let typed = path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
             if let id = hubIdentifier(typed) {
-                detail += ". '\(id)' looks like a Hugging Face hub id: download it first with "
+                detail += ". '\(id)' looks like a Hugging Face hub id and no local Hugging Face cache "
+                    + "($HF_HOME/hub, ~/.cache/huggingface/hub) holds it: download it first with "
                     + "`huggingface-cli download \(id) --local-dir DIR` and pass DIR"
             }
             throw TransformersError.notAModel(path: path, detail: detail)

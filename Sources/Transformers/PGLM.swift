@@ -16,7 +16,7 @@ final class PGLMAttention {
     let rotary: Rotary
     let rotary2D: Bool
 
-    init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
+    init(_ w: WeightLoader, names n: PGLMNames, config c: PGLMConfiguration) {
         heads = c.numAttentionHeads
         kvHeads = c.kvHeads
         headDim = c.kvChannels
@@ -24,8 +24,8 @@ final class PGLMAttention {
         rotary2D = c.rotaryEmbedding2d
         rotary = Rotary(dim: rotary2D ? headDim / 2 : headDim)
         let width = (heads + 2 * kvHeads) * headDim
-        qkv = w.linear(p + ".query_key_value", out: width, in: c.hiddenSize, bias: c.qkvHasBias)
-        dense = w.linear(p + ".dense", out: c.hiddenSize, in: heads * headDim, bias: c.addBiasLinear)
+        qkv = w.linear(n.queryKeyValue, out: width, in: c.hiddenSize, bias: c.qkvHasBias)
+        dense = w.linear(n.attentionDense, out: c.hiddenSize, in: heads * headDim, bias: c.addBiasLinear)
     }
 
     /// Views of q, k, v inside the fused projection [B, T, width]: per head [q|k|v] blocks, or with
@@ -90,15 +90,15 @@ final class PGLMMLP {
     let experts: PGLMExperts?
     let glu: GatedActivation
 
-    init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
+    init(_ w: WeightLoader, names n: PGLMNames, config c: PGLMConfiguration) {
         glu = GatedActivation(rawValue: c.gluActivation) ?? .geglu
         if c.moe {
-            experts = PGLMExperts(w, prefix: p, config: c)
+            experts = PGLMExperts(w, names: n, config: c)
             dense = nil
         } else {
             experts = nil
-            dense = (w.linear(p + ".dense_h_to_4h", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear),
-                     w.linear(p + ".dense_4h_to_h", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear))
+            dense = (w.linear(n.up(), out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear),
+                     w.linear(n.down(), out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear))
         }
     }
 
@@ -123,11 +123,11 @@ final class PGLMBlock {
     let alpha: Float
     let residualFromNorm: Bool
 
-    init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
-        inputNorm = pglmNorm(w, p + ".input_layernorm", c)
-        attention = PGLMAttention(w, prefix: p + ".self_attention", config: c)
-        postNorm = pglmNorm(w, p + ".post_attention_layernorm", c)
-        mlp = PGLMMLP(w, prefix: p + ".mlp", config: c)
+    init(_ w: WeightLoader, names n: PGLMNames, config c: PGLMConfiguration) {
+        inputNorm = pglmNorm(w, n.inputNorm, c)
+        attention = PGLMAttention(w, names: n, config: c)
+        postNorm = pglmNorm(w, n.postAttentionNorm, c)
+        mlp = PGLMMLP(w, names: n, config: c)
         alpha = c.alpha
         residualFromNorm = c.applyResidualConnectionPostLayernorm
     }

@@ -49,12 +49,12 @@ extension PGLMConfiguration {
     /// The checkpoint's embedding table, first and last layer agree with the config (before any allocation).
     func checkAnchors(_ a: CheckpointAnchors) throws {
         let h = hiddenSize
-        try a.require("transformer.embedding.word_embeddings.weight", [paddedVocabSize, h], keys: "padded_vocab_size, hidden_size")
-        try a.require("transformer.encoder.layers.0.self_attention.query_key_value.weight",
+        try a.require(PGLMNames.wordEmbeddings + ".weight", [paddedVocabSize, h], keys: "padded_vocab_size, hidden_size")
+        try a.require(PGLMNames(layer: 0).queryKeyValue + ".weight",
                       [(numAttentionHeads + 2 * kvHeads) * kvChannels, h],
                       keys: "num_attention_heads, multi_query_group_num, kv_channels, hidden_size")
-        try a.require("transformer.encoder.layers.0.mlp.dense_h_to_4h\(moe ? "_0" : "").weight", [2 * ffnHiddenSize, h],
+        try a.require(PGLMNames(layer: 0).up(expert: moe ? 0 : nil) + ".weight", [2 * ffnHiddenSize, h],
                       keys: "ffn_hidden_size, hidden_size")
-        try a.layers(numLayers, key: "num_layers") { "transformer.encoder.layers.\($0).self_attention.query_key_value.weight" }
+        try a.layers(numLayers, key: "num_layers") { PGLMNames(layer: $0).queryKeyValue + ".weight" }
     }
 }

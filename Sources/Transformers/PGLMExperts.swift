@@ -9,11 +9,11 @@ final class PGLMExperts {
     let down: [Linear]
     let perToken: Int
 
-    init(_ w: WeightLoader, prefix p: String, config c: PGLMConfiguration) {
+    init(_ w: WeightLoader, names n: PGLMNames, config c: PGLMConfiguration) {
         let e = c.numExperts ?? 0
-        router = w.linear(p + ".router", out: e, in: c.hiddenSize, bias: false)
-        up = (0..<e).map { w.linear(p + ".dense_h_to_4h_\($0)", out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear) }
-        down = (0..<e).map { w.linear(p + ".dense_4h_to_h_\($0)", out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear) }
+        router = w.linear(n.router, out: e, in: c.hiddenSize, bias: false)
+        up = (0..<e).map { w.linear(n.up(expert: $0), out: 2 * c.ffnHiddenSize, in: c.hiddenSize, bias: c.addBiasLinear) }
+        down = (0..<e).map { w.linear(n.down(expert: $0), out: c.hiddenSize, in: c.ffnHiddenSize, bias: c.addBiasLinear) }
         perToken = c.expertsPerToken ?? 0
     }
 

@@ -26,12 +26,12 @@ public final class PGLMForLM: LanguageModel {
     public init(config c: PGLMConfiguration, weights w: WeightLoader) throws {
         config = c
         let h = c.hiddenSize, v = c.paddedVocabSize
-        let table = w.tensor("transformer.embedding.word_embeddings.weight", shape: [v, h])
+        let table = w.tensor(PGLMNames.wordEmbeddings + ".weight", shape: [v, h])
         embedding = Embedding(table: table, count: v, dim: h)
-        blocks = (0..<c.numLayers).map { PGLMBlock(w, prefix: "transformer.encoder.layers.\($0)", config: c) }
-        finalNorm = c.postLayerNorm ? pglmNorm(w, "transformer.encoder.final_layernorm", c) : nil
-        let weight = w.optional("transformer.output_layer.weight", shape: [v, h]) ?? table   // tied when absent
-        let bias = w.optional("transformer.output_layer.bias", shape: [v])
+        blocks = (0..<c.numLayers).map { PGLMBlock(w, names: PGLMNames(layer: $0), config: c) }
+        finalNorm = c.postLayerNorm ? pglmNorm(w, PGLMNames.finalNorm, c) : nil
+        let weight = w.optional(PGLMNames.outputLayer + ".weight", shape: [v, h]) ?? table   // tied when absent
+        let bias = w.optional(PGLMNames.outputLayer + ".bias", shape: [v])
         outputLayer = Linear(weight: weight, bias: bias, outFeatures: v, inFeatures: h, storage: w.storage)
         try w.finish()
     }

@@ -32,13 +32,13 @@ public enum RandomWeights {
         let h = c.hiddenSize
         f.add("esm.embeddings.word_embeddings.weight", [c.vocabSize, h], scale: 1)
         for l in 0..<c.numHiddenLayers {
-            let p = "esm.encoder.layer.\(l)"
-            for name in ["query", "key", "value"] { f.linear(p + ".attention.self." + name, out: h, in: h) }
-            f.linear(p + ".attention.output.dense", out: h, in: h)
-            f.norm(p + ".attention.LayerNorm", h)
-            f.norm(p + ".LayerNorm", h)
-            f.linear(p + ".intermediate.dense", out: c.intermediateSize, in: h)
-            f.linear(p + ".output.dense", out: h, in: c.intermediateSize)
+            let n = EncoderLayerNames(root: "esm.", layer: l, preNorm: true)
+            for name in [n.query, n.key, n.value] { f.linear(name, out: h, in: h) }
+            f.linear(n.attentionOutput, out: h, in: h)
+            f.norm(n.attentionNorm, h)
+            f.norm(n.mlpNorm, h)
+            f.linear(n.intermediate, out: c.intermediateSize, in: h)
+            f.linear(n.output, out: h, in: c.intermediateSize)
         }
         f.norm("esm.encoder.emb_layer_norm_after", h)
         f.linear("lm_head.dense", out: h, in: h)
@@ -52,22 +52,22 @@ public enum RandomWeights {
         var f = Filler(seed: seed)
         let h = c.hiddenSize
         let width = (c.numAttentionHeads + 2 * c.kvHeads) * c.kvChannels
-        f.add("transformer.embedding.word_embeddings.weight", [c.paddedVocabSize, h], scale: 1)
+        f.add(PGLMNames.wordEmbeddings + ".weight", [c.paddedVocabSize, h], scale: 1)
         for l in 0..<c.numLayers {
-            let p = "transformer.encoder.layers.\(l)"
-            f.norm(p + ".input_layernorm", h, bias: !c.rmsnorm)
-            f.linear(p + ".self_attention.query_key_value", out: width, in: h, bias: c.qkvHasBias)
-            f.linear(p + ".self_attention.dense", out: h, in: c.numAttentionHeads * c.kvChannels, bias: c.addBiasLinear)
-            f.norm(p + ".post_attention_layernorm", h, bias: !c.rmsnorm)
-            let experts = c.moe ? (0..<(c.numExperts ?? 0)).map { "_\($0)" } : [""]
-            if c.moe { f.linear(p + ".mlp.router", out: c.numExperts ?? 0, in: h, bias: false) }
+            let n = PGLMNames(layer: l)
+            f.norm(n.inputNorm, h, bias: !c.rmsnorm)
+            f.linear(n.queryKeyValue, out: width, in: h, bias: c.qkvHasBias)
+            f.linear(n.attentionDense, out: h, in: c.numAttentionHeads * c.kvChannels, bias: c.addBiasLinear)
+            f.norm(n.postAttentionNorm, h, bias: !c.rmsnorm)
+            let experts: [Int?] = c.moe ? (0..<(c.numExperts ?? 0)).map { $0 } : [nil]
+            if c.moe { f.linear(n.router, out: c.numExperts ?? 0, in: h, bias: false) }
             for e in experts {
-                f.linear(p + ".mlp.dense_h_to_4h" + e, out: 2 * c.ffnHiddenSize, in: h, bias: c.addBiasLinear)
-                f.linear(p + ".mlp.dense_4h_to_h" + e, out: h, in: c.ffnHiddenSize, bias: c.addBiasLinear)
+                f.linear(n.up(expert: e), out: 2 * c.ffnHiddenSize, in: h, bias: c.addBiasLinear)
+                f.linear(n.down(expert: e), out: h, in: c.ffnHiddenSize, bias: c.addBiasLinear)
             }
         }
-        if c.postLayerNorm { f.norm("transformer.encoder.final_layernorm", h, bias: !c.rmsnorm) }
-        if !tied { f.linear("transformer.output_layer", out: c.paddedVocabSize, in: h, bias: false) }
+        if c.postLayerNorm { f.norm(PGLMNames.finalNorm, h, bias: !c.rmsnorm) }
+        if !tied { f.linear(PGLMNames.outputLayer, out: c.paddedVocabSize, in: h, bias: false) }
         return RandomTensorSource(f.tensors, location: "<random xTrimoPGLM>")
     }
 }

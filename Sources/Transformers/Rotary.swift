@@ -23,16 +23,27 @@ public struct Rotary: Sendable {
     /// `x + r·rowStride + h·headStride + offset`, by the angle of `positions[r]`.
     public func apply(_ x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int, headStride: Int,
                       offset: Int, positions: UnsafePointer<Int32>) {
+        Profiler.time(.rotary) {
+            rotate(x, rows: 0..<rows, rowStride: rowStride, heads: heads, headStride: headStride, offset: offset,
+                   positions: positions, inverse: false)
+        }
+    }
+
+    /// The one rotary loop: rotates rows `rows` as `apply` does; `inverse` rotates by −p·θ, which is the
+    /// backward (the rotation is orthogonal).
+    func rotate(_ x: UnsafeMutablePointer<Float>, rows: Range<Int>, rowStride: Int, heads: Int, headStride: Int,
+                offset: Int, positions: UnsafePointer<Int32>, inverse: Bool) {
         let half = dim / 2
-        Profiler.time(.rotary) { withUnsafeTemporaryAllocation(of: Float.self, capacity: dim) { cs in
+        let sign: Float = inverse ? -1 : 1
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: dim) { cs in
             let c = cs.baseAddress!, s = c + half
             invFreq.withUnsafeBufferPointer { inv in
-                for r in 0..<rows {
+                for r in rows {
                     let p = Float(positions[r])
                     for j in 0..<half {
                         let angle = p * inv[j]
                         c[j] = cosf(angle)
-                        s[j] = sinf(angle)
+                        s[j] = sign * sinf(angle)
                     }
                     for h in 0..<heads {
                         let v = x + r * rowStride + h * headStride + offset
@@ -44,6 +55,6 @@ public struct Rotary: Sendable {
                     }
                 }
             }
-        } }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import XCTest
 import _TestSupport
 
@@ -58,15 +59,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func start(_ root: URL, environment: [String: String] = [:]) throws -> Process {
-        let p = Process()
-        p.executableURL = TestSupport.trellisBinary
-        p.arguments = ["run", "faults.yaml", "--jobs", "2", "--quiet"]
-        p.currentDirectoryURL = root
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try TestSupport.startTrellis(["run", "faults.yaml", "--jobs", "2", "--quiet"], cwd: root, environment: environment)
     }
 
     func finishCleanly(_ root: URL, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -154,12 +147,7 @@ final class FaultInjectionTests: XCTestCase {
             p.executableURL = TestSupport.trellisBinary
             p.arguments = args
             p.currentDirectoryURL = root
-            let err = Pipe()
-            p.standardOutput = full
-            p.standardError = err
-            try p.run()
-            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            let text = try ProcessCapture.runMerged(p, stdout: full)
             XCTAssertEqual(p.terminationReason, .exit, "\(args): \(text)")
             XCTAssertEqual(p.terminationStatus, 1, "\(args): \(text)")
             XCTAssertTrue(text.contains("cannot write stdout: disk full"), "\(args): \(text)")

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import XCTest
 import _TestSupport
 
@@ -11,12 +12,7 @@ final class HostileModelInputTests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["scripts/probe/models-hostile.sh", TestSupport.trellisBinary.path]
         p.currentDirectoryURL = TestSupport.repoRoot
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try ProcessCapture.runMerged(p)
         print(text)
         XCTAssertEqual(p.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("crashed (exit >= 124): 0, unclear or missing message: 0"), text)

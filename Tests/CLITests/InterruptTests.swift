@@ -37,13 +37,7 @@ final class InterruptTests: XCTestCase {
 
         """
         try spec.write(to: root.appendingPathComponent("interrupt.yaml"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = TestSupport.trellisBinary
-        p.arguments = ["run", "interrupt.yaml", "--jobs", "2", "--quiet"]
-        p.currentDirectoryURL = root
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startTrellis(["run", "interrupt.yaml", "--jobs", "2", "--quiet"], cwd: root)
         let bashFile = root.appendingPathComponent("bash.pid")
         var deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: bashFile.path) && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }

@@ -69,13 +69,7 @@ final class KillResumeTests: XCTestCase {
         for extra in [0.0, 0.03, 0.08, 0.15, 0.01, 0.05] {
             let before = committed(work)
             if before.count >= 5 { break }  // leave work for the final run
-            let p = Process()
-            p.executableURL = TestSupport.trellisBinary
-            p.arguments = ["run", "kill.yaml", "--jobs", "2", "--quiet"]
-            p.currentDirectoryURL = root
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let p = try TestSupport.startTrellis(["run", "kill.yaml", "--jobs", "2", "--quiet"], cwd: root)
             let deadline = Date().addingTimeInterval(20)
             while p.isRunning && committed(work).count <= before.count && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
             Thread.sleep(forTimeInterval: extra)

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Formats
 import XCTest
 import _TestSupport
 
@@ -106,7 +107,7 @@ final class CompressionTests: XCTestCase {
         let dead = dir.appendingPathComponent(".b.txt.tmp-99999999-abc").path
         try Data("partial".utf8).write(to: URL(fileURLWithPath: dead))
         try Data().write(to: dir.appendingPathComponent("c.txt"))
-        XCTAssertEqual(AtomicFileWriter.staleTemporaries(in: dir.path), [dead])
+        XCTAssertEqual(AtomicFile.staleTemporaries(in: dir.path), [dead])
         live.cancel()
     }
 

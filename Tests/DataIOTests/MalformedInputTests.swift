@@ -1,22 +1,12 @@
 import DataIO
 import Foundation
+import Tensors
 import XCTest
 import _TestSupport
 
 /// Damaged inputs (truncated, bytes flipped, garbage) give a `DataIOError` or a result, never a crash or
 /// another error type.
 final class MalformedInputTests: XCTestCase {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let readers: [(String, (String) throws -> Void)] = [
         ("fasta", { _ = try FASTAReader.readAll(path: $0) }),
@@ -33,7 +23,7 @@ final class MalformedInputTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let sources = ["basic.faa", "basic.faa.gz", "basic.faa.zst", "rfc4180.csv", "good.jsonl", "bad.json",
                        "f4_2x3.npy", "i8_2x2x2.npy", "uniprot_small.xml", "uniprot_small.xml.gz", "feed_rss.xml"]
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(seed: 42)
         var outcomes = [String: Int]()
         for name in sources {
             let original = try Array(Data(contentsOf: URL(fileURLWithPath: Fixture.path(name))))

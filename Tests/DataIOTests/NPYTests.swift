@@ -60,18 +60,13 @@ final class NPYTests: XCTestCase {
     }
 
     func testBadFilesAreReported() throws {
-        let f8 = Fixture.path("f8_unsupported.npy")
-        XCTAssertEqual(expectDataIOError { _ = try NPY.read(path: f8) }?.description,
-                       "\(f8): unsupported: dtype '<f8' (supported: '<f4', '<i8')")
-        let fortran = Fixture.path("fortran_order.npy")
-        XCTAssertEqual(expectDataIOError { _ = try NPY.read(path: fortran) }?.description,
-                       "\(fortran): unsupported: fortran_order True (only C order is read)")
-        let truncated = Fixture.path("truncated.npy")
-        XCTAssertEqual(expectDataIOError { _ = try NPY.read(path: truncated) }?.description,
-                       "\(truncated): byte 128: expected 24 data bytes for shape [2, 3] <f4, found 19")
-        let notNpy = Fixture.path("basic.faa")
-        XCTAssertEqual(expectDataIOError { _ = try NPY.read(path: notNpy) }?.description,
-                       "\(notNpy): byte 0: expected the .npy magic \\x93NUMPY")
+        for (name, message) in [("f8_unsupported.npy", "unsupported: dtype '<f8' (supported: '<f4', '<i8')"),
+                                ("fortran_order.npy", "unsupported: fortran_order True (only C order is read)"),
+                                ("truncated.npy", "byte 128: expected 24 data bytes for shape [2, 3] <f4, found 19"),
+                                ("basic.faa", "byte 0: expected the .npy magic \\x93NUMPY")] {
+            let path = Fixture.path(name)
+            XCTAssertEqual(expectDataIOError { _ = try NPY.read(path: path) }?.description, "\(path): \(message)")
+        }
     }
 }
 

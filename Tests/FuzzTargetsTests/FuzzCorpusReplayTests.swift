@@ -1,4 +1,5 @@
 import FuzzTargets
+import PipelineEngine
 import XCTest
 import _TestSupport
 
@@ -43,12 +44,7 @@ final class FuzzCorpusReplayTests: XCTestCase {
         env[Self.replayVariable] = "\(target.rawValue):\(file.path)"
         env["SWIFT_BACKTRACE"] = "enable=no"
         child.environment = env
-        let output = Pipe()
-        child.standardOutput = output
-        child.standardError = output
-        try child.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        child.waitUntilExit()
+        let text = try ProcessCapture.runMerged(child)
         if child.terminationReason != .exit || child.terminationStatus != 0 {
             let why = text.split(separator: "\n").filter { !$0.hasPrefix("Test ") }.suffix(2)
             XCTFail("\(target.rawValue) reproducer \(file.lastPathComponent) "

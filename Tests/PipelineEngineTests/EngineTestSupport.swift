@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import SequenceStages
 import XCTest
 
 /// `test.copy`: copies its input and appends `suffix`; its version is chosen by the test.
@@ -38,7 +39,7 @@ final class Project {
                                            appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true)
             .appendingPathComponent("proj")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        registry = StageRegistry.withGenericStages()
+        registry = StageRegistry.forEngineTests()
         registry.register(CopyStage(version: version))
     }
 
@@ -83,4 +84,13 @@ final class Project {
 extension RunSummary {
     /// Status by stage id.
     var statuses: [String: String] { Dictionary(uniqueKeysWithValues: trace.map { ($0.stage, $0.status) }) }
+}
+
+extension StageRegistry {
+    /// The engine's generic stages plus the FASTA stages the engine tests use as their vehicle.
+    static func forEngineTests() -> StageRegistry {
+        let r = withGenericStages()
+        SequenceStages.register(in: r)
+        return r
+    }
 }

@@ -8,24 +8,17 @@ final class HostileInputTests: XCTestCase {
     // MARK: Paths (NSString's path API trapped on one-character directories)
 
     func testPathNameTakesPathsApart() {
-        XCTAssertEqual(PathName.parent("o/r.txt"), "o")
-        XCTAssertEqual(PathName.parent("x/y"), "x")
-        XCTAssertEqual(PathName.parent("a/b/c"), "a/b")
-        XCTAssertEqual(PathName.parent("c"), "")
-        XCTAssertEqual(PathName.parent("/c"), "/")
-        XCTAssertEqual(PathName.parent("a/b/"), "a")
-        XCTAssertEqual(PathName.parent("a//b"), "a")
-        XCTAssertEqual(PathName.lastComponent("a/b/c.txt"), "c.txt")
-        XCTAssertEqual(PathName.lastComponent("o/"), "o")
-        XCTAssertEqual(PathName.lastComponent("/"), "/")
-        XCTAssertEqual(PathName.pathExtension("x.tar.gz"), "gz")
-        XCTAssertEqual(PathName.pathExtension("d/.bashrc"), "")
-        XCTAssertEqual(PathName.pathExtension("a.b/c"), "")
-        XCTAssertEqual(PathName.stem("dir/spec.yaml"), "spec")
-        XCTAssertEqual(PathName.normalize("a/./b//../c/"), "a/c")
-        XCTAssertEqual(PathName.normalize("./"), ".")
-        XCTAssertEqual(PathName.normalize("/../x"), "/x")
-        XCTAssertEqual(PathName.normalize("../x"), "../x")
+        let cases: [(String, (String) -> String, [(String, String)])] = [
+            ("parent", PathName.parent, [("o/r.txt", "o"), ("x/y", "x"), ("a/b/c", "a/b"), ("c", ""), ("/c", "/"),
+                                         ("a/b/", "a"), ("a//b", "a")]),
+            ("lastComponent", PathName.lastComponent, [("a/b/c.txt", "c.txt"), ("o/", "o"), ("/", "/")]),
+            ("pathExtension", PathName.pathExtension, [("x.tar.gz", "gz"), ("d/.bashrc", ""), ("a.b/c", "")]),
+            ("stem", PathName.stem, [("dir/spec.yaml", "spec")]),
+            ("normalize", PathName.normalize, [("a/./b//../c/", "a/c"), ("./", "."), ("/../x", "/x"), ("../x", "../x")]),
+        ]
+        for (name, f, pairs) in cases {
+            for (input, expected) in pairs { XCTAssertEqual(f(input), expected, "\(name)(\(input))") }
+        }
     }
 
     func testResolvedFollowsSymlinkedDirectories() throws {
@@ -200,11 +193,10 @@ final class HostileInputTests: XCTestCase {
     // MARK: Quoting
 
     func testShellQuoting() {
-        XCTAssertEqual(ShellQuoting.quote("out/a.txt"), "out/a.txt")
-        XCTAssertEqual(ShellQuoting.quote("my dir/a b.txt"), "'my dir/a b.txt'")
-        XCTAssertEqual(ShellQuoting.quote("it's"), "'it'\\''s'")
-        XCTAssertEqual(ShellQuoting.quote(""), "''")
-        XCTAssertEqual(ShellQuoting.quote("$(rm -rf x)"), "'$(rm -rf x)'")
+        for (input, expected) in [("out/a.txt", "out/a.txt"), ("my dir/a b.txt", "'my dir/a b.txt'"),
+                                  ("it's", "'it'\\''s'"), ("", "''"), ("$(rm -rf x)", "'$(rm -rf x)'")] {
+            XCTAssertEqual(ShellQuoting.quote(input), expected, input)
+        }
     }
 
     func testQuotedReferencesSurviveSpacesAndQuotes() throws {

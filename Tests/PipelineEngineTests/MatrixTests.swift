@@ -6,7 +6,7 @@ import XCTest
 /// (same values, or gathered into a list), every spec error with its position, and runs with caching,
 /// sharding and --keep-going.
 final class MatrixTests: XCTestCase {
-    let loader = PipelineLoader(registry: StageRegistry.withGenericStages(), projectDirectory: URL(fileURLWithPath: "/tmp"))
+    let loader = PipelineLoader(registry: StageRegistry.forEngineTests(), projectDirectory: URL(fileURLWithPath: "/tmp"))
 
     func load(_ text: String, overrides: [String] = []) throws -> Pipeline {
         try loader.load(text: text, file: "p.yaml", overrides: overrides)

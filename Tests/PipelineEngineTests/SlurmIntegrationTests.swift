@@ -114,6 +114,17 @@ final class SlurmIntegrationTests: XCTestCase {
         ((try? String(contentsOf: url, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
+    /// Checks every output against the local run's bytes; returns the `sbatch` lines of stage `lengths`.
+    func lengthsSubmissionsAfterMatchingOutputs(_ dir: URL, _ expected: [Data], file: StaticString = #filePath,
+                                                line: UInt = #line) throws -> [String] {
+        for (path, want) in zip(Self.outputs, expected) {
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run",
+                           file: file, line: line)
+        }
+        return lines(try slurmRunDirectory(dir.appendingPathComponent(".trellis")).appendingPathComponent("submissions.log"))
+            .filter { $0.contains("sbatch") && $0.contains("stage=lengths") }
+    }
+
     func testFourShardsThroughSlurmEqualLocalRun() throws {
         let dir = try makeProject()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -174,11 +185,7 @@ final class SlurmIntegrationTests: XCTestCase {
         cancel.waitUntilExit()
         XCTAssertEqual(done.wait(timeout: .now() + 300), .success, "trellis run did not finish")
         XCTAssertEqual(box.result?.status, 0, box.result?.stderr ?? "")
-        for (path, want) in zip(Self.outputs, expected) {
-            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run")
-        }
-        let submissions = lines(try slurmRunDirectory(dir.appendingPathComponent(".trellis")).appendingPathComponent("submissions.log"))
-            .filter { $0.contains("sbatch") && $0.contains("stage=lengths") }
+        let submissions = try lengthsSubmissionsAfterMatchingOutputs(dir, expected)
         XCTAssertEqual(submissions.count, 2, "\(submissions)")
         XCTAssertTrue(submissions[0].contains("attempt=1 tasks=4"), "\(submissions)")
         XCTAssertTrue(submissions[1].contains("attempt=2 tasks=1 shards=2 mem=200M"), "only shard 2 (seq07), memory scaled: \(submissions)")
@@ -198,11 +205,7 @@ final class SlurmIntegrationTests: XCTestCase {
         try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
         let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--poll-interval", "1"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        for (path, want) in zip(Self.outputs, expected) {
-            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run")
-        }
-        let submissions = lines(try slurmRunDirectory(dir.appendingPathComponent(".trellis")).appendingPathComponent("submissions.log"))
-            .filter { $0.contains("sbatch") && $0.contains("stage=lengths") }
+        let submissions = try lengthsSubmissionsAfterMatchingOutputs(dir, expected)
         XCTAssertEqual(submissions.count, 2, "\(submissions)")
         XCTAssertTrue(submissions[1].contains("attempt=2 tasks=1 shards=4 mem=200M"), "only shard 4 (seq20): \(submissions)")
     }
@@ -257,13 +260,7 @@ final class SlurmIntegrationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = Self.spec(shards: 4, extra: "touch \"$TRELLIS_PROJECT/started\"; sleep 120")
         try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = TestSupport.trellisBinary
-        p.arguments = ["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"]
-        p.currentDirectoryURL = dir
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try TestSupport.startTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
         for _ in 0..<2400 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("started").path) {
             Thread.sleep(forTimeInterval: 0.1)
         }

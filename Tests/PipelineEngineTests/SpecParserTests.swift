@@ -17,13 +17,16 @@ final class SpecParserTests: XCTestCase {
         }
     }
 
+    /// Parses `text` and checks the scalar under each top-level key.
+    func assertScalars(_ text: String, _ expected: KeyValuePairs<String, String>, file: StaticString = #filePath,
+                       line: UInt = #line) throws {
+        let root = try parse(text)
+        for (key, value) in expected { XCTAssertEqual(root[key]?.scalarValue, value, key, file: file, line: line) }
+    }
+
     func testScalarsStayStrings() throws {
-        let root = try parse("country: NO\nzip: 010\nversion: 1.20\nflag: yes\nempty:\n")
-        XCTAssertEqual(root["country"]?.scalarValue, "NO")
-        XCTAssertEqual(root["zip"]?.scalarValue, "010")
-        XCTAssertEqual(root["version"]?.scalarValue, "1.20")
-        XCTAssertEqual(root["flag"]?.scalarValue, "yes")
-        XCTAssertEqual(root["empty"]?.scalarValue, "")
+        try assertScalars("country: NO\nzip: 010\nversion: 1.20\nflag: yes\nempty:\n",
+                          ["country": "NO", "zip": "010", "version": "1.20", "flag": "yes", "empty": ""])
     }
 
     func testPositionsOfNodes() throws {
@@ -46,18 +49,13 @@ final class SpecParserTests: XCTestCase {
     }
 
     func testQuotedScalarsAndEscapes() throws {
-        let root = try parse(#"a: "tab\there \"q\" \u00e9 \\"  # c"# + "\nb: 'it''s # not a comment'\n\"quoted key\": v\n")
-        XCTAssertEqual(root["a"]?.scalarValue, "tab\there \"q\" é \\")
-        XCTAssertEqual(root["b"]?.scalarValue, "it's # not a comment")
-        XCTAssertEqual(root["quoted key"]?.scalarValue, "v")
+        try assertScalars(#"a: "tab\there \"q\" \u00e9 \\"  # c"# + "\nb: 'it''s # not a comment'\n\"quoted key\": v\n",
+                          ["a": "tab\there \"q\" é \\", "b": "it's # not a comment", "quoted key": "v"])
     }
 
     func testBlockScalars() throws {
-        let root = try parse("cmd: |\n  echo a  # kept\n\n    indented\nnext: x\nstrip: |-\n  one\nfold: >\n  a\n  b\n\n  c\n")
-        XCTAssertEqual(root["cmd"]?.scalarValue, "echo a  # kept\n\n  indented\n")
-        XCTAssertEqual(root["next"]?.scalarValue, "x")
-        XCTAssertEqual(root["strip"]?.scalarValue, "one")
-        XCTAssertEqual(root["fold"]?.scalarValue, "a b\nc\n")
+        try assertScalars("cmd: |\n  echo a  # kept\n\n    indented\nnext: x\nstrip: |-\n  one\nfold: >\n  a\n  b\n\n  c\n",
+                          ["cmd": "echo a  # kept\n\n  indented\n", "next": "x", "strip": "one", "fold": "a b\nc\n"])
     }
 
     func testCRLFAndDocumentMarker() throws {

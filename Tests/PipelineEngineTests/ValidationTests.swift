@@ -3,7 +3,7 @@ import XCTest
 
 /// Spec-level errors: all reported together, each with its exact message and position.
 final class ValidationTests: XCTestCase {
-    let loader = PipelineLoader(registry: StageRegistry.withGenericStages(), projectDirectory: URL(fileURLWithPath: "/tmp"))
+    let loader = PipelineLoader(registry: StageRegistry.forEngineTests(), projectDirectory: URL(fileURLWithPath: "/tmp"))
 
     func diagnostics(_ text: String, overrides: [String] = [], file: StaticString = #filePath, line: UInt = #line) -> [String] {
         do {

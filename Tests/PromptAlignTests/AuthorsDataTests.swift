@@ -3,8 +3,9 @@ import PromptAlign
 import XCTest
 
 /// Parity with the P&A authors' data in ../shared/data/news (skipped when absent). Expected figures are
-/// from ../shared/reference/prompt-and-align.md §3 and §8 unless marked as numpy (an independent numpy /
-/// scipy computation of the same formulas, made while writing these tests).
+/// from ../shared/reference/prompt-and-align.md §3 and §8 unless marked as numpy: those come from
+/// scripts/fixtures/authors_label_only.py, an independent numpy computation of the same formulas
+/// (`/work/venv/bin/python scripts/fixtures/authors_label_only.py --shared ../shared`).
 final class AuthorsDataTests: XCTestCase {
     struct GraphFacts { var edges, isolated, active, dummies, records, users: Int }
     static let fangFacts: [Int: GraphFacts] = [

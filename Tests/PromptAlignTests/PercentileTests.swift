@@ -1,7 +1,8 @@
 import PromptAlign
 import XCTest
 
-/// `Percentile.linear` against `numpy.percentile` (numpy 2.4.6, default method), values printed with repr.
+/// `Percentile.linear` against `numpy.percentile` (numpy 2.4.6, default method), values printed with repr by
+/// scripts/fixtures/percentiles.py (`/work/venv/bin/python scripts/fixtures/percentiles.py`).
 final class PercentileTests: XCTestCase {
     func testMatchesNumpyBitForBit() {
         let cases: [([Double], Double, Double)] = [

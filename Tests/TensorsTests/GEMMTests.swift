@@ -157,22 +157,28 @@ final class GEMMTests: XCTestCase {
 
     func testThreadCountsAgree() {
         onEveryKernel {
-            var rng = TestRandom(seed: 5)
-            let m = 130, n = 200, k = 300
-            let a = rng.floats(m * k), b = rng.floats(n * k)
-            let saved = Parallel.threadCount
-            defer { Parallel.threadCount = saved }
-            var results: [[Float]] = []
-            for t in [1, 2, 3] {
-                Parallel.threadCount = t
-                var c = [Float](repeating: 0, count: m * n)
-                gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n)
-                results.append(c)
-            }
             // Every element is computed by exactly one thread with the same blocking: bit-identical.
-            XCTAssertEqual(results[0], results[1])
-            XCTAssertEqual(results[0], results[2])
+            assertSameBitsAtThreadCounts(m: 130, n: 200, k: 300, seed: 5)
         }
+    }
+}
+
+extension XCTestCase {
+    /// C = A·Bᵀ at 1, 2 and 3 threads gives the same bits.
+    func assertSameBitsAtThreadCounts(m: Int, n: Int, k: Int, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        var rng = TestRandom(seed: seed)
+        let a = rng.floats(m * k), b = rng.floats(n * k)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        var results: [[UInt32]] = []
+        for t in [1, 2, 3] {
+            Parallel.threadCount = t
+            var c = [Float](repeating: 0, count: m * n)
+            gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n)
+            results.append(c.map(\.bitPattern))
+        }
+        XCTAssertEqual(results[0], results[1], "1 vs 2 threads", file: file, line: line)
+        XCTAssertEqual(results[0], results[2], "1 vs 3 threads", file: file, line: line)
     }
 }
 

@@ -124,19 +124,6 @@ final class GemmBatchInvarianceTests: XCTestCase {
 
     /// Threads split the few-row path by columns: the result is the same bits at any thread count.
     func testFewRowsThreadCountsAgree() {
-        var rng = TestRandom(seed: 23)
-        let m = 4, n = 1000, k = 769
-        let a = rng.floats(m * k), b = rng.floats(n * k)
-        let saved = Parallel.threadCount
-        defer { Parallel.threadCount = saved }
-        var results: [[Float]] = []
-        for t in [1, 2, 3] {
-            Parallel.threadCount = t
-            var c = [Float](repeating: 0, count: m * n)
-            gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n)
-            results.append(c)
-        }
-        XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern))
-        XCTAssertEqual(results[0].map(\.bitPattern), results[2].map(\.bitPattern))
+        assertSameBitsAtThreadCounts(m: 4, n: 1000, k: 769, seed: 23)
     }
 }

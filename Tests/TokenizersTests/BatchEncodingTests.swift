@@ -6,8 +6,8 @@ import Tokenizers
 final class BatchEncodingTests: XCTestCase {
     let texts = ["Hello world!", "A somewhat longer sentence, with punctuation; and more words.", "", "short"]
 
-    func testPaddingAndMasks() {
-        let tok = Fixtures.bpe
+    func testPaddingAndMasks() throws {
+        let tok = try Fixtures.bpe()
         let longest = tok.encodeBatch(texts, padding: .longest)
         let n = longest.map(\.count).max()!
         for (e, t) in zip(longest, texts) {
@@ -27,13 +27,13 @@ final class BatchEncodingTests: XCTestCase {
     func testThreadedBatchEqualsSequential() throws {
         let lines = try String(contentsOfFile: Fixtures.path("cases.jsonl"), encoding: .utf8)
         let many = try Fixtures.jsonl("cases.jsonl").compactMap { $0["text"] as? String } + [lines]
-        let tok = Fixtures.bpe
+        let tok = try Fixtures.bpe()
         let batch = tok.encodeBatch(many, maxLength: 64, threads: 4)
         XCTAssertEqual(batch, many.map { tok.encode($0, maxLength: 64) })
     }
 
-    func testTokensAndSpecialMask() {
-        let tok = Fixtures.bpe
+    func testTokensAndSpecialMask() throws {
+        let tok = try Fixtures.bpe()
         let e = tok.encode("Hello world", "again")
         XCTAssertEqual(e.tokens.first, "<s>")
         XCTAssertEqual(e.tokens.filter { $0 == "</s>" }.count, 3)

@@ -8,7 +8,7 @@ final class ProteinTokenizerTests: XCTestCase {
     func testESMMatchesTransformers() throws {
         let cases = try Fixtures.jsonl("cases.jsonl").filter { $0["kind"] as? String == "esm" }
         XCTAssertGreaterThan(cases.count, 60)
-        for tok in [Fixtures.esm, ProteinTokenizer.esm() as any Tokenizer] {
+        for tok in [try Fixtures.esm(), ProteinTokenizer.esm() as any Tokenizer] {
             for c in cases {
                 let text = c["text"] as! String
                 XCTAssertEqual(tok.encode(text).ids, Fixtures.ints(c["ids"]), text)

@@ -12,7 +12,7 @@ struct Reference {
 
     init(model: String, file name: String = "reference.safetensors") throws {
         let url = Fixtures.model(model).appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("\(url.path) not built yet") }
+        try Fixtures.requireCommitted(url)
         file = try SafetensorsFile(url: url)
         let shape = try file.shape("input_ids")
         batch = shape[0]
@@ -30,13 +30,20 @@ struct Reference {
 }
 
 enum Fixtures {
+    /// Committed fixtures are never optional: a missing one fails the test (it is rebuilt by
+    /// `scripts/fixtures/models.py`), it does not skip.
+    static func requireCommitted(_ url: URL) throws {
+        _ = try XCTUnwrap(FileManager.default.fileExists(atPath: url.path) ? url : nil,
+                          "committed fixture \(url.path) is missing (rebuild: scripts/fixtures/models.py)")
+    }
+
     static func model(_ name: String) -> URL {
         TestSupport.fixtures.appendingPathComponent("models").appendingPathComponent(name)
     }
 
     static func load(_ name: String, storage: WeightStorage = .f32) throws -> LanguageModel {
         let dir = model(name)
-        guard FileManager.default.fileExists(atPath: dir.path) else { throw XCTSkip("\(dir.path) not built yet") }
+        try Fixtures.requireCommitted(dir)
         return try ModelLoader.load(directory: dir, options: LoadOptions(storage: storage))
     }
 

@@ -11,7 +11,7 @@ final class HostileConfigTests: XCTestCase {
     /// A copy of fixture `name` whose config.json has `changes` applied (nil removes the key).
     func variant(_ name: String, _ changes: [String: Any?]) throws -> URL {
         let src = Fixtures.model(name)
-        guard FileManager.default.fileExists(atPath: src.path) else { throw XCTSkip("\(src.path) not built yet") }
+        try Fixtures.requireCommitted(src)
         let dir = try TestSupport.temporaryDirectory("hostile-\(name)")
         let copy = dir.appendingPathComponent(name)
         try FileManager.default.copyItem(at: src, to: copy)

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import XCTest
 
 /// Paths and comparisons shared by every test target.
@@ -44,6 +45,19 @@ public enum TestSupport {
         return bundle.deletingLastPathComponent().appendingPathComponent("trellis")
     }
 
+    /// Starts `trellis` with arguments in the background, output discarded (tests that signal or kill it).
+    public static func startTrellis(_ args: [String], cwd: URL, environment: [String: String] = [:]) throws -> Process {
+        let p = Process()
+        p.executableURL = trellisBinary
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     /// Runs `trellis` with arguments; returns exit status, stdout and stderr.
     @discardableResult
     public static func runTrellis(_ args: [String], cwd: URL? = nil, environment: [String: String]? = nil) throws
@@ -54,22 +68,7 @@ public enum TestSupport {
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
         if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        // The group's wait orders the background write before the read below.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return try ProcessCapture.run(p)
     }
 
     /// A fresh temporary directory, removed by the caller or left for the OS.

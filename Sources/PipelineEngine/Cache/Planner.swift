@@ -10,6 +10,8 @@ public struct PlanEntry: Sendable {
     public var reasons: [String]
     /// The stage's key when it can be known before running (all upstream stages cached).
     public var key: String?
+    /// Input or model paths written literally in the spec that do not exist: a run would fail on them.
+    public var missing: [String] = []
 }
 
 /// The dry run: what `trellis run` would do and why, touching nothing.
@@ -32,7 +34,8 @@ public enum Planner {
                 } else {
                     reasons = ["new"] + reasons
                 }
-                entries[i] = PlanEntry(stage: stage.id, type: stage.type.name, action: .run, reasons: reasons, key: nil)
+                entries[i] = PlanEntry(stage: stage.id, type: stage.type.name, action: .run, reasons: reasons, key: nil,
+                                       missing: Self.missing(try keying.components(stage, upstream: [:]).components))
                 continue
             }
             var digests: [String: String] = [:]
@@ -45,10 +48,17 @@ public enum Planner {
                 entries[i] = PlanEntry(stage: stage.id, type: stage.type.name, action: .cached, reasons: ["cached"], key: key)
             } else {
                 entries[i] = PlanEntry(stage: stage.id, type: stage.type.name, action: .run,
-                                       reasons: keying.reasons(stage: stage.id, components: components, problem: problem), key: key)
+                                       reasons: keying.reasons(stage: stage.id, components: components, problem: problem), key: key,
+                                       missing: missing(components))
             }
         }
         return entries.map { $0! }
+    }
+
+    /// The literal input and model paths of a stage's key components that do not exist.
+    static func missing(_ components: [String: String]) -> [String] {
+        components.filter { ($0.key.hasPrefix("input:") || $0.key.hasPrefix("model:")) && $0.value == "missing" }
+            .map { String($0.key.drop { $0 != ":" }.dropFirst()) }.sorted()
     }
 
     /// The plan as an aligned table.
@@ -57,7 +67,8 @@ public enum Planner {
         func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
         var out = pad("STAGE", w1) + "  " + pad("TYPE", w2) + "  ACTION  WHY\n"
         for e in entries {
-            out += pad(e.stage, w1) + "  " + pad(e.type, w2) + "  " + pad(e.action.rawValue, 6) + "  " + e.reasons.joined(separator: "; ") + "\n"
+            let why = e.reasons + e.missing.map { "MISSING INPUT: \($0)" }
+            out += pad(e.stage, w1) + "  " + pad(e.type, w2) + "  " + pad(e.action.rawValue, 6) + "  " + why.joined(separator: "; ") + "\n"
         }
         let run = entries.filter { $0.action == .run }.count
         out += "\(run) to run, \(entries.count - run) cached\n"

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import Formats
 
 /// Temporary files left by killed processes: `.<name>.tmp-<pid>-…` beside records, latest-key files and
 /// published outputs (atomic writers and cross-filesystem publishing name them so). Removed by the next
@@ -31,7 +32,7 @@ enum StaleTemporaries {
 
     /// Stale temporaries in `directories` (their writers' processes no longer run).
     static func find(in directories: [String]) -> [String] {
-        directories.flatMap { AtomicFileWriter.staleTemporaries(in: $0) }
+        directories.flatMap { AtomicFile.staleTemporaries(in: $0) }
     }
 
     /// Removes them; returns what was removed.

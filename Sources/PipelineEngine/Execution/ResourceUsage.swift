@@ -1,7 +1,7 @@
 import Foundation
 
 /// CPU time and peak memory, from getrusage.
-enum ResourceUsage {
+public enum ResourceUsage {
     /// User + system CPU seconds of the calling thread.
     static func threadCPU() -> Double {
         var u = rusage()
@@ -10,7 +10,7 @@ enum ResourceUsage {
     }
 
     /// Peak resident set of this process so far, in KiB.
-    static func processPeakRSSKB() -> Int {
+    public static func processPeakRSSKB() -> Int {
         var u = rusage()
         getrusage(__rusage_who_t(0), &u)  // RUSAGE_SELF
         return Int(u.ru_maxrss)
@@ -21,5 +21,5 @@ enum ResourceUsage {
     }
 
     /// Wall-clock seconds since 1970.
-    static func now() -> Double { Date().timeIntervalSince1970 }
+    public static func now() -> Double { Date().timeIntervalSince1970 }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs stage jobs somewhere; the runner decides what and when, the executor only how. A Slurm executor
-/// would submit the job instead of running it on a local thread.
+/// Runs stage jobs on threads of this process; the runner decides what and when, the executor only how.
+/// Work that leaves the machine goes through `ShardExecutor` (local threads or Slurm array jobs), which a
+/// sharded stage calls from inside its job; an unsharded stage always runs here.
 public protocol StageExecutor: Sendable {
     /// Starts `job` (or queues it); the job reports its own completion.
     func execute(_ job: @escaping @Sendable () -> Void)

@@ -1,10 +1,5 @@
 import Foundation
 
-/// `fasta.filter` keeps or drops each record on its own, so it shards over its `input`.
-extension FastaFilterStage: RecordMappingStage {
-    func recordParameter(_ parameters: TypedParameters) -> String? { "input" }
-}
-
 /// `shell` shards when it names a `records` file: each shard's command sees its part as `$TRELLIS_RECORDS`
 /// and declared outputs gather by concatenation (keeping one header line for `.csv`/`.tsv` outputs).
 extension ShellStage: RecordMappingStage {

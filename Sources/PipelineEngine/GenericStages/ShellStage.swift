@@ -76,8 +76,8 @@ struct ShellStage: StageType, ScratchLayout {
 }
 
 /// `bash -e -o pipefail -c script` under a supervisor, with stdout/stderr to a log; reaps with wait4 for CPU and RSS.
-enum ChildProcess {
-    struct Status {
+public enum ChildProcess {
+    public struct Status {
         var exitStatus: Int32
         var signal: Int32?
         var cpuSeconds: Double
@@ -125,7 +125,8 @@ enum ChildProcess {
     static let watchdogToken: String? = startWatchdog()
 
     private static func startWatchdog() -> String? {
-        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        // Foundation finds the executable portably (/proc/self/exe on Linux, the loader on macOS).
+        guard let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().path else { return nil }
         let supervisor = PathName.join(PathName.parent(exe), "trellis-supervise")
         guard FileManager.default.isExecutableFile(atPath: supervisor) else { return nil }
         // The write end stays open (close-on-exec, so no command inherits it) for the life of this process.
@@ -147,7 +148,7 @@ enum ChildProcess {
     static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
         ? ["/bin/bash", "-e", "-o", "pipefail", "-c"] : ["/bin/sh", "-e", "-c"]
 
-    static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
+    public static func run(script: String, directory: URL, logDescriptor: Int32, environment: [String: String]) throws -> Status {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         let watchdog = Self.watchdogToken

@@ -1,20 +1,12 @@
 import Foundation
+import Formats
 
-/// Whole-buffer `write(2)` that reports failure instead of trapping (FileHandle's `write(_:)` traps on
-/// any error, a full disk or a closed stdout included), and readable reasons for write errors.
+/// Whole-buffer writes of strings and data through the one loop, `FileBytes.writeAll`, and readable
+/// reasons for write errors.
 public enum DescriptorWrite {
-    /// Writes every byte of `bytes` to `fd`, retrying short writes and EINTR; returns errno on failure.
+    /// Writes every byte of `bytes` to `fd` (`FileBytes.writeAll`); returns errno on failure.
     @discardableResult
-    public static func all(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
-        var off = 0
-        while off < bytes.count {
-            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return n < 0 ? errno : ENOSPC }
-            off += n
-        }
-        return nil
-    }
+    public static func all(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? { FileBytes.writeAll(fd, bytes) }
 
     /// Writes `text` as UTF-8; returns errno on failure.
     @discardableResult

@@ -12,21 +12,12 @@ public enum SlurmCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { throw StageError("cannot run \(program): \(error.localizedDescription)") }
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
+        do {
+            let r = try ProcessCapture.run(p)
+            return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
+        } catch {
+            throw StageError("cannot run \(program): \(error.localizedDescription)")
+        }
     }
 
     /// Array task states from `squeue`/`sacct` lines `<id>|<STATE>`; a pending range `123_[0-5%2,7]` expands

@@ -1,3 +1,5 @@
+import Formats
+
 /// A parameter value as written (text, list, mapping), after `${params.*}` substitution; stage
 /// references stay symbolic until the upstream stage has run.
 public indirect enum RawValue: Hashable, Sendable {
@@ -20,10 +22,10 @@ public indirect enum RawValue: Hashable, Sendable {
     /// Deterministic JSON of the value as written: the `param:` component of a cache key.
     var canonical: String {
         switch self {
-        case .text(let s): return JSONText.quote(s)
+        case .text(let s): return JSONWriter.quoted(s)
         case .list(let items): return "[" + items.map(\.canonical).joined(separator: ",") + "]"
         case .map(let m):
-            return "{" + m.keys.sorted().map { JSONText.quote($0) + ":" + m[$0]!.canonical }.joined(separator: ",") + "}"
+            return "{" + m.keys.sorted().map { JSONWriter.quoted($0) + ":" + m[$0]!.canonical }.joined(separator: ",") + "}"
         }
     }
 

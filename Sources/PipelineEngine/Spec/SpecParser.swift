@@ -167,11 +167,17 @@ public struct SpecParser {
         throw fail(row, lines[row].lowerBound + next, "unexpected indentation")
     }
 
-    mutating func parseListItem(dash: Int, indent: Int) throws -> SpecNode {
-        var i = dash + 1
+    /// The first byte after the spaces that follow a `-` or `:` marker at `marker`; `nil` when the rest of
+    /// the line is empty or a comment (the value is the block below). A tab there is an error.
+    func valueStart(after marker: Int) throws -> Int? {
+        var i = marker + 1
         while i < lines[row].upperBound, bytes[i] == 0x20 { i += 1 }
         if i < lines[row].upperBound, bytes[i] == 0x09 { throw fail(row, i, "tab character; use spaces") }
-        if i == lines[row].upperBound || bytes[i] == UInt8(ascii: "#") {
+        return i == lines[row].upperBound || bytes[i] == UInt8(ascii: "#") ? nil : i
+    }
+
+    mutating func parseListItem(dash: Int, indent: Int) throws -> SpecNode {
+        guard let i = try valueStart(after: dash) else {
             // "-" alone: the item is the block below, or empty.
             let dashRow = row
             row += 1
@@ -251,10 +257,7 @@ public struct SpecParser {
 
     /// The value after `key:` — inline on the same line, or the block below.
     mutating func parseEntryValue(after colon: Int, indent: Int) throws -> SpecNode {
-        var i = colon + 1
-        while i < lines[row].upperBound, bytes[i] == 0x20 { i += 1 }
-        if i < lines[row].upperBound, bytes[i] == 0x09 { throw fail(row, i, "tab character; use spaces") }
-        if i == lines[row].upperBound || bytes[i] == UInt8(ascii: "#") {
+        guard let i = try valueStart(after: colon) else {
             let keyRow = row
             row += 1
             if let next = try nextIndent() {

@@ -1,3 +1,5 @@
+import Formats
+
 /// The type of a stage parameter; the schema types spec scalars, which the parser leaves as text.
 public indirect enum ParameterType: Sendable, Equatable, CustomStringConvertible {
     case string
@@ -64,7 +66,7 @@ public indirect enum ParameterValue: Hashable, Sendable, CustomStringConvertible
 
     func write(to out: inout String) {
         switch self {
-        case .string(let s): JSONText.appendString(s, to: &out)
+        case .string(let s): out += JSONWriter.quoted(s)
         case .int(let i): out += String(i)
         case .float(let d): out += d.isFinite ? "\(d)" : "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -76,7 +78,7 @@ public indirect enum ParameterValue: Hashable, Sendable, CustomStringConvertible
             out += "{"
             for (n, key) in entries.keys.sorted().enumerated() {
                 if n > 0 { out += "," }
-                JSONText.appendString(key, to: &out)
+                out += JSONWriter.quoted(key)
                 out += ":"
                 entries[key]!.write(to: &out)
             }
@@ -94,35 +96,5 @@ public indirect enum ParameterValue: Hashable, Sendable, CustomStringConvertible
         case .list(let items): return items.map(\.text).joined(separator: " ")
         case .map(let m): return m.keys.sorted().map { m[$0]!.text }.joined(separator: " ")
         }
-    }
-}
-
-/// Minimal JSON string escaping shared by records, traces and canonical parameters.
-enum JSONText {
-    static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = ""
-        appendString(s, to: &out)
-        return out
     }
 }

@@ -87,6 +87,13 @@ public final class StageContext: @unchecked Sendable {
         return relativePaths.map { dir.appendingPathComponent($0) }
     }
 
+    /// Where a stage writes output `name`: the path given by `parameter` (published there) when the stage
+    /// was given one, else `internalFile` inside `outputDirectory`.
+    public func destination(_ name: String, parameter: String = "output", internalFile: String) -> URL {
+        if let path = parameters.string(parameter) { return publish(name, to: path) }
+        return output(name, file: internalFile)
+    }
+
     /// Registers output `name` as the file published at `path` (relative to the project or absolute) and
     /// returns the temporary URL to write; it is renamed to `path` only if the stage succeeds.
     public func publish(_ name: String, to path: String) -> URL {

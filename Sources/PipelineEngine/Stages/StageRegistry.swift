@@ -5,7 +5,7 @@ public final class StageRegistry: @unchecked Sendable {
 
     public init() {}
 
-    /// A registry holding the engine's generic stages (`shell`, `fasta.*`, `table.write`).
+    /// A registry holding the engine's generic stages (`shell`, `table.write`).
     public static func withGenericStages() -> StageRegistry {
         let r = StageRegistry()
         for t in GenericStages.all { r.register(t) }

@@ -57,38 +57,38 @@ extension EncoderTrainingModel {
         }
         let attention = AttentionTraining(batch: b.batch, length: b.length, heads: heads, headDim: h / heads, interleaved: false)
         for l in 0..<layers {
-            let c = caches[l], q = layerPrefix(l)
+            let c = caches[l], q = layerNames(l)
             let out = l + 1 < layers ? caches[l + 1].x.p : e.final.p
             var attnIn = c.x.p
             if family == .esm {
                 TrainingKernels.layerNormForward(c.n1.p, mean: c.mean1.p, rstd: c.rstd1.p, c.x.p,
-                                                 weight: p(q + "attention.LayerNorm.weight"), bias: p(q + "attention.LayerNorm.bias"),
+                                                 weight: p(q.attentionNorm + ".weight"), bias: p(q.attentionNorm + ".bias"),
                                                  rows: n, channels: h, eps: eps)
                 attnIn = c.n1.p
             }
-            TrainingKernels.linearForward(c.qkv.p, attnIn, p(q + "attention.self.query.weight"), p(q + "attention.self.query.bias"),
+            TrainingKernels.linearForward(c.qkv.p, attnIn, p(q.query + ".weight"), p(q.query + ".bias"),
                                           rows: n, inFeatures: h, outFeatures: 3 * h)
             if family == .esm { rope(c.qkv.p, b, inverse: false) }
             attention.forward(context: c.context.p, probs: c.probs.p, qkv: c.qkv.p, mask: b.mask)
-            TrainingKernels.linearForward(c.r1.p, c.context.p, p(q + "attention.output.dense.weight"),
-                                          p(q + "attention.output.dense.bias"), rows: n, inFeatures: h, outFeatures: h)
+            TrainingKernels.linearForward(c.r1.p, c.context.p, p(q.attentionOutput + ".weight"),
+                                          p(q.attentionOutput + ".bias"), rows: n, inFeatures: h, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(c.r1.p, mask: c.drop1.p, count: n * h, p: dropout, rng: &rng) }
             for i in 0..<(n * h) { c.r1.p[i] += c.x.p[i] }
-            let ln2 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
-            TrainingKernels.layerNormForward(c.n2.p, mean: c.mean2.p, rstd: c.rstd2.p, c.r1.p, weight: p(q + ln2 + ".weight"),
-                                             bias: p(q + ln2 + ".bias"), rows: n, channels: h, eps: eps)
-            TrainingKernels.linearForward(c.u.p, c.n2.p, p(q + "intermediate.dense.weight"), p(q + "intermediate.dense.bias"),
+            let ln2 = postLN ? q.attentionNorm : q.mlpNorm
+            TrainingKernels.layerNormForward(c.n2.p, mean: c.mean2.p, rstd: c.rstd2.p, c.r1.p, weight: p(ln2 + ".weight"),
+                                             bias: p(ln2 + ".bias"), rows: n, channels: h, eps: eps)
+            TrainingKernels.linearForward(c.u.p, c.n2.p, p(q.intermediate + ".weight"), p(q.intermediate + ".bias"),
                                           rows: n, inFeatures: h, outFeatures: inter)
             TrainingKernels.geluForward(c.gelu.p, c.u.p, count: n * inter)
             let r2 = postLN ? c.r2.p : out
-            TrainingKernels.linearForward(r2, c.gelu.p, p(q + "output.dense.weight"), p(q + "output.dense.bias"),
+            TrainingKernels.linearForward(r2, c.gelu.p, p(q.output + ".weight"), p(q.output + ".bias"),
                                           rows: n, inFeatures: inter, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(r2, mask: c.drop2.p, count: n * h, p: dropout, rng: &rng) }
             let res = postLN ? c.n2.p : c.r1.p
             for i in 0..<(n * h) { r2[i] += res[i] }
             if postLN {
-                TrainingKernels.layerNormForward(out, mean: c.mean3.p, rstd: c.rstd3.p, r2, weight: p(q + "output.LayerNorm.weight"),
-                                                 bias: p(q + "output.LayerNorm.bias"), rows: n, channels: h, eps: eps)
+                TrainingKernels.layerNormForward(out, mean: c.mean3.p, rstd: c.rstd3.p, r2, weight: p(q.mlpNorm + ".weight"),
+                                                 bias: p(q.mlpNorm + ".bias"), rows: n, channels: h, eps: eps)
             }
         }
         var top = e.final.p
@@ -174,44 +174,44 @@ extension EncoderTrainingModel {
             dx.update(from: gb.tmp.p, count: n * h)
         }
         for l in stride(from: layers - 1, through: 0, by: -1) {
-            let c = caches[l], q = layerPrefix(l)
+            let c = caches[l], q = layerNames(l)
             let dr2 = gb.dr2.p
             if postLN {
-                TrainingKernels.layerNormBackward(dx: dr2, dweight: g(q + "output.LayerNorm.weight"), dbias: g(q + "output.LayerNorm.bias"),
-                                                  dy: dx, x: c.r2.p, weight: p(q + "output.LayerNorm.weight"), mean: c.mean3.p,
+                TrainingKernels.layerNormBackward(dx: dr2, dweight: g(q.mlpNorm + ".weight"), dbias: g(q.mlpNorm + ".bias"),
+                                                  dy: dx, x: c.r2.p, weight: p(q.mlpNorm + ".weight"), mean: c.mean3.p,
                                                   rstd: c.rstd3.p, rows: n, channels: h)
             } else {
                 dr2.update(from: dx, count: n * h)
             }
             let dm = gb.tmp.p
             for i in 0..<(n * h) { dm[i] = usedDropout ? dr2[i] * c.drop2.p[i] : dr2[i] }
-            TrainingKernels.linearBackward(dx: gb.dinter.p, dw: g(q + "output.dense.weight"), dbias: g(q + "output.dense.bias"),
-                                           dy: dm, x: c.gelu.p, w: p(q + "output.dense.weight"), rows: n, inFeatures: inter, outFeatures: h)
+            TrainingKernels.linearBackward(dx: gb.dinter.p, dw: g(q.output + ".weight"), dbias: g(q.output + ".bias"),
+                                           dy: dm, x: c.gelu.p, w: p(q.output + ".weight"), rows: n, inFeatures: inter, outFeatures: h)
             TrainingKernels.geluBackward(dx: gb.dinter.p, dy: gb.dinter.p, x: c.u.p, count: n * inter)
-            TrainingKernels.linearBackward(dx: gb.dn2.p, dw: g(q + "intermediate.dense.weight"), dbias: g(q + "intermediate.dense.bias"),
-                                           dy: gb.dinter.p, x: c.n2.p, w: p(q + "intermediate.dense.weight"), rows: n,
+            TrainingKernels.linearBackward(dx: gb.dn2.p, dw: g(q.intermediate + ".weight"), dbias: g(q.intermediate + ".bias"),
+                                           dy: gb.dinter.p, x: c.n2.p, w: p(q.intermediate + ".weight"), rows: n,
                                            inFeatures: h, outFeatures: inter)
             if postLN { for i in 0..<(n * h) { gb.dn2.p[i] += dr2[i] } }
-            let ln2 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
-            TrainingKernels.layerNormBackward(dx: gb.dr1.p, dweight: g(q + ln2 + ".weight"), dbias: g(q + ln2 + ".bias"), dy: gb.dn2.p,
-                                              x: c.r1.p, weight: p(q + ln2 + ".weight"), mean: c.mean2.p, rstd: c.rstd2.p,
+            let ln2 = postLN ? q.attentionNorm : q.mlpNorm
+            TrainingKernels.layerNormBackward(dx: gb.dr1.p, dweight: g(ln2 + ".weight"), dbias: g(ln2 + ".bias"), dy: gb.dn2.p,
+                                              x: c.r1.p, weight: p(ln2 + ".weight"), mean: c.mean2.p, rstd: c.rstd2.p,
                                               rows: n, channels: h)
             if family == .esm { for i in 0..<(n * h) { gb.dr1.p[i] += dr2[i] } }
             let dout = gb.tmp.p
             for i in 0..<(n * h) { dout[i] = usedDropout ? gb.dr1.p[i] * c.drop1.p[i] : gb.dr1.p[i] }
-            TrainingKernels.linearBackward(dx: gb.dcontext.p, dw: g(q + "attention.output.dense.weight"),
-                                           dbias: g(q + "attention.output.dense.bias"), dy: dout, x: c.context.p,
-                                           w: p(q + "attention.output.dense.weight"), rows: n, inFeatures: h, outFeatures: h)
+            TrainingKernels.linearBackward(dx: gb.dcontext.p, dw: g(q.attentionOutput + ".weight"),
+                                           dbias: g(q.attentionOutput + ".bias"), dy: dout, x: c.context.p,
+                                           w: p(q.attentionOutput + ".weight"), rows: n, inFeatures: h, outFeatures: h)
             attention.backward(dqkv: gb.dqkv.p, dcontext: gb.dcontext.p, qkv: c.qkv.p, probs: c.probs.p, scratch: gb.scores.p)
             if family == .esm { rope(gb.dqkv.p, b, inverse: true) }
             let attnIn = family == .esm ? c.n1.p : c.x.p
-            TrainingKernels.linearBackward(dx: gb.dattn.p, dw: g(q + "attention.self.query.weight"),
-                                           dbias: g(q + "attention.self.query.bias"), dy: gb.dqkv.p, x: attnIn,
-                                           w: p(q + "attention.self.query.weight"), rows: n, inFeatures: h, outFeatures: 3 * h)
+            TrainingKernels.linearBackward(dx: gb.dattn.p, dw: g(q.query + ".weight"),
+                                           dbias: g(q.query + ".bias"), dy: gb.dqkv.p, x: attnIn,
+                                           w: p(q.query + ".weight"), rows: n, inFeatures: h, outFeatures: 3 * h)
             if family == .esm {
-                TrainingKernels.layerNormBackward(dx: dx, dweight: g(q + "attention.LayerNorm.weight"),
-                                                  dbias: g(q + "attention.LayerNorm.bias"), dy: gb.dattn.p, x: c.x.p,
-                                                  weight: p(q + "attention.LayerNorm.weight"), mean: c.mean1.p, rstd: c.rstd1.p,
+                TrainingKernels.layerNormBackward(dx: dx, dweight: g(q.attentionNorm + ".weight"),
+                                                  dbias: g(q.attentionNorm + ".bias"), dy: gb.dattn.p, x: c.x.p,
+                                                  weight: p(q.attentionNorm + ".weight"), mean: c.mean1.p, rstd: c.rstd1.p,
                                                   rows: n, channels: h)
             } else {
                 dx.update(from: gb.dattn.p, count: n * h)

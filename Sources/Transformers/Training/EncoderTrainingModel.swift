@@ -34,7 +34,7 @@ public final class EncoderTrainingModel: TrainableModel {
     var prefix: String { Self.prefix(family) }
     /// BERT and RoBERTa share the post-LN layer and the learned position / token-type embeddings.
     var postLN: Bool { family != .esm }
-    func layerPrefix(_ l: Int) -> String { prefix + "encoder.layer.\(l)." }
+    func layerNames(_ l: Int) -> EncoderLayerNames { EncoderLayerNames(root: prefix, layer: l, preNorm: family == .esm) }
     var headNames: (dense: String, norm: String, bias: String) {
         family == .bert ? ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm", "cls.predictions.bias")
                         : ("lm_head.dense", "lm_head.layer_norm", "lm_head.bias")
@@ -105,23 +105,17 @@ public final class EncoderTrainingModel: TrainableModel {
                   (p + "embeddings.LayerNorm.weight", [h], false), (p + "embeddings.LayerNorm.bias", [h], false)]
         }
         for l in 0..<layers {
-            let q = p + "encoder.layer.\(l)."
-            if family == .esm {
-                s += [(q + "attention.LayerNorm.weight", [h], false), (q + "attention.LayerNorm.bias", [h], false)]
-            }
+            let q = EncoderLayerNames(root: p, layer: l, preNorm: !postLN)
+            if !postLN { s += [(q.attentionNorm + ".weight", [h], false), (q.attentionNorm + ".bias", [h], false)] }
             // query, key, value weights (and then biases) adjacent: one [3H, H] matrix, one [3H] bias.
-            s += [(q + "attention.self.query.weight", [h, h], true), (q + "attention.self.key.weight", [h, h], true),
-                  (q + "attention.self.value.weight", [h, h], true),
-                  (q + "attention.self.query.bias", [h], false), (q + "attention.self.key.bias", [h], false),
-                  (q + "attention.self.value.bias", [h], false),
-                  (q + "attention.output.dense.weight", [h, h], true), (q + "attention.output.dense.bias", [h], false)]
-            let ln1 = postLN ? "attention.output.LayerNorm" : "LayerNorm"
-            s += [(q + ln1 + ".weight", [h], false), (q + ln1 + ".bias", [h], false),
-                  (q + "intermediate.dense.weight", [f, h], true), (q + "intermediate.dense.bias", [f], false),
-                  (q + "output.dense.weight", [h, f], true), (q + "output.dense.bias", [h], false)]
-            if postLN {
-                s += [(q + "output.LayerNorm.weight", [h], false), (q + "output.LayerNorm.bias", [h], false)]
-            }
+            s += [(q.query + ".weight", [h, h], true), (q.key + ".weight", [h, h], true), (q.value + ".weight", [h, h], true),
+                  (q.query + ".bias", [h], false), (q.key + ".bias", [h], false), (q.value + ".bias", [h], false),
+                  (q.attentionOutput + ".weight", [h, h], true), (q.attentionOutput + ".bias", [h], false)]
+            let ln1 = postLN ? q.attentionNorm : q.mlpNorm
+            s += [(ln1 + ".weight", [h], false), (ln1 + ".bias", [h], false),
+                  (q.intermediate + ".weight", [f, h], true), (q.intermediate + ".bias", [f], false),
+                  (q.output + ".weight", [h, f], true), (q.output + ".bias", [h], false)]
+            if postLN { s += [(q.mlpNorm + ".weight", [h], false), (q.mlpNorm + ".bias", [h], false)] }
         }
         if family == .esm {
             s += [(p + "encoder.emb_layer_norm_after.weight", [h], false), (p + "encoder.emb_layer_norm_after.bias", [h], false)]

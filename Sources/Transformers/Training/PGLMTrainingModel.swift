@@ -27,24 +27,24 @@ public final class PGLMTrainingModel: TrainableModel {
     /// code's with `add_bias_linear`).
     public static func parameterSpecs(_ c: PGLMConfiguration, outputBias: Bool = false) -> [(name: String, shape: [Int], decay: Bool)] {
         let h = c.hiddenSize, f = c.ffnHiddenSize, w = 3 * c.numAttentionHeads * c.kvChannels
-        var s: [(String, [Int], Bool)] = [("transformer.embedding.word_embeddings.weight", [c.paddedVocabSize, h], true)]
+        var s: [(String, [Int], Bool)] = [(PGLMNames.wordEmbeddings + ".weight", [c.paddedVocabSize, h], true)]
         for l in 0..<c.numLayers {
-            let p = "transformer.encoder.layers.\(l)."
-            s += [(p + "input_layernorm.weight", [h], false), (p + "input_layernorm.bias", [h], false),
-                  (p + "self_attention.query_key_value.weight", [w, h], true)]
-            if c.qkvHasBias { s.append((p + "self_attention.query_key_value.bias", [w], false)) }
-            s.append((p + "self_attention.dense.weight", [h, w / 3], true))
-            if c.addBiasLinear { s.append((p + "self_attention.dense.bias", [h], false)) }
-            s += [(p + "post_attention_layernorm.weight", [h], false), (p + "post_attention_layernorm.bias", [h], false),
-                  (p + "mlp.dense_h_to_4h.weight", [2 * f, h], true)]
-            if c.addBiasLinear { s.append((p + "mlp.dense_h_to_4h.bias", [2 * f], false)) }
-            s.append((p + "mlp.dense_4h_to_h.weight", [h, f], true))
-            if c.addBiasLinear { s.append((p + "mlp.dense_4h_to_h.bias", [h], false)) }
+            let p = PGLMNames(layer: l)
+            s += [(p.inputNorm + ".weight", [h], false), (p.inputNorm + ".bias", [h], false),
+                  (p.queryKeyValue + ".weight", [w, h], true)]
+            if c.qkvHasBias { s.append((p.queryKeyValue + ".bias", [w], false)) }
+            s.append((p.attentionDense + ".weight", [h, w / 3], true))
+            if c.addBiasLinear { s.append((p.attentionDense + ".bias", [h], false)) }
+            s += [(p.postAttentionNorm + ".weight", [h], false), (p.postAttentionNorm + ".bias", [h], false),
+                  (p.up() + ".weight", [2 * f, h], true)]
+            if c.addBiasLinear { s.append((p.up() + ".bias", [2 * f], false)) }
+            s.append((p.down() + ".weight", [h, f], true))
+            if c.addBiasLinear { s.append((p.down() + ".bias", [h], false)) }
         }
-        s += [("transformer.encoder.final_layernorm.weight", [h], false),
-              ("transformer.encoder.final_layernorm.bias", [h], false),
-              ("transformer.output_layer.weight", [c.paddedVocabSize, h], true)]
-        if outputBias { s.append(("transformer.output_layer.bias", [c.paddedVocabSize], false)) }
+        s += [(PGLMNames.finalNorm + ".weight", [h], false),
+              (PGLMNames.finalNorm + ".bias", [h], false),
+              (PGLMNames.outputLayer + ".weight", [c.paddedVocabSize, h], true)]
+        if outputBias { s.append((PGLMNames.outputLayer + ".bias", [c.paddedVocabSize], false)) }
         return s
     }
 
@@ -69,12 +69,12 @@ public final class PGLMTrainingModel: TrainableModel {
     public convenience init(directory: URL, seed: UInt64 = 0) throws {
         let c = try ConfigFile.decode(PGLMConfiguration.self, from: directory.appendingPathComponent("config.json"))
         let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
-        try self.init(config: c, seed: seed, outputBias: file.contains("transformer.output_layer.bias"))
+        try self.init(config: c, seed: seed, outputBias: file.contains(PGLMNames.outputLayer + ".bias"))
         try parameters.load(from: file, aliases: Self.tiedHead, refusingOthers: true)
     }
 
     /// A tied checkpoint's head is its word embedding table.
-    public static let tiedHead = ["transformer.output_layer.weight": "transformer.embedding.word_embeddings.weight"]
+    public static let tiedHead = [PGLMNames.outputLayer + ".weight": PGLMNames.wordEmbeddings + ".weight"]
 
     /// Restarts the dropout generator (the trainer reseeds per step so a resumed run draws the same masks).
     public func reseedDropout(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
@@ -106,40 +106,40 @@ public final class PGLMTrainingModel: TrainableModel {
         let attention = AttentionTraining(batch: b.batch, length: b.length, heads: heads, headDim: headDim, interleaved: true)
         b.ids.withUnsafeBufferPointer { ids in
             TrainingKernels.embeddingForward(caches[0].x.p, ids: ids.baseAddress!,
-                                             table: p("transformer.embedding.word_embeddings.weight"), rows: n, dim: h)
+                                             table: p(PGLMNames.wordEmbeddings + ".weight"), rows: n, dim: h)
         }
         for l in 0..<layers {
-            let c = caches[l], pre = "transformer.encoder.layers.\(l)."
+            let c = caches[l], pre = PGLMNames(layer: l)
             let out = l + 1 < layers ? caches[l + 1].x.p : finalIn.p
             TrainingKernels.layerNormForward(c.a.p, mean: c.mean1.p, rstd: c.rstd1.p, c.x.p,
-                                             weight: p(pre + "input_layernorm.weight"),
-                                             bias: p(pre + "input_layernorm.bias"), rows: n, channels: h, eps: eps)
-            TrainingKernels.linearForward(c.qkv.p, c.a.p, p(pre + "self_attention.query_key_value.weight"),
-                                          biasValue(pre + "self_attention.query_key_value.bias"), rows: n, inFeatures: h,
+                                             weight: p(pre.inputNorm + ".weight"),
+                                             bias: p(pre.inputNorm + ".bias"), rows: n, channels: h, eps: eps)
+            TrainingKernels.linearForward(c.qkv.p, c.a.p, p(pre.queryKeyValue + ".weight"),
+                                          biasValue(pre.queryKeyValue + ".bias"), rows: n, inFeatures: h,
                                           outFeatures: qkvWidth)
             rope(c.qkv.p, b, rows: n, inverse: false)
             attention.forward(context: c.context.p, probs: c.probs.p, qkv: c.qkv.p, mask: b.mask)
-            TrainingKernels.linearForward(out, c.context.p, p(pre + "self_attention.dense.weight"),
-                                          biasValue(pre + "self_attention.dense.bias"), rows: n, inFeatures: contextWidth,
+            TrainingKernels.linearForward(out, c.context.p, p(pre.attentionDense + ".weight"),
+                                          biasValue(pre.attentionDense + ".bias"), rows: n, inFeatures: contextWidth,
                                           outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(out, mask: c.drop1.p, count: n * h, p: dropout, rng: &rng) }
             let r1 = config.applyResidualConnectionPostLayernorm ? c.a.p : c.x.p
             for i in 0..<(n * h) { c.h.p[i] = alpha * r1[i] + out[i] }
             TrainingKernels.layerNormForward(c.c.p, mean: c.mean2.p, rstd: c.rstd2.p, c.h.p,
-                                             weight: p(pre + "post_attention_layernorm.weight"),
-                                             bias: p(pre + "post_attention_layernorm.bias"), rows: n, channels: h, eps: eps)
-            TrainingKernels.linearForward(c.u.p, c.c.p, p(pre + "mlp.dense_h_to_4h.weight"), biasValue(pre + "mlp.dense_h_to_4h.bias"),
+                                             weight: p(pre.postAttentionNorm + ".weight"),
+                                             bias: p(pre.postAttentionNorm + ".bias"), rows: n, channels: h, eps: eps)
+            TrainingKernels.linearForward(c.u.p, c.c.p, p(pre.up() + ".weight"), biasValue(pre.up() + ".bias"),
                                           rows: n, inFeatures: h, outFeatures: 2 * ffn)
             TrainingKernels.gegluForward(c.gated.p, c.u.p, rows: n, halfWidth: ffn)
-            TrainingKernels.linearForward(out, c.gated.p, p(pre + "mlp.dense_4h_to_h.weight"), biasValue(pre + "mlp.dense_4h_to_h.bias"),
+            TrainingKernels.linearForward(out, c.gated.p, p(pre.down() + ".weight"), biasValue(pre.down() + ".bias"),
                                           rows: n, inFeatures: ffn, outFeatures: h)
             if usedDropout { TrainingKernels.dropoutForward(out, mask: c.drop2.p, count: n * h, p: dropout, rng: &rng) }
             let r2 = config.applyResidualConnectionPostLayernorm ? c.c.p : c.h.p
             for i in 0..<(n * h) { out[i] = alpha * r2[i] + out[i] }
         }
         TrainingKernels.layerNormForward(finalOut.p, mean: finalMean.p, rstd: finalRstd.p, finalIn.p,
-                                         weight: p("transformer.encoder.final_layernorm.weight"),
-                                         bias: p("transformer.encoder.final_layernorm.bias"), rows: n, channels: h, eps: eps)
+                                         weight: p(PGLMNames.finalNorm + ".weight"),
+                                         bias: p(PGLMNames.finalNorm + ".bias"), rows: n, channels: h, eps: eps)
         // Logits only for the selected rows: [S, H] · Wᵀ → [S, V].
         let s = b.selected.count
         selectedHidden = [Float](repeating: 0, count: s * h)
@@ -147,8 +147,8 @@ public final class PGLMTrainingModel: TrainableModel {
         selectedHidden.withUnsafeMutableBufferPointer { sh in
             for (k, row) in b.selected.enumerated() { (sh.baseAddress! + k * h).update(from: finalOut.p + row * h, count: h) }
             logits.withUnsafeMutableBufferPointer { lg in
-                TrainingKernels.linearForward(lg.baseAddress!, sh.baseAddress!, p("transformer.output_layer.weight"),
-                                              biasValue("transformer.output_layer.bias"), rows: s, inFeatures: h, outFeatures: vocab)
+                TrainingKernels.linearForward(lg.baseAddress!, sh.baseAddress!, p(PGLMNames.outputLayer + ".weight"),
+                                              biasValue(PGLMNames.outputLayer + ".bias"), rows: s, inFeatures: h, outFeatures: vocab)
             }
         }
         return logits
@@ -185,10 +185,10 @@ public final class PGLMTrainingModel: TrainableModel {
         dlogits.withUnsafeBufferPointer { dl in
             selectedHidden.withUnsafeBufferPointer { sh in
                 dsel.withUnsafeMutableBufferPointer { ds in
-                    TrainingKernels.linearBackward(dx: ds.baseAddress!, dw: g("transformer.output_layer.weight"),
-                                                   dbias: biasGradient("transformer.output_layer.bias"),
+                    TrainingKernels.linearBackward(dx: ds.baseAddress!, dw: g(PGLMNames.outputLayer + ".weight"),
+                                                   dbias: biasGradient(PGLMNames.outputLayer + ".bias"),
                                                    dy: dl.baseAddress!, x: sh.baseAddress!,
-                                                   w: p("transformer.output_layer.weight"), rows: s, inFeatures: h,
+                                                   w: p(PGLMNames.outputLayer + ".weight"), rows: s, inFeatures: h,
                                                    outFeatures: vocab)
                 }
             }
@@ -198,68 +198,59 @@ public final class PGLMTrainingModel: TrainableModel {
             for j in 0..<h { gb.tmp.p[row * h + j] += dsel[k * h + j] }
         }
         let dx = gb.dx.p   // gradient w.r.t. the current layer's output
-        TrainingKernels.layerNormBackward(dx: dx, dweight: g("transformer.encoder.final_layernorm.weight"),
-                                          dbias: g("transformer.encoder.final_layernorm.bias"), dy: gb.tmp.p, x: finalIn.p,
-                                          weight: p("transformer.encoder.final_layernorm.weight"), mean: finalMean.p,
+        TrainingKernels.layerNormBackward(dx: dx, dweight: g(PGLMNames.finalNorm + ".weight"),
+                                          dbias: g(PGLMNames.finalNorm + ".bias"), dy: gb.tmp.p, x: finalIn.p,
+                                          weight: p(PGLMNames.finalNorm + ".weight"), mean: finalMean.p,
                                           rstd: finalRstd.p, rows: n, channels: h)
         for l in stride(from: layers - 1, through: 0, by: -1) {
-            let c = caches[l], pre = "transformer.encoder.layers.\(l)."
+            let c = caches[l], pre = PGLMNames(layer: l)
             // x_out = α·r₂ + drop(mlp(c)),  r₂ = c (DeepNorm) or h
             let dm = gb.tmp.p
             for i in 0..<(n * h) { dm[i] = usedDropout ? dx[i] * c.drop2.p[i] : dx[i] }
-            TrainingKernels.linearBackward(dx: gb.dgated.p, dw: g(pre + "mlp.dense_4h_to_h.weight"),
-                                           dbias: biasGradient(pre + "mlp.dense_4h_to_h.bias"), dy: dm, x: c.gated.p,
-                                           w: p(pre + "mlp.dense_4h_to_h.weight"), rows: n, inFeatures: ffn, outFeatures: h)
+            TrainingKernels.linearBackward(dx: gb.dgated.p, dw: g(pre.down() + ".weight"),
+                                           dbias: biasGradient(pre.down() + ".bias"), dy: dm, x: c.gated.p,
+                                           w: p(pre.down() + ".weight"), rows: n, inFeatures: ffn, outFeatures: h)
             TrainingKernels.gegluBackward(du: gb.du.p, dy: gb.dgated.p, u: c.u.p, rows: n, halfWidth: ffn)
-            TrainingKernels.linearBackward(dx: gb.dc.p, dw: g(pre + "mlp.dense_h_to_4h.weight"),
-                                           dbias: biasGradient(pre + "mlp.dense_h_to_4h.bias"), dy: gb.du.p, x: c.c.p,
-                                           w: p(pre + "mlp.dense_h_to_4h.weight"), rows: n, inFeatures: h,
+            TrainingKernels.linearBackward(dx: gb.dc.p, dw: g(pre.up() + ".weight"),
+                                           dbias: biasGradient(pre.up() + ".bias"), dy: gb.du.p, x: c.c.p,
+                                           w: p(pre.up() + ".weight"), rows: n, inFeatures: h,
                                            outFeatures: 2 * ffn)
             if fromNorm { for i in 0..<(n * h) { gb.dc.p[i] += alpha * dx[i] } }
-            TrainingKernels.layerNormBackward(dx: gb.dh.p, dweight: g(pre + "post_attention_layernorm.weight"),
-                                              dbias: g(pre + "post_attention_layernorm.bias"), dy: gb.dc.p, x: c.h.p,
-                                              weight: p(pre + "post_attention_layernorm.weight"), mean: c.mean2.p,
+            TrainingKernels.layerNormBackward(dx: gb.dh.p, dweight: g(pre.postAttentionNorm + ".weight"),
+                                              dbias: g(pre.postAttentionNorm + ".bias"), dy: gb.dc.p, x: c.h.p,
+                                              weight: p(pre.postAttentionNorm + ".weight"), mean: c.mean2.p,
                                               rstd: c.rstd2.p, rows: n, channels: h)
             if !fromNorm { for i in 0..<(n * h) { gb.dh.p[i] += alpha * dx[i] } }
             // h = α·r₁ + drop(attn(a)),  r₁ = a (DeepNorm) or x
             let dout = gb.tmp.p
             for i in 0..<(n * h) { dout[i] = usedDropout ? gb.dh.p[i] * c.drop1.p[i] : gb.dh.p[i] }
-            TrainingKernels.linearBackward(dx: gb.dcontext.p, dw: g(pre + "self_attention.dense.weight"),
-                                           dbias: biasGradient(pre + "self_attention.dense.bias"), dy: dout, x: c.context.p,
-                                           w: p(pre + "self_attention.dense.weight"), rows: n, inFeatures: contextWidth,
+            TrainingKernels.linearBackward(dx: gb.dcontext.p, dw: g(pre.attentionDense + ".weight"),
+                                           dbias: biasGradient(pre.attentionDense + ".bias"), dy: dout, x: c.context.p,
+                                           w: p(pre.attentionDense + ".weight"), rows: n, inFeatures: contextWidth,
                                            outFeatures: h)
             attention.backward(dqkv: gb.dqkv.p, dcontext: gb.dcontext.p, qkv: c.qkv.p, probs: c.probs.p,
                                scratch: gb.scores.p)
             rope(gb.dqkv.p, b, rows: n, inverse: true)
-            TrainingKernels.linearBackward(dx: gb.da.p, dw: g(pre + "self_attention.query_key_value.weight"),
-                                           dbias: biasGradient(pre + "self_attention.query_key_value.bias"), dy: gb.dqkv.p, x: c.a.p,
-                                           w: p(pre + "self_attention.query_key_value.weight"), rows: n, inFeatures: h,
+            TrainingKernels.linearBackward(dx: gb.da.p, dw: g(pre.queryKeyValue + ".weight"),
+                                           dbias: biasGradient(pre.queryKeyValue + ".bias"), dy: gb.dqkv.p, x: c.a.p,
+                                           w: p(pre.queryKeyValue + ".weight"), rows: n, inFeatures: h,
                                            outFeatures: qkvWidth)
             if fromNorm { for i in 0..<(n * h) { gb.da.p[i] += alpha * gb.dh.p[i] } }
-            TrainingKernels.layerNormBackward(dx: dx, dweight: g(pre + "input_layernorm.weight"),
-                                              dbias: g(pre + "input_layernorm.bias"), dy: gb.da.p, x: c.x.p,
-                                              weight: p(pre + "input_layernorm.weight"), mean: c.mean1.p, rstd: c.rstd1.p,
+            TrainingKernels.layerNormBackward(dx: dx, dweight: g(pre.inputNorm + ".weight"),
+                                              dbias: g(pre.inputNorm + ".bias"), dy: gb.da.p, x: c.x.p,
+                                              weight: p(pre.inputNorm + ".weight"), mean: c.mean1.p, rstd: c.rstd1.p,
                                               rows: n, channels: h)
             if !fromNorm { for i in 0..<(n * h) { dx[i] += alpha * gb.dh.p[i] } }
         }
         b.ids.withUnsafeBufferPointer { ids in
-            TrainingKernels.embeddingBackward(dtable: g("transformer.embedding.word_embeddings.weight"), dy: dx,
+            TrainingKernels.embeddingBackward(dtable: g(PGLMNames.wordEmbeddings + ".weight"), dy: dx,
                                               ids: ids.baseAddress!, rows: n, dim: h)
         }
     }
 }
 
-/// An owned F32 buffer with a short pointer name for the kernels' argument lists.
-final class TrainBuffer {
-    let p: UnsafeMutablePointer<Float>
-    let count: Int
-    init(_ count: Int) {
-        self.count = count
-        p = .allocate(capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
-    }
-    deinit { p.deallocate() }
-}
+/// The training code's name for the one owned F32 buffer.
+typealias TrainBuffer = FloatBuffer
 
 /// What one xTrimoPGLM layer's forward keeps for its backward (N rows).
 final class PGLMLayerCache {

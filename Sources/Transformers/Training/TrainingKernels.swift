@@ -170,27 +170,10 @@ public enum TrainingKernels {
     public static func rotary(_ x: UnsafeMutablePointer<Float>, rows: Int, rowStride: Int, heads: Int, headStride: Int,
                               offset: Int, dim: Int, positions: UnsafePointer<Int32>, inverse: Bool,
                               base: Float = 10000) {
-        let half = dim / 2
-        let inv = (0..<half).map { j in 1 / powf(base, Float(2 * j) / Float(dim)) }
-        let sign: Float = inverse ? -1 : 1
+        let rope = Rotary(dim: dim, base: base)
         Parallel.forEach(range: rows, costPerItem: Double(heads * dim) * 3) { range in
-            var c = [Float](repeating: 0, count: half), s = c
-            for r in range {
-                let p = Float(positions[r])
-                for j in 0..<half {
-                    let angle = p * inv[j]
-                    c[j] = cosf(angle)
-                    s[j] = sign * sinf(angle)
-                }
-                for h in 0..<heads {
-                    let v = x + r * rowStride + h * headStride + offset
-                    for j in 0..<half {
-                        let x1 = v[j], x2 = v[j + half]
-                        v[j] = x1 * c[j] - x2 * s[j]
-                        v[j + half] = x2 * c[j] + x1 * s[j]
-                    }
-                }
-            }
+            rope.rotate(x, rows: range, rowStride: rowStride, heads: heads, headStride: headStride, offset: offset,
+                        positions: positions, inverse: inverse)
         }
     }
 

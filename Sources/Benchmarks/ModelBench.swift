@@ -1,0 +1,191 @@
+import Foundation
+import Tensors
+import Transformers
+import CLISupport
+
+/// `trellis bench model`: ESM-2-shaped forward passes and xTrimoPGLM-shaped decoding with random weights in
+/// the real layout, next to torch CPU timing the same shapes in the same run (scripts/bench/torch_model.py).
+enum ModelBench {
+    static let summary = "transformer forward (ESM-2 t6_8M … t33_650M) and decode (xTrimoPGLM 12×768, 1B) vs torch"
+    static let usage = """
+    USAGE: trellis bench model [--shape S,...] [--decode-shape D,...] [--weights f32,bf16] [--lengths L,...]
+                               [--batches B,...] [--new-tokens N] [--threads N] [--quick] [--no-forward]
+                               [--no-decode] [--no-reference] [--json]
+
+      --shape S,...         ESM-2 forward shapes: \(BenchShapes.esm.map(\.name).joined(separator: ", "))
+                            (default t6_8M,t12_35M; --models is the same option)
+      --decode-shape D,...  xTrimoPGLM decode shapes: 12x768, 1B (24 layers, hidden 2048, 32 heads × 64,
+                            GeGLU FFN 5461) (default 12x768)
+      --weights W,...       weight storage, f32 and/or bf16 (default: forward f32, decode f32,bf16)
+      --lengths L,...       forward sequence lengths (default 128,512)
+      --batches B,...       forward batch sizes (default 1,8)
+      --new-tokens N        greedy decode steps after a 32-token prompt (default 64; 16 for 1B)
+
+    Every token is real (no padding). torch runs each row right after Trellis, in a child process.
+    The default run takes about 3-5 minutes on 2 cores. ESM-2 650M figures (about 10 minutes on 2 idle cores):
+      trellis bench model --shape t33_650M --lengths 512 --batches 1,8 --no-decode
+    and the 1B decode: trellis bench model --decode-shape 1B --no-forward --new-tokens 16
+    """
+
+    struct Row {
+        var key: String
+        var label: String
+        var seconds: Double
+        var tokensPerSecond: Double
+    }
+
+    struct Options {
+        var shapes: [String] = ["t6_8M", "t12_35M"]
+        var decodeShapes: [String] = ["12x768"]
+        var forwardWeights: [WeightStorage] = [.f32]
+        var decodeWeights: [WeightStorage] = [.f32, .bf16]
+        var lengths = [128, 512]
+        var batches = [1, 8]
+        var newTokens: Int? = nil
+        var quick = false
+        var json = false
+        var noReference = false
+        var noForward = false
+        var noDecode = false
+        var threads = Parallel.threadCount
+    }
+
+    static func parse(_ args: inout Arguments) throws -> Options {
+        var o = Options()
+        o.quick = args.flag("quick")
+        o.json = args.flag("json")
+        o.noReference = args.flag("no-reference")
+        o.noDecode = args.flag("no-decode")
+        o.noForward = args.flag("no-forward")
+        o.threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
+        let esmNames = BenchShapes.esm.map(\.name)
+        if let s = try args.option("shape") ?? args.option("models") {
+            o.shapes = try BenchShapes.list(s, option: "--shape", choices: esmNames)
+        }
+        if let s = try args.option("decode-shape") {
+            o.decodeShapes = try BenchShapes.list(s, option: "--decode-shape", choices: BenchShapes.pglm.map(\.name))
+        }
+        if let w = try args.option("weights") {
+            o.forwardWeights = try BenchShapes.storages(w)
+            o.decodeWeights = o.forwardWeights
+        }
+        if let l = try args.option("lengths") { o.lengths = try BenchShapes.integers(l, option: "--lengths") }
+        if let b = try args.option("batches") { o.batches = try BenchShapes.integers(b, option: "--batches") }
+        if let n = try args.option("new-tokens") {
+            guard let v = Int(n), v > 0 else { throw ArgumentError.badValue("--new-tokens", n) }
+            o.newTokens = v
+        }
+        try args.finish()
+        return o
+    }
+
+    static func run(_ args: inout Arguments) throws {
+        let o = try parse(&args)
+        setvbuf(stdout, nil, _IOLBF, 0)   // show each row as it is measured, also when piped
+        Parallel.threadCount = max(1, o.threads)
+        var rows: [Row] = []
+        var reference: [String: Row] = [:]
+        // torch times each row right after trellis does, so both see about the same machine load.
+        func report(_ r: Row, torchArguments: [String]) {
+            rows.append(r)
+            if !o.noReference && reference[r.key] == nil {
+                reference.merge(torchReference(threads: Parallel.threadCount, quick: o.quick, arguments: torchArguments)) { $1 }
+            }
+            let t = reference[r.key]
+            if !o.json {
+                let torch = t.map { String(format: "   torch %9.4f s %10.1f tok/s   ratio %.2f×", $0.seconds,
+                                           $0.tokensPerSecond, r.tokensPerSecond / $0.tokensPerSecond) } ?? ""
+                print(String(format: "  %-48@ %9.4f s %10.1f tok/s", r.label as NSString, r.seconds, r.tokensPerSecond) + torch)
+            }
+        }
+        BenchHeader.print("model", json: o.json)
+        if !o.noForward {
+            for name in o.shapes {
+                guard let config = BenchShapes.esmConfig(name) else { continue }
+                for storage in o.forwardWeights {
+                    let model = try EsmForMaskedLM(config: config,
+                                                   weights: WeightLoader(source: RandomWeights.esm(config), storage: storage))
+                    for length in o.lengths {
+                        for batch in o.batches {
+                            if o.quick && batch > 1 && length > 128 { continue }
+                            let input = esmInput(batch: batch, length: length)
+                            let reps = o.quick ? 2 : (batch * length >= 4096 ? 3 : 5)
+                            let s = try best(warmup: 1, reps: reps) {
+                                _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
+                            }
+                            let w = storage.rawValue
+                            report(Row(key: "forward/\(name)/\(w)/\(batch)/\(length)",
+                                       label: "forward \(name) \(w) batch \(batch) length \(length)",
+                                       seconds: s, tokensPerSecond: Double(batch * length) / s),
+                                   torchArguments: ["--shape", name, "--weights", w, "--batches", "\(batch)",
+                                                    "--lengths", "\(length)", "--no-decode"])
+                        }
+                    }
+                }
+            }
+        }
+        if !o.noDecode {
+            for name in o.decodeShapes {
+                guard let config = BenchShapes.pglmConfig(name) else { continue }
+                let steps = o.newTokens ?? (name == "1B" ? 16 : 64)
+                for storage in o.decodeWeights {
+                    let model = try PGLMForLM(config: config, weights: WeightLoader(source: RandomWeights.pglm(config),
+                                                                                    storage: storage))
+                    let (s, prefill) = try decodeTime(model, steps: steps, reps: o.quick ? 1 : 3)
+                    let w = storage.rawValue
+                    report(Row(key: "decode/\(name)/\(w)",
+                               label: "decode \(name) \(w) (prefill \(String(format: "%.3f", prefill)) s)",
+                               seconds: s, tokensPerSecond: Double(steps) / s),
+                           torchArguments: ["--no-forward", "--decode-shape", name, "--weights", w, "--new-tokens", "\(steps)"])
+                }
+            }
+        }
+        printTable(rows, reference: reference, json: o.json)
+    }
+
+    /// Every token real: `<cls>` + random residues + `<eos>`.
+    static func esmInput(batch: Int, length: Int) -> TokenBatch {
+        var rng = SeededRandom(seed: 1)
+        var ids: [Int32] = []
+        for _ in 0..<batch {
+            ids.append(0)
+            for _ in 0..<max(0, length - 2) { ids.append(Int32(4 + rng.next() % 20)) }
+            if length > 1 { ids.append(2) }
+        }
+        return TokenBatch(batch: batch, length: length, ids: ids, attentionMask: Array(repeating: 1, count: ids.count))
+    }
+
+    /// Best time of `steps` greedy decode steps after a 32-token CLM prompt, and the prefill time.
+    static func decodeTime(_ model: PGLMForLM, steps: Int, reps: Int) throws -> (Double, Double) {
+        var rng = SeededRandom(seed: 2)
+        let prompt: [Int] = [29, 32, 34] + (0..<29).map { _ in Int(1 + rng.next() % 25) }
+        let batch = TokenBatch(sequences: [prompt], padId: 0)
+        let cache = model.makeCache(batch: 1, capacity: 32 + steps)
+        var bestDecode = Double.infinity, bestPrefill = Double.infinity
+        for round in 0...reps {   // round 0 warms up
+            var t0 = DispatchTime.now().uptimeNanoseconds
+            var logits = try model.prefill(batch, mode: .clm, cache: cache)
+            let prefill = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<steps {
+                var next = 0
+                for i in 1..<36 where logits[i] > logits[next] { next = i }
+                logits = try model.decode([Int32(next)], cache: cache)
+            }
+            let decode = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if round > 0 { bestDecode = min(bestDecode, decode); bestPrefill = min(bestPrefill, prefill) }
+        }
+        return (bestDecode, bestPrefill)
+    }
+
+    static func best(warmup: Int, reps: Int, _ body: () throws -> Void) throws -> Double {
+        for _ in 0..<warmup { try body() }
+        var best = Double.infinity
+        for _ in 0..<reps {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return best
+    }
+}
