@@ -52,7 +52,7 @@ public struct PerplexityStage: StageType {
             tsv += "\(measure)\t\(String(format: "%.3f", ppl))\t\(below)\t\(n)\n"
             context.log("\(measure): perplexity \(String(format: "%.3f", ppl))" + (below.isEmpty ? "" : " (\(below) % below unigram)"))
         }
-        let url = ProteinLMStages.destination(context, name: "table", internalFile: "perplexity.tsv")
+        let url = context.destination("table", internalFile: "perplexity.tsv")
         try AtomicFile.write(Array(tsv.utf8), to: url.path)
         context.output("clm", text: String(format: "%.4f", r.clm))
         context.output("unigram", text: unigram.map { String(format: "%.4f", $0) } ?? "")
