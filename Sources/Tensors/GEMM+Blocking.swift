@@ -83,63 +83,22 @@ func packA(_ a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, mc: I
     }
 }
 
-/// Packs columns `j0 ..< j0+nc`, depth `k0 ..< k0+kc` of op(B) into F32 panels `// [ceil(nc/16), kc, 16]`.
-/// op(B)[k, j] is `b[k·ldb + j]`, or `b[j·ldb + k]` when transposed.
+/// Packs columns `j0 ..< j0+nc`, depth `k0 ..< k0+kc` of row-major B (`b[k·ldb + j]`) into F32 panels
+/// `// [ceil(nc/16), kc, 16]`. (Transposed B goes the dot path, GEMM+DotTile.swift.)
 @inline(__always)
-func packB(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kc: Int, j0: Int, nc: Int,
-           into dst: UnsafeMutablePointer<Float>) {
+func packB(_ b: UnsafePointer<Float>, ldb: Int, k0: Int, kc: Int, j0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
     var jr = 0
     var d = dst
     while jr < nc {
         let nr = min(microCols, nc - jr)
-        if !transposed {
-            for k in 0..<kc {
-                let src = b + (k0 + k) * ldb + j0 + jr
-                let row = d + k * microCols
-                if nr == microCols {
-                    UnsafeMutableRawPointer(row).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self),
-                                                            as: SIMD16<Float>.self)
-                } else {
-                    for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
-                }
-            }
-        } else if nr == microCols {
-            // A 16 × kc transpose, stored as full 64-byte rows (writes with a 64-byte stride were 3×
-            // slower): 8 k at a time through two 8 × 8 register transposes (~5% of an M = 128, N = 3072
-            // AVX2 GEMM went into this packing when it gathered one float at a time), then the last
-            // kc mod 8 k by gathering one k from each of the 16 rows into a vector.
-            let r = b + (j0 + jr) * ldb + k0
-            var raw = UnsafeMutableRawPointer(d)
-            let rows = UnsafeRawPointer(r), rowBytes = ldb * 4
-            var k8 = 0
-            while k8 + 8 <= kc {
-                let lo = transposed8x8(rows + k8 * 4, rowBytes: rowBytes)
-                let hi = transposed8x8(rows + 8 * rowBytes + k8 * 4, rowBytes: rowBytes)
-                @inline(__always) func put(_ i: Int, _ l: SIMD8<Float>, _ h: SIMD8<Float>) {
-                    raw.storeBytes(of: l, toByteOffset: i * 64, as: SIMD8<Float>.self)
-                    raw.storeBytes(of: h, toByteOffset: i * 64 + 32, as: SIMD8<Float>.self)
-                }
-                put(0, lo.0, hi.0); put(1, lo.1, hi.1); put(2, lo.2, hi.2); put(3, lo.3, hi.3)
-                put(4, lo.4, hi.4); put(5, lo.5, hi.5); put(6, lo.6, hi.6); put(7, lo.7, hi.7)
-                raw += 8 * 64
-                k8 += 8
-            }
-            for k in k8..<kc {
-                let p = r + k
-                let v = SIMD16<Float>(p[0], p[ldb], p[2 * ldb], p[3 * ldb], p[4 * ldb], p[5 * ldb], p[6 * ldb],
-                                      p[7 * ldb], p[8 * ldb], p[9 * ldb], p[10 * ldb], p[11 * ldb], p[12 * ldb],
-                                      p[13 * ldb], p[14 * ldb], p[15 * ldb])
-                raw.storeBytes(of: v, as: SIMD16<Float>.self)
-                raw += 64
-            }
-        } else {
-            for c in 0..<microCols {
-                if c < nr {
-                    let src = b + (j0 + jr + c) * ldb + k0
-                    for k in 0..<kc { d[k * microCols + c] = src[k] }
-                } else {
-                    for k in 0..<kc { d[k * microCols + c] = 0 }
-                }
+        for k in 0..<kc {
+            let src = b + (k0 + k) * ldb + j0 + jr
+            let row = d + k * microCols
+            if nr == microCols {
+                UnsafeMutableRawPointer(row).storeBytes(of: UnsafeRawPointer(src).loadUnaligned(as: SIMD16<Float>.self),
+                                                        as: SIMD16<Float>.self)
+            } else {
+                for c in 0..<microCols { row[c] = c < nr ? src[c] : 0 }
             }
         }
         d += kc * microCols
@@ -288,9 +247,10 @@ struct GemmScratch {
     let b: UnsafeMutablePointer<Float>?
     let tile: UnsafeMutablePointer<Float>
 
-    init(packB: Bool) {
-        a = .allocate(capacity: blockM * blockK)
-        b = packB ? .allocate(capacity: blockN * blockK) : nil
+    /// `dot`: buffers for the dot path (`gemmTileDot`), else for the packed-panel kernels.
+    init(packB: Bool, dot: Bool = false) {
+        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK)
+        b = dot ? .allocate(capacity: dotBlockN * dotBlockK) : packB ? .allocate(capacity: blockN * blockK) : nil
         tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }
 

@@ -49,3 +49,30 @@ public func linearBF16Naive(_ x: UnsafePointer<Float>, rows m: Int, weights w: U
     let rounded = (0..<(m * k)).map { BFloat16.float(fromBits: BFloat16.bits(from: x[$0])) }
     linearNaive(rounded, rows: m, weights: w, outFeatures: n, inFeatures: k, bias: bias, out: out)
 }
+
+/// Reference for the bits of `gemm` with `transposeB` (C = α·op(A)·Bᵀ + β·C, same contract): the dot order
+/// of GEMM+Dot.swift spelled out one scalar at a time. Every transposed-B path must match it exactly.
+public func gemmDotNaive(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>,
+                         lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>,
+                         ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            if k == 0 { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] }
+            var k0 = 0
+            while k0 < k {
+                let kc = min(dotBlockK, k - k0)
+                var s = [Float](repeating: 0, count: 8)
+                for p in 0..<kc {
+                    let av = transposeA ? a[(k0 + p) * lda + i] : a[i * lda + k0 + p]
+                    s[p % 8].addProduct(av, b[j * ldb + k0 + p])
+                }
+                let sum = ((s[0] + s[2]) + (s[1] + s[3])) + ((s[4] + s[6]) + (s[5] + s[7]))
+                let d = c + i * ldc + j
+                var v = alpha * sum
+                if k0 > 0 { v = v + d.pointee } else if beta != 0 { v.addProduct(beta, d.pointee) }
+                d.pointee = v
+                k0 += kc
+            }
+        }
+    }
+}

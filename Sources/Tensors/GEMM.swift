@@ -30,7 +30,7 @@ func gemmUntimed(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     let tiles = tilePlan(m: m, n: n, threads: threads)
     let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: tiles.count) { t in
-        let scratch = GemmScratch(packB: true)
+        let scratch = GemmScratch(packB: true, dot: transposeB)
         defer { scratch.free() }
         gemmTile(transposeA: transposeA, transposeB: transposeB, rows: tiles[t].rows, cols: tiles[t].cols, k: k,
                  a: a, lda: lda, b: b, ldb: ldb, out: out, scratch: scratch, wide: wide)
@@ -69,7 +69,7 @@ func gemmBatchedUntimed(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: I
     let chunks = min(batchCount, threads * 4)
     let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: chunks) { chunk in
-        let scratch = GemmScratch(packB: true)
+        let scratch = GemmScratch(packB: true, dot: transposeB)
         defer { scratch.free() }
         for i in (chunk * batchCount / chunks)..<((chunk + 1) * batchCount / chunks) {
             let out = OutputSpec(c: c + i * strideC, ldc: ldc, alpha: alpha, beta: beta, bias: nil)
@@ -124,10 +124,15 @@ func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
     }
 }
 
-/// One tile of a general GEMM on the calling thread (`wide`: the AVX-512 kernel).
+/// One tile of a general GEMM on the calling thread (`wide`: the AVX-512 kernel; transposed B: the dot path).
 func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<Int>, k: Int,
               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, out: OutputSpec,
               scratch: GemmScratch, wide: Bool) {
+    if transposeB {
+        gemmTileDot(transposeA: transposeA, rows: rows, cols: cols, k: k, a: a, lda: lda, b: b, ldb: ldb, out: out,
+                    scratch: scratch)
+        return
+    }
     let bPack = scratch.b!
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -135,7 +140,7 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
         var pc = 0
         while pc < k {
             let kc = min(blockK, k - pc)
-            packB(b, ldb: ldb, transposed: transposeB, k0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
+            packB(b, ldb: ldb, k0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)

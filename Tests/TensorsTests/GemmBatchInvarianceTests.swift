@@ -126,4 +126,38 @@ final class GemmBatchInvarianceTests: XCTestCase {
     func testFewRowsThreadCountsAgree() {
         assertSameBitsAtThreadCounts(m: 4, n: 1000, k: 769, seed: 23)
     }
+
+    /// Every transposed-B path (few rows, many rows, edge tiles, transposed A, several threads, AVX2 and
+    /// AVX-512) has exactly the bits of `gemmDotNaive`, the scalar statement of the dot order, for depths
+    /// spanning several K blocks with a partial last chunk; and it is near the Double product.
+    func testTransposedBHasTheDotOrderBits() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        onEveryKernel {
+            var rng = TestRandom(seed: 29)
+            var worst: Float = 0, cases = 0
+            for (m, n, k) in [(1, 13, 7), (1, 70, 300), (2, 5, 769), (3, 48, 257), (4, 101, 33), (5, 9, 1),
+                              (37, 70, 300), (64, 300, 517), (200, 53, 64)] {
+                for transposeA in [false, true] {
+                    let beta: Float = cases % 2 == 0 ? 0 : 0.5
+                    Parallel.threadCount = cases % 3 == 0 ? 1 : 2
+                    let lda = transposeA ? m + 3 : k + 2, ldb = k + 1, ldc = n + 3
+                    let a = rng.floats((transposeA ? k : m) * lda), b = rng.floats(n * ldb), c0 = rng.floats(m * ldc)
+                    var fast = c0, reference = c0, exact = c0
+                    gemm(transposeA: transposeA, transposeB: true, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: &fast, ldc: ldc)
+                    gemmDotNaive(transposeA: transposeA, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b, ldb: ldb,
+                                 beta: beta, c: &reference, ldc: ldc)
+                    gemmNaive(transposeA: transposeA, transposeB: true, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
+                              b: b, ldb: ldb, beta: beta, c: &exact, ldc: ldc)
+                    let differing = zip(fast, reference).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "m=\(m) n=\(n) k=\(k) tA=\(transposeA) β=\(beta) avx512=\(CPU.useAVX512)")
+                    for (x, y) in zip(fast, exact) { worst = max(worst, abs(x - y) / (1 + abs(y))) }
+                    cases += 1
+                }
+            }
+            print("transposed-B gemm vs Double product: max rel diff \(worst) over \(cases) cases, avx512=\(CPU.useAVX512)")
+            XCTAssertLessThan(worst, 1e-4)
+        }
+    }
 }

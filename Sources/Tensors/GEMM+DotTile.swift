@@ -1,0 +1,113 @@
+import TensorsAVX512
+
+// Many-row C = α·op(A)·Bᵀ in the dot order (see GEMM+Dot.swift): blocks of A and B are packed into
+// chunk-interleaved groups, `// [chunks, 3, 8]` for three rows of A and `// [chunks, 4, 8]` for four
+// columns of op(B) (rows of B), zero-padded to whole chunks and groups (a zero product adds +0 to a lane
+// sum, which never holds −0, so the padding does not change a bit). Packing is a plain copy (A and Bᵀ are
+// both contiguous in K); each B group (4 KB at kc = 256) stays in L1 while the A block streams from L2.
+
+/// Columns of op(B) per packed block of the dot path (× `dotBlockK` floats in L2 beside the A block).
+let dotBlockN = 192
+/// Rows of A per packed block of the dot path (a multiple of 6: whole AVX-512 tiles).
+let dotBlockM = 96
+
+/// One tile of C = α·op(A)·Bᵀ (+ β·C) on the calling thread (column j of op(B) is the row `b + j·ldb`).
+func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int,
+                 b: UnsafePointer<Float>, ldb: Int, out: OutputSpec, scratch: GemmScratch) {
+    let fold = FewRowsOutput(alpha: out.alpha, beta: out.beta)
+    let packedA = scratch.a, packedB = scratch.b!, sums = scratch.tile
+    let wide = CPU.avx512Active
+    for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: dotBlockN) {
+        let nc = min(dotBlockN, cols.upperBound - jc)
+        for pc in stride(from: 0, to: k, by: dotBlockK) {
+            let kc = min(dotBlockK, k - pc), chunks = (kc + 7) / 8
+            packDotGroups(b, stride: ldb, transposed: false, first: jc, count: nc, group: 4, k0: pc, kc: kc,
+                          into: packedB)
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: dotBlockM) {
+                let mc = min(dotBlockM, rows.upperBound - ic)
+                packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
+                              into: packedA)
+                /// Columns 4g..<4g+4 of the block for rows r..<mc on the AVX2 kernel.
+                func dotColumns(_ g: Int, from r0: Int) {
+                    let bg = packedB + g * chunks * 32, col = jc + 4 * g, width = min(4, jc + nc - col)
+                    var r = r0
+                    while r < mc {
+                        dotKernel(Three.self, Rows.self, chunks: chunks, tail: 0, a: packedA + r * chunks * 8,
+                                  aRow: 8, aChunk: 24, b: bg, bCol: 8, bChunk: 32, sums: sums)
+                        for i in 0..<min(3, mc - r) {
+                            fold.fold4(sums + 4 * i, into: out.c + (ic + r + i) * out.ldc + col, count: width,
+                                       first: pc == 0)
+                        }
+                        r += 3
+                    }
+                }
+                var g = 0
+                if wide {
+                    // Pairs of B groups against pairs of A groups on the AVX-512 tile; what is left over
+                    // (an odd group) goes to the AVX2 kernel below, with the same bits.
+                    while g + 2 <= (nc + 3) / 4 {
+                        var r = 0
+                        while r + 6 <= (mc + 2) / 3 * 3 {
+                            let ag = packedA + r * chunks * 8
+                            avx512DotTile(chunks: chunks, a0: ag, a1: ag + chunks * 24, b0: packedB + g * chunks * 32,
+                                          b1: packedB + (g + 1) * chunks * 32, sums: sums)
+                            let col = jc + 4 * g, width = min(8, jc + nc - col)
+                            for i in 0..<min(6, mc - r) {
+                                let d = out.c + (ic + r + i) * out.ldc + col
+                                if width == 8 {
+                                    fold.fold(UnsafeRawPointer(sums + 8 * i).loadUnaligned(as: SIMD8<Float>.self),
+                                              into: d, first: pc == 0)
+                                } else {
+                                    fold.fold4(sums + 8 * i, into: d, count: min(4, width), first: pc == 0)
+                                    if width > 4 { fold.fold4(sums + 8 * i + 4, into: d + 4, count: width - 4, first: pc == 0) }
+                                }
+                            }
+                            r += 6
+                        }
+                        if r < mc { dotColumns(g, from: r); dotColumns(g + 1, from: r) }
+                        g += 2
+                    }
+                }
+                while g < (nc + 3) / 4 {
+                    dotColumns(g, from: 0)
+                    g += 1
+                }
+            }
+        }
+    }
+}
+
+/// Packs vectors `first ..< first + count` (rows of `m` at `stride` apart, contiguous in K; or, when
+/// `transposed`, columns: vector i's element p at `m[p·stride + i]`), depth `k0 ..< k0 + kc`, into groups
+/// of `group` vectors `// [ceil(count/group), ceil(kc/8), group, 8]`, zero-padded.
+func packDotGroups(_ m: UnsafePointer<Float>, stride: Int, transposed: Bool, first: Int, count: Int, group: Int,
+                   k0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
+    let chunks = (kc + 7) / 8, full = kc / 8, tail = kc % 8
+    var d = dst
+    for g in 0..<((count + group - 1) / group) {
+        for v in 0..<group {
+            let i = g * group + v
+            var o = d + v * 8
+            guard i < count else {
+                for _ in 0..<chunks { o.update(repeating: 0, count: 8); o += group * 8 }
+                continue
+            }
+            if transposed {
+                let src = m + k0 * stride + first + i
+                for p in 0..<(chunks * 8) { o[(p / 8) * group * 8 + p % 8] = p < kc ? src[p * stride] : 0 }
+                continue
+            }
+            var src = UnsafeRawPointer(m + (first + i) * stride + k0)
+            for _ in 0..<full {
+                UnsafeMutableRawPointer(o).storeBytes(of: src.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                src += 32
+                o += group * 8
+            }
+            if tail > 0 {
+                let s = src.assumingMemoryBound(to: Float.self)
+                for l in 0..<8 { o[l] = l < tail ? s[l] : 0 }
+            }
+        }
+        d += chunks * group * 8
+    }
+}
