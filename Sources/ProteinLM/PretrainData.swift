@@ -38,6 +38,12 @@ public struct PretrainData: Sendable {
         heldOut = ho
     }
 
+    /// Given training and evaluation sets (e.g. a corpus and a separate file of unseen organisms).
+    public init(train: [[Int32]], heldOut: [[Int32]]) {
+        self.train = train.filter { !$0.isEmpty }
+        self.heldOut = heldOut.filter { !$0.isEmpty }
+    }
+
     /// Unigram residue distribution of the training set (add-one smoothed over ids 1–27).
     public func unigram() -> [Double] {
         var counts = [Double](repeating: 0, count: 36)

@@ -72,54 +72,26 @@ public final class PretrainTrainer {
             let window = s[off..<(off + n)]
             if rng.nextUnit() < options.mlmRatio { return PretrainExample.mlm(window, rng: &rng) }
             let k = (rng.nextUnit() < 0.5 || n < 2) ? 0 : 1 + Int(rng.next() % UInt64(n - 1))
-            return fixPositions(PretrainExample.glm(window, contextLength: k))
+            return evaluator.positioned(PretrainExample.glm(window, contextLength: k))
         }
         return TrainingBatch(examples: examples)
     }
 
-    /// 1-D models use plain arange positions in every mode.
-    func fixPositions(_ e: PretrainExample) -> PretrainExample {
-        if options.rotary2D { return e }
-        var e = e
-        e.positions = (0..<e.ids.count).map(Int32.init)
-        return e
+    var evaluator: PerplexityEvaluator {
+        PerplexityEvaluator(context: options.context, tokensPerBatch: options.tokensPerBatch, rotary2D: options.rotary2D)
     }
 
-    /// Held-out perplexities: MLM (15 % of residues → `<mask>`, fixed seed), CLM (`<gmask><sop><eos>` +
-    /// residues) and GLM (the first half of the window as context, the second half generated after
-    /// `<gmask><sop>`; over the span's residues).
+    /// Held-out perplexities (MLM, CLM, GLM) of the current weights; see `PerplexityEvaluator`.
     public func evaluate() -> (mlm: Double, clm: Double, glm: Double) {
-        let maxResidues = options.context - 3
-        var mlmN = 0.0, mlmC = 0, clmN = 0.0, clmC = 0, glmN = 0.0, glmC = 0
-        var group: [PretrainExample] = [], groupCLM: [PretrainExample] = [], groupGLM: [PretrainExample] = []
-        func flush() {
-            if group.isEmpty { return }
-            let a = model.evaluate(TrainingBatch(examples: group)); mlmN += a.nll; mlmC += a.count
-            let b = model.evaluate(TrainingBatch(examples: groupCLM)); clmN += b.nll; clmC += b.count
-            if !groupGLM.isEmpty {
-                let c = model.evaluate(TrainingBatch(examples: groupGLM)); glmN += c.nll; glmC += c.count
-            }
-            group = []; groupCLM = []; groupGLM = []
-        }
-        let order = data.heldOut.indices.sorted { data.heldOut[$0].count < data.heldOut[$1].count }
-        for i in order {
-            let s = data.heldOut[i]
-            let window = s[0..<min(s.count, maxResidues)]
-            var rng = SeededRandom(seed: 1234 + UInt64(i))
-            if (group.count + 1) * (window.count + 3) > options.tokensPerBatch { flush() }
-            group.append(PretrainExample.mlm(window, rng: &rng, maskOnly: true))
-            groupCLM.append(fixPositions(PretrainExample.glm(window, contextLength: 0)))
-            if window.count >= 2 { groupGLM.append(fixPositions(PretrainExample.glm(window, contextLength: window.count / 2))) }
-        }
-        flush()
-        return (exp(mlmN / Double(max(mlmC, 1))), exp(clmN / Double(max(clmC, 1))), exp(glmN / Double(max(glmC, 1))))
+        let r = evaluator.evaluate(model, sequences: data.heldOut)
+        return (r.mlm, r.clm, r.glm)
     }
 
     /// Starts from the weights of a model directory written by this trainer (or any xTrimoPGLM checkpoint
     /// of the same shape) instead of a random initialisation; the optimiser and step start afresh.
     public func initialise(from dir: URL) throws {
         let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
-        try model.parameters.load(from: file, aliases: ["transformer.output_layer.weight": "transformer.embedding.word_embeddings.weight"])
+        try model.parameters.load(from: file, aliases: PGLMTrainingModel.tiedHead, refusingOthers: true)
     }
 
     /// Trains until `options.steps` (or the time limit); `checkpoint` is saved at every evaluation and at the end.
@@ -212,7 +184,7 @@ public final class PretrainTrainer {
         guard FileManager.default.fileExists(atPath: state.path) else { return false }
         let json = try JSONReader.read(path: state.path).foundation as? [String: Any] ?? [:]
         let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
-        try model.parameters.load(from: file)
+        try model.parameters.load(from: file, refusingOthers: true)
         let opt = try SafetensorsFile(url: dir.appendingPathComponent("optimizer.safetensors"))
         optimizer.restore(m: try opt.floats("exp_avg"), v: try opt.floats("exp_avg_sq"),
                           step: json["optimizer_step"] as? Int ?? 0)

@@ -115,7 +115,8 @@ public enum ProteinGenerator {
                     if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
                     header += " mode=\(o.mode.rawValue)"
                         + (greedy ? " decoding=greedy" : " temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)")
-                        + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength) seed=\(o.seed)"
+                        + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength)"
+                        + (greedy ? "" : " seed=\(o.seed)")   // greedy output does not depend on the seed
                         + " end=\(stopped ? "eos" : "length")"
                     try emit(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))
                 }

@@ -14,6 +14,7 @@ enum StageCatalog {
         PromptAlignStages.register(in: r)
         ProteinLMStages.register(in: r)
         PretrainStage.register(in: r)
+        PerplexityStage.register(in: r)
         return r
     }
 }

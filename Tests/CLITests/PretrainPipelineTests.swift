@@ -12,8 +12,8 @@ final class PretrainPipelineTests: XCTestCase {
             try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
                                                        withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
         }
-        let fasta = "fasta=samples/proteins/example.faa"
-        var r = try TestSupport.runTrellis(["run", "pipelines/protein-pretrain.yaml", "--quiet", "-p", fasta, "-p", "steps=2",
+        let fasta = "fasta=samples/proteins/example.faa", heldout = "heldout_fraction=0.1"   // 4 of its 40 records
+        var r = try TestSupport.runTrellis(["run", "pipelines/protein-pretrain.yaml", "--quiet", "-p", fasta, "-p", heldout, "-p", "steps=2",
                                             "-p", "output=out/trial"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let model = dir.appendingPathComponent("out/trial")
@@ -25,7 +25,7 @@ final class PretrainPipelineTests: XCTestCase {
         XCTAssertTrue(report.contains(">GLM (half-window context)</text>") && report.contains(">perplexity</text>"), report)
 
         r = try TestSupport.runTrellis(["run", "pipelines/protein-pretrain-continue.yaml", "--quiet", "-p", fasta,
-                                        "-p", "steps=1", "-p", "init_from=out/trial", "-p", "output=out/continued"], cwd: dir)
+                                        "-p", heldout, "-p", "steps=1", "-p", "init_from=out/trial", "-p", "output=out/continued"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         func log(_ m: String) throws -> [[String: Any]] {
             try String(contentsOf: dir.appendingPathComponent("out/\(m)/train-log.jsonl"), encoding: .utf8)

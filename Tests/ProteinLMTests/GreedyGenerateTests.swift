@@ -55,6 +55,8 @@ final class GreedyGenerateTests: XCTestCase {
                     if mine != reference[s] { break }   // left the reference's path: no more step logits
                 }
                 XCTAssertTrue(g[0].header.contains("decoding=greedy"), g[0].header)
+                // The seed plays no part in greedy output, so the header does not claim one.
+                XCTAssertFalse(g[0].header.contains("seed="), g[0].header)
             }
         }
         print("greedy steps checked against reference logits: \(checkedSteps)")

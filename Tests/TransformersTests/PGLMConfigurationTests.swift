@@ -70,8 +70,7 @@ final class PGLMConfigurationTests: XCTestCase {
         let m = try PGLMTrainingModel(directory: Fixtures.model(name))
         let ids = try ref.ints("input_ids"), mask = try ref.ints("attention_mask"), logits = try ref.floats("logits")
         let v = m.vocabularySize
-        let headBias = try SafetensorsFile(url: Fixtures.model(name).appendingPathComponent("model.safetensors"))
-            .floats("transformer.output_layer.bias")
+        XCTAssertNotNil(m.parameters.entry("transformer.output_layer.bias"))
         for row in 0..<ref.batch {
             let t = mask[(row * ref.length)..<((row + 1) * ref.length)].filter { $0 != 0 }.count
             let rowIds = Array(ids[(row * ref.length)..<(row * ref.length + t)])
@@ -79,9 +78,8 @@ final class PGLMConfigurationTests: XCTestCase {
                                       mask: TrainingMask(lengths: [t], prefixes: [0]), selected: Array(0..<t),
                                       targets: [Int32](repeating: 0, count: t))
             let ours = m.forward(batch, training: false)
-            // The training head is Megatron's bias-free output_layer; take the checkpoint's bias back out.
-            var expected = Array(logits[(row * ref.length * v)..<((row * ref.length + t) * v)])
-            for i in expected.indices { expected[i] -= headBias[i % v] }
+            // The checkpoint's output_layer.bias is part of the training head (it was once dropped silently).
+            let expected = Array(logits[(row * ref.length * v)..<((row * ref.length + t) * v)])
             let d = TestSupport.maxAbsDiff(ours, expected, label: "\(name) training forward row \(row)")
             XCTAssertLessThan(d, 1e-4)
         }
@@ -92,17 +90,50 @@ final class PGLMConfigurationTests: XCTestCase {
         var c = PGLMConfiguration(layers: 2, hidden: 32, heads: 4, ffn: 48, vocabSize: 128, causal: true)
         c.addBiasLinear = false
         c.addQkvBias = false
-        let m = try PGLMTrainingModel(config: c, seed: 3)
-        let dir = try TestSupport.temporaryDirectory("pglm-nobias")
+        try assertSavedModelMatchesRuntime(try PGLMTrainingModel(config: c, seed: 3), label: "no-bias")
+    }
+
+    /// Saves `m`, loads it in the runtime and compares CLM logits of one row with the training forward's.
+    private func assertSavedModelMatchesRuntime(_ m: PGLMTrainingModel, label: String) throws {
+        let dir = try TestSupport.temporaryDirectory("pglm-\(label)")
         try m.save(to: dir, dtype: .f32)
         let loaded = try ModelLoader.load(directory: dir)
-        let ids: [Int32] = [29, 32, 34, 5, 9, 12, 1, 3]
+        let ids = Self.ids
         let ref = try loaded.forward(TokenBatch(batch: 1, length: 8, ids: ids, attentionMask: [Int32](repeating: 1, count: 8)),
                                      options: ForwardOptions(hiddenStates: false, mode: .clm))
-        let batch = TrainingBatch(batch: 1, length: 8, ids: ids, positions: (0..<8).map(Int32.init), blocks: nil,
-                                  mask: TrainingMask(lengths: [8], prefixes: [0]), selected: Array(0..<8),
-                                  targets: [Int32](repeating: 0, count: 8))
-        let d = TestSupport.maxAbsDiff(m.forward(batch, training: false), ref.logits!, label: "no-bias training vs runtime")
+        let batch = Self.clmBatch(selected: Array(0..<8), targets: [Int32](repeating: 0, count: 8))
+        let d = TestSupport.maxAbsDiff(m.forward(batch, training: false), ref.logits!, label: "\(label) training vs runtime")
         XCTAssertLessThan(d, 1e-4)
+    }
+
+    private static let ids: [Int32] = [29, 32, 34, 5, 9, 12, 1, 3]
+    private static func clmBatch(selected: [Int], targets: [Int32]) -> TrainingBatch {
+        TrainingBatch(batch: 1, length: 8, ids: ids, positions: (0..<8).map(Int32.init), blocks: nil,
+                      mask: TrainingMask(lengths: [8], prefixes: [0]), selected: selected, targets: targets)
+    }
+
+    /// A head bias is trained (it gets a gradient and moves), saved, and gives the runtime's logits on reload.
+    func testOutputLayerBiasIsTrainedAndSaved() throws {
+        let m = try PGLMTrainingModel(directory: Fixtures.model("pglm-tiny-linbias"))
+        let before = m.parameters.array("transformer.output_layer.bias")
+        let batch = Self.clmBatch(selected: Array(0..<7), targets: Array(Self.ids[1...]))
+        m.parameters.zeroGradients()
+        m.trainStep(batch)
+        let grad = UnsafeBufferPointer(start: m.parameters.gradient("transformer.output_layer.bias"), count: before.count)
+        XCTAssertGreaterThan(grad.map(abs).max() ?? 0, 1e-6)
+        AdamW(count: m.parameters.count).update(m.parameters, lr: 1e-2)
+        XCTAssertNotEqual(m.parameters.array("transformer.output_layer.bias"), before)
+        try assertSavedModelMatchesRuntime(m, label: "head-bias")
+    }
+
+    /// A model built without a head bias refuses a checkpoint that has one instead of dropping it.
+    func testCheckpointTensorsTheModelDoesNotTrainAreRefused() throws {
+        let dir = Fixtures.model("pglm-tiny-linbias")
+        let c = try JSONDecoder().decode(PGLMConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("config.json")))
+        let m = try PGLMTrainingModel(config: c, seed: 1)
+        let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
+        XCTAssertThrowsError(try m.parameters.load(from: file, refusingOthers: true)) { error in
+            XCTAssertTrue("\(error)".contains("transformer.output_layer.bias"), "\(error)")
+        }
     }
 }

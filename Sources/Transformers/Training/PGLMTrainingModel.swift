@@ -23,7 +23,9 @@ public final class PGLMTrainingModel: TrainableModel {
     private var usedDropout = false
 
     /// Names, shapes and decay flags of the trainable tensors, in checkpoint naming.
-    public static func parameterSpecs(_ c: PGLMConfiguration) -> [(name: String, shape: [Int], decay: Bool)] {
+    /// `outputBias` adds `transformer.output_layer.bias` (checkpoints whose head has one, such as the official
+    /// code's with `add_bias_linear`).
+    public static func parameterSpecs(_ c: PGLMConfiguration, outputBias: Bool = false) -> [(name: String, shape: [Int], decay: Bool)] {
         let h = c.hiddenSize, f = c.ffnHiddenSize, w = 3 * c.numAttentionHeads * c.kvChannels
         var s: [(String, [Int], Bool)] = [(PGLMNames.wordEmbeddings + ".weight", [c.paddedVocabSize, h], true)]
         for l in 0..<c.numLayers {
@@ -42,11 +44,13 @@ public final class PGLMTrainingModel: TrainableModel {
         s += [(PGLMNames.finalNorm + ".weight", [h], false),
               (PGLMNames.finalNorm + ".bias", [h], false),
               (PGLMNames.outputLayer + ".weight", [c.paddedVocabSize, h], true)]
+        if outputBias { s.append((PGLMNames.outputLayer + ".bias", [c.paddedVocabSize], false)) }
         return s
     }
 
-    /// A randomly initialised model (N(0, 0.02²) matrices, unit norms, zero biases).
-    public init(config c: PGLMConfiguration, seed: UInt64) throws {
+    /// A randomly initialised model (N(0, 0.02²) matrices, unit norms, zero biases); `outputBias` gives the
+    /// head a bias.
+    public init(config c: PGLMConfiguration, seed: UInt64, outputBias: Bool = false) throws {
         guard !c.multiQueryAttention, !c.rmsnorm, c.gluActivation == "geglu", c.postLayerNorm, !c.moe else {
             throw TransformersError.unsupportedModel(file: "config.json",
                 detail: "training supports xTrimoPGLM with multi-head attention, LayerNorm, GeGLU, one dense MLP per layer (moe false) and a final LayerNorm")
@@ -54,19 +58,23 @@ public final class PGLMTrainingModel: TrainableModel {
         config = c
         hidden = c.hiddenSize; ffn = c.ffnHiddenSize; heads = c.numAttentionHeads; headDim = c.kvChannels
         vocab = c.paddedVocabSize; layers = c.numLayers
-        parameters = ParameterSet(Self.parameterSpecs(c))
+        parameters = ParameterSet(Self.parameterSpecs(c, outputBias: outputBias))
         parameters.initialise(seed: seed)
         rng = SeededRandom(seed: seed ^ 0x5EED_D80F)
     }
 
     /// Loads a checkpoint directory (`config.json` + `model.safetensors`); a missing `output_layer` is
-    /// taken from the word embeddings (tied checkpoints), after which the two train separately.
+    /// taken from the word embeddings (tied checkpoints), after which the two train separately. An
+    /// `output_layer.bias` is loaded and trained; any other tensor the model does not train is refused.
     public convenience init(directory: URL, seed: UInt64 = 0) throws {
         let c = try ConfigFile.decode(PGLMConfiguration.self, from: directory.appendingPathComponent("config.json"))
-        try self.init(config: c, seed: seed)
         let file = try SafetensorsFile(url: directory.appendingPathComponent("model.safetensors"))
-        try parameters.load(from: file, aliases: [PGLMNames.outputLayer + ".weight": PGLMNames.wordEmbeddings + ".weight"])
+        try self.init(config: c, seed: seed, outputBias: file.contains(PGLMNames.outputLayer + ".bias"))
+        try parameters.load(from: file, aliases: Self.tiedHead, refusingOthers: true)
     }
+
+    /// A tied checkpoint's head is its word embedding table.
+    public static let tiedHead = [PGLMNames.outputLayer + ".weight": PGLMNames.wordEmbeddings + ".weight"]
 
     /// Restarts the dropout generator (the trainer reseeds per step so a resumed run draws the same masks).
     public func reseedDropout(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
@@ -139,8 +147,8 @@ public final class PGLMTrainingModel: TrainableModel {
         selectedHidden.withUnsafeMutableBufferPointer { sh in
             for (k, row) in b.selected.enumerated() { (sh.baseAddress! + k * h).update(from: finalOut.p + row * h, count: h) }
             logits.withUnsafeMutableBufferPointer { lg in
-                TrainingKernels.linearForward(lg.baseAddress!, sh.baseAddress!, p(PGLMNames.outputLayer + ".weight"), nil,
-                                              rows: s, inFeatures: h, outFeatures: vocab)
+                TrainingKernels.linearForward(lg.baseAddress!, sh.baseAddress!, p(PGLMNames.outputLayer + ".weight"),
+                                              biasValue(PGLMNames.outputLayer + ".bias"), rows: s, inFeatures: h, outFeatures: vocab)
             }
         }
         return logits
@@ -177,7 +185,8 @@ public final class PGLMTrainingModel: TrainableModel {
         dlogits.withUnsafeBufferPointer { dl in
             selectedHidden.withUnsafeBufferPointer { sh in
                 dsel.withUnsafeMutableBufferPointer { ds in
-                    TrainingKernels.linearBackward(dx: ds.baseAddress!, dw: g(PGLMNames.outputLayer + ".weight"), dbias: nil,
+                    TrainingKernels.linearBackward(dx: ds.baseAddress!, dw: g(PGLMNames.outputLayer + ".weight"),
+                                                   dbias: biasGradient(PGLMNames.outputLayer + ".bias"),
                                                    dy: dl.baseAddress!, x: sh.baseAddress!,
                                                    w: p(PGLMNames.outputLayer + ".weight"), rows: s, inFeatures: h,
                                                    outFeatures: vocab)

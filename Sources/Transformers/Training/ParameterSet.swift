@@ -78,8 +78,14 @@ public final class ParameterSet {
     }
 
     /// Reads every entry from a checkpoint (F32/BF16/F16, converted); `aliases` maps an entry name to
-    /// the name to use when the entry itself is absent (tied weights).
-    public func load(from file: SafetensorsFile, aliases: [String: String] = [:]) throws {
+    /// the name to use when the entry itself is absent (tied weights). `refusingOthers` throws on a checkpoint
+    /// tensor that is no entry, other than RoPE `inv_freq` buffers (it would otherwise be dropped silently from what is trained and saved).
+    public func load(from file: SafetensorsFile, aliases: [String: String] = [:], refusingOthers: Bool = false) throws {
+        // RoPE `inv_freq` buffers are recomputed from the configuration, not weights.
+        if refusingOthers, let extra = file.names.sorted().first(where: { index[$0] == nil && !$0.hasSuffix(".inv_freq") }) {
+            throw TransformersError.badTensor(file: file.path, name: extra,
+                detail: "not a parameter of this training model (it trains \(entries.count) tensors of this configuration); remove it or train with a configuration that has it")
+        }
         for e in entries {
             var name = e.name
             if !file.contains(name), let alt = aliases[name], file.contains(alt) { name = alt }
