@@ -50,16 +50,19 @@ public enum Parallel {
     }
 
     /// How many pieces `totalNanoseconds` of estimated work is worth splitting into (1 ... threadCount).
-    public static func usefulThreads(forWork totalNanoseconds: Double) -> Int {
-        let n = Int(totalNanoseconds / minimumWorkPerThread)
+    /// `perThread` is the least work worth a thread of its own (default `minimumWorkPerThread`).
+    public static func usefulThreads(forWork totalNanoseconds: Double,
+                                     perThread: Double = minimumWorkPerThread) -> Int {
+        let n = Int(totalNanoseconds / perThread)
         return max(1, min(threadCount, n))
     }
 
     /// Splits `0..<count` into contiguous ranges, one per useful thread for `costPerItem` ns per item,
     /// and runs `body` on each.
-    public static func forEach(range count: Int, costPerItem: Double, _ body: (Range<Int>) -> Void) {
+    public static func forEach(range count: Int, costPerItem: Double, perThread: Double = minimumWorkPerThread,
+                               _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let pieces = min(count, usefulThreads(forWork: Double(count) * costPerItem))
+        let pieces = min(count, usefulThreads(forWork: Double(count) * costPerItem, perThread: perThread))
         forEach(chunks: pieces) { p in
             body((p * count / pieces)..<((p + 1) * count / pieces))
         }
