@@ -1,4 +1,4 @@
-import CLibXML2
+@_implementationOnly import CLibXML2   // its ICU headers clash with Foundation's in clients that import DataIO
 
 /// A pull reader over libxml2's `xmlTextReader`, fed by `ByteReader` (so `.gz` / `.zst` XML works), that
 /// turns libxml2 errors into positioned `DataIOError`s. Memory stays constant: no tree is built.
