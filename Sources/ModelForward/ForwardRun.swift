@@ -38,8 +38,9 @@ public struct ForwardRun {
         self.options = options
     }
 
-    /// Tokenises `input`, runs the model in batches and writes `output` atomically.
-    public func run(input: String, output: URL) throws -> Summary {
+    /// Tokenises `input`, runs the model in batches and writes `output` atomically; `progress` is told
+    /// (sequences done, total) after every batch.
+    public func run(input: String, output: URL, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let modelDir = modelDirectory
         let family = try ModelLoader.family(directory: modelDir)
         if let mode = options.mode, family != .xtrimopglm {
@@ -84,6 +85,7 @@ public struct ForwardRun {
                 if states.isEmpty { states = Array(repeating: [], count: out.hiddenStates.count) }
                 for (i, h) in out.hiddenStates.enumerated() { states[i] += h }
             }
+            progress(start + chunk.count, b)
         }
         try Profiler.time(.io) {
             var writer = SafetensorsWriter(metadata: ["format": "pt", "model": modelDir.path,

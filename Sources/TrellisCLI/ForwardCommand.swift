@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformers
 import ModelForward
+import PipelineEngine
 import CLISupport
 
 /// `trellis forward`: runs a model directory on a FASTA or text file and writes ids, logits and hidden states.
@@ -59,7 +60,12 @@ enum ForwardCommand: Command {
         options.hiddenStates = hidden
         let forward = try ForwardRun(modelDirectory: modelDir, options: options)
         let session = profile.start()
-        let s = try forward.run(input: input, output: output)
+        var meter: ProgressMeter?
+        let s = try forward.run(input: input, output: output) { done, total in
+            if meter == nil { meter = ProgressMeter(label: "forward", unit: "sequences", total: total) }
+            meter?.report(done: done)
+        }
+        meter?.finish()
         try destination.publish()
         let line = "wrote \(destination.display): \(s.sequences) sequences × \(s.tokens) tokens, \(s.hiddenStates) hidden states"
             + (s.logitsVocabulary.map { ", logits [\(s.sequences), \(s.tokens), \($0)]" } ?? "")

@@ -9,8 +9,8 @@ final class ForwardCommandTests: XCTestCase {
         TestSupport.fixtures.appendingPathComponent("models").appendingPathComponent(name)
     }
 
-    private func runForward(model: String, fasta: String, extra: [String], file: String = "in.faa") throws
-        -> SafetensorsFile
+    private func runForward(model: String, fasta: String, extra: [String], file: String = "in.faa",
+                            stderr: ((String) -> Void)? = nil) throws -> SafetensorsFile
     {
         let dir = try TestSupport.temporaryDirectory("forward")
         let input = dir.appendingPathComponent(file), output = dir.appendingPathComponent("out.safetensors")
@@ -18,6 +18,7 @@ final class ForwardCommandTests: XCTestCase {
         let r = try TestSupport.runTrellis(["forward", "--model", fixture(model).path, "--input", input.path,
                                             "--output", output.path] + extra)
         XCTAssertEqual(r.status, 0, r.stderr)
+        stderr?(r.stderr)
         return try SafetensorsFile(url: output)
     }
 
@@ -32,7 +33,10 @@ final class ForwardCommandTests: XCTestCase {
 
     func testEsmFastaWithContacts() throws {
         let fasta = ">a\nMKTAYIAKQRQISFVKSHFSRQLEERLGL\n>b\nGSHM<mask>LVKAE<mask>TR\n>c\nACDEFGHIKLMNPQRSTVWY\n>d\nMLFVVL\n"
-        let out = try runForward(model: "esm2-tiny", fasta: fasta, extra: ["--contacts", "--batch-size", "3"])
+        let out = try runForward(model: "esm2-tiny", fasta: fasta, extra: ["--contacts", "--batch-size", "3"]) { err in
+            // Progress on stderr (not a TTY: plain lines), ending with the total.
+            XCTAssertNotNil(err.range(of: "\\[forward\\] 4/4 sequences", options: .regularExpression), err)
+        }
         try compare(out, SafetensorsFile(url: fixture("esm2-tiny").appendingPathComponent("reference.safetensors")),
                     label: "forward esm2-tiny")
     }
