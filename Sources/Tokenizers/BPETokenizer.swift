@@ -22,19 +22,14 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     public let kind = "bpe"
     public let options: Options
-    public let vocabularySize: Int
+    public let vocabulary: TokenVocabulary
     public let padId: Int
-    public let specialIds: Set<Int>
     public let template: TokenTemplate
-    public let spelling: TokenSpellingTable
-    public let addedTokens: [AddedToken]
     private let vocab: ByteMap
-    private let tokenIds: [String: Int]
     private let byteIds: [Int32]
     // (left id << 32 | right id) → (rank << 32 | merged id)
     private let merges: [UInt64: UInt64]
     private let unkId: Int32
-    private let splitter: AddedTokenSplitter
     private let pool: WorkspacePool<BPEWorkspace>
 
     /// Builds the tokenizer from a vocabulary (byte-level spellings) and merges in rank order.
@@ -51,14 +46,8 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
                 addedTokens: [AddedToken] = [], template: TokenTemplate? = nil, source: String = "<vocabulary>",
                 mergeLines: [Int]? = nil) throws {
         self.options = options
-        var all = [String: Int](entries, uniquingKeysWith: { $1 })
-        for a in addedTokens { all[a.content] = a.id }
-        tokenIds = all
-        vocabularySize = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
-        var names = [String?](repeating: nil, count: vocabularySize)
-        for (t, id) in entries where id >= 0 { names[id] = t }
-        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
-        spelling = TokenSpellingTable(names)
+        vocabulary = TokenVocabulary(entries: entries, addedTokens: addedTokens)
+        let all = vocabulary.ids
         var v = ByteMap(capacity: entries.count)
         for (t, id) in entries { v.insert(t, value: Int32(id)) }
         vocab = v
@@ -81,9 +70,6 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             if m[key] == nil { m[key] = UInt64(rank) << 32 | UInt64(ic) }
         }
         self.merges = m
-        self.addedTokens = addedTokens
-        splitter = AddedTokenSplitter(addedTokens)
-        specialIds = Set(addedTokens.filter(\.special).map(\.id))
         padId = all["<pad>"] ?? all["<|endoftext|>"] ?? 0
         if let template { self.template = template } else if let b = all["<s>"], let e = all["</s>"] {
             self.template = .roberta(bos: b, eos: e)
@@ -93,11 +79,9 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
         pool = WorkspacePool { BPEWorkspace() }
     }
 
-    public func id(of token: String) -> Int? { tokenIds[token] }
-
     public func tokenize(_ text: String) -> RawTokens {
         pool.with { ws in
-            splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 3) {
+            vocabulary.splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 3) {
                 run($0, $1, $2, ws, &$3)
             }
         }

@@ -27,20 +27,15 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
 
     public let kind = "wordpiece"
     public let options: Options
-    public let vocabularySize: Int
+    public let vocabulary: TokenVocabulary
     public let padId: Int
-    public let specialIds: Set<Int>
     public let template: TokenTemplate
-    public let spelling: TokenSpellingTable
-    public let addedTokens: [AddedToken]
     let unkId: Int
     private let vocab: ByteMap
     private let continuation: ByteMap
     private let maxPieceChars: Int
-    private let splitter: AddedTokenSplitter
     private let pool: WorkspacePool<WordPieceWorkspace>
     private let stripAccents: Bool
-    private let tokenIds: [String: Int]
 
     /// Builds the tokenizer from a token → id vocabulary. Throws when the unknown token is missing.
     public convenience init(vocabulary: [String: Int], options: Options = Options(), addedTokens: [AddedToken] = [],
@@ -53,17 +48,13 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
     public init(entries: [(String, Int)], options: Options = Options(), addedTokens: [AddedToken] = [],
                 template: TokenTemplate? = nil, source: String = "<vocabulary>") throws {
         self.options = options
-        var all = [String: Int](entries, uniquingKeysWith: { $1 })
-        for a in addedTokens { all[a.content] = a.id }
+        vocabulary = TokenVocabulary(entries: entries, addedTokens: addedTokens)
+        let all = vocabulary.ids
         guard let unk = all[options.unkToken] else {
             throw TokenizerError.missingToken(path: source, token: options.unkToken,
                                               reason: "WordPiece needs it for words it cannot split")
         }
         unkId = unk
-        tokenIds = all
-        let size = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
-        vocabularySize = size
-        var names = [String?](repeating: nil, count: size)
         var v = ByteMap(capacity: entries.count), cont = ByteMap(capacity: entries.count / 4)
         var longest = 1
         let prefix = options.continuingSubwordPrefix
@@ -74,13 +65,7 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
             if !pb.isEmpty, bytes.starts(with: pb) { cont.insert(Array(bytes[pb.count...]), value: Int32(id)) }
             longest = max(longest, tok.unicodeScalars.count)
         }
-        for (tok, id) in entries where id >= 0 { names[id] = tok }
-        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
         vocab = v; continuation = cont; maxPieceChars = longest
-        spelling = TokenSpellingTable(names)
-        self.addedTokens = addedTokens
-        splitter = AddedTokenSplitter(addedTokens)
-        specialIds = Set(addedTokens.filter(\.special).map(\.id))
         padId = all["[PAD]"] ?? 0
         if let template { self.template = template } else if let c = all["[CLS]"], let s = all["[SEP]"] {
             self.template = .bert(cls: c, sep: s)
@@ -91,11 +76,9 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         pool = WorkspacePool { WordPieceWorkspace() }
     }
 
-    public func id(of token: String) -> Int? { tokenIds[token] }
-
     public func tokenize(_ text: String) -> RawTokens {
         pool.with { ws in
-            splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 4) {
+            vocabulary.splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 4) {
                 run($0, $1, $2, ws, &$3)
             }
         }
