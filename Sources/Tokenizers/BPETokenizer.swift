@@ -121,17 +121,10 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     }
 
     private func emit(_ ws: BPEWorkspace, _ out: inout RawTokens) {
-        var entry = ws.word.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
-        if entry < 0 {
-            if ws.cache.count > 200_000 { ws.clearCache() }
-            entry = Int32(ws.cacheStarts.count - 1)
-            merge(ws)
-            ws.word.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
-        }
-        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        let cache = ws.cache
         var pos = 0
-        for k in a..<b {
-            let len = Int(ws.cacheLens[k])
+        for k in cache.pieces(of: ws.word, split: { merge(ws) }) {
+            let len = Int(cache.lengths[k])
             var lo = ws.charOf[pos], hi = ws.charOf[pos + len - 1] + 1
             if options.trimOffsets {
                 // Hugging Face's ByteLevel offset trimming: leading/trailing spaces leave the offsets, except
@@ -143,17 +136,17 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
                 if lead > 0 { lo = min(lo + lead, hi) }
                 if trail > 0 && hi >= trail { hi = max(hi - trail, lo) }
             }
-            if ws.cacheIds[k] >= 0 { out.ids.append(Int(ws.cacheIds[k])); out.offsets.append(lo..<hi) }
+            if cache.ids[k] >= 0 { out.ids.append(Int(cache.ids[k])); out.offsets.append(lo..<hi) }
             pos += len
         }
     }
 
-    /// Applies the merges to the bytes in `ws.word`; appends the result to the cache arrays.
+    /// Applies the merges to the bytes in `ws.word`; appends the result to the cache.
     private func merge(_ ws: BPEWorkspace) {
         let n = ws.word.count
         if options.ignoreMerges {
             let id = ws.word.withUnsafeBufferPointer { vocab.lookup($0.baseAddress!, n) }
-            if id >= 0 { ws.cacheIds.append(id); ws.cacheLens.append(Int32(n)); ws.cacheStarts.append(Int32(ws.cacheIds.count)); return }
+            if id >= 0 { ws.cache.append(id, length: Int32(n)); return }
         }
         ws.symbols.removeAll(keepingCapacity: true)
         ws.lengths.removeAll(keepingCapacity: true)
@@ -172,9 +165,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             ws.symbols.remove(at: at + 1)
             ws.lengths.remove(at: at + 1)
         }
-        ws.cacheIds += ws.symbols
-        ws.cacheLens += ws.lengths
-        ws.cacheStarts.append(Int32(ws.cacheIds.count))
+        ws.cache.append(ids: ws.symbols, lengths: ws.lengths)
     }
 
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
@@ -199,13 +190,5 @@ final class BPEWorkspace {
     var charOf: [Int] = []
     var symbols: [Int32] = []
     var lengths: [Int32] = []
-    var cache = ByteMap(capacity: 4096)
-    var cacheStarts: [Int32] = [0]
-    var cacheIds: [Int32] = []
-    var cacheLens: [Int32] = []
-
-    func clearCache() {
-        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
-        cacheLens.removeAll(keepingCapacity: true)
-    }
+    let cache = PieceCache(limit: 200_000)
 }

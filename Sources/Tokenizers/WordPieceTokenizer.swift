@@ -147,27 +147,20 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         if n > options.maxInputCharsPerWord {
             out.ids.append(unkId); out.offsets.append(origin[0]..<(origin[n - 1] + 1)); return
         }
-        var entry = ws.wordBytes.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
-        if entry < 0 {
-            if ws.cache.count > 500_000 { ws.clearCache() }
-            entry = Int32(ws.cacheStarts.count - 1)
-            split(ws)
-            ws.wordBytes.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
-        }
-        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        let cache = ws.cache
         var pos = 0
-        for k in a..<b {
-            let len = Int(ws.cacheLens[k])
-            out.ids.append(Int(ws.cacheIds[k]))
+        for k in cache.pieces(of: ws.wordBytes, split: { split(ws) }) {
+            let len = Int(cache.lengths[k])
+            out.ids.append(Int(cache.ids[k]))
             out.offsets.append(origin[pos]..<(origin[pos + len - 1] + 1))
             pos += len
         }
     }
 
-    /// Greedy longest-match-first split of the current word; appends its pieces to the cache arrays.
+    /// Greedy longest-match-first split of the current word; appends its pieces to the cache.
     private func split(_ ws: WordPieceWorkspace) {
         let n = ws.wordOrigin.count
-        let before = ws.cacheIds.count
+        let before = ws.cache.ids.count
         ws.wordBytes.withUnsafeBufferPointer { bytes in
             let base = bytes.baseAddress!
             var start = 0
@@ -181,15 +174,14 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
                     end -= 1
                 }
                 if found < 0 {
-                    ws.cacheIds.removeSubrange(before...); ws.cacheLens.removeSubrange(before...)
-                    ws.cacheIds.append(Int32(unkId)); ws.cacheLens.append(Int32(n))
+                    ws.cache.dropPieces(from: before)
+                    ws.cache.append(Int32(unkId), length: Int32(n))
                     break
                 }
-                ws.cacheIds.append(found); ws.cacheLens.append(Int32(end - start))
+                ws.cache.append(found, length: Int32(end - start))
                 start = end
             }
         }
-        ws.cacheStarts.append(Int32(ws.cacheIds.count))
     }
 
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
@@ -229,10 +221,7 @@ final class WordPieceWorkspace {
     var wordBytes: [UInt8] = []
     var byteStarts: [Int32] = [0]
     var normCache: [UInt32: [UInt32]] = [:]
-    var cache = ByteMap(capacity: 4096)
-    var cacheStarts: [Int32] = [0]
-    var cacheIds: [Int32] = []
-    var cacheLens: [Int32] = []
+    let cache = PieceCache(limit: 500_000)
 
     @inline(__always) func append(_ c: UInt32, origin: Int) {
         wordOrigin.append(origin)
@@ -245,10 +234,5 @@ final class WordPieceWorkspace {
         wordBytes.removeAll(keepingCapacity: true)
         byteStarts.removeAll(keepingCapacity: true)
         byteStarts.append(0)
-    }
-
-    func clearCache() {
-        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
-        cacheLens.removeAll(keepingCapacity: true)
     }
 }
