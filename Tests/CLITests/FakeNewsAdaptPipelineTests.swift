@@ -6,8 +6,7 @@ import XCTest
 /// must be kept out of the corpus, then the P&A sweep with the adapted model.
 final class FakeNewsAdaptPipelineTests: XCTestCase {
     func testAdaptPipelineKeepsTestArticlesOutAndFeedsTheAdaptedModel() throws {
-        let dir = try TestSupport.projectDirectory("fakenews-adapt-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchProject("fakenews-adapt-pipeline")
         let args = ["run", "pipelines/fakenews-adapt-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-bare-tiny",
                     "-p", "fake_word=fake", "-p", "runs=1", "-p", "K=16", "-p", "adapt_steps=4",
                     // 32 train articles + the 80 test articles of the sample, as one raw article file.

@@ -4,12 +4,7 @@ import XCTest
 /// The P&A stages (news.read, news.graph, align.propagate, eval.metrics) through `trellis run`.
 final class FakeNewsPipelineTests: XCTestCase {
     func testLabelOnlyPipelineOnSamples() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("fakenews-pipeline", linking: ["samples", "pipelines"])
         var r = try TestSupport.runTrellis(["run", "pipelines/fakenews-label-only.yaml", "--quiet"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         let out = dir.appendingPathComponent("out/fakenews-label-only")

@@ -5,12 +5,7 @@ import XCTest
 /// (its vocabulary has no single-piece "rumor", so the fake label word is "fake").
 final class FakeNewsPromptPipelineTests: XCTestCase {
     func testPromptAlignPipelineOnSamplesWithTinyBERT() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("fakenews-prompt-pipeline")
         let args = ["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-tiny",
                     "-p", "fake_word=fake", "-p", "runs=2"]
         var r = try TestSupport.runTrellis(args, cwd: dir)
@@ -38,12 +33,7 @@ final class FakeNewsPromptPipelineTests: XCTestCase {
     /// there), in corrected mode: prompt.finetune trains RoBERTa and writes a RoBERTa checkpoint that
     /// prompt.score loads.
     func testPromptAlignPipelineWithTinyRoBERTa() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline-roberta")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("fakenews-prompt-pipeline-roberta")
         let r = try TestSupport.runTrellis(["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p",
                                             "model=Tests/Fixtures/prompt/roberta-tiny", "-p", "runs=1", "-p", "mode=corrected"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)

@@ -6,12 +6,7 @@ import XCTest
 /// has no single-piece "rumor", so the fake label word is "fake"), then `eval.sweep` over the instances.
 final class FakeNewsSweepPipelineTests: XCTestCase {
     func testSweepPipelineOnSamplesWithTinyBERT() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-sweep-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("fakenews-sweep-pipeline")
         let args = ["run", "pipelines/fakenews-prompt-align-sweep.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-tiny",
                     "-p", "fake_word=fake", "-p", "runs=1"]
         var r = try TestSupport.runTrellis(args, cwd: dir)
@@ -75,8 +70,7 @@ final class FakeNewsSweepPipelineTests: XCTestCase {
 
     /// eval.sweep needs K in each summary (eval.metrics writes it) and one summary per K and method.
     func testSweepStageErrors() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-sweep-errors")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("fakenews-sweep-errors")
         let summary = """
         {"runs": 1, "accuracy": {"mean": 0.5, "std": 0, "std_sample": 0, "min": 0.5, "max": 0.5},
          "macro_precision": {"mean": 0.5, "std": 0, "std_sample": 0, "min": 0.5, "max": 0.5},

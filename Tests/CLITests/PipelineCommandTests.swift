@@ -54,8 +54,7 @@ final class PipelineCommandTests: XCTestCase {
     }
 
     func testSpecErrorsArePrintedWithPositions() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-cli")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-cli")
         try "stages:\n  a:\n    uses: shel\n  b:\n    uses: shell\n    with:\n      comand: x\n"
             .write(to: root.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
         let r = try TestSupport.runTrellis(["plan", "bad.yaml"], cwd: root)
@@ -94,8 +93,7 @@ final class PipelineCommandTests: XCTestCase {
     }
 
     func testFailedStageLogShownInFull() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-cli")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-cli")
         try "stages:\n  boom:\n    uses: shell\n    with:\n      command: |\n        echo first line\n        echo second line >&2\n        exit 4\n"
             .write(to: root.appendingPathComponent("f.yaml"), atomically: true, encoding: .utf8)
         let r = try TestSupport.runTrellis(["run", "f.yaml"], cwd: root)

@@ -40,8 +40,7 @@ final class CompressionTests: XCTestCase {
     func testTruncatedGzipReportsOffset() throws {
         let path = Fixture.path("truncated.faa.gz")
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt gzip data: unexpected end of file inside a gzip member")
+        expectDataIOError("\(path): byte \(size): corrupt gzip data: unexpected end of file inside a gzip member") { _ = try ByteReader.readAll(path: path) }
     }
 
     func testCorruptGzipReportsOffset() throws {
@@ -64,13 +63,11 @@ final class CompressionTests: XCTestCase {
     func testTruncatedZstdReportsOffset() throws {
         let path = Fixture.path("truncated.faa.zst")
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt zstd data: unexpected end of file inside a frame")
+        expectDataIOError("\(path): byte \(size): corrupt zstd data: unexpected end of file inside a frame") { _ = try ByteReader.readAll(path: path) }
     }
 
     func testMissingFile() {
-        let e = expectDataIOError { _ = try ByteReader(path: "/nonexistent/x.faa") }
-        XCTAssertEqual(e?.description, "/nonexistent/x.faa: cannot open for reading: No such file or directory")
+        expectDataIOError("/nonexistent/x.faa: cannot open for reading: No such file or directory") { _ = try ByteReader(path: "/nonexistent/x.faa") }
     }
 
     func testWriterRoundTripAllCompressions() throws {

@@ -38,9 +38,7 @@ final class PromptScoringTests: XCTestCase {
 
     func testLabelWordThatSplitsIsRejected() throws {
         let tokenizer = try TokenizerLoader.load(path: TestSupport.fixtures.appendingPathComponent("models/bert-tiny").path)
-        XCTAssertThrowsError(try PromptEncoder(format: PromptFormat(labelWords: ["news", "rumor"]), tokenizer: tokenizer)) { error in
-            XCTAssertTrue("\(error)".contains("rumor"), "\(error)")
-        }
+        assertThrows(try PromptEncoder(format: PromptFormat(labelWords: ["news", "rumor"]), tokenizer: tokenizer), containing: "rumor")
         XCTAssertThrowsError(try PromptFormat(template: "<text> [MASK] [MASK]").validate())
     }
 
