@@ -45,7 +45,7 @@ final class CSVReaderTests: XCTestCase {
     }
 
     func testNonASCIIAfterClosingQuoteIsShownAsACharacter() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("x.csv").path
         try Data("a,\"b\"é,c\n".utf8).write(to: URL(fileURLWithPath: path))
         expectDataIOError("\(path):1:6: expected ',' or end of record after closing quote, found 'é'") { _ = try CSVReader.readAll(path: path) }
@@ -78,7 +78,7 @@ final class CSVReaderTests: XCTestCase {
 
     func testWriterMatchesPythonQuoting() throws {
         let rows = try pythonRows("writer_rows")
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         for (term, name) in [("\r\n", "written_crlf.csv"), ("\n", "written_lf.csv")] {
             let path = dir.appendingPathComponent(name).path
             let writer = try CSVWriter(path: path, options: CSVOptions(lineTerminator: term))

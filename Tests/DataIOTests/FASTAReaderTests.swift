@@ -42,7 +42,7 @@ final class FASTAReaderTests: XCTestCase {
     }
 
     func testEmptyFileHasNoRecords() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("empty.faa").path
         try Data().write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try FASTAReader.readAll(path: path), [])

@@ -50,7 +50,7 @@ final class JSONTests: XCTestCase {
     }
 
     func testJSONLWriterRoundTrip() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         for name in ["out.jsonl", "out.jsonl.zst"] {
             let path = dir.appendingPathComponent(name).path
             let writer = try JSONLWriter(path: path)
@@ -69,7 +69,7 @@ final class JSONTests: XCTestCase {
 
 final class JSONLAppenderTests: XCTestCase {
     func testAppendsWholeLinesAcrossOpenings() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("trace.jsonl").path
         for i in 0..<2 {
             let log = try JSONLAppender(path: path)

@@ -20,7 +20,7 @@ final class PromptScoringTests: XCTestCase {
     }
 
     func testZeroShotProbabilitiesMatchTorch() throws {
-        let work = try TestSupport.temporaryDirectory("prompt-scoring")
+        let work = try scratchDirectory("prompt-scoring")
         for (fixture, c) in try PromptReferenceFixture.allCases() {
             let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: c.modelURL, workDirectory: work)
             XCTAssertEqual(prepared.warning != nil, c.bare_head_completed, c.name)

@@ -60,7 +60,7 @@ final class PretrainTests: XCTestCase {
     }
 
     func testSameSeedSameRunAndExactResume() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain")
+        let dir = try scratchDirectory("pretrain")
         func run(_ name: String, split: Bool) throws -> [Float] {
             let ckpt = dir.appendingPathComponent(name)
             var t = try PretrainTrainer(data: Self.data(), options: Self.options())

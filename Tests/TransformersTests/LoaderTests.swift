@@ -41,7 +41,7 @@ final class LoaderTests: XCTestCase {
     }
 
     func testConfigErrorNamesTheKey() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         try Data(#"{"model_type": "esm", "hidden_size": 8}"#.utf8).write(to: dir.appendingPathComponent("config.json"))
         XCTAssertThrowsError(try ModelLoader.load(directory: dir)) { error in
             let text = "\(error)"

@@ -32,7 +32,7 @@ final class PGLMConfigurationTests: XCTestCase {
     }
 
     func testMoEKeysAreCheckedAndTrainingRefusesMoE() throws {
-        let dir = try TestSupport.temporaryDirectory("pglm-moe")
+        let dir = try scratchDirectory("pglm-moe")
         let src = Fixtures.model("pglm-tiny-moe")
         var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: src.appendingPathComponent("config.json"))) as? [String: Any])
         json["experts_per_token"] = 5   // more than the 4 experts
