@@ -49,17 +49,8 @@ struct MLMAdaptStage: StageType {
         return out
     }
 
-    func run(_ context: StageContext) throws {
-        let p = context.parameters
-        let source = try PromptStageParameters.modelDirectory(p.url("model")!)
-        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
-        let published = p.string("output")
-        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
-        var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
-                              workDirectory: context.scratchDirectory)
-        run.exclude = p.strings("exclude").map { p.resolve($0).path }
-        run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
-        run.heldOutFraction = p.double("heldout_fraction") ?? 0.05
+    /// The training options these (validated) parameters describe; `trellis mlm-adapt` runs the same.
+    static func options(_ p: TypedParameters) -> MLMAdaptOptions {
         var o = MLMAdaptOptions()
         o.mode = MLMAdaptMode(rawValue: p.string("mode") ?? "head") ?? .head
         o.topLayers = p.int("top_layers") ?? 2
@@ -76,7 +67,21 @@ struct MLMAdaptStage: StageType {
         o.evalBlocks = p.int("eval_blocks") ?? o.evalBlocks
         o.seed = UInt64(truncatingIfNeeded: p.int("seed") ?? 0)
         o.maxMinutes = p.double("max_minutes")
-        run.options = o
+        return o
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let source = try PromptStageParameters.modelDirectory(p.url("model")!)
+        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
+        let published = p.string("output")
+        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
+        var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
+                              workDirectory: context.scratchDirectory)
+        run.exclude = p.strings("exclude").map { p.resolve($0).path }
+        run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
+        run.heldOutFraction = p.double("heldout_fraction") ?? 0.05
+        run.options = Self.options(p)
         let summary = try run.run(say: { context.log($0) }, progress: { context.progress(done: $0, total: $1) })
         if let published {
             for f in try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() where !f.hasPrefix(".") {

@@ -25,6 +25,11 @@ struct OutputFile {
         toStdout = true
     }
 
+    /// The `--output` option of a command that writes one file (`-` is stdout), for its schema.
+    static func parameter(_ doc: String, name: String = "output") -> ParameterSpec {
+        ParameterSpec(name, .outputPath, required: true, doc: doc + "; '-' = stdout (written once the command succeeded)")
+    }
+
     /// Shown in messages: the path, or "stdout".
     var display: String { toStdout ? "stdout" : url.path }
 
