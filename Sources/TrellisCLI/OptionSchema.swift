@@ -64,8 +64,19 @@ struct OptionSchema {
             // A bool's default is off and an empty default says nothing: both are left out.
             let shown = p.type == .bool ? "" : p.defaultValue.map(Self.text) ?? ""
             let fallback = shown.isEmpty ? (p.required ? " (required)" : "") : " (default \(shown))"
-            return head + "\n        " + p.doc + fallback
+            return head + "\n" + Self.wrapped(p.doc + fallback, indent: 8)
         }.joined(separator: "\n")
+    }
+
+    /// `text` in lines of at most `width` columns, each indented by `indent` spaces.
+    static func wrapped(_ text: String, indent: Int, width: Int = 110) -> String {
+        let pad = String(repeating: " ", count: indent)
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && indent + line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        return (lines + [line]).map { pad + $0 }.joined(separator: "\n")
     }
 
     static func placeholder(_ type: ParameterType) -> String {

@@ -20,7 +20,7 @@ enum TokenizeCommand: Command {
 
     EXAMPLES:
       echo "Hello world" | trellis tokenize --tokenizer ../shared/models/all-MiniLM-L6-v2
-      trellis tokenize --tokenizer models/pglm-tiny --input samples/proteins/example.faa --no-special-tokens
+      echo MKTAYIAKQR | trellis tokenize --tokenizer models/pglm-tiny --no-special-tokens
     """
 
     static let schema = OptionSchema([

@@ -110,3 +110,15 @@ final class ShardProgressTests: XCTestCase {
         XCTAssertEqual(line.plain, "[embed] 107/200 sequences 12.5/s ETA 7s")
     }
 }
+
+extension ProgressTests {
+    /// The closing plain line is not a copy of the last one (`[forward] 1/1 sequences` printed once).
+    func testPlainClosingLineIsNotRepeated() {
+        let r = Recorder()
+        let m = r.meter(.plain, total: 1)
+        r.time += 1
+        m.report(done: 1)
+        m.finish()
+        XCTAssertEqual(r.written.count, 1, "\(r.written)")
+    }
+}
