@@ -35,7 +35,7 @@ enum PromptAlignReportCommand: Command {
         let dirs = try args.positionals()
         try args.finish()
         let prefix = try schema.typed(values).string("plot_prefix")
-        guard !dirs.isEmpty else { print(usage); throw ExitStatus(code: 2) }
+        guard !dirs.isEmpty else { throw ArgumentError.positionalCount(expected: ["DIR..."], got: []) }
         var rows: [FewShotSweep.Row] = []
         let fm = FileManager.default
         for dir in dirs {

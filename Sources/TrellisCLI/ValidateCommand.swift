@@ -44,7 +44,7 @@ enum ValidateCommand: Command {
         try args.finish()
         let p = try schema.typed(values)
         let format = p.string("format"), header = p.bool("header") == true, delimiter = p.string("delimiter")
-        guard !files.isEmpty else { print(usage); throw ExitStatus(code: 2) }
+        guard !files.isEmpty else { throw ArgumentError.positionalCount(expected: ["FILE..."], got: []) }
         var failed = false
         for file in files {
             do {

@@ -81,9 +81,13 @@ final class CommandSchemaTests: XCTestCase {
         r = try run(["run", "pipelines/fasta-stats.yaml", "--shards", "0"])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("for --shards"), r.stderr)
-        r = try run(["run"])
-        XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("missing SPEC"), r.stderr)
+        // A missing positional is named, for every command that takes them.
+        for (args, missing) in [(["run"], "missing SPEC"), (["validate"], "missing FILE..."),
+                                (["prompt-align-report"], "missing DIR..."), (["exec-shard", "m.jsonl"], "missing INDEX")] {
+            r = try run(args)
+            XCTAssertEqual(r.status, 2, "\(args)")
+            XCTAssertTrue(r.stderr.contains(missing), "\(args): \(r.stderr)")
+        }
     }
 
     /// news-graph and align write stdout with `--output -`, and nothing at all when they fail.
