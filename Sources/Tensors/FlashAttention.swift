@@ -164,81 +164,54 @@ public enum FlashAttention {
     @inline(__always)
     static func scoreTiles(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
                            keys n: Int, dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
-        let ldk = keyBlock
-        let sv = splat(scale)
         var j = 0
         while j < n {
             var i = 0
             // Six rows × 16 keys: twelve accumulators hide the FMA latency.
             while i + 6 <= rows {
-                let q0 = q + i * qStride, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride
-                let q4 = q3 + qStride, q5 = q4 + qStride
-                var a00 = F8(), a01 = F8(), a10 = F8(), a11 = F8(), a20 = F8(), a21 = F8()
-                var a30 = F8(), a31 = F8(), a40 = F8(), a41 = F8(), a50 = F8(), a51 = F8()
-                var kp = kT + j
-                for x in 0..<d {
-                    let k0 = UnsafeRawPointer(kp).loadUnaligned(as: F8.self)
-                    let k1 = UnsafeRawPointer(kp + 8).loadUnaligned(as: F8.self)
-                    var b = splat(q0[x])
-                    a00 = a00.addingProduct(b, k0); a01 = a01.addingProduct(b, k1)
-                    b = splat(q1[x])
-                    a10 = a10.addingProduct(b, k0); a11 = a11.addingProduct(b, k1)
-                    b = splat(q2[x])
-                    a20 = a20.addingProduct(b, k0); a21 = a21.addingProduct(b, k1)
-                    b = splat(q3[x])
-                    a30 = a30.addingProduct(b, k0); a31 = a31.addingProduct(b, k1)
-                    b = splat(q4[x])
-                    a40 = a40.addingProduct(b, k0); a41 = a41.addingProduct(b, k1)
-                    b = splat(q5[x])
-                    a50 = a50.addingProduct(b, k0); a51 = a51.addingProduct(b, k1)
-                    kp += ldk
-                }
-                let dst = out + i * keyBlock + j
-                store(a00 * sv, dst); store(a01 * sv, dst + 8)
-                store(a10 * sv, dst + keyBlock); store(a11 * sv, dst + keyBlock + 8)
-                store(a20 * sv, dst + 2 * keyBlock); store(a21 * sv, dst + 2 * keyBlock + 8)
-                store(a30 * sv, dst + 3 * keyBlock); store(a31 * sv, dst + 3 * keyBlock + 8)
-                store(a40 * sv, dst + 4 * keyBlock); store(a41 * sv, dst + 4 * keyBlock + 8)
-                store(a50 * sv, dst + 5 * keyBlock); store(a51 * sv, dst + 5 * keyBlock + 8)
+                scoreRows(Six.self, q: q + i * qStride, qStride: qStride, kT: kT + j, dim: d, scale: scale,
+                          out: out + i * keyBlock + j)
                 i += 6
             }
             while i + 4 <= rows {
-                let q0 = q + i * qStride, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride
-                var a00 = F8(), a01 = F8(), a10 = F8(), a11 = F8(), a20 = F8(), a21 = F8(), a30 = F8(), a31 = F8()
-                var kp = kT + j
-                for x in 0..<d {
-                    let k0 = UnsafeRawPointer(kp).loadUnaligned(as: F8.self)
-                    let k1 = UnsafeRawPointer(kp + 8).loadUnaligned(as: F8.self)
-                    let b0 = splat(q0[x]), b1 = splat(q1[x]), b2 = splat(q2[x]), b3 = splat(q3[x])
-                    a00 = a00.addingProduct(b0, k0); a01 = a01.addingProduct(b0, k1)
-                    a10 = a10.addingProduct(b1, k0); a11 = a11.addingProduct(b1, k1)
-                    a20 = a20.addingProduct(b2, k0); a21 = a21.addingProduct(b2, k1)
-                    a30 = a30.addingProduct(b3, k0); a31 = a31.addingProduct(b3, k1)
-                    kp += ldk
-                }
-                let dst = out + i * keyBlock + j
-                store(a00 * sv, dst); store(a01 * sv, dst + 8)
-                store(a10 * sv, dst + keyBlock); store(a11 * sv, dst + keyBlock + 8)
-                store(a20 * sv, dst + 2 * keyBlock); store(a21 * sv, dst + 2 * keyBlock + 8)
-                store(a30 * sv, dst + 3 * keyBlock); store(a31 * sv, dst + 3 * keyBlock + 8)
+                scoreRows(Four.self, q: q + i * qStride, qStride: qStride, kT: kT + j, dim: d, scale: scale,
+                          out: out + i * keyBlock + j)
                 i += 4
             }
             while i < rows {
-                let q0 = q + i * qStride
-                var a00 = F8(), a01 = F8()
-                var kp = kT + j
-                for x in 0..<d {
-                    let b0 = splat(q0[x])
-                    a00 = a00.addingProduct(b0, UnsafeRawPointer(kp).loadUnaligned(as: F8.self))
-                    a01 = a01.addingProduct(b0, UnsafeRawPointer(kp + 8).loadUnaligned(as: F8.self))
-                    kp += ldk
-                }
-                let dst = out + i * keyBlock + j
-                store(a00 * sv, dst); store(a01 * sv, dst + 8)
+                scoreRows(One.self, q: q + i * qStride, qStride: qStride, kT: kT + j, dim: d, scale: scale,
+                          out: out + i * keyBlock + j)
                 i += 1
             }
             j += 16
         }
+    }
+
+    /// `scoreTiles` for R ∈ 1...6 rows and the 16 keys at `kT` (R fixed at compile time, as in `accumulateRows`).
+    @inline(__always)
+    static func scoreRows<R: StaticCount>(_: R.Type, q: UnsafePointer<Float>, qStride: Int, kT: UnsafePointer<Float>,
+                                          dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
+        let r = R.value
+        let q0 = q, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride, q4 = q3 + qStride, q5 = q4 + qStride
+        var a0 = Row16(), a1 = Row16(), a2 = Row16(), a3 = Row16(), a4 = Row16(), a5 = Row16()
+        var kp = kT
+        for x in 0..<d {
+            let k0 = load(kp), k1 = load(kp + 8)
+            a0.add(q0[x], k0, k1)
+            if r > 1 { a1.add(q1[x], k0, k1) }
+            if r > 2 { a2.add(q2[x], k0, k1) }
+            if r > 3 { a3.add(q3[x], k0, k1) }
+            if r > 4 { a4.add(q4[x], k0, k1) }
+            if r > 5 { a5.add(q5[x], k0, k1) }
+            kp += keyBlock
+        }
+        let sv = splat(scale)
+        a0.store(out, scaledBy: sv)
+        if r > 1 { a1.store(out + keyBlock, scaledBy: sv) }
+        if r > 2 { a2.store(out + 2 * keyBlock, scaledBy: sv) }
+        if r > 3 { a3.store(out + 3 * keyBlock, scaledBy: sv) }
+        if r > 4 { a4.store(out + 4 * keyBlock, scaledBy: sv) }
+        if r > 5 { a5.store(out + 5 * keyBlock, scaledBy: sv) }
     }
 
     /// `scoreTiles` on the AVX-512 tile (all 64 columns of the block; same bits). A short last tile repeats its
@@ -340,95 +313,92 @@ public enum FlashAttention {
         var i = 0
         // Six rows × 16 columns: twelve accumulators hide the FMA latency.
         while i + 6 <= rows {
-            let p0 = p + i * keyBlock, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock
-            let p4 = p3 + keyBlock, p5 = p4 + keyBlock
-            let o0 = o + i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d
-            let c0 = splat(factors[i]), c1 = splat(factors[i + 1]), c2 = splat(factors[i + 2])
-            let c3 = splat(factors[i + 3]), c4 = splat(factors[i + 4]), c5 = splat(factors[i + 5])
-            var x = 0
-            while x + 16 <= d {
-                var a00 = load(o0 + x) * c0, a01 = load(o0 + x + 8) * c0
-                var a10 = load(o1 + x) * c1, a11 = load(o1 + x + 8) * c1
-                var a20 = load(o2 + x) * c2, a21 = load(o2 + x + 8) * c2
-                var a30 = load(o3 + x) * c3, a31 = load(o3 + x + 8) * c3
-                var a40 = load(o4 + x) * c4, a41 = load(o4 + x + 8) * c4
-                var a50 = load(o5 + x) * c5, a51 = load(o5 + x + 8) * c5
-                var vp = v + x
-                for j in 0..<n {
-                    let v0 = load(vp), v1 = load(vp + 8)
-                    var b = splat(p0[j])
-                    a00 = a00.addingProduct(b, v0); a01 = a01.addingProduct(b, v1)
-                    b = splat(p1[j])
-                    a10 = a10.addingProduct(b, v0); a11 = a11.addingProduct(b, v1)
-                    b = splat(p2[j])
-                    a20 = a20.addingProduct(b, v0); a21 = a21.addingProduct(b, v1)
-                    b = splat(p3[j])
-                    a30 = a30.addingProduct(b, v0); a31 = a31.addingProduct(b, v1)
-                    b = splat(p4[j])
-                    a40 = a40.addingProduct(b, v0); a41 = a41.addingProduct(b, v1)
-                    b = splat(p5[j])
-                    a50 = a50.addingProduct(b, v0); a51 = a51.addingProduct(b, v1)
-                    vp += vStride
-                }
-                store(a00, o0 + x); store(a01, o0 + x + 8)
-                store(a10, o1 + x); store(a11, o1 + x + 8)
-                store(a20, o2 + x); store(a21, o2 + x + 8)
-                store(a30, o3 + x); store(a31, o3 + x + 8)
-                store(a40, o4 + x); store(a41, o4 + x + 8)
-                store(a50, o5 + x); store(a51, o5 + x + 8)
-                x += 16
-            }
-            for r in 0..<6 { accumulateTail(p: p + (i + r) * keyBlock, keys: n, v: v, vStride: vStride, from: x,
-                                            dim: d, factor: factors[i + r], o: o + (i + r) * d) }
+            accumulateRows(Six.self, p: p + i * keyBlock, keys: n, v: v, vStride: vStride, dim: d,
+                           factors: factors + i, o: o + i * d)
             i += 6
         }
         while i + 4 <= rows {
-            let p0 = p + i * keyBlock, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock
-            let o0 = o + i * d, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d
-            let c0 = splat(factors[i]), c1 = splat(factors[i + 1]), c2 = splat(factors[i + 2]), c3 = splat(factors[i + 3])
-            var x = 0
-            while x + 16 <= d {
-                var a00 = load(o0 + x) * c0, a01 = load(o0 + x + 8) * c0
-                var a10 = load(o1 + x) * c1, a11 = load(o1 + x + 8) * c1
-                var a20 = load(o2 + x) * c2, a21 = load(o2 + x + 8) * c2
-                var a30 = load(o3 + x) * c3, a31 = load(o3 + x + 8) * c3
-                var vp = v + x
-                for j in 0..<n {
-                    let v0 = load(vp), v1 = load(vp + 8)
-                    let b0 = splat(p0[j]), b1 = splat(p1[j]), b2 = splat(p2[j]), b3 = splat(p3[j])
-                    a00 = a00.addingProduct(b0, v0); a01 = a01.addingProduct(b0, v1)
-                    a10 = a10.addingProduct(b1, v0); a11 = a11.addingProduct(b1, v1)
-                    a20 = a20.addingProduct(b2, v0); a21 = a21.addingProduct(b2, v1)
-                    a30 = a30.addingProduct(b3, v0); a31 = a31.addingProduct(b3, v1)
-                    vp += vStride
-                }
-                store(a00, o0 + x); store(a01, o0 + x + 8)
-                store(a10, o1 + x); store(a11, o1 + x + 8)
-                store(a20, o2 + x); store(a21, o2 + x + 8)
-                store(a30, o3 + x); store(a31, o3 + x + 8)
-                x += 16
-            }
-            for r in 0..<4 { accumulateTail(p: p + (i + r) * keyBlock, keys: n, v: v, vStride: vStride, from: x,
-                                            dim: d, factor: factors[i + r], o: o + (i + r) * d) }
+            accumulateRows(Four.self, p: p + i * keyBlock, keys: n, v: v, vStride: vStride, dim: d,
+                           factors: factors + i, o: o + i * d)
             i += 4
         }
         while i < rows {
-            let pr = p + i * keyBlock, or = o + i * d
-            let c0 = splat(factors[i])
-            var x = 0
-            while x + 16 <= d {
-                var a0 = load(or + x) * c0, a1 = load(or + x + 8) * c0
-                var vp = v + x
-                for j in 0..<n {
-                    let b = splat(pr[j])
-                    a0 = a0.addingProduct(b, load(vp)); a1 = a1.addingProduct(b, load(vp + 8))
-                    vp += vStride
-                }
-                store(a0, or + x); store(a1, or + x + 8)
-                x += 16
-            }
-            accumulateTail(p: pr, keys: n, v: v, vStride: vStride, from: x, dim: d, factor: factors[i], o: or)
+            accumulateRows(One.self, p: p + i * keyBlock, keys: n, v: v, vStride: vStride, dim: d,
+                           factors: factors + i, o: o + i * d)
             i += 1
+        }
+    }
+
+    /// `accumulate` for R ∈ 1...6 rows at once (R fixed at compile time, so each count is its own loop
+    /// without dead FMAs): per row two accumulators of 8 columns, each element one sequential FMA chain.
+    @inline(__always)
+    static func accumulateRows<R: StaticCount>(_: R.Type, p: UnsafePointer<Float>, keys n: Int,
+                                               v: UnsafePointer<Float>, vStride: Int, dim d: Int,
+                                               factors: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>) {
+        let r = R.value
+        let p0 = p, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock, p4 = p3 + keyBlock, p5 = p4 + keyBlock
+        let o0 = o, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d
+        var x = 0
+        while x + 16 <= d {
+            var a0 = Row16(), a1 = Row16(), a2 = Row16(), a3 = Row16(), a4 = Row16(), a5 = Row16()
+            a0.load(o0 + x, factors[0])
+            if r > 1 { a1.load(o1 + x, factors[1]) }
+            if r > 2 { a2.load(o2 + x, factors[2]) }
+            if r > 3 { a3.load(o3 + x, factors[3]) }
+            if r > 4 { a4.load(o4 + x, factors[4]) }
+            if r > 5 { a5.load(o5 + x, factors[5]) }
+            var vp = v + x
+            for j in 0..<n {
+                let v0 = load(vp), v1 = load(vp + 8)
+                a0.add(p0[j], v0, v1)
+                if r > 1 { a1.add(p1[j], v0, v1) }
+                if r > 2 { a2.add(p2[j], v0, v1) }
+                if r > 3 { a3.add(p3[j], v0, v1) }
+                if r > 4 { a4.add(p4[j], v0, v1) }
+                if r > 5 { a5.add(p5[j], v0, v1) }
+                vp += vStride
+            }
+            a0.store(o0 + x)
+            if r > 1 { a1.store(o1 + x) }
+            if r > 2 { a2.store(o2 + x) }
+            if r > 3 { a3.store(o3 + x) }
+            if r > 4 { a4.store(o4 + x) }
+            if r > 5 { a5.store(o5 + x) }
+            x += 16
+        }
+        for row in 0..<r { accumulateTail(p: p + row * keyBlock, keys: n, v: v, vStride: vStride, from: x,
+                                          dim: d, factor: factors[row], o: o + row * d) }
+    }
+
+    /// One row's 16 columns of a block step: a start (0, or o·factor in `accumulateRows`), then one FMA per
+    /// lane for each term in turn.
+    struct Row16 {
+        var lo = F8(), hi = F8()
+
+        @inline(__always) init() {}
+
+        /// Starts from the 16 outputs at `o` scaled by `factor`.
+        @inline(__always) mutating func load(_ o: UnsafeMutablePointer<Float>, _ factor: Float) {
+            let c = splat(factor)
+            lo = FlashAttention.load(o) * c
+            hi = FlashAttention.load(o + 8) * c
+        }
+
+        /// One FMA per lane: += p · [v0, v1].
+        @inline(__always) mutating func add(_ p: Float, _ v0: F8, _ v1: F8) {
+            let b = splat(p)
+            lo = lo.addingProduct(b, v0)
+            hi = hi.addingProduct(b, v1)
+        }
+
+        @inline(__always) func store(_ o: UnsafeMutablePointer<Float>) {
+            FlashAttention.store(lo, o)
+            FlashAttention.store(hi, o + 8)
+        }
+
+        @inline(__always) func store(_ o: UnsafeMutablePointer<Float>, scaledBy s: F8) {
+            FlashAttention.store(lo * s, o)
+            FlashAttention.store(hi * s, o + 8)
         }
     }
 

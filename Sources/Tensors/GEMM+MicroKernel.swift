@@ -57,28 +57,17 @@ func microKernel6x16<S: PanelSource>(_: S.Type, rows r: Int, kc: Int, a: UnsafeP
     var bp = b
     for _ in 0..<kc {
         let (b0, b1) = S.load(bp)
-        var s = SIMD8<Float>(repeating: ap[0])
-        c00.addProduct(s, b0); c01.addProduct(s, b1)
-        if r > 1 {
-            s = SIMD8<Float>(repeating: ap[1])
-            c10.addProduct(s, b0); c11.addProduct(s, b1)
+        // Row i of the tile += a[k, i] · b[k, :].
+        @inline(__always) func row(_ ai: Float, _ x0: inout SIMD8<Float>, _ x1: inout SIMD8<Float>) {
+            let s = SIMD8<Float>(repeating: ai)
+            x0.addProduct(s, b0); x1.addProduct(s, b1)
         }
-        if r > 2 {
-            s = SIMD8<Float>(repeating: ap[2])
-            c20.addProduct(s, b0); c21.addProduct(s, b1)
-        }
-        if r > 3 {
-            s = SIMD8<Float>(repeating: ap[3])
-            c30.addProduct(s, b0); c31.addProduct(s, b1)
-        }
-        if r > 4 {
-            s = SIMD8<Float>(repeating: ap[4])
-            c40.addProduct(s, b0); c41.addProduct(s, b1)
-        }
-        if r > 5 {
-            s = SIMD8<Float>(repeating: ap[5])
-            c50.addProduct(s, b0); c51.addProduct(s, b1)
-        }
+        row(ap[0], &c00, &c01)
+        if r > 1 { row(ap[1], &c10, &c11) }
+        if r > 2 { row(ap[2], &c20, &c21) }
+        if r > 3 { row(ap[3], &c30, &c31) }
+        if r > 4 { row(ap[4], &c40, &c41) }
+        if r > 5 { row(ap[5], &c50, &c51) }
         ap += 6
         bp += S.rowBytes
     }

@@ -65,46 +65,43 @@ public func avx512TileDirectRows(kc: Int, a: UnsafePointer<Float>, lda: Int, b: 
     }
 }
 
-// One non-inlined function per output mode, each with six constant-argument call sites of `kernel8`:
-// few enough that the optimiser inlines every one (with more call sites it outlined a generic copy
-// whose panel/packing checks ran inside the loop).
+// One non-inlined function per output mode, each with the six constant-argument call sites of `kernel8`
+// in `kernelPanels`: few enough that the optimiser inlines every one (with more call sites it outlined a
+// generic copy whose panel/packing checks ran inside the loop).
 
 @inline(never)
 func kernelStore(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
                  panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    switch (panels, packed) {
-    case (3, true): kernel8(3, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, true): kernel8(2, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, true): kernel8(1, .store, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (3, false): kernel8(3, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, false): kernel8(2, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, false): kernel8(1, .store, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    }
+    kernelPanels(.store, panels: panels, packed: packed, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c,
+                 ldc: ldc, bias: nil)
 }
 
 @inline(never)
 func kernelAccumulate(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
                       panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    switch (panels, packed) {
-    case (3, true): kernel8(3, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, true): kernel8(2, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, true): kernel8(1, .accumulate, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (3, false): kernel8(3, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (2, false): kernel8(2, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    case (_, false): kernel8(1, .accumulate, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: nil)
-    }
+    kernelPanels(.accumulate, panels: panels, packed: packed, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes,
+                 c: c, ldc: ldc, bias: nil)
 }
 
 @inline(never)
 func kernelBias(panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
                 panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>) {
+    kernelPanels(.storeWithBias, panels: panels, packed: packed, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes,
+                 c: c, ldc: ldc, bias: bias)
+}
+
+/// `kernel8` with its panel count and packing made constants, for one output mode (a constant at each call site).
+@inline(__always)
+func kernelPanels(_ mode: DirectOutput, panels: Int, packed: Bool, kc: Int, a: UnsafePointer<Float>, lda: Int,
+                  b: UnsafeRawPointer, panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                  bias: UnsafePointer<Float>?) {
     switch (panels, packed) {
-    case (3, true): kernel8(3, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (2, true): kernel8(2, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (_, true): kernel8(1, .storeWithBias, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (3, false): kernel8(3, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (2, false): kernel8(2, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
-    case (_, false): kernel8(1, .storeWithBias, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (3, true): kernel8(3, mode, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, true): kernel8(2, mode, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, true): kernel8(1, mode, packed: true, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (3, false): kernel8(3, mode, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (2, false): kernel8(2, mode, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
+    case (_, false): kernel8(1, mode, packed: false, kc: kc, a: a, lda: lda, b: b, panelBytes: panelBytes, c: c, ldc: ldc, bias: bias)
     }
 }
 
@@ -136,22 +133,15 @@ func kernel8(_ p: Int, _ mode: DirectOutput, packed: Bool, kc: Int, a: UnsafePoi
         let b0 = b0p.loadUnaligned(as: F16x.self)
         let b1 = p > 1 ? (b0p + d1).loadUnaligned(as: F16x.self) : F16x()
         let b2 = p > 2 ? (b0p + d2).loadUnaligned(as: F16x.self) : F16x()
-        var s = F16x(repeating: a0[ko])
-        c00.addProduct(s, b0); if p > 1 { c01.addProduct(s, b1) }; if p > 2 { c02.addProduct(s, b2) }
-        s = F16x(repeating: a1[ko])
-        c10.addProduct(s, b0); if p > 1 { c11.addProduct(s, b1) }; if p > 2 { c12.addProduct(s, b2) }
-        s = F16x(repeating: a2[ko])
-        c20.addProduct(s, b0); if p > 1 { c21.addProduct(s, b1) }; if p > 2 { c22.addProduct(s, b2) }
-        s = F16x(repeating: a3[ko])
-        c30.addProduct(s, b0); if p > 1 { c31.addProduct(s, b1) }; if p > 2 { c32.addProduct(s, b2) }
-        s = F16x(repeating: a4[ko])
-        c40.addProduct(s, b0); if p > 1 { c41.addProduct(s, b1) }; if p > 2 { c42.addProduct(s, b2) }
-        s = F16x(repeating: a5[ko])
-        c50.addProduct(s, b0); if p > 1 { c51.addProduct(s, b1) }; if p > 2 { c52.addProduct(s, b2) }
-        s = F16x(repeating: a6[ko])
-        c60.addProduct(s, b0); if p > 1 { c61.addProduct(s, b1) }; if p > 2 { c62.addProduct(s, b2) }
-        s = F16x(repeating: a7[ko])
-        c70.addProduct(s, b0); if p > 1 { c71.addProduct(s, b1) }; if p > 2 { c72.addProduct(s, b2) }
+        // Row r of the tile += a_r[k] · B[k, :].
+        @inline(__always) func row(_ ar: UnsafePointer<Float>, _ x0: inout F16x, _ x1: inout F16x, _ x2: inout F16x) {
+            let s = F16x(repeating: ar[ko])
+            x0.addProduct(s, b0); if p > 1 { x1.addProduct(s, b1) }; if p > 2 { x2.addProduct(s, b2) }
+        }
+        row(a0, &c00, &c01, &c02); row(a1, &c10, &c11, &c12)
+        row(a2, &c20, &c21, &c22); row(a3, &c30, &c31, &c32)
+        row(a4, &c40, &c41, &c42); row(a5, &c50, &c51, &c52)
+        row(a6, &c60, &c61, &c62); row(a7, &c70, &c71, &c72)
         b0p += 64
     }
     let t = UnsafeMutableRawPointer(c)
