@@ -191,27 +191,9 @@ public enum FlashAttention {
     @inline(__always)
     static func scoreRows<R: StaticCount>(_: R.Type, q: UnsafePointer<Float>, qStride: Int, kT: UnsafePointer<Float>,
                                           dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>) {
-        let r = R.value
-        let q0 = q, q1 = q0 + qStride, q2 = q1 + qStride, q3 = q2 + qStride, q4 = q3 + qStride, q5 = q4 + qStride
-        var a0 = Row16(), a1 = Row16(), a2 = Row16(), a3 = Row16(), a4 = Row16(), a5 = Row16()
-        var kp = kT
-        for x in 0..<d {
-            let k0 = load(kp), k1 = load(kp + 8)
-            a0.add(q0[x], k0, k1)
-            if r > 1 { a1.add(q1[x], k0, k1) }
-            if r > 2 { a2.add(q2[x], k0, k1) }
-            if r > 3 { a3.add(q3[x], k0, k1) }
-            if r > 4 { a4.add(q4[x], k0, k1) }
-            if r > 5 { a5.add(q5[x], k0, k1) }
-            kp += keyBlock
-        }
-        let sv = splat(scale)
-        a0.store(out, scaledBy: sv)
-        if r > 1 { a1.store(out + keyBlock, scaledBy: sv) }
-        if r > 2 { a2.store(out + 2 * keyBlock, scaledBy: sv) }
-        if r > 3 { a3.store(out + 3 * keyBlock, scaledBy: sv) }
-        if r > 4 { a4.store(out + 4 * keyBlock, scaledBy: sv) }
-        if r > 5 { a5.store(out + 5 * keyBlock, scaledBy: sv) }
+        var tile = Tile16<R>()
+        tile.addProducts(a: q, aStride: qStride, b: kT, bStride: keyBlock, count: d)
+        tile.store(out, stride: keyBlock, scale: splat(scale))
     }
 
     /// `scoreTiles` on the AVX-512 tile (all 64 columns of the block; same bits). A short last tile repeats its
@@ -335,43 +317,70 @@ public enum FlashAttention {
     static func accumulateRows<R: StaticCount>(_: R.Type, p: UnsafePointer<Float>, keys n: Int,
                                                v: UnsafePointer<Float>, vStride: Int, dim d: Int,
                                                factors: UnsafePointer<Float>, o: UnsafeMutablePointer<Float>) {
-        let r = R.value
-        let p0 = p, p1 = p0 + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock, p4 = p3 + keyBlock, p5 = p4 + keyBlock
-        let o0 = o, o1 = o0 + d, o2 = o1 + d, o3 = o2 + d, o4 = o3 + d, o5 = o4 + d
         var x = 0
         while x + 16 <= d {
-            var a0 = Row16(), a1 = Row16(), a2 = Row16(), a3 = Row16(), a4 = Row16(), a5 = Row16()
-            a0.load(o0 + x, factors[0])
-            if r > 1 { a1.load(o1 + x, factors[1]) }
-            if r > 2 { a2.load(o2 + x, factors[2]) }
-            if r > 3 { a3.load(o3 + x, factors[3]) }
-            if r > 4 { a4.load(o4 + x, factors[4]) }
-            if r > 5 { a5.load(o5 + x, factors[5]) }
-            var vp = v + x
-            for j in 0..<n {
-                let v0 = load(vp), v1 = load(vp + 8)
-                a0.add(p0[j], v0, v1)
-                if r > 1 { a1.add(p1[j], v0, v1) }
-                if r > 2 { a2.add(p2[j], v0, v1) }
-                if r > 3 { a3.add(p3[j], v0, v1) }
-                if r > 4 { a4.add(p4[j], v0, v1) }
-                if r > 5 { a5.add(p5[j], v0, v1) }
-                vp += vStride
-            }
-            a0.store(o0 + x)
-            if r > 1 { a1.store(o1 + x) }
-            if r > 2 { a2.store(o2 + x) }
-            if r > 3 { a3.store(o3 + x) }
-            if r > 4 { a4.store(o4 + x) }
-            if r > 5 { a5.store(o5 + x) }
+            var tile = Tile16<R>()
+            tile.load(o + x, stride: d, factors: factors)
+            tile.addProducts(a: p, aStride: keyBlock, b: v + x, bStride: vStride, count: n)
+            tile.store(o + x, stride: d)
             x += 16
         }
-        for row in 0..<r { accumulateTail(p: p + row * keyBlock, keys: n, v: v, vStride: vStride, from: x,
-                                          dim: d, factor: factors[row], o: o + row * d) }
+        for row in 0..<R.value { accumulateTail(p: p + row * keyBlock, keys: n, v: v, vStride: vStride, from: x,
+                                                dim: d, factor: factors[row], o: o + row * d) }
     }
 
-    /// One row's 16 columns of a block step: a start (0, or o·factor in `accumulateRows`), then one FMA per
-    /// lane for each term in turn.
+    /// R ∈ 1...6 rows × 16 columns of a block step (R fixed at compile time, so each count is its own loop
+    /// without dead FMAs; the unused rows are never touched): a start, then Σ_t a[i, t]·b[t, :] for t in order.
+    struct Tile16<R: StaticCount> {
+        var a0 = Row16(), a1 = Row16(), a2 = Row16(), a3 = Row16(), a4 = Row16(), a5 = Row16()
+
+        @inline(__always) init() {}
+
+        /// Starts row i from the 16 outputs at o + i·stride scaled by factors[i] (instead of 0).
+        @inline(__always)
+        mutating func load(_ o: UnsafeMutablePointer<Float>, stride: Int, factors: UnsafePointer<Float>) {
+            let r = R.value
+            a0.load(o, factors[0])
+            if r > 1 { a1.load(o + stride, factors[1]) }
+            if r > 2 { a2.load(o + 2 * stride, factors[2]) }
+            if r > 3 { a3.load(o + 3 * stride, factors[3]) }
+            if r > 4 { a4.load(o + 4 * stride, factors[4]) }
+            if r > 5 { a5.load(o + 5 * stride, factors[5]) }
+        }
+
+        /// Row i += a[i·aStride + t] · b[t·bStride ..< t·bStride + 16] for t = 0 ..< count in turn.
+        @inline(__always)
+        mutating func addProducts(a: UnsafePointer<Float>, aStride: Int, b: UnsafePointer<Float>, bStride: Int,
+                                  count: Int) {
+            let r = R.value
+            let x1 = a + aStride, x2 = x1 + aStride, x3 = x2 + aStride, x4 = x3 + aStride, x5 = x4 + aStride
+            var bp = b
+            for t in 0..<count {
+                let b0 = FlashAttention.load(bp), b1 = FlashAttention.load(bp + 8)
+                a0.add(a[t], b0, b1)
+                if r > 1 { a1.add(x1[t], b0, b1) }
+                if r > 2 { a2.add(x2[t], b0, b1) }
+                if r > 3 { a3.add(x3[t], b0, b1) }
+                if r > 4 { a4.add(x4[t], b0, b1) }
+                if r > 5 { a5.add(x5[t], b0, b1) }
+                bp += bStride
+            }
+        }
+
+        /// Row i (times `scale` when given) to o + i·stride.
+        @inline(__always)
+        func store(_ o: UnsafeMutablePointer<Float>, stride: Int, scale: F8? = nil) {
+            let r = R.value
+            a0.store(o, scale)
+            if r > 1 { a1.store(o + stride, scale) }
+            if r > 2 { a2.store(o + 2 * stride, scale) }
+            if r > 3 { a3.store(o + 3 * stride, scale) }
+            if r > 4 { a4.store(o + 4 * stride, scale) }
+            if r > 5 { a5.store(o + 5 * stride, scale) }
+        }
+    }
+
+    /// One row of a `Tile16`.
     struct Row16 {
         var lo = F8(), hi = F8()
 
@@ -391,14 +400,14 @@ public enum FlashAttention {
             hi = hi.addingProduct(b, v1)
         }
 
-        @inline(__always) func store(_ o: UnsafeMutablePointer<Float>) {
-            FlashAttention.store(lo, o)
-            FlashAttention.store(hi, o + 8)
-        }
-
-        @inline(__always) func store(_ o: UnsafeMutablePointer<Float>, scaledBy s: F8) {
-            FlashAttention.store(lo * s, o)
-            FlashAttention.store(hi * s, o + 8)
+        @inline(__always) func store(_ o: UnsafeMutablePointer<Float>, _ scale: F8?) {
+            if let scale {
+                FlashAttention.store(lo * scale, o)
+                FlashAttention.store(hi * scale, o + 8)
+            } else {
+                FlashAttention.store(lo, o)
+                FlashAttention.store(hi, o + 8)
+            }
         }
     }
 
