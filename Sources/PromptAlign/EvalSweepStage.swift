@@ -12,7 +12,7 @@ struct EvalSweepStage: StageType {
         ParameterSpec("label_only", .list(.path), doc: "eval.metrics JSONs of the label-only baseline, one per K"),
         ParameterSpec("prompt_only", .list(.path), doc: "eval.metrics JSONs of prompt-only predictions, one per K"),
         ParameterSpec("prompt_align", .list(.path), doc: "eval.metrics JSONs of P&A, one per K"),
-        ParameterSpec("output", .outputPath, doc: "where to write the sweep JSON (default: inside the work directory)"),
+        .output(writing: "the sweep JSON"),
         ParameterSpec("table", .outputPath, doc: "where to write the Markdown table (default: inside the work directory)"),
         ParameterSpec("plot", .outputPath, doc: "where to write the SVG figure (default: inside the work directory)"),
     ]

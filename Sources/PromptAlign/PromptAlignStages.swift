@@ -46,7 +46,7 @@ struct NewsReadStage: StageType {
         ParameterSpec("input", .path, required: true, doc: "the article file (.csv, .jsonl, .xml/.rss/.atom; .gz/.zst accepted)"),
         ParameterSpec("format", .choice(["auto"] + NewsFormat.allCases.map(\.rawValue)), default: .string("auto"),
                       doc: "split (label,text, no header), raw (news_id,label,title,content), jsonl or feed; auto guesses"),
-        ParameterSpec("output", .outputPath, doc: "where to write the articles as JSONL (default: inside the work directory)"),
+        .output(writing: "the articles as JSONL"),
     ]
     let outputs = [OutputSpec("articles", doc: "JSONL, one article per line: id, label, title, text, line"),
                    OutputSpec("count", doc: "number of articles"), OutputSpec("labelled", doc: "number with a label")]
@@ -84,7 +84,7 @@ struct NewsGraphStage: StageType {
         ParameterSpec("min_user_records", .int, default: .int(5), doc: "records a user needs to be active (t_u)"),
         ParameterSpec("edge_list", .path, doc: "a prebuilt row<TAB>col<TAB>weight graph instead of articles + engagements"),
         ParameterSpec("nodes", .int, doc: "with edge_list: the node count (default: largest index + 1)"),
-        ParameterSpec("output", .outputPath, doc: "where to write the graph TSV (default: inside the work directory)"),
+        .output(writing: "the graph TSV"),
         ParameterSpec("statistics", .outputPath, doc: "where to write the statistics JSON (default: inside the work directory)"),
     ]
     let outputs = [OutputSpec("graph", doc: "row<TAB>col<TAB>weight edge list"),
@@ -141,7 +141,7 @@ struct AlignPropagateStage: StageType {
         ParameterSpec("predictions", .list(.path), doc: "CSV(s) with p_real,p_fake per test article (see trellis align --help); one result each"),
         ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
         ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
-        ParameterSpec("output", .outputPath, doc: "where to write the result JSON (default: inside the work directory)"),
+        .output(writing: "the result JSON"),
     ]
     let outputs = [OutputSpec("result", doc: "JSON: accuracy, macro_f1, metrics, per-article predictions (one per predictions file)"),
                    OutputSpec("accuracy", doc: "test accuracy (mean over predictions files)"),
@@ -211,7 +211,7 @@ struct EvalMetricsStage: StageType {
     let summary = "accuracy, macro P/R/F1, per-class figures, mean ± std over runs (JSON + table)"
     let parameters: [ParameterSpec] = [
         ParameterSpec("results", .list(.path), required: true, doc: "result JSONs of align.propagate (one per run)"),
-        ParameterSpec("output", .outputPath, doc: "where to write the summary JSON (default: inside the work directory)"),
+        .output(writing: "the summary JSON"),
         ParameterSpec("table", .outputPath, doc: "where to write the readable table (default: inside the work directory)"),
         ParameterSpec("plot", .outputPath, doc: "where to write the confusion-matrix SVG, summed over runs (default: inside the work directory)"),
     ]

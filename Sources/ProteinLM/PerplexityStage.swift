@@ -15,8 +15,8 @@ public struct PerplexityStage: StageType {
         ParameterSpec("fasta", .path, required: true, doc: "evaluation sequences (FASTA, .gz/.zst read; '*' dropped)"),
         ParameterSpec("unigram_fasta", .path, doc: "training sequences whose residue frequencies (add-one) give the unigram baseline"),
         ParameterSpec("context", .int, default: .int(256), doc: "longest input in tokens; sequences keep their first context − 3 residues"),
-        ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "padded tokens per evaluation batch"),
-        ParameterSpec("output", .outputPath, doc: "where to write the TSV (default: inside the work directory)"),
+        .tokensPerBatch("padded tokens per evaluation batch"),
+        .output(writing: "the TSV"),
     ]
     public let outputs = [OutputSpec("table", doc: "TSV: measure, perplexity, percent below the unigram baseline, residues"),
                           OutputSpec("clm", doc: "CLM perplexity"), OutputSpec("unigram", doc: "unigram perplexity")]
@@ -27,7 +27,7 @@ public struct PerplexityStage: StageType {
 
     public func run(_ context: StageContext) throws {
         let p = context.parameters
-        let context_ = p.int("context") ?? 256, budget = p.int("tokens_per_batch") ?? 4096
+        let context_ = p.int("context") ?? 256, budget = p.int("tokens_per_batch") ?? ParameterSpec.defaultTokensPerBatch
         guard context_ >= 4, context_ <= 1 << 20 else {
             throw ProteinLMError.badOption(name: "context", detail: "\(context_): expected 4 to 1048576 tokens")
         }

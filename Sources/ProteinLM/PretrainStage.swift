@@ -26,7 +26,7 @@ public struct PretrainStage: StageType {
         ParameterSpec("context", .int, default: .int(256), doc: "longest input in tokens (longer proteins are cropped)"),
         ParameterSpec("rotary_2d", .bool, default: .bool(true), doc: "2-D RoPE (positions and block positions)"),
         ParameterSpec("accumulate", .int, default: .int(1), doc: "micro-batches per optimiser step"),
-        ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "padded tokens per micro-batch"),
+        .tokensPerBatch("padded tokens per micro-batch"),
         ParameterSpec("clip", .float, default: .float(1.0), doc: "global gradient-norm clip"),
         ParameterSpec("mlm_ratio", .float, default: .float(0.2), doc: "fraction of examples trained with MLM (the rest GLM)"),
         ParameterSpec("dtype", .choice(["f32", "bf16"]), default: .string("f32"), doc: "storage type of the saved weights"),

@@ -27,6 +27,8 @@ public enum ProteinLMStages {
 
     static let invalidParameter = ParameterSpec("invalid", .choice(ResiduePolicy.Invalid.allCases.map(\.rawValue)), default: .string("error"),
         doc: "characters other than amino-acid letters (after upper-casing and stripping a trailing '*'): error, x (map to X), remove")
+    /// `model` of the stages that run either architecture (embed, score).
+    static let modelParameter = ParameterSpec("model", .model, required: true, doc: "ESM-2 or xTrimoPGLM model directory")
     /// `weights`, shared with `trellis forward`.
     public static let weightsParameter = ParameterSpec("weights", .choice(["f32", "bf16"]), default: .string("f32"),
         doc: "weight storage in memory (computation is F32 either way)")
@@ -51,18 +53,18 @@ struct ProteinEmbedStage: StageType {
     let summary = "embed a FASTA file (extract.py features: mean, per_token, bos, contacts) into one .safetensors"
     let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "input FASTA (.gz/.zst accepted)"),
-        ParameterSpec("model", .model, required: true, doc: "ESM-2 or xTrimoPGLM model directory"),
+        ProteinLMStages.modelParameter,
         ParameterSpec("layers", .list(.int), default: .list([.int(-1)]), doc: "layers to keep: 0 = embeddings, -1 = last"),
         ParameterSpec("include", .list(.choice(EmbedFeature.allCases.map(\.rawValue) + ["per_tok"])), default: .list([.string("mean")]),
                       doc: "features: mean, per_token, bos, contacts"),
         ParameterSpec("truncation", .int, default: .int(1022), doc: "residues kept per sequence (extract.py truncation_seq_length)"),
-        ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "token budget of a batch (extract.py toks_per_batch)"),
+        .tokensPerBatch("token budget of a batch (extract.py toks_per_batch)"),
         ParameterSpec("per_sequence", .string, doc: "also write <dir>/<label>.safetensors per sequence (label percent-encoded: % -> %25, / -> %2F), written in place as each is done"),
         ParameterSpec("resume", .bool, default: .bool(false), doc: "keep finished parts in <output>.parts/ and skip them after an interrupted run (needs output)"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
         ProteinLMStages.profileParameter,
-        ParameterSpec("output", .outputPath, doc: "where to write the .safetensors (default: inside the work directory)"),
+        .output(writing: "the .safetensors"),
     ]
     let outputs = [OutputSpec("embeddings", doc: ".safetensors: <key>/<feature>/<layer> tensors (key = label with % and / percent-encoded), stacked mean_representations/<layer> [N, H] in label order, index in __metadata__"),
                    OutputSpec("count", doc: "sequences embedded"), ProteinLMStages.profileOutput]
@@ -86,7 +88,7 @@ struct ProteinEmbedStage: StageType {
         o.layers = p.strings("layers").compactMap { Int($0) }
         o.include = p.strings("include").compactMap { EmbedFeature(word: $0) }
         o.truncation = p.int("truncation") ?? 1022
-        o.tokensPerBatch = p.int("tokens_per_batch") ?? 4096
+        o.tokensPerBatch = p.int("tokens_per_batch") ?? ParameterSpec.defaultTokensPerBatch
         o.policy = ProteinLMStages.policy(p)
         o.perSequenceDirectory = p.url("per_sequence")
         o.resume = p.bool("resume") ?? false
@@ -128,15 +130,15 @@ struct ProteinScoreStage: StageType {
     let summary = "score sequences (PLL, CLM perplexity) or ProteinGym-style variants (masked/wt marginals) to CSV"
     let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "sequences to score, or the one wild type of a mutation CSV"),
-        ParameterSpec("model", .model, required: true, doc: "ESM-2 or xTrimoPGLM model directory"),
+        ProteinLMStages.modelParameter,
         ParameterSpec("mutations", .path, doc: "CSV with 'mutant' (A23G or A23G:C45T, 1-based) or 'mutated_sequence'; optional DMS_score"),
         ParameterSpec("method", .choice(["auto"] + ScoreMethod.allCases.map(\.rawValue)), default: .string("auto"),
                       doc: "auto: clm for causal xTrimoPGLM, else masked-marginals (variants) or pll (sequences)"),
-        ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "token budget of a forward pass"),
+        .tokensPerBatch("token budget of a forward pass"),
         ProteinLMStages.invalidParameter,
         ProteinLMStages.weightsParameter,
         ProteinLMStages.profileParameter,
-        ParameterSpec("output", .outputPath, doc: "where to write the scores CSV (default: inside the work directory)"),
+        .output(writing: "the scores CSV"),
     ]
     let outputs = [OutputSpec("scores", doc: "CSV of scores"), OutputSpec("count", doc: "rows scored"),
                    OutputSpec("spearman", doc: "Spearman ρ against DMS_score (empty when absent)"),
@@ -155,7 +157,7 @@ struct ProteinScoreStage: StageType {
         let m = p.string("method") ?? "auto"
         let method = m == "auto" ? ScoreRun.defaultMethod(model: model, variants: variants) : ScoreMethod(rawValue: m)!
         let url = context.destination("scores", internalFile: "scores.csv")
-        let budget = p.int("tokens_per_batch") ?? 4096
+        let budget = p.int("tokens_per_batch") ?? ParameterSpec.defaultTokensPerBatch
         let report: ScoreReport
         if variants {
             report = try ScoreRun.scoreVariants(model: model, fasta: p.url("fasta")!.path, mutations: p.url("mutations")!.path,
@@ -193,7 +195,7 @@ struct ProteinGenerateStage: StageType {
         ParameterSpec("max_length", .int, default: .int(256), doc: "residues per protein at most, prompt included"),
         ParameterSpec("seed", .int, default: .int(0), doc: "random seed (same seed, same proteins)"),
         ProteinLMStages.weightsParameter,
-        ParameterSpec("output", .outputPath, doc: "where to write the FASTA (default: inside the work directory)"),
+        .output(writing: "the FASTA"),
     ]
     let outputs = [OutputSpec("proteins", doc: "FASTA; headers record prompt and parameters"), OutputSpec("count", doc: "proteins written")]
 

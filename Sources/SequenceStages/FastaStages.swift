@@ -10,7 +10,7 @@ struct FastaFilterStage: StageType {
     let summary = "keep FASTA records whose length and id match"
     let parameters: [ParameterSpec] = [
         ParameterSpec("input", .path, required: true, doc: "FASTA file to read (.gz/.zst accepted)"),
-        ParameterSpec("output", .outputPath, doc: "where to write the kept records (default: inside the work directory)"),
+        .output(writing: "the kept records"),
         ParameterSpec("min_length", .int, default: .int(0), doc: "shortest sequence kept, in residues"),
         ParameterSpec("max_length", .int, doc: "longest sequence kept, in residues (default: no limit)"),
         ParameterSpec("id_regex", .string, doc: "keep only ids matching this regular expression"),
@@ -119,7 +119,7 @@ struct FastaSampleStage: StageType {
         ParameterSpec("input", .path, required: true, doc: "FASTA file to sample from"),
         ParameterSpec("n", .int, required: true, doc: "number of records to keep (all if the file has fewer)"),
         ParameterSpec("seed", .int, default: .int(0), doc: "random seed; the same seed gives the same sample"),
-        ParameterSpec("output", .outputPath, doc: "where to write the sample (default: inside the work directory)"),
+        .output(writing: "the sample"),
     ]
     let outputs = [OutputSpec("fasta", doc: "the sampled records")]
 

@@ -48,7 +48,7 @@ enum ScoreCommand: Command {
         let mutations = p.url("mutations")?.path
         let chosen = ScoreMethod(rawValue: p.string("method") ?? "auto")
             ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)
-        let budget = p.int("tokens_per_batch") ?? 4096
+        let budget = p.int("tokens_per_batch") ?? ParameterSpec.defaultTokensPerBatch
         let policy = ProteinLMStages.policy(p)
         let report: ScoreReport
         let meter = ProgressMeter(label: "score", unit: mutations == nil ? "sequences" : "variants",
