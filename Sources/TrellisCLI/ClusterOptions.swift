@@ -2,7 +2,7 @@ import Foundation
 import PipelineEngine
 import CLISupport
 
-/// Where `trellis run` sends sharded stages: `--executor`, `--shards`, `--profile FILE` and the spec's
+/// Where `trellis run` runs stages and shards: `--executor`, `--shards`, `--profile FILE` and the spec's
 /// `executor:`. Precedence: defaults < profile < spec < command line.
 ///
 /// A profile is a small YAML file:
@@ -26,7 +26,7 @@ struct ClusterOptions {
 
     static let usage = """
       --shards N         split every record-mapping stage into N shards (overrides the spec's shards:)
-      --executor E       where shards run: local (threads of this process) or slurm (job arrays)
+      --executor E       where stages run: local (threads of this process) or slurm (a job per stage, an array per sharded stage)
       --profile FILE     executor settings and default per-shard resources (see README)
       --poll-interval S  seconds between Slurm status queries (default 10)
     """
@@ -99,7 +99,7 @@ struct ClusterOptions {
         if let m = markerTimeout { o.markerTimeout = m }
         o.throttle = throttle
         let slurm = SlurmExecutor(options: o)
-        options.shardExecutor = slurm
+        options.executor = slurm
         return slurm
     }
 

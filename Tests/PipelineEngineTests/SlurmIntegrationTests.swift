@@ -150,6 +150,26 @@ final class SlurmIntegrationTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("2 cached"), again.stderr)
     }
 
+    /// Unsharded stages run on Slurm too, each as one job (an array of one task), with the local run's bytes;
+    /// a rerun reuses them without submitting.
+    func testUnshardedStagesRunAsOneSlurmJobEach() throws {
+        let dir = try makeProject()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = try localReference(dir, spec: Self.spec(shards: 4))
+        let spec = Self.spec(shards: 4).replacingOccurrences(of: #"    shards: \d+\n"#, with: "", options: .regularExpression)
+        try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let submissions = try lengthsSubmissionsAfterMatchingOutputs(dir, expected)
+        XCTAssertEqual(submissions.count, 1, "\(submissions)")
+        XCTAssertTrue(submissions[0].contains("attempt=1 tasks=1 shards=1 mem=100M"), "\(submissions)")
+        let run = try slurmRunDirectory(dir.appendingPathComponent(".trellis"))
+        XCTAssertTrue(lines(run.appendingPathComponent("submissions.log")).contains { $0.contains("stage=keep attempt=1 tasks=1") })
+        let again = try TestSupport.runTrellis(["run", "spec.yaml", "--profile", "profile.yaml", "--quiet", "--work-dir", ".trellis"], cwd: dir)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("2 cached"), again.stderr)
+    }
+
     /// `scancel` of one running array task: only that shard is resubmitted (alone, memory doubled).
     func testCancelledArrayTaskIsResubmittedAlone() throws {
         let dir = try makeProject()

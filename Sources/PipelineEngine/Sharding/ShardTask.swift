@@ -1,6 +1,7 @@
 import Foundation
 
-/// One shard of a sharded stage, complete enough to run without the spec: one line of a shard manifest
+/// One task: a shard of a sharded stage, or a whole stage (`count` 1) sent to an executor that does not run
+/// in this process. Complete enough to run without the spec: one line of a shard manifest
 /// (`trellis exec-shard MANIFEST INDEX` reads line INDEX and runs it).
 public struct ShardTask: Codable, Sendable {
     public var stage: String
@@ -21,6 +22,14 @@ public struct ShardTask: Codable, Sendable {
     public var directory: String
     /// 1-based attempt this line was written for (markers of failures are named after it).
     public var attempt: Int
+    /// Outputs of the stages the stage depends on, in dependency order (what `StageContext.upstream` shows).
+    public var upstream: [UpstreamOutputs] = []
+
+    /// One upstream stage's outputs.
+    public struct UpstreamOutputs: Codable, Sendable {
+        public var stage: String
+        public var outputs: [String: OutputValue]
+    }
 
     public init(stage: String, type: String, version: Int, index: Int, count: Int, key: String,
                 parameters: [String: ManifestValue], projectDirectory: String, input: String, directory: String, attempt: Int) {
@@ -53,9 +62,11 @@ public struct ShardTask: Codable, Sendable {
 public struct ShardRecord: Codable, Sendable {
     /// How one output of the shard was produced, so the gather writes it the same way.
     public struct Output: Codable, Sendable {
-        /// `file` (inside the work directory), `published` (a declared path), or `text`.
+        /// `file` (inside the work directory), `files` (a list of them; whole-stage tasks only), `published`
+        /// (a declared path), or `text`.
         public var kind: String
-        /// For `file`: the file name the stage chose; for `published`: the declared path; for `text`: the text.
+        /// For `file`: the file name the stage chose (for `files`, one per line); for `published`: the
+        /// declared path; for `text`: the text.
         public var value: String
     }
     public var key: String

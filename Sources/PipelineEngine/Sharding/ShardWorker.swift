@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs one shard where it is called (a local thread, or the `trellis exec-shard` process of a Slurm
-/// array task): the stage runs in a private temporary directory, its outputs move to the shard directory,
-/// and the completion marker `done.json` is renamed into place last. A failure leaves `failed-<n>.json`.
+/// Runs one task (a shard, or a whole stage) where it is called (a local thread, or the `trellis exec-shard`
+/// process of a Slurm array task): the stage runs in a private temporary directory, its outputs move to the
+/// task directory, and the completion marker `done.json` is renamed into place last. A failure leaves
+/// `failed-<n>.json`.
 public enum ShardWorker {
     /// Runs `task` with `type`; logs go to `logDescriptor`. Returns the shard's record, or throws after
     /// writing the failure marker.
@@ -25,15 +26,15 @@ public enum ShardWorker {
                 throw StageError("\(task.type) is version \(type.version) in this trellis, the manifest was written for version \(task.version)")
             }
             try WorkDirectory.makeDirectory(temp)
-            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: [],
+            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: task.upstream.map { ($0.stage, $0.outputs) },
                                            logDescriptor: logDescriptor, progress: { _ in })
             context.log("shard \(task.label) attempt \(task.attempt) on \(host): input \(task.input)")
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.
             var outputs: [String: ShardRecord.Output] = [:]
             for (name, files) in context.internalOutputs {
-                guard files.count == 1 else { throw StageError("output '\(name)' is a list of files; sharded stages write one file per output") }
-                outputs[name] = .init(kind: "file", value: files[0])
+                outputs[name] = context.listOutputs.contains(name)
+                    ? .init(kind: "files", value: files.joined(separator: "\n")) : .init(kind: "file", value: files[0])
             }
             for (name, text) in context.textOutputs { outputs[name] = .init(kind: "text", value: text) }
             let staged = temp.appendingPathComponent("result")

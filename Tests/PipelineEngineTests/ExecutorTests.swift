@@ -1,0 +1,117 @@
+import Foundation
+@testable import PipelineEngine
+import XCTest
+
+/// Runs tasks on this process's threads but, like Slurm, takes whole stages as tasks: every stage then goes
+/// the way a cluster runs it (task directory, completion marker, outputs adopted by the stage job).
+final class TasksOnlyExecutor: StageExecutor, @unchecked Sendable {
+    let local: LocalExecutor
+    private let lock = NSLock()
+    private(set) var batches: [(stage: String, tasks: Int)] = []
+
+    init(project: Project) {
+        let registry = project.registry
+        local = LocalExecutor(threads: 2, registry: { registry.type(named: $0) })
+    }
+
+    var runsInProcess: Bool { false }
+
+    func run(_ batch: TaskBatch) -> [Int: String?] {
+        lock.lock(); batches.append((batch.stage, batch.tasks.count)); lock.unlock()
+        return local.run(batch)
+    }
+}
+
+/// One executor interface: a stage run as a task (as the Slurm executor runs every stage) gives the bytes,
+/// output digests, retries and caching of the same stage run in process.
+final class ExecutorTests: XCTestCase {
+    /// `ShardingTests.spec` plus a `table.write` stage, which reads its upstream stages' outputs.
+    static func spec(shards: Int?) -> String {
+        ShardingTests.spec(shards: shards) + """
+          summary:
+            uses: table.write
+            needs: [keep, copy_internal, lengths]
+            with:
+              path: out/summary.tsv
+
+        """
+    }
+
+    static let outputs = ShardingTests.outputs + ["out/summary.tsv"]
+
+    func run(_ p: Project, _ spec: String, executor: StageExecutor?) throws -> RunSummary {
+        var options = RunOptions(workDirectory: p.work, projectDirectory: p.root)
+        options.progress = .quiet
+        options.executor = executor
+        return try PipelineRunner(pipeline: p.load(spec), options: options).run()
+    }
+
+    /// Output digests by stage id, from the committed records.
+    func digests(_ p: Project, _ s: RunSummary) -> [String: String] {
+        let work = WorkDirectory(root: p.work)
+        var out: [String: String] = [:]
+        for t in s.trace { if let key = t.key, let r = work.record(key: key) { out[t.stage] = r.outputDigest } }
+        return out
+    }
+
+    func testWholeStagesAsTasksEqualInProcessRun() throws {
+        for shards in [nil, 3] {
+            let reference = try ShardingTests().makeProject()
+            let local = try run(reference, Self.spec(shards: shards), executor: nil)
+            XCTAssertTrue(local.succeeded, "\(local.failures)")
+            let p = try ShardingTests().makeProject()
+            let executor = TasksOnlyExecutor(project: p)
+            let s = try run(p, Self.spec(shards: shards), executor: executor)
+            XCTAssertTrue(s.succeeded, "shards \(shards ?? 0): \(s.failures)")
+            for path in Self.outputs {
+                XCTAssertNotNil(p.read(path), path)
+                XCTAssertEqual(p.read(path), reference.read(path), "shards \(shards ?? 0): \(path) differs from the in-process run")
+            }
+            XCTAssertEqual(digests(p, s), digests(reference, local), "shards \(shards ?? 0)")
+            XCTAssertEqual(digests(p, s).count, 8)
+            // Every stage went through the executor: one task per whole stage, N per sharded stage.
+            let tasks = Dictionary(executor.batches.map { ($0.stage, $0.tasks) }, uniquingKeysWith: +)
+            XCTAssertEqual(tasks["summary"], 1)
+            XCTAssertEqual(tasks["copy_internal"], 1)
+            XCTAssertEqual(tasks["keep"], shards ?? 1)
+            XCTAssertEqual(tasks.count, 8, "\(tasks)")
+            // A second run reuses every record without a task.
+            let again = TasksOnlyExecutor(project: p)
+            let second = try run(p, Self.spec(shards: shards), executor: again)
+            XCTAssertEqual(second.count("cached"), 8)
+            XCTAssertTrue(again.batches.isEmpty, "\(again.batches)")
+        }
+    }
+
+    /// A whole-stage task that fails is retried by the executor (the stage's `retries`); one that fails every
+    /// time fails the stage with the task's error and publishes nothing.
+    func testWholeStageTaskRetriesAndFailures() throws {
+        let p = try Project()
+        let spec = """
+        stages:
+          flaky:
+            uses: shell
+            retries: 1
+            with:
+              command: |
+                if [ ! -e "$TRELLIS_PROJECT/tried" ]; then touch "$TRELLIS_PROJECT/tried"; exit 3; fi
+                echo ok > out/ok.txt
+              outputs:
+                ok: out/ok.txt
+          broken:
+            uses: shell
+            with:
+              command: echo partial > out/bad.txt; exit 4
+              outputs:
+                bad: out/bad.txt
+
+        """
+        let s = try run(p, spec, executor: TasksOnlyExecutor(project: p))
+        XCTAssertEqual(s.statuses["flaky"], "done")
+        XCTAssertEqual(p.read("out/ok.txt"), "ok\n")
+        XCTAssertEqual(s.statuses["broken"], "failed")
+        let error = s.failures.first { $0.stage == "broken" }?.error ?? ""
+        XCTAssertTrue(error.contains("status 4"), error)
+        XCTAssertFalse(p.exists("out/bad.txt"))
+    }
+}
