@@ -27,24 +27,10 @@ final class TasksOnlyExecutor: StageExecutor, @unchecked Sendable {
 final class ExecutorTests: XCTestCase {
     /// `ShardingTests.spec` plus a `table.write` stage, which reads its upstream stages' outputs.
     static func spec(shards: Int?) -> String {
-        ShardingTests.spec(shards: shards) + """
-          summary:
-            uses: table.write
-            needs: [keep, copy_internal, lengths]
-            with:
-              path: out/summary.tsv
-
-        """
+        ShardingTests.spec(shards: shards) + Project.tableStage("summary", needs: ["keep", "copy_internal", "lengths"], path: "out/summary.tsv")
     }
 
     static let outputs = ShardingTests.outputs + ["out/summary.tsv"]
-
-    func run(_ p: Project, _ spec: String, executor: StageExecutor?) throws -> RunSummary {
-        var options = RunOptions(workDirectory: p.work, projectDirectory: p.root)
-        options.progress = .quiet
-        options.executor = executor
-        return try PipelineRunner(pipeline: p.load(spec), options: options).run()
-    }
 
     /// Output digests by stage id, from the committed records.
     func digests(_ p: Project, _ s: RunSummary) -> [String: String] {
@@ -57,12 +43,10 @@ final class ExecutorTests: XCTestCase {
     func testWholeStagesAsTasksEqualInProcessRun() throws {
         for shards in [nil, 3] {
             let reference = try ShardingTests().makeProject()
-            let local = try run(reference, Self.spec(shards: shards), executor: nil)
-            XCTAssertTrue(local.succeeded, "\(local.failures)")
+            let local = try reference.runOK(Self.spec(shards: shards))
             let p = try ShardingTests().makeProject()
             let executor = TasksOnlyExecutor(project: p)
-            let s = try run(p, Self.spec(shards: shards), executor: executor)
-            XCTAssertTrue(s.succeeded, "shards \(shards ?? 0): \(s.failures)")
+            let s = try p.runOK(Self.spec(shards: shards), executor: executor)
             for path in Self.outputs {
                 XCTAssertNotNil(p.read(path), path)
                 XCTAssertEqual(p.read(path), reference.read(path), "shards \(shards ?? 0): \(path) differs from the in-process run")
@@ -77,41 +61,24 @@ final class ExecutorTests: XCTestCase {
             XCTAssertEqual(tasks.count, 8, "\(tasks)")
             // A second run reuses every record without a task.
             let again = TasksOnlyExecutor(project: p)
-            let second = try run(p, Self.spec(shards: shards), executor: again)
+            let second = try p.run(Self.spec(shards: shards), executor: again)
             XCTAssertEqual(second.count("cached"), 8)
             XCTAssertTrue(again.batches.isEmpty, "\(again.batches)")
         }
     }
 
     /// A whole-stage task that fails is retried by the executor (the stage's `retries`); one that fails every
-    /// time fails the stage with the task's error and publishes nothing.
+    /// time fails the stage with the task's error, and publishes nothing.
     func testWholeStageTaskRetriesAndFailures() throws {
         let p = try Project()
-        let spec = """
-        stages:
-          flaky:
-            uses: shell
-            retries: 1
-            with:
-              command: |
-                if [ ! -e "$TRELLIS_PROJECT/tried" ]; then touch "$TRELLIS_PROJECT/tried"; exit 3; fi
-                echo ok > out/ok.txt
-              outputs:
-                ok: out/ok.txt
-          broken:
-            uses: shell
-            with:
-              command: echo partial > out/bad.txt; exit 4
-              outputs:
-                bad: out/bad.txt
-
-        """
-        let s = try run(p, spec, executor: TasksOnlyExecutor(project: p))
-        XCTAssertEqual(s.statuses["flaky"], "done")
-        XCTAssertEqual(p.read("out/ok.txt"), "ok\n")
-        XCTAssertEqual(s.statuses["broken"], "failed")
-        let error = s.failures.first { $0.stage == "broken" }?.error ?? ""
-        XCTAssertTrue(error.contains("status 4"), error)
-        XCTAssertFalse(p.exists("out/bad.txt"))
+        let flaky = try p.run(RunTests.flaky, executor: TasksOnlyExecutor(project: p))
+        XCTAssertEqual(flaky.statuses, ["flaky": "done"])
+        XCTAssertEqual(p.read("out/r.txt"), "ok\n")
+        let log = try String(contentsOf: p.root.appendingPathComponent(flaky.trace[0].log ?? "-"), encoding: .utf8)
+        XCTAssertTrue(log.contains("first try fails") && log.contains("retrying"), log)
+        let broken = try p.run(RunTests.twoBranches, jobs: 1, executor: TasksOnlyExecutor(project: p))
+        XCTAssertEqual(broken.statuses, ["bad": "failed", "after_bad": "skipped", "good": "cancelled"])
+        XCTAssertEqual(broken.failures.map(\.error), ["command exited with status 7"])
+        XCTAssertFalse(p.exists("out/partial.txt"), "a failed task must not publish its partial output")
     }
 }

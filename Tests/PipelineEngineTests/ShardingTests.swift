@@ -85,14 +85,12 @@ final class ShardingTests: XCTestCase {
 
     func testShardedOutputsEqualUnshardedBytes() throws {
         let reference = try makeProject()
-        let summary = try reference.run(Self.spec(shards: nil))
-        XCTAssertTrue(summary.succeeded, "\(summary.failures)")
+        try reference.runOK(Self.spec(shards: nil))
         let expected = Self.outputs.map { reference.read($0) }
         XCTAssertTrue(expected.allSatisfy { $0 != nil && !$0!.isEmpty })
         for n in [1, 3, 4, 7] {
             let p = try makeProject()
-            let s = try p.run(Self.spec(shards: n))
-            XCTAssertTrue(s.succeeded, "N=\(n): \(s.failures)")
+            try p.runOK(Self.spec(shards: n))
             for (path, want) in zip(Self.outputs, expected) {
                 XCTAssertEqual(p.read(path), want, "N=\(n): \(path) differs from the unsharded run")
             }
@@ -103,11 +101,7 @@ final class ShardingTests: XCTestCase {
         let reference = try makeProject()
         try reference.run(Self.spec(shards: nil))
         let p = try makeProject()
-        var options = RunOptions(workDirectory: p.work, projectDirectory: p.root)
-        options.progress = .quiet
-        options.shards = 5
-        let s = try PipelineRunner(pipeline: p.load(Self.spec(shards: 2)), options: options).run()
-        XCTAssertTrue(s.succeeded, "\(s.failures)")
+        try p.runOK(Self.spec(shards: 2), shards: 5)
         for path in Self.outputs { XCTAssertEqual(p.read(path), reference.read(path), path) }
         // Five shard inputs were written for the fasta.filter stage.
         let shardDirs = try FileManager.default.contentsOfDirectory(atPath: p.work.appendingPathComponent("shards").path)

@@ -16,7 +16,7 @@ public struct ShardTask: Codable, Sendable {
     /// Typed parameters with the record parameter pointing at this shard's input.
     public var parameters: [String: ManifestValue]
     public var projectDirectory: String
-    /// This shard's record file.
+    /// This shard's record file; empty for a whole-stage task.
     public var input: String
     /// `<work>/shards/<key>`: outputs go to `out/` and `pub/`, the completion marker is `done.json`.
     public var directory: String
@@ -46,7 +46,8 @@ public struct ShardTask: Codable, Sendable {
         self.attempt = attempt
     }
 
-    public var label: String { "\(stage)[\(index + 1)/\(count)]" }
+    /// `embed[2/4]` for a shard, `embed` for a whole stage.
+    public var label: String { input.isEmpty ? stage : "\(stage)[\(index + 1)/\(count)]" }
     public var doneMarker: URL { URL(fileURLWithPath: directory).appendingPathComponent("done.json") }
     public func failedMarker(attempt: Int) -> URL {
         URL(fileURLWithPath: directory).appendingPathComponent("failed-\(attempt).json")

@@ -28,7 +28,8 @@ public enum ShardWorker {
             try WorkDirectory.makeDirectory(temp)
             let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: task.upstream.map { ($0.stage, $0.outputs) },
                                            logDescriptor: logDescriptor, progress: { _ in })
-            context.log("shard \(task.label) attempt \(task.attempt) on \(host): input \(task.input)")
+            context.log("\(task.input.isEmpty ? "stage" : "shard") \(task.label) attempt \(task.attempt) on \(host)"
+                        + (task.input.isEmpty ? "" : ": input \(task.input)"))
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.
             var outputs: [String: ShardRecord.Output] = [:]
