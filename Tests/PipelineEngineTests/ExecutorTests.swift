@@ -1,5 +1,5 @@
 import Foundation
-@testable import PipelineEngine
+import PipelineEngine
 import XCTest
 
 /// Runs tasks on this process's threads but, like Slurm, takes whole stages as tasks: every stage then goes
