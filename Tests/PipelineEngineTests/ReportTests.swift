@@ -38,8 +38,8 @@ final class ReportTests: XCTestCase {
               command: echo '<svg xmlns="http://www.w3.org/2000/svg"><rect id="second-rect"/></svg>' > out/b.svg
               outputs: [out/b.svg]
         """
-        let (p, _, first) = try runReport(spec)
-        var html = first
+        let (p, _, page) = try runReport(spec)
+        var html = page
         XCTAssertTrue(html.contains("<h2>Main figures</h2>") && html.contains("<h2>Figures and tables</h2>"), html)
         XCTAssertTrue(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle id=\"dot-1\" r=\"4\"/></svg>"), html)
         XCTAssertFalse(html.contains("<?xml"), "the XML prolog is dropped")
