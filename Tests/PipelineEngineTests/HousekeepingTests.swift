@@ -25,7 +25,8 @@ final class HousekeepingTests: XCTestCase {
 
     /// A project holding the four records `spec` shards.
     func project() throws -> Project {
-        let p = try project()
+        let p = try Project()
+        try p.write("proteins.faa", Self.records)
         return p
     }
 

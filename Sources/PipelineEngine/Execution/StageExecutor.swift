@@ -84,7 +84,7 @@ public final class LocalExecutor: StageExecutor, @unchecked Sendable {
                 return nil
             } catch {
                 last = FoundationErrorText.describe(error)
-                if attempt <= batch.retries { batch.note("shard \(task.label) failed (attempt \(attempt) of \(batch.retries + 1)): \(last); retrying") }
+                if attempt <= batch.retries { batch.note("\(task.title) failed (attempt \(attempt) of \(batch.retries + 1)): \(last); retrying") }
             }
         }
         return last

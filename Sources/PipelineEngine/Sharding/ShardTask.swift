@@ -48,6 +48,8 @@ public struct ShardTask: Codable, Sendable {
 
     /// `embed[2/4]` for a shard, `embed` for a whole stage.
     public var label: String { input.isEmpty ? stage : "\(stage)[\(index + 1)/\(count)]" }
+    /// `shard embed[2/4]` or `stage embed`, for logs.
+    public var title: String { (input.isEmpty ? "stage " : "shard ") + label }
     public var doneMarker: URL { URL(fileURLWithPath: directory).appendingPathComponent("done.json") }
     public func failedMarker(attempt: Int) -> URL {
         URL(fileURLWithPath: directory).appendingPathComponent("failed-\(attempt).json")

@@ -26,10 +26,9 @@ public enum ShardWorker {
                 throw StageError("\(task.type) is version \(type.version) in this trellis, the manifest was written for version \(task.version)")
             }
             try WorkDirectory.makeDirectory(temp)
-            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: task.upstream.map { ($0.stage, $0.outputs) },
-                                           logDescriptor: logDescriptor, progress: { _ in })
-            context.log("\(task.input.isEmpty ? "stage" : "shard") \(task.label) attempt \(task.attempt) on \(host)"
-                        + (task.input.isEmpty ? "" : ": input \(task.input)"))
+            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp,
+                                           upstream: task.upstream.map { ($0.stage, $0.outputs) }, logDescriptor: logDescriptor, progress: { _ in })
+            context.log("\(task.title) attempt \(task.attempt) on \(host)" + (task.input.isEmpty ? "" : ": input \(task.input)"))
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.
             var outputs: [String: ShardRecord.Output] = [:]
@@ -69,12 +68,12 @@ public enum ShardWorker {
                                      cpuSeconds: ResourceUsage.threadCPU() - cpuStart + context.childCPU,
                                      peakRSSKB: max(context.childRSSKB, ResourceUsage.processPeakRSSKB()))
             try WorkDirectory.writeAtomically(try ShardManifest.encode(record), to: task.doneMarker)
-            context.log("shard \(task.label) done")
+            context.log("\(task.title) done")
             return record
         } catch {
             let message = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
             let status = (error as? StageError)?.exitStatus ?? 1
-            let line = "error: shard \(task.label): \(message)\n"
+            let line = "error: \(task.title): \(message)\n"
             line.withCString { _ = write(logDescriptor, $0, strlen($0)) }
             let failure = ShardFailure(key: task.key, attempt: task.attempt, error: message, exitStatus: status, host: host)
             if let data = try? ShardManifest.encode(failure) { try? WorkDirectory.writeAtomically(data, to: task.failedMarker(attempt: task.attempt)) }
