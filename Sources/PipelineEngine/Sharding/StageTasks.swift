@@ -65,6 +65,10 @@ struct StageTasks {
                 if shards == nil { throw StageError(why) }
                 throw StageError("\(failed.count) of \(count) shards failed; shard \(first.index + 1): \(why)")
             }
+            // Tasks that ran in other processes (Slurm jobs) count toward the stage as child processes do.
+            if !executor.runsInProcess {
+                for r in missing.compactMap(ShardWorker.record) { context.addChildUsage(cpuSeconds: r.cpuSeconds, peakRSSKB: r.peakRSSKB) }
+            }
         }
         if let split {
             context.progress(done: count, total: count, unit: "shards")
