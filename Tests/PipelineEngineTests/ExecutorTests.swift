@@ -25,9 +25,11 @@ final class TasksOnlyExecutor: StageExecutor, @unchecked Sendable {
 /// One executor interface: a stage run as a task (as the Slurm executor runs every stage) gives the bytes,
 /// output digests, retries and caching of the same stage run in process.
 final class ExecutorTests: XCTestCase {
-    /// `ShardingTests.spec` plus a `table.write` stage, which reads its upstream stages' outputs.
+    /// `ShardingTests.spec` plus `fasta.split` (a list of internal files) and `table.write`, which reads its
+    /// upstream stages' outputs.
     static func spec(shards: Int?) -> String {
-        ShardingTests.spec(shards: shards) + Project.tableStage("summary", needs: ["keep", "copy_internal", "lengths"], path: "out/summary.tsv")
+        ShardingTests.spec(shards: shards) + "  parts:\n    uses: fasta.split\n    with:\n      input: proteins.faa\n      parts: 3\n"
+            + Project.tableStage("summary", needs: ["keep", "copy_internal", "lengths", "parts"], path: "out/summary.tsv")
     }
 
     static let outputs = ShardingTests.outputs + ["out/summary.tsv"]
@@ -52,18 +54,19 @@ final class ExecutorTests: XCTestCase {
                 XCTAssertEqual(p.read(path), reference.read(path), "shards \(shards ?? 0): \(path) differs from the in-process run")
             }
             XCTAssertEqual(digests(p, s), digests(reference, local), "shards \(shards ?? 0)")
-            XCTAssertEqual(digests(p, s).count, 7)
+            XCTAssertEqual(digests(p, s).count, 8)
             // Every stage went through the executor: one task per whole stage, N per sharded stage.
             var tasks: [String: Int] = [:]
             for b in executor.batches { tasks[b.stage, default: 0] += b.tasks }
             XCTAssertEqual(tasks["summary"], 1)
             XCTAssertEqual(tasks["copy_internal"], 1)
             XCTAssertEqual(tasks["keep"], shards ?? 1)
-            XCTAssertEqual(tasks.count, 7, "\(tasks)")
+            XCTAssertEqual(tasks["parts"], 1)
+            XCTAssertEqual(tasks.count, 8, "\(tasks)")
             // A second run reuses every record without a task.
             let again = TasksOnlyExecutor(project: p)
             let second = try p.run(Self.spec(shards: shards), executor: again)
-            XCTAssertEqual(second.count("cached"), 7)
+            XCTAssertEqual(second.count("cached"), 8)
             XCTAssertTrue(again.batches.isEmpty, "\(again.batches)")
         }
     }
