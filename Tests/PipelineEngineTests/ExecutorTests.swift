@@ -22,6 +22,23 @@ final class TasksOnlyExecutor: StageExecutor, @unchecked Sendable {
     }
 }
 
+/// `test.bundle`: publishes the files of a directory it builds under one output, as model-writing stages do.
+struct BundleStage: StageType {
+    let name = "test.bundle"
+    let version = 1
+    let summary = "publish a directory's files (tests)"
+    let parameters = [ParameterSpec("into", .string, required: true, doc: "directory the files are published into")]
+    let outputs = [OutputSpec("files", doc: "the published files")]
+
+    func run(_ context: StageContext) throws {
+        guard let into = context.parameters.string("into") else { throw StageError("no 'into'") }
+        let dir = context.scratchDirectory.appendingPathComponent("bundle")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for n in ["a", "b", "c"] { try Data("file \(n)\n".utf8).write(to: dir.appendingPathComponent(n + ".txt")) }
+        try context.publishFiles("files", of: dir, into: into)
+    }
+}
+
 /// One executor interface: a stage run as a task (as the Slurm executor runs every stage) gives the bytes,
 /// output digests, retries and caching of the same stage run in process.
 final class ExecutorTests: XCTestCase {
@@ -85,5 +102,15 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(broken.statuses, ["bad": "failed", "after_bad": "skipped", "good": "cancelled"])
         XCTAssertEqual(broken.failures.map(\.error), ["command exited with status 7"])
         XCTAssertFalse(p.exists("out/partial.txt"), "a failed task must not publish its partial output")
+    }
+
+    /// Several files published under one output name (a model directory) all arrive through a task.
+    func testSeveralFilesUnderOneOutputThroughATask() throws {
+        let p = try Project()
+        p.registry.register(BundleStage())
+        let s = try p.runOK("stages:\n  b:\n    uses: test.bundle\n    with:\n      into: out/bundle\n",
+                            executor: TasksOnlyExecutor(project: p))
+        XCTAssertEqual(s.statuses, ["b": "done"])
+        for n in ["a", "b", "c"] { XCTAssertEqual(p.read("out/bundle/\(n).txt"), "file \(n)\n", n) }
     }
 }

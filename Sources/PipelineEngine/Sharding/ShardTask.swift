@@ -65,12 +65,14 @@ public struct ShardTask: Codable, Sendable {
 public struct ShardRecord: Codable, Sendable {
     /// How one output of the shard was produced, so the gather writes it the same way.
     public struct Output: Codable, Sendable {
-        /// `file` (inside the work directory), `files` (a list of them; whole-stage tasks only), `published`
-        /// (a declared path), or `text`.
+        /// `file` (inside the work directory), `published` (a declared path), `text`, or for whole-stage
+        /// tasks only `files` (several files inside the work directory) and `published-files` (several
+        /// declared paths under one name, e.g. a model directory's files).
         public var kind: String
-        /// For `file`: the file name the stage chose (for `files`, one per line); for `published`: the
-        /// declared path; for `text`: the text.
+        /// For `file`: the file name the stage chose; for `published`: the declared path; for `text`: the text.
         public var value: String
+        /// For `files`: the file names; for `published-files`: the declared paths, file `i` kept as `pub/<name>-<i>`.
+        public var paths: [String]? = nil
     }
     public var key: String
     public var stage: String

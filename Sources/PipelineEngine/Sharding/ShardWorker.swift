@@ -34,7 +34,7 @@ public enum ShardWorker {
             var outputs: [String: ShardRecord.Output] = [:]
             for (name, files) in context.internalOutputs {
                 outputs[name] = context.listOutputs.contains(name)
-                    ? .init(kind: "files", value: files.joined(separator: "\n")) : .init(kind: "file", value: files[0])
+                    ? .init(kind: "files", value: "", paths: files) : .init(kind: "file", value: files[0])
             }
             for (name, text) in context.textOutputs { outputs[name] = .init(kind: "text", value: text) }
             let staged = temp.appendingPathComponent("result")
@@ -47,11 +47,15 @@ public enum ShardWorker {
             if !context.published.isEmpty {
                 let pub = staged.appendingPathComponent("pub")
                 try WorkDirectory.makeDirectory(pub)
-                for p in context.published {
-                    guard rename(p.temp.path, pub.appendingPathComponent(p.name).path) == 0 else {
-                        throw StageError("output '\(p.name)': the stage did not write \(p.path)")
+                let names = Dictionary(grouping: context.published, by: \.name)
+                for (name, files) in names.sorted(by: { $0.key < $1.key }) {
+                    for (i, p) in files.enumerated() {
+                        guard rename(p.temp.path, pub.appendingPathComponent(files.count == 1 ? name : "\(name)-\(i)").path) == 0 else {
+                            throw StageError("output '\(name)': the stage did not write \(p.path)")
+                        }
                     }
-                    outputs[p.name] = .init(kind: "published", value: p.path)
+                    outputs[name] = files.count == 1 ? .init(kind: "published", value: files[0].path)
+                        : .init(kind: "published-files", value: "", paths: files.map(\.path))
                 }
             }
             for sub in ["out", "pub"] {

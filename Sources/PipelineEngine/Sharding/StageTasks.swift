@@ -134,8 +134,8 @@ struct StageTasks {
                 let destination = context.output(name, file: first.value)
                 try type.gather(output: name, shards: dirs.map { $0.appendingPathComponent("out").appendingPathComponent(first.value) },
                                 to: destination, parameters)
-            case "files":
-                throw StageError("output '\(name)' is a list of files; sharded stages write one file per output")
+            case "files", "published-files":
+                throw StageError("output '\(name)' is several files; sharded stages write one file per output")
             default:
                 let destination = context.publish(name, to: first.value)
                 try type.gather(output: name, shards: dirs.map { $0.appendingPathComponent("pub").appendingPathComponent(name) },
@@ -160,10 +160,15 @@ struct StageTasks {
                 try Self.rename(dir.appendingPathComponent("out").appendingPathComponent(output.value),
                                 to: context.output(name, file: output.value), what: "output '\(name)'")
             case "files":
-                let files = output.value.split(separator: "\n").map(String.init)
+                let files = output.paths ?? []
                 for (file, url) in zip(files, context.output(name, files: files)) {
                     WorkDirectory.makeDirectories(url.deletingLastPathComponent().path)
                     try Self.rename(dir.appendingPathComponent("out").appendingPathComponent(file), to: url, what: "output '\(name)'")
+                }
+            case "published-files":
+                for (i, path) in (output.paths ?? []).enumerated() {
+                    try Self.rename(dir.appendingPathComponent("pub").appendingPathComponent("\(name)-\(i)"),
+                                    to: context.publish(name, to: path), what: "output '\(name)'")
                 }
             default:
                 try Self.rename(dir.appendingPathComponent("pub").appendingPathComponent(name),
