@@ -41,18 +41,9 @@ struct MLMAdaptStage: StageType {
         return out
     }
 
-    func run(_ context: StageContext) throws {
-        let p = context.parameters
-        let source = try PromptStageParameters.modelDirectory(p.url("model")!)
-        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
-        let published = p.string("output")
-        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
-        var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
-                              workDirectory: context.scratchDirectory)
-        run.exclude = p.strings("exclude").map { p.resolve($0).path }
-        run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
+    /// The training options these (validated) parameters describe; `trellis mlm-adapt` runs the same.
+    static func options(_ p: TypedParameters) -> MLMAdaptOptions {
         let t = Self.training.reading(p)
-        run.heldOutFraction = t.heldOutFraction
         var o = MLMAdaptOptions()
         o.mode = MLMAdaptMode(rawValue: p.string("mode") ?? "head") ?? .head
         o.topLayers = p.int("top_layers") ?? 2
@@ -69,7 +60,21 @@ struct MLMAdaptStage: StageType {
         o.evalBlocks = p.int("eval_blocks") ?? o.evalBlocks
         o.seed = t.seed
         o.maxMinutes = t.maxMinutes
-        run.options = o
+        return o
+    }
+
+    func run(_ context: StageContext) throws {
+        let p = context.parameters
+        let source = try PromptStageParameters.modelDirectory(p.url("model")!)
+        // Published outputs are files: with `output`, the model is written to scratch and published file by file.
+        let published = p.string("output")
+        let output = published == nil ? context.output("model", file: "model") : context.scratchDirectory.appendingPathComponent("model")
+        var run = MLMAdaptRun(model: source, text: p.strings("text").map { p.resolve($0).path }, output: output,
+                              workDirectory: context.scratchDirectory)
+        run.exclude = p.strings("exclude").map { p.resolve($0).path }
+        run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
+        run.heldOutFraction = Self.training.reading(p).heldOutFraction
+        run.options = Self.options(p)
         let summary = try run.run(say: { context.log($0) }, progress: { context.progress(done: $0, total: $1) })
         if let published { try context.publishFiles("model", of: output, into: published) }
         try FileManager.default.copyItem(at: summary.log, to: context.output("log", file: "mlm-adapt-log.jsonl"))

@@ -14,6 +14,8 @@ public struct TaskBatch: Sendable {
     /// The stage's log (local tasks write there; Slurm tasks write their own `%A_%a.log`).
     public var logDescriptor: Int32
     public var note: @Sendable (String) -> Void
+    /// Progress a task running in this process reports (task index, its own count); Slurm tasks report none.
+    public var progress: @Sendable (Int, ProgressUpdate) -> Void = { _, _ in }
 }
 
 /// Where the work of stages runs: threads of this process (`LocalExecutor`) or Slurm jobs
@@ -80,7 +82,7 @@ public final class LocalExecutor: StageExecutor, @unchecked Sendable {
             var t = task
             t.attempt = attempt
             do {
-                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor)
+                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor) { batch.progress(task.index, $0) }
                 return nil
             } catch {
                 last = FoundationErrorText.describe(error)

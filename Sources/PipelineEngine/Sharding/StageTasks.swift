@@ -54,10 +54,24 @@ struct StageTasks {
         let noun = shards == nil ? "task" : "shards"
         context.log("\(count) \(noun): \(count - missing.count) cached, \(missing.count) to run")
         if !missing.isEmpty {
-            if let split { try splitIfNeeded(split.input, into: split.parts, type: split.type) }
-            let batch = TaskBatch(stage: stage.id, tasks: missing, retries: stage.retries, resources: resources,
+            var batch = TaskBatch(stage: stage.id, tasks: missing, retries: stage.retries, resources: resources,
                                   directory: batchDirectory, logDescriptor: context.logDescriptor, note: job.note)
+            var meter: ShardProgress?
+            if let split {
+                try splitIfNeeded(split.input, into: split.parts, type: split.type)
+                // Records, not shards: counted in the shard inputs, which hold the whole input.
+                let sizes = try split.parts.map { try RecordSplitter.count($0, format: split.type.recordFormat(parameters)) }
+                let cached = Set(tasks.map(\.index)).subtracting(missing.map(\.index))
+                let m = ShardProgress(sizes: sizes, finished: cached) {
+                    context.progress(done: $0.done, total: $0.total, unit: $0.unit, loss: $0.loss)
+                }
+                meter = m
+                batch.progress = { index, update in m.shard(index, update) }
+            } else {
+                batch.progress = { _, update in context.progress(done: update.done, total: update.total, unit: update.unit, loss: update.loss) }
+            }
             let results = executor.run(batch)
+            if let meter { for t in missing where results[t.index] == .some(nil) { meter.finished(t.index) } }
             func error(_ i: Int) -> String? { if let r = results[i] { return r }; return "did not run" }
             let failed = missing.filter { error($0.index) != nil }
             if let first = failed.first {
@@ -71,7 +85,6 @@ struct StageTasks {
             }
         }
         if let split {
-            context.progress(done: count, total: count, unit: "shards")
             try gather(tasks, type: split.type, into: context)
         } else {
             try adopt(tasks[0], into: context)
