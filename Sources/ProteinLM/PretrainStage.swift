@@ -8,7 +8,7 @@ import Transformers
 /// evaluating held-out MLM and CLM perplexity; writes a model directory, a JSONL log and an SVG plot.
 public struct PretrainStage: StageType {
     public let name = "protein.pretrain"
-    public let version = 2
+    public let version = 3
     public let summary = "pretrain an xTrimoPGLM-style model (MLM + GLM) on FASTA; held-out MLM/CLM perplexity"
     public let parameters: [ParameterSpec] = [
         ParameterSpec("fasta", .path, required: true, doc: "training sequences (FASTA; '*' stop symbols dropped)"),
@@ -22,6 +22,7 @@ public struct PretrainStage: StageType {
         ParameterSpec("heads", .int, default: .int(4), doc: "attention heads"),
         ParameterSpec("ffn", .int, default: .int(512), doc: "GeGLU width (dense_h_to_4h has 2× this)"),
         ParameterSpec("context", .int, default: .int(256), doc: "longest input in tokens (longer proteins are cropped)"),
+        ParameterSpec("norm", .choice(["deepnorm", "pre"]), default: .string("deepnorm"), doc: "layer layout: DeepNorm post-LN (α = √(2·layers)) or pre-LN (α = 1, residual from the layer input)"),
         ParameterSpec("rotary_2d", .bool, default: .bool(true), doc: "2-D RoPE (positions and block positions)"),
         ParameterSpec("steps", .int, default: .int(1000), doc: "optimiser steps"),
         ParameterSpec("warmup", .int, default: .int(50), doc: "linear warm-up steps"),
@@ -50,6 +51,7 @@ public struct PretrainStage: StageType {
         o.layers = p.int("layers") ?? o.layers; o.hidden = p.int("hidden") ?? o.hidden
         o.heads = p.int("heads") ?? o.heads; o.ffn = p.int("ffn") ?? o.ffn; o.context = p.int("context") ?? o.context
         o.rotary2D = p.bool("rotary_2d") ?? true
+        o.preLN = p.string("norm") == "pre"
         o.steps = p.int("steps") ?? o.steps; o.warmup = p.int("warmup") ?? o.warmup
         o.accumulate = max(1, p.int("accumulate") ?? 1); o.tokensPerBatch = p.int("tokens_per_batch") ?? o.tokensPerBatch
         o.lr = Float(p.double("lr") ?? 1e-3); o.weightDecay = Float(p.double("weight_decay") ?? 0.01)
