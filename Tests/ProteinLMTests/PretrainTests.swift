@@ -60,7 +60,7 @@ final class PretrainTests: XCTestCase {
     }
 
     func testSameSeedSameRunAndExactResume() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain")
+        let dir = try scratchDirectory("pretrain")
         func run(_ name: String, split: Bool) throws -> [Float] {
             let ckpt = dir.appendingPathComponent(name)
             var t = try PretrainTrainer(data: Self.data(), options: Self.options())
@@ -84,8 +84,7 @@ final class PretrainTests: XCTestCase {
     /// `init_from`: a trainer started from a saved model has its weights (and so its held-out figures), with a
     /// fresh optimiser and step; a different architecture is refused.
     func testInitialiseFromSavedModel() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain-init")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("pretrain-init")
         let a = try PretrainTrainer(data: Self.data(), options: Self.options())
         a.say = { _ in }
         try a.train(logURL: dir.appendingPathComponent("a.jsonl"), checkpoint: nil) { _, _ in }
@@ -105,16 +104,14 @@ final class PretrainTests: XCTestCase {
         // Same tensors, other layout: DeepNorm weights must not start a pre-LN run.
         o.hidden = Self.options().hidden
         o.preLN = true
-        XCTAssertThrowsError(try PretrainTrainer(data: Self.data(), options: o).initialise(from: saved)) { e in
-            XCTAssertTrue("\(e)".contains("init_from") && "\(e)".contains("norm: pre"), "\(e)")
-        }
+        assertThrows(try PretrainTrainer(data: Self.data(), options: o).initialise(from: saved),
+                     containing: "expected the layout this run trains (norm: pre)")
     }
 
     /// `norm: pre` trains the pre-LN layout and saves it as such (α = 1, residual from the layer input), so
     /// the runtime loads the same maths.
     func testPreLNLayoutIsSaved() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain-preln")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("pretrain-preln")
         var o = Self.options()
         o.preLN = true
         let t = try PretrainTrainer(data: Self.data(), options: o)
