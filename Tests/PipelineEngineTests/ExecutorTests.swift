@@ -27,14 +27,18 @@ struct BundleStage: StageType {
     let name = "test.bundle"
     let version = 1
     let summary = "publish a directory's files (tests)"
-    let parameters = [ParameterSpec("into", .string, required: true, doc: "directory the files are published into")]
+    let parameters = [ParameterSpec("into", .string, required: true, doc: "directory the files are published into"),
+                      ParameterSpec("first", .string, doc: "the text of a.txt (default \"file a\")")]
     let outputs = [OutputSpec("files", doc: "the published files")]
 
     func run(_ context: StageContext) throws {
         guard let into = context.parameters.string("into") else { throw StageError("no 'into'") }
         let dir = context.scratchDirectory.appendingPathComponent("bundle")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for n in ["a", "b", "c"] { try Data("file \(n)\n".utf8).write(to: dir.appendingPathComponent(n + ".txt")) }
+        for n in ["a", "b", "c"] {
+            let text = n == "a" ? context.parameters.string("first") ?? "file a" : "file \(n)"
+            try Data((text + "\n").utf8).write(to: dir.appendingPathComponent(n + ".txt"))
+        }
         try context.publishFiles("files", of: dir, into: into)
     }
 }
@@ -112,5 +116,20 @@ final class ExecutorTests: XCTestCase {
                             executor: TasksOnlyExecutor(project: p))
         XCTAssertEqual(s.statuses, ["b": "done"])
         for n in ["a", "b", "c"] { XCTAssertEqual(p.read("out/bundle/\(n).txt"), "file \(n)\n", n) }
+    }
+
+    /// A directory published under one output name: the output lists every file and its digest changes when
+    /// any file does (it used to keep only the last file, so downstream cache keys missed the others).
+    func testEveryFileOfAPublishedDirectoryIsInItsOutput() throws {
+        let p = try Project()
+        p.registry.register(BundleStage())
+        let spec = "params:\n  first: one\nstages:\n  b:\n    uses: test.bundle\n    with:\n      into: out/bundle\n      first: ${params.first}\n"
+        let one = try p.runOK(spec)
+        let two = try p.runOK(spec, overrides: ["first=two"])
+        XCTAssertNotEqual(digests(p, one)["b"], digests(p, two)["b"], "a change in a.txt alone must change the output digest")
+        let work = WorkDirectory(root: p.work)
+        let key = try XCTUnwrap(two.trace.first { $0.stage == "b" }?.key)
+        let record = try XCTUnwrap(work.record(key: key))
+        XCTAssertEqual(record.outputs["files"], .paths(["out/bundle/a.txt", "out/bundle/b.txt", "out/bundle/c.txt"]))
     }
 }
