@@ -27,11 +27,7 @@ enum GenerateCommand: Command {
                                      renames: ["prompt": "prompts"], excluded: ["model"])
 
     static func run(_ args: inout Arguments) throws {
-        var values = try schema.read(&args)
-        let (modelURL, _) = try args.modelAndPositionals([])
-        try args.finish()
-        values["model"] = .string(modelURL.path)
-        let p = try schema.typed(values)
+        let (p, modelURL) = try schema.readModelCommand(&args)
         let outputText = p.string("output") ?? "-"
         let o = ProteinLMStages.generateOptions(p)
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32

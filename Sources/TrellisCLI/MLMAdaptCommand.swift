@@ -42,11 +42,7 @@ enum MLMAdaptCommand: Command {
     }
 
     static func run(_ args: inout Arguments) throws {
-        var values = try schema.read(&args)
-        let (model, _) = try args.modelAndPositionals([])
-        try args.finish()
-        values["model"] = .string(model.path)
-        let p = try schema.typed(values)
+        let (p, model) = try schema.readModelCommand(&args)
         let output = URL(fileURLWithPath: p.string("output") ?? "")
         if let n = p.int("threads") { Parallel.threadCount = n }
         var run = MLMAdaptRun(model: model, text: p.strings("text"), output: output, workDirectory: output.appendingPathComponent(".work"))

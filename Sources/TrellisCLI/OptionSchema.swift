@@ -104,6 +104,16 @@ struct OptionSchema {
         return values
     }
 
+    /// Reads a command whose only argument is MODEL (positional or `--model`): its flags, the model directory
+    /// (also set as the `model` parameter), nothing else left over; the typed parameters it runs with.
+    func readModelCommand(_ args: inout Arguments) throws -> (parameters: TypedParameters, model: URL) {
+        var values = try read(&args)
+        let (model, _) = try args.modelAndPositionals([])
+        try args.finish()
+        values["model"] = .string(model.path)
+        return (try typed(values), model)
+    }
+
     /// `values` (read flags plus what the command set) with the schema's defaults filled in, required ones
     /// present, checked by `check`: the parameters the command (or stage) runs with.
     func typed(_ values: [String: ParameterValue]) throws -> TypedParameters {

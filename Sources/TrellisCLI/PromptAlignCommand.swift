@@ -71,11 +71,7 @@ enum PromptAlignCommand: Command {
     }()
 
     static func run(_ args: inout Arguments) throws {
-        var values = try schema.read(&args)
-        let (model, _) = try args.modelAndPositionals([])
-        try args.finish()
-        values["model"] = .string(model.path)
-        let p = try schema.typed(values)
+        let (p, model) = try schema.readModelCommand(&args)
         let trainPath = p.string("train") ?? "", testPath = p.string("test") ?? ""
         let runs = p.int("runs") ?? 5
         let format = PromptAlignStages.promptFormat(p), settings = PromptAlignStages.fineTuneSettings(p)
