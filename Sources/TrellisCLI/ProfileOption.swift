@@ -7,8 +7,8 @@ import CLISupport
 struct ProfileOption {
     static let usage = """
       --profile              print wall time per operation class at the end (stderr): gemm, attention,
-                             softmax, norms, activations, rotary, copies/layout, tokenization, io, other,
-                             unaccounted, and idle thread time of parallel regions
+                             softmax, norms, activations, rotary, copies/layout, tokenization, model load,
+                             io, other, unaccounted, and idle thread time of parallel regions
       --profile-json PATH    also write that profile as JSON to PATH (implies --profile)
     """
 
