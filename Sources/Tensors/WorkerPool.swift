@@ -6,11 +6,10 @@ import Synchronization
 /// under a microsecond instead of a thread wake-up (5–20 µs through `DispatchQueue.concurrentPerform`).
 ///
 /// After a region each worker keeps polling for the next one for `spinNanoseconds` (yielding its core to any
-/// other runnable thread after the first 20 µs, and stopping at once when it finds it was preempted), then
-/// sleeps on a condition until woken. The caller always works on its own region too and never waits for a
-/// worker that has not started: an offer a worker has not taken yet is withdrawn once the chunks run out, so
-/// a worker that is asleep or not scheduled delays nothing. Which thread runs a chunk never changes what it
-/// computes.
+/// other runnable thread after the first few microseconds, so a loaded machine loses little), then sleeps on
+/// a condition until woken. The caller always works on its own region too and never waits for a worker that
+/// has not started: an offer a worker has not taken yet is withdrawn once the chunks run out, so a worker
+/// that is asleep or not scheduled delays nothing. Which thread runs a chunk never changes what it computes.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
@@ -124,22 +123,18 @@ private final class Worker: @unchecked Sendable {
         Unmanaged<Job>.fromOpaque(p)._withUnsafeGuaranteedRef { $0.work() }
     }
 
-    /// Polls the mailbox for `WorkerPool.spinNanoseconds`, then sleeps until an offer arrives. Polling stops
-    /// early when another thread took this core between two looks at the clock (64 polls take ~0.1 µs): on a
-    /// machine with more runnable threads than cores a polling worker would only take time from the others,
-    /// its own process's caller included.
+    /// Polls the mailbox for `WorkerPool.spinNanoseconds`, then sleeps until an offer arrives.
     private func waitForOffer() -> Int {
         let start = DispatchTime.now().uptimeNanoseconds
-        var last = start, polls = 0
+        var polls = 0
         while true {
             let v = mailbox.value.load(ordering: .acquiring)
             if v > Worker.running { return v }
             polls += 1
             if polls & 63 == 0 {
-                let now = DispatchTime.now().uptimeNanoseconds
-                if now &- start > WorkerPool.spinNanoseconds || now &- last > 30_000 { break }
-                last = now
-                if now &- start > 20_000 { sched_yield() }   // past the gap of back-to-back kernels
+                let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+                if elapsed > WorkerPool.spinNanoseconds { break }
+                if elapsed > 20_000 { sched_yield() }   // past the gap of back-to-back kernels
             }
         }
         wake.lock(); defer { wake.unlock() }

@@ -14,8 +14,8 @@ final class WorkerPoolTests: XCTestCase {
         visits.initialize(repeating: 0, count: chunks)
         Parallel.forEach(chunks: chunks) { i in visits[i] += 1 }
         let wrong = (0..<chunks).filter { visits[$0] != 1 }
-        let shown = wrong.prefix(5)
-        XCTAssert(wrong.isEmpty, "\(context): chunks \(shown) ran \(shown.map { visits[$0] }) times", file: file, line: line)
+        XCTAssert(wrong.isEmpty, "\(context): chunks \(wrong.prefix(5)) ran \(wrong.prefix(5).map { visits[$0] }) times",
+                  file: file, line: line)
     }
 
     /// Gaps of 0, 30 µs, 1 ms and 5 ms between regions catch the workers polling, yielding and asleep.
