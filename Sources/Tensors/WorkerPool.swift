@@ -13,9 +13,10 @@ import Synchronization
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
-    /// How long an idle worker polls before sleeping: longer than the gaps between a model's parallel
-    /// kernels (norms, residual adds, small copies run in between), much shorter than a scheduler tick.
-    static let spinNanoseconds: UInt64 = 300_000
+    /// How long an idle worker polls before sleeping: the gap between back-to-back kernels, no more. Polling
+    /// time comes out of the process's own CPU share on a loaded machine (one scheduling group per session):
+    /// 300 µs made a t6_8M batch-1 forward, many short serial steps between kernels, 2.5× slower at load 9.
+    static let spinNanoseconds: UInt64 = 50_000
 
     private let growLock = NSLock()
     private var workers: [Worker] = []
@@ -134,7 +135,7 @@ private final class Worker: @unchecked Sendable {
             if polls & 63 == 0 {
                 let elapsed = DispatchTime.now().uptimeNanoseconds &- start
                 if elapsed > WorkerPool.spinNanoseconds { break }
-                if elapsed > 20_000 { sched_yield() }   // past the gap of back-to-back kernels
+                if elapsed > 5_000 { sched_yield() }   // past the gap of back-to-back kernels
             }
         }
         wake.lock(); defer { wake.unlock() }
