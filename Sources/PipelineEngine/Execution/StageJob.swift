@@ -17,9 +17,9 @@ struct StageJob: @unchecked Sendable {
     let scratch: ScratchPool
     let progress: @Sendable (ProgressUpdate) -> Void
     let note: @Sendable (String) -> Void
-    /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
+    /// Runs instead of `stage.type.run`: the stage's executor tasks (`StageTasks.run`).
     var body: ((StageContext) throws -> Void)? = nil
-    /// Overrides `stage.retries + 1` (sharded stages retry per shard, not as a whole).
+    /// Overrides `stage.retries + 1` (executor tasks retry one by one, not as a whole).
     var maxAttempts: Int? = nil
 
     struct Outcome {
@@ -147,6 +147,9 @@ struct StageJob: @unchecked Sendable {
                 }
             }
         }
+        // Several files may be published under one output name (a model directory): the output lists them
+        // all and its digest covers every file, so a change in any of them reaches downstream cache keys.
+        var publishedFiles: [String: [(path: String, sha: String)]] = [:]
         for p in context.published {
             guard FileDigester.fileInfo(p.temp.path) != nil else {
                 throw StageError("output '\(p.name)': the stage did not write \(p.path)")
@@ -157,8 +160,18 @@ struct StageJob: @unchecked Sendable {
             try Publisher.move(p.temp, to: destination)
             guard let info = FileDigester.fileInfo(destination.path) else { throw StageError("output vanished: \(p.path)") }
             outputFiles[p.path] = FileStamp(size: info.size, mtime: info.mtime, sha256: sha)
-            outputs[p.name] = .path(p.path)
-            digests[p.name] = sha
+            publishedFiles[p.name, default: []].append((p.path, sha))
+        }
+        for (name, files) in publishedFiles {
+            if files.count == 1 {
+                outputs[name] = .path(files[0].path)
+                digests[name] = files[0].sha
+            } else {
+                outputs[name] = .paths(files.map(\.path))
+                var h = SHA256()
+                for f in files { h.update(f.path + "=" + f.sha + "\n") }
+                digests[name] = h.finalizeHex()
+            }
         }
         for (name, text) in context.textOutputs {
             outputs[name] = .text(text)
