@@ -10,7 +10,7 @@ enum ModelBench {
     static let usage = """
     USAGE: trellis bench model [--shape S,...] [--decode-shape D,...] [--weights f32,bf16] [--lengths L,...]
                                [--batches B,...] [--new-tokens N] [--threads N] [--quick] [--no-forward]
-                               [--no-decode] [--no-reference] [--json]
+                               [--no-decode] [--no-reference] [--profile] [--json]
 
       --shape S,...         ESM-2 forward shapes: \(BenchShapes.esm.map(\.name).joined(separator: ", "))
                             (default t6_8M,t12_35M; --models is the same option)
@@ -20,6 +20,8 @@ enum ModelBench {
       --lengths L,...       forward sequence lengths (default 128,512)
       --batches B,...       forward batch sizes (default 1,8)
       --new-tokens N        greedy decode steps after a 32-token prompt (default 64; 16 for 1B)
+      --profile             after timing each forward row, run it once more under the profiler and print
+                            wall time per operation class (stderr; not part of the timed figure)
 
     Every token is real (no padding). torch runs each row right after Trellis, in a child process.
     The default run takes about 3-5 minutes on 2 cores. ESM-2 650M figures (about 10 minutes on 2 idle cores):
@@ -47,6 +49,7 @@ enum ModelBench {
         var noReference = false
         var noForward = false
         var noDecode = false
+        var profile = false
         var threads = Parallel.threadCount
     }
 
@@ -57,6 +60,7 @@ enum ModelBench {
         o.noReference = args.flag("no-reference")
         o.noDecode = args.flag("no-decode")
         o.noForward = args.flag("no-forward")
+        o.profile = args.flag("profile")
         o.threads = try ThreadsOption.parse(&args, default: Parallel.threadCount)
         let esmNames = BenchShapes.esm.map(\.name)
         if let s = try args.option("shape") ?? args.option("models") {
@@ -112,6 +116,12 @@ enum ModelBench {
                             let reps = o.quick ? 2 : (batch * length >= 4096 ? 3 : 5)
                             let s = try best(warmup: 1, reps: reps) {
                                 _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
+                            }
+                            if o.profile {
+                                let session = ProfileSession()
+                                _ = try model.forward(input, options: ForwardOptions(hiddenStates: false))
+                                print("profile: forward \(name) batch \(batch) length \(length)\n"
+                                      + session.finish().table(), to: &standardError)
                             }
                             let w = storage.rawValue
                             report(Row(key: "forward/\(name)/\(w)/\(batch)/\(length)",

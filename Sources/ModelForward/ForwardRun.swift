@@ -46,7 +46,7 @@ public struct ForwardRun {
         if let mode = options.mode, family != .xtrimopglm {
             throw ForwardInput.Failure.option("--mode \(mode.rawValue)", "only xTrimoPGLM models have modes")
         }
-        let model = try Profiler.time(.io) { try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: options.storage)) }
+        let model = try Profiler.time(.modelLoad) { try ModelLoader.load(directory: modelDir, options: LoadOptions(storage: options.storage)) }
         let contacts = options.contacts
         if contacts, (model as? EsmForMaskedLM)?.hasContactHead != true {
             throw ForwardInput.Failure.option("--contacts", "\(modelDir.path) has no contact head (only ESM-2 checkpoints "

@@ -39,7 +39,7 @@ public enum ProteinLMStages {
     }
 
     static func loadModel(_ p: TypedParameters) throws -> ProteinModel {
-        try Profiler.time(.io) {
+        try Profiler.time(.modelLoad) {
             try ProteinModel.load(p.url("model")!, storage: WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32)
         }
     }

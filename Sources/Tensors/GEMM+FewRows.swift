@@ -26,8 +26,7 @@ func gemmFewRows(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alp
     let strips = (n + unit - 1) / unit
     // Estimated ns (≈ 45 GFLOP/s on one AVX2 core); a caller already running on a worker (batched GEMM)
     // passes threaded: false. A few-row product streams B once and does nothing else, so a second thread
-    // pays off from ~10 µs of work (waking a worker costs a few µs), well below the general threshold: a
-    // batch-1 768 × 3072 projection (~100 µs) ran on one core of two before.
+    // pays off from ~10 µs of work, well below the general threshold: a batch-1 768 × 768 projection is ~25 µs.
     let work = threaded ? Double(m) * Double(n) * Double(k) * 0.045 : 0
     Parallel.forEach(range: strips, costPerItem: work / Double(strips), perThread: 10_000) { range in
         // Scratch for the last columns of B (see `fewRowsStrip`, `fewRowsDotStrip`), on the stack.

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-/// The one place Trellis spreads work over threads (a wrapper around `DispatchQueue.concurrentPerform`).
+/// The one place Trellis spreads work over threads (those of `WorkerPool`).
 public enum Parallel {
     /// Threads used by kernels: `TRELLIS_THREADS` when set, else the active core count. Settable.
     nonisolated(unsafe) public static var threadCount: Int = defaultThreadCount
@@ -12,7 +12,9 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Estimated work (in nanoseconds) below which a job is not split: thread wake-up costs ~5–20 µs.
+    /// Estimated work (in nanoseconds) below which a job is not split. Handing a chunk to a polling pool
+    /// worker costs well under a microsecond, but on a loaded machine a worker preempted inside its chunk
+    /// holds the caller for a time slice: 10 µs here made small forwards 2× slower at load 8–10.
     public static let minimumWorkPerThread: Double = 100_000
 
     /// Runs `body(i)` for every `i` in `0..<chunks`, concurrently on up to `threadCount` threads.
@@ -31,22 +33,13 @@ public enum Parallel {
         region.finish()
     }
 
-    /// Runs the chunks on `threads` > 1 threads.
+    /// Runs the chunks on `threads` > 1 threads: the caller and `threads` − 1 pool workers, each taking the
+    /// next chunk, so a thread slowed down by other processes on a shared machine simply does fewer chunks.
+    /// When the pool is already in use (a region nested in a chunk, or started from another thread
+    /// meanwhile) the caller runs them alone.
     private static func spread(chunks: Int, threads: Int, _ body: (Int) -> Void) {
-        if threads == chunks {
-            DispatchQueue.concurrentPerform(iterations: chunks) { body($0) }
-            return
-        }
-        // More chunks than threads: each worker takes the next chunk, so a thread slowed down by
-        // other processes on a shared machine simply does fewer chunks.
-        let next = ChunkCounter()
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            while true {
-                let i = next.take()
-                if i >= chunks { break }
-                body(i)
-            }
-        }
+        if WorkerPool.shared.run(chunks: chunks, helpers: threads - 1, body) { return }
+        for i in 0..<chunks { body(i) }
     }
 
     /// How many pieces `totalNanoseconds` of estimated work is worth splitting into (1 ... threadCount).
@@ -66,17 +59,5 @@ public enum Parallel {
         forEach(chunks: pieces) { p in
             body((p * count / pieces)..<((p + 1) * count / pieces))
         }
-    }
-}
-
-/// A shared "next chunk" index for dynamic scheduling.
-private final class ChunkCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        let v = value
-        value += 1
-        return v
     }
 }

@@ -13,6 +13,9 @@ public enum ProfileClass: Int, CaseIterable, Sendable {
     case rotary
     case copies
     case tokenization
+    /// Reading a checkpoint: mapping, converting and packing its weights (before any input is read).
+    case modelLoad
+    /// Input and output files (FASTA windows, embeddings and scores written).
     case io
     case other
 
@@ -29,6 +32,7 @@ public enum ProfileClass: Int, CaseIterable, Sendable {
         case .rotary: return "rotary"
         case .copies: return "copies/layout"
         case .tokenization: return "tokenization"
+        case .modelLoad: return "model load"
         case .io: return "io"
         case .other: return "other"
         }

@@ -60,7 +60,7 @@ enum EmbedCommand: Command {
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         if let output { removeStaleTemporaries(beside: output) }
         let session = profile.start()
-        let model = try Profiler.time(.io) { try ProteinModel.load(modelURL, storage: storage) }
+        let model = try Profiler.time(.modelLoad) { try ProteinModel.load(modelURL, storage: storage) }
         let embedder = try Embedder(model: model, options: o)
         let run = EmbeddingRun(embedder: embedder, fasta: pos[0], output: output)
         let meter = ProgressMeter(label: "embed", unit: "sequences",

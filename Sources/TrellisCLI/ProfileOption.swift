@@ -10,7 +10,8 @@ struct ProfileOption {
     /// score keep the stage's doc and only add `profile_json`).
     static let profile = ParameterSpec("profile", .bool, default: .bool(false),
         doc: "print wall time per operation class at the end (stderr): gemm, attention, softmax, norms, activations, "
-            + "rotary, copies/layout, tokenization, io, other, unaccounted, and idle thread time of parallel regions")
+            + "rotary, copies/layout, tokenization, model load, io, other, unaccounted, and idle thread time of "
+            + "parallel regions")
     static let profileJSON = ParameterSpec("profile_json", .outputPath, doc: "also write that profile as JSON to FILE (implies --profile)")
 
     let enabled: Bool

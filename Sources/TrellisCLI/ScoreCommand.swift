@@ -44,7 +44,7 @@ enum ScoreCommand: Command {
         defer { destination.discard() }
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         let session = profile.start()
-        let model = try Profiler.time(.io) { try ProteinModel.load(modelURL, storage: storage) }
+        let model = try Profiler.time(.modelLoad) { try ProteinModel.load(modelURL, storage: storage) }
         let mutations = p.url("mutations")?.path
         let chosen = ScoreMethod(rawValue: p.string("method") ?? "auto")
             ?? ScoreRun.defaultMethod(model: model, variants: mutations != nil)

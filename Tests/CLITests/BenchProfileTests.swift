@@ -3,11 +3,11 @@ import XCTest
 import _TestSupport
 
 /// `--shape` parsing of the model and embed benchmarks, the CPU header, and `--profile` on forward, embed and
-/// score (every class listed; the classes sum to at most the wall time).
+/// score (every class listed; the classes sum to at most the wall time; model loading counted apart from io).
 final class BenchProfileTests: XCTestCase {
     let root = TestSupport.repoRoot
     static let classes = ["gemm", "attention scores", "softmax", "attention·V", "attention (fused)", "norms",
-                          "activations", "rotary", "copies/layout", "tokenization", "io", "other"]
+                          "activations", "rotary", "copies/layout", "tokenization", "model load", "io", "other"]
 
     func testUnknownShapeIsNamedWithTheChoices() throws {
         for (args, bad, choices) in [
@@ -69,6 +69,9 @@ final class BenchProfileTests: XCTestCase {
         XCTAssertLessThanOrEqual(seconds, try XCTUnwrap(obj["wall_seconds"] as? Double), file: file, line: line)
         XCTAssertGreaterThan(try XCTUnwrap(classes.first { $0["class"] as? String == "gemm" }?["calls"] as? Int), 0,
                              file: file, line: line)
+        // Loading the checkpoint is its own class, once; "io" is what the run reads and writes.
+        XCTAssertEqual(try XCTUnwrap(classes.first { $0["class"] as? String == "model load" }?["calls"] as? Int), 1,
+                       file: file, line: line)
     }
 
     func testProfileOnEmbedForwardAndScore() throws {
