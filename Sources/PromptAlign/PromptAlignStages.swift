@@ -124,6 +124,9 @@ struct AlignPropagateStage: StageType {
         ParameterSpec("prompt", .choice(["predictions", "none"]), default: .string("predictions"),
                       doc: "none: label-only baseline (test rows of Y are 0); predictions: use 'predictions'"),
         ParameterSpec("predictions", .list(.path), doc: "CSV(s) with p_real,p_fake per test article (see trellis align --help); one result each"),
+        ParameterSpec("calibrate", .choice(["none", "content_free"]), default: .string("none"),
+                      doc: "content_free: divide the prompt probabilities by 'prior' (contextual calibration; NOT in the authors' method)"),
+        ParameterSpec("prior", .list(.path), doc: "prompt.score's prior CSV(s), one per predictions file; read with calibrate: content_free"),
         ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
         ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
         ParameterSpec("output", .outputPath, doc: "where to write the result JSON (default: inside the work directory)"),
@@ -138,6 +141,9 @@ struct AlignPropagateStage: StageType {
             out.append(("predictions", "required unless prompt: none"))
         }
         if let s = p.int("steps"), s < 0 { out.append(("steps", "must be ≥ 0")) }
+        if p.string("calibrate") == "content_free" && p.strings("prior").count != p.strings("predictions").count {
+            out.append(("prior", "one prior file per predictions file with calibrate: content_free"))
+        }
         if p.strings("predictions").count > 1 && p.string("output") != nil {
             out.append(("output", "only with a single predictions file; several write one result each inside the work directory"))
         }
@@ -162,7 +168,12 @@ struct AlignPropagateStage: StageType {
         }
         var accuracies: [Double] = [], f1s: [Double] = []
         for (i, source) in sources.enumerated() {
-            let predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
+            var predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
+            if let raw = predictions, p.string("calibrate") == "content_free" {
+                let priorPath = p.resolve(p.strings("prior")[i]).path
+                let prior = try PromptPredictions.read(priorPath, expectedCount: 1)[0]
+                predictions = try ContentFreeCalibration.apply(raw, prior: prior, source: priorPath)
+            }
             let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
                                                  testCount: test.count, testProbabilities: predictions, parameters: parameters)
             let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,

@@ -106,7 +106,7 @@ struct PromptFineTuneStage: StageType {
 /// `prompt.score`: label-word probabilities of the test articles under one or more models.
 struct PromptScoreStage: StageType {
     let name = "prompt.score"
-    let version = 1
+    let version = 2
     let summary = "score prompts with masked LMs: p(real word), p(fake word) per article (PRED.csv for align.propagate)"
     var parameters: [ParameterSpec] {
         [ParameterSpec("model", .list(.path), required: true, doc: "masked LM directories (e.g. prompt.finetune's models); one PRED.csv each"),
@@ -116,6 +116,8 @@ struct PromptScoreStage: StageType {
             + PromptStageParameters.shared
     }
     let outputs = [OutputSpec("predictions", doc: "one CSV per model: index,p_real,p_fake"),
+                   OutputSpec("prior", doc: "one CSV per model, one row: the label-word probabilities of content-free prompts "
+                              + "(for align.propagate's calibrate: content_free)"),
                    OutputSpec("accuracy", doc: "prompt-only accuracy (argmax) of the first model, when the articles are labelled")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
@@ -134,6 +136,7 @@ struct PromptScoreStage: StageType {
         let files: [URL] = models.count == 1 && p.string("output") != nil
             ? [context.publish("predictions", to: p.string("output")!)]
             : context.output("predictions", files: models.indices.map { "predictions-\($0).csv" })
+        let priorFiles = context.output("prior", files: models.indices.map { "prior-\($0).csv" })
         var firstAccuracy: Double?
         for (i, dir) in models.enumerated() {
             let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: try PromptStageParameters.modelDirectory(dir),
@@ -145,6 +148,10 @@ struct PromptScoreStage: StageType {
                 context.progress(done: i * articles.count + n, total: models.count * articles.count, unit: "articles")
             }
             try PromptPredictions.write(probabilities, to: files[i].path)
+            let prior = try ContentFreeCalibration.prior(scorer)
+            try PromptPredictions.write([prior], to: priorFiles[i].path)
+            context.log(String(format: "model %d: content-free p(real word) %.4g, p(fake word) %.4g, log ratio fake/real %.3f",
+                               i, prior.x, prior.y, logf(prior.y) - logf(prior.x)))
             let truth = articles.compactMap(\.label)
             if truth.count == articles.count && !articles.isEmpty {
                 let m = try ClassificationMetrics(truth: truth, predicted: probabilities.map { $0.y > $0.x ? 1 : 0 })

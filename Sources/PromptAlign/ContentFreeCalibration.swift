@@ -1,0 +1,42 @@
+import Foundation
+
+/// Contextual calibration of the label-word probabilities (Zhao et al., ICML 2021, "Calibrate before use").
+/// NOT part of Prompt-and-Align: an explicit, off-by-default deviation. A masked LM adapted on news text
+/// prefers the word `news` at the mask whatever the article says, and the authors' 3 fine-tuning steps do
+/// not undo that prior, so the prompt predicts one class for every article. Dividing each article's
+/// probabilities by the model's probabilities for a prompt with no content removes that shared prior and
+/// keeps what the article adds.
+public enum ContentFreeCalibration {
+    /// Texts standing for "no article": the prompt is the template around each of them.
+    public static let contentFreeTexts = ["N/A", ""]
+
+    /// The mean label-word probabilities of the content-free prompts under `scorer` (the prior at the mask).
+    public static func prior(_ scorer: PromptScorer) throws -> SIMD2<Float> {
+        let inputs = try scorer.encoder.encode(contentFreeTexts)
+        let p = try scorer.probabilities(inputs)
+        return p.reduce(SIMD2<Float>(), +) / Float(p.count)
+    }
+
+    /// q_k = (p_k / c_k) / Σ_j (p_j / c_j) for every article: the probabilities re-weighted by the inverse
+    /// prior `c`, renormalised over the two label words. Throws when `c` has a zero or non-finite entry.
+    public static func apply(_ probabilities: [SIMD2<Float>], prior c: SIMD2<Float>, source: String) throws -> [SIMD2<Float>] {
+        guard c.x > 0, c.y > 0, c.x.isFinite, c.y.isFinite else {
+            throw PromptAlignError.malformedRow(file: source, line: 2, column: 2, expected: "two finite probabilities > 0",
+                                                found: "\(c.x), \(c.y)")
+        }
+        return probabilities.map { p in
+            // In log space: the ratio of two tiny vocabulary-softmax probabilities would underflow.
+            let a = logf(max(p.x, .leastNormalMagnitude)) - logf(c.x), b = logf(max(p.y, .leastNormalMagnitude)) - logf(c.y)
+            let m = max(a, b), ea = expf(a - m), eb = expf(b - m)
+            return SIMD2(ea / (ea + eb), eb / (ea + eb))
+        }
+    }
+
+    /// The naive form of `apply` (direct division, then normalisation), kept beside it for the test.
+    public static func applyNaive(_ probabilities: [SIMD2<Float>], prior c: SIMD2<Float>) -> [SIMD2<Float>] {
+        probabilities.map { p in
+            let a = Double(p.x) / Double(c.x), b = Double(p.y) / Double(c.y)
+            return SIMD2(Float(a / (a + b)), Float(b / (a + b)))
+        }
+    }
+}
