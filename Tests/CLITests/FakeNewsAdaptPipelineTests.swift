@@ -33,5 +33,16 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
         XCTAssertEqual(summary?["steps"] as? Int, 4)
         let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("sweep.json"))) as? [String: Any]
         XCTAssertEqual((sweep?["rows"] as? [[String: Any]])?.count, 1)
+
+        // The off-by-default calibration re-runs only what reads the predictions (prompt-only, P&A, their
+        // metrics, the sweep): adaptation, fine-tuning and scoring are cached; the content-free prior is there.
+        let calibrated = try TestSupport.runTrellis(args + ["-p", "calibrate=content_free"], cwd: dir)
+        XCTAssertEqual(calibrated.status, 0, calibrated.stdout + calibrated.stderr)
+        let done = (calibrated.stdout + calibrated.stderr).firstMatch(of: #/(\d+) done/#).flatMap { Int($0.1) }
+        XCTAssertNotNil(done, calibrated.stdout + calibrated.stderr)
+        XCTAssertLessThanOrEqual(done ?? 99, 5, calibrated.stdout + calibrated.stderr)
+        let priors = try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent(".trellis").path)
+            .filter { $0.hasSuffix("prior-0.csv") }
+        XCTAssertEqual(priors.count, 1, "\(priors)")
     }
 }
