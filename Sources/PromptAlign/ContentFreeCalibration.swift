@@ -5,16 +5,17 @@ import Foundation
 /// prefers the word `news` at the mask whatever the article says, and the authors' 3 fine-tuning steps do
 /// not undo that prior, so the prompt predicts one class for every article. Dividing each article's
 /// probabilities by the model's probabilities for a prompt with no content removes that shared prior and
-/// keeps what the article adds.
+/// keeps what the article adds. The prior is either that of content-free prompts (Zhao et al.) or the mean
+/// over unlabelled in-domain articles (the K training articles: a prior of the domain's typical article).
 public enum ContentFreeCalibration {
     /// Texts standing for "no article": the prompt is the template around each of them.
     public static let contentFreeTexts = ["N/A", ""]
 
-    /// The mean label-word probabilities of the content-free prompts under `scorer` (the prior at the mask).
-    public static func prior(_ scorer: PromptScorer) throws -> SIMD2<Float> {
-        let inputs = try scorer.encoder.encode(contentFreeTexts)
-        let p = try scorer.probabilities(inputs)
-        return p.reduce(SIMD2<Float>(), +) / Float(p.count)
+    /// The mean label-word probabilities under `scorer` of the prompts around `texts` (the content-free ones
+    /// by default; or in-domain articles, whose labels are never read): the prior at the mask.
+    public static func prior(_ scorer: PromptScorer, texts: [String] = contentFreeTexts) throws -> SIMD2<Float> {
+        let p = try scorer.probabilities(try scorer.encoder.encode(texts))
+        return p.reduce(SIMD2<Float>(), +) / Float(max(1, p.count))
     }
 
     /// q_k = (p_k / c_k) / Σ_j (p_j / c_j) for every article: the probabilities re-weighted by the inverse

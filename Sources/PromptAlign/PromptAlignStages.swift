@@ -124,9 +124,10 @@ struct AlignPropagateStage: StageType {
         ParameterSpec("prompt", .choice(["predictions", "none"]), default: .string("predictions"),
                       doc: "none: label-only baseline (test rows of Y are 0); predictions: use 'predictions'"),
         ParameterSpec("predictions", .list(.path), doc: "CSV(s) with p_real,p_fake per test article (see trellis align --help); one result each"),
-        ParameterSpec("calibrate", .choice(["none", "content_free"]), default: .string("none"),
-                      doc: "content_free: divide the prompt probabilities by 'prior' (contextual calibration; NOT in the authors' method)"),
-        ParameterSpec("prior", .list(.path), doc: "prompt.score's prior CSV(s), one per predictions file; read with calibrate: content_free"),
+        ParameterSpec("calibrate", .choice(["none", "content_free", "articles"]), default: .string("none"),
+                      doc: "divide the prompt probabilities by a prior from 'prior' (row 0 content-free, row 1 prior_articles): "
+                      + "contextual calibration, NOT in the authors' method"),
+        ParameterSpec("prior", .list(.path), doc: "prompt.score's prior CSV(s), one per predictions file; read unless calibrate: none"),
         ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
         ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
         ParameterSpec("output", .outputPath, doc: "where to write the result JSON (default: inside the work directory)"),
@@ -141,8 +142,8 @@ struct AlignPropagateStage: StageType {
             out.append(("predictions", "required unless prompt: none"))
         }
         if let s = p.int("steps"), s < 0 { out.append(("steps", "must be ≥ 0")) }
-        if p.string("calibrate") == "content_free" && p.strings("prior").count != p.strings("predictions").count {
-            out.append(("prior", "one prior file per predictions file with calibrate: content_free"))
+        if (p.string("calibrate") ?? "none") != "none" && p.strings("prior").count != p.strings("predictions").count {
+            out.append(("prior", "one prior file per predictions file when calibrating"))
         }
         if p.strings("predictions").count > 1 && p.string("output") != nil {
             out.append(("output", "only with a single predictions file; several write one result each inside the work directory"))
@@ -169,10 +170,14 @@ struct AlignPropagateStage: StageType {
         var accuracies: [Double] = [], f1s: [Double] = []
         for (i, source) in sources.enumerated() {
             var predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
-            if let raw = predictions, p.string("calibrate") == "content_free" {
+            if let raw = predictions, let calibrate = p.string("calibrate"), calibrate != "none" {
                 let priorPath = p.resolve(p.strings("prior")[i]).path
-                let prior = try PromptPredictions.read(priorPath, expectedCount: 1)[0]
-                predictions = try ContentFreeCalibration.apply(raw, prior: prior, source: priorPath)
+                let rows = try PromptPredictions.read(priorPath), row = calibrate == "articles" ? 1 : 0
+                guard row < rows.count else {
+                    throw PromptAlignError.mismatch(what: priorPath, expected: "a row \(row) (prompt.score with prior_articles)",
+                                                    found: "\(rows.count) row(s)")
+                }
+                predictions = try ContentFreeCalibration.apply(raw, prior: rows[row], source: priorPath)
             }
             let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
                                                  testCount: test.count, testProbabilities: predictions, parameters: parameters)

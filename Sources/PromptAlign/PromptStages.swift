@@ -112,12 +112,14 @@ struct PromptScoreStage: StageType {
         [ParameterSpec("model", .list(.path), required: true, doc: "masked LM directories (e.g. prompt.finetune's models); one PRED.csv each"),
          ParameterSpec("test", .path, required: true, doc: "split CSV (label,text) or any news.read input: the articles to score"),
          ParameterSpec("batch_size", .int, default: .int(8), doc: "prompts per forward pass"),
+         ParameterSpec("prior_articles", .path, doc: "articles (e.g. the K train articles; labels not read) whose mean label-word "
+                       + "probabilities are the prior's row 1, for align.propagate's calibrate: articles"),
          ParameterSpec("output", .outputPath, doc: "PRED.csv path for a single model (default: inside the work directory)")]
             + PromptStageParameters.shared
     }
     let outputs = [OutputSpec("predictions", doc: "one CSV per model: index,p_real,p_fake"),
-                   OutputSpec("prior", doc: "one CSV per model, one row: the label-word probabilities of content-free prompts "
-                              + "(for align.propagate's calibrate: content_free)"),
+                   OutputSpec("prior", doc: "one CSV per model: row 0 the mean label-word probabilities of content-free prompts, "
+                              + "row 1 those of prior_articles when given (for align.propagate's calibrate)"),
                    OutputSpec("accuracy", doc: "prompt-only accuracy (argmax) of the first model, when the articles are labelled")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
@@ -132,6 +134,7 @@ struct PromptScoreStage: StageType {
         let p = context.parameters
         let format = PromptStageParameters.format(p), mode = PromptStageParameters.mode(p)
         let articles = try NewsReader.read(p.url("test")!.path)
+        let priorTexts = try p.url("prior_articles").map { try NewsReader.read($0.path).map(\.text) }
         let models = p.strings("model").map { p.resolve($0) }
         let files: [URL] = models.count == 1 && p.string("output") != nil
             ? [context.publish("predictions", to: p.string("output")!)]
@@ -148,10 +151,13 @@ struct PromptScoreStage: StageType {
                 context.progress(done: i * articles.count + n, total: models.count * articles.count, unit: "articles")
             }
             try PromptPredictions.write(probabilities, to: files[i].path)
-            let prior = try ContentFreeCalibration.prior(scorer)
-            try PromptPredictions.write([prior], to: priorFiles[i].path)
-            context.log(String(format: "model %d: content-free p(real word) %.4g, p(fake word) %.4g, log ratio fake/real %.3f",
-                               i, prior.x, prior.y, logf(prior.y) - logf(prior.x)))
+            var priors = [try ContentFreeCalibration.prior(scorer)]
+            if let priorTexts { priors.append(try ContentFreeCalibration.prior(scorer, texts: priorTexts)) }
+            try PromptPredictions.write(priors, to: priorFiles[i].path)
+            for (row, prior) in priors.enumerated() {
+                context.log(String(format: "model %d: %@ prior p(real word) %.4g, p(fake word) %.4g, log ratio fake/real %.3f", i,
+                                   row == 0 ? "content-free" : "prior_articles", prior.x, prior.y, logf(prior.y) - logf(prior.x)))
+            }
             let truth = articles.compactMap(\.label)
             if truth.count == articles.count && !articles.isEmpty {
                 let m = try ClassificationMetrics(truth: truth, predicted: probabilities.map { $0.y > $0.x ? 1 : 0 })
