@@ -31,7 +31,7 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
         XCTAssertEqual(summary?["excluded_test_articles"] as? Int, 80)
         XCTAssertEqual(summary?["documents"] as? Int, 32)
         XCTAssertEqual(summary?["steps"] as? Int, 4)
-        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("sweep.json"))) as? [String: Any]
+        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("fang/sweep.json"))) as? [String: Any]
         XCTAssertEqual((sweep?["rows"] as? [[String: Any]])?.count, 1)
 
         // The off-by-default calibration re-runs only what reads the predictions (prompt-only, P&A, their
