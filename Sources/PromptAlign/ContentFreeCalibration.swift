@@ -18,8 +18,10 @@ public enum ContentFreeCalibration {
         return p.reduce(SIMD2<Float>(), +) / Float(max(1, p.count))
     }
 
-    /// q_k = (p_k / c_k) / Σ_j (p_j / c_j) for every article: the probabilities re-weighted by the inverse
-    /// prior `c`, renormalised over the two label words. Throws when `c` has a zero or non-finite entry.
+    /// q_k ∝ p_k / c_k for every article: the probabilities re-weighted by the inverse prior `c`, scaled so
+    /// that q_0 + q_1 = p_0 + p_1. Keeping each article's label-word mass keeps the scale the alignment sees
+    /// (in `reference` mode these are tiny vocabulary-softmax values, and the K train labels would be
+    /// drowned if every test row summed to 1). Throws when `c` has a zero or non-finite entry.
     public static func apply(_ probabilities: [SIMD2<Float>], prior c: SIMD2<Float>, source: String) throws -> [SIMD2<Float>] {
         guard c.x > 0, c.y > 0, c.x.isFinite, c.y.isFinite else {
             throw PromptAlignError.malformedRow(file: source, line: 2, column: 2, expected: "two finite probabilities > 0",
@@ -28,16 +30,16 @@ public enum ContentFreeCalibration {
         return probabilities.map { p in
             // In log space: the ratio of two tiny vocabulary-softmax probabilities would underflow.
             let a = logf(max(p.x, .leastNormalMagnitude)) - logf(c.x), b = logf(max(p.y, .leastNormalMagnitude)) - logf(c.y)
-            let m = max(a, b), ea = expf(a - m), eb = expf(b - m)
-            return SIMD2(ea / (ea + eb), eb / (ea + eb))
+            let m = max(a, b), ea = expf(a - m), eb = expf(b - m), mass = p.x + p.y
+            return SIMD2(ea / (ea + eb), eb / (ea + eb)) * mass
         }
     }
 
     /// The naive form of `apply` (direct division, then normalisation), kept beside it for the test.
     public static func applyNaive(_ probabilities: [SIMD2<Float>], prior c: SIMD2<Float>) -> [SIMD2<Float>] {
         probabilities.map { p in
-            let a = Double(p.x) / Double(c.x), b = Double(p.y) / Double(c.y)
-            return SIMD2(Float(a / (a + b)), Float(b / (a + b)))
+            let a = Double(p.x) / Double(c.x), b = Double(p.y) / Double(c.y), mass = Double(p.x) + Double(p.y)
+            return SIMD2(Float(a / (a + b) * mass), Float(b / (a + b) * mass))
         }
     }
 }

@@ -115,7 +115,7 @@ struct NewsGraphStage: StageType {
 /// `align.propagate`: confidence-informed alignment over the graph; `prompt: none` is label-only.
 struct AlignPropagateStage: StageType {
     let name = "align.propagate"
-    let version = 1
+    let version = 2
     let summary = "P&A alignment: harden confident prompt predictions, propagate with labels over the graph"
     let parameters: [ParameterSpec] = [
         ParameterSpec("graph", .path, required: true, doc: "the news graph (row<TAB>col<TAB>weight)"),

@@ -18,17 +18,17 @@ final class ContentFreeCalibrationTests: XCTestCase {
         XCTAssertLessThan(diff, 1e-5)
     }
 
-    /// A prior shared by every article is removed: p = c ⊙ r gives back r (renormalised), so a prompt that said
-    /// "real" for every article because c favours the real word now follows r.
-    func testSharedPriorIsRemoved() throws {
+    /// A prior shared by every article is removed: p = c ⊙ r gives q ∝ r, with each article's mass p_0 + p_1 kept,
+    /// so a prompt that said "real" for every article because c favours the real word now follows r.
+    func testSharedPriorIsRemovedAndMassKept() throws {
         let c = SIMD2<Float>(0.05, 0.007)
         let r: [SIMD2<Float>] = [SIMD2(0.3, 0.7), SIMD2(0.6, 0.4), SIMD2(0.45, 0.55)]
         let p = r.map { $0 * c }
         XCTAssertEqual(p.filter { $0.y > $0.x }.count, 0, "before calibration every article is 'real'")
         let q = try ContentFreeCalibration.apply(p, prior: c, source: "prior.csv")
-        for (got, want) in zip(q, r) {
-            XCTAssertEqual(got.x, want.x, accuracy: 1e-6)
-            XCTAssertEqual(got.y, want.y, accuracy: 1e-6)
+        for (i, got) in q.enumerated() {
+            XCTAssertEqual(got.y / got.x, r[i].y / r[i].x, accuracy: 1e-5)
+            XCTAssertEqual(got.x + got.y, p[i].x + p[i].y, accuracy: 1e-7)
         }
         XCTAssertEqual(q.map { $0.y > $0.x ? 1 : 0 }, [1, 0, 1])
     }
