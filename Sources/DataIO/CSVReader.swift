@@ -5,7 +5,7 @@
 /// quote followed by anything but a delimiter or a line end (a missing record break), a quote inside an
 /// unquoted field, an unterminated quoted field, and (with `strictFieldCount`) a record whose field count
 /// differs from the header's or the first record's. Use as `while let row = try reader.next() { … }`.
-public final class CSVReader {
+public final class CSVReader: RecordStream {
     /// The path given at creation.
     public let path: String
     /// The options in use.
@@ -66,17 +66,9 @@ public final class CSVReader {
         return row
     }
 
-    /// Calls `body` with each remaining record; stops at (and rethrows) the first error.
-    public func forEach(_ body: (CSVRow) throws -> Void) throws {
-        while let row = try next() { try body(row) }
-    }
-
     /// Every record of `path` (the header excluded); holds them all in memory.
     public static func readAll(path: String, options: CSVOptions = .csv) throws -> [CSVRow] {
-        let reader = try CSVReader(path: path, options: options)
-        var rows: [CSVRow] = []
-        try reader.forEach { rows.append($0) }
-        return rows
+        try CSVReader(path: path, options: options).remaining()
     }
 
     /// Reads the whole file with `.collect` and returns every problem found (empty when the file is clean).

@@ -4,7 +4,7 @@
 /// (skipped anywhere). Spaces and tabs inside sequence lines are dropped. Errors (with `file:line:column`):
 /// sequence data before the first header, and bytes that cannot be residues (control characters,
 /// non-ASCII). Use it as `while let record = try reader.next() { … }` or `try reader.forEach { … }`.
-public final class FASTAReader {
+public final class FASTAReader: RecordStream {
     /// The path given at creation.
     public var path: String { lines.path }
     private let lines: LineReader
@@ -70,17 +70,9 @@ public final class FASTAReader {
         return FASTARecord(id: id, description: description, sequence: text, line: line)
     }
 
-    /// Calls `body` with each remaining record; stops at (and rethrows) the first error.
-    public func forEach(_ body: (FASTARecord) throws -> Void) throws {
-        while let record = try next() { try body(record) }
-    }
-
     /// Every record of `path` (small files only: this holds them all in memory).
     public static func readAll(path: String) throws -> [FASTARecord] {
-        let reader = try FASTAReader(path: path)
-        var out: [FASTARecord] = []
-        try reader.forEach { out.append($0) }
-        return out
+        try FASTAReader(path: path).remaining()
     }
 
     /// Keeps a header line's text (after `>`) as the pending header.

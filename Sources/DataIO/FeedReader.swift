@@ -31,15 +31,12 @@ public struct FeedItem: Equatable, Sendable {
 
 /// Streams the items of an RSS or Atom feed (plain, `.gz` or `.zst`) through libxml2, in constant memory.
 /// Malformed XML is reported with libxml2's line and column.
-public final class FeedReader {
-    /// The path given at creation.
-    public let path: String
+public final class FeedReader: RecordStream {
     private let xml: XMLStreamReader
+    /// The path given at creation.
+    public var path: String { xml.path }
 
-    public init(path: String) throws {
-        self.path = path
-        xml = try XMLStreamReader(path: path)
-    }
+    public init(path: String) throws { xml = try XMLStreamReader(path: path) }
 
     /// The next item, or nil after the last one.
     public func next() throws -> FeedItem? {
@@ -89,9 +86,6 @@ public final class FeedReader {
 
     /// Every item of `path`.
     public static func readAll(path: String) throws -> [FeedItem] {
-        let reader = try FeedReader(path: path)
-        var out: [FeedItem] = []
-        while let item = try reader.next() { out.append(item) }
-        return out
+        try FeedReader(path: path).remaining()
     }
 }

@@ -5,7 +5,7 @@ import Formats
 ///
 /// Blank lines are skipped. A malformed line is reported with its line number, the column of the problem
 /// and what was expected there.
-public final class JSONLReader {
+public final class JSONLReader: RecordStream {
     /// The path given at creation.
     public var path: String { lines.path }
     /// 1-based line number of the value most recently returned.
@@ -30,10 +30,7 @@ public final class JSONLReader {
 
     /// Every value of `path` as Foundation objects.
     public static func readAll(path: String) throws -> [Any] {
-        let reader = try JSONLReader(path: path)
-        var out: [Any] = []
-        while let v = try reader.next() { out.append(v) }
-        return out
+        try JSONLReader(path: path).remaining()
     }
 
     /// Every value of `path` decoded as `T`.

@@ -31,15 +31,12 @@ public struct UniProtEntry: Equatable, Sendable {
 /// Streams the entries of a UniProt XML file (plain, `.gz` or `.zst`) through libxml2's `xmlTextReader`,
 /// in constant memory. Malformed XML is reported with libxml2's line and column; an `<entry>` without an
 /// accession or a sequence is reported at the entry's line.
-public final class UniProtXMLReader {
-    /// The path given at creation.
-    public let path: String
+public final class UniProtXMLReader: RecordStream {
     private let xml: XMLStreamReader
+    /// The path given at creation.
+    public var path: String { xml.path }
 
-    public init(path: String) throws {
-        self.path = path
-        xml = try XMLStreamReader(path: path)
-    }
+    public init(path: String) throws { xml = try XMLStreamReader(path: path) }
 
     private enum Field { case accession, name, recommendedName, submittedName, organism, sequence }
 
@@ -118,16 +115,8 @@ public final class UniProtXMLReader {
 
     private func trimmed(_ s: String) -> String { s.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    /// Calls `body` with each remaining entry; stops at (and rethrows) the first error.
-    public func forEach(_ body: (UniProtEntry) throws -> Void) throws {
-        while let e = try next() { try body(e) }
-    }
-
     /// Every entry of `path` (holds them all in memory).
     public static func readAll(path: String) throws -> [UniProtEntry] {
-        let reader = try UniProtXMLReader(path: path)
-        var out: [UniProtEntry] = []
-        try reader.forEach { out.append($0) }
-        return out
+        try UniProtXMLReader(path: path).remaining()
     }
 }

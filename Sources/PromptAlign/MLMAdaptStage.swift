@@ -7,6 +7,9 @@ struct MLMAdaptStage: StageType {
     let name = "mlm.adapt"
     let version = 1
     let summary = "continue masked-LM training of a BERT/RoBERTa checkpoint on unlabelled text (head, top layers or all)"
+    /// Defaults of the training options shared with protein.pretrain.
+    static let training = TrainingParameters(steps: 300, warmup: nil, learningRate: nil, dropout: 0.1,
+                                             heldOutFraction: 0.05, evalEvery: 50)
     let parameters: [ParameterSpec] = [
         ParameterSpec("model", .model, required: true, doc: "BERT or RoBERTa checkpoint (a bare encoder gets an initialised head first)"),
         ParameterSpec("text", .list(.path), required: true, doc: "unlabelled text: JSONL (text/content), CSV (text/content column, or label,text rows whose label is skipped), plain text (blank-line separated); .gz/.zst"),
@@ -16,21 +19,13 @@ struct MLMAdaptStage: StageType {
         ParameterSpec("mode", .choice(MLMAdaptMode.allCases.map(\.rawValue)), default: .string("head"),
                       doc: "head: head only (encoder frozen); top: head + top_layers layers; all: every parameter"),
         ParameterSpec("top_layers", .int, default: .int(2), doc: "layers trained in mode top"),
-        ParameterSpec("steps", .int, default: .int(300), doc: "optimiser steps"),
         ParameterSpec("batch_size", .int, default: .int(16), doc: "blocks per step"),
         ParameterSpec("max_length", .int, default: .int(128), doc: "tokens per block, special tokens included"),
-        ParameterSpec("lr", .float, doc: "peak learning rate (default: 1e-3 head, 2e-4 top, 1e-4 all)"),
-        ParameterSpec("warmup", .int, doc: "linear warm-up steps (default: 6 % of steps)"),
-        ParameterSpec("weight_decay", .float, default: .float(0.01), doc: "AdamW decoupled weight decay (matrices)"),
-        ParameterSpec("dropout", .float, default: .float(0.1), doc: "dropout while training"),
         ParameterSpec("whole_word", .bool, default: .bool(false), doc: "mask whole words instead of single tokens"),
         ParameterSpec("mask_probability", .float, default: .float(0.15), doc: "fraction of tokens chosen (80 % mask, 10 % random, 10 % kept)"),
-        ParameterSpec("heldout_fraction", .float, default: .float(0.05), doc: "every round(1/f)-th document is held out"),
-        ParameterSpec("eval_every", .int, default: .int(50), doc: "steps between held-out evaluations"),
         ParameterSpec("eval_blocks", .int, default: .int(128), doc: "held-out blocks evaluated"),
-        ParameterSpec("seed", .int, default: .int(0), doc: "seed of data order, masking and dropout"),
-        ParameterSpec("max_minutes", .float, doc: "stop (and save) after this much training time; the schedule is not shortened (resume to finish)"),
-    ]
+    ] + MLMAdaptStage.training.specs(notes: ["lr": "default: 1e-3 head, 2e-4 top, 1e-4 all", "warmup": "default: 6 % of steps",
+                               "heldout_fraction": "a record is a document"])
     let outputs = [OutputSpec("model", doc: "the adapted model directory (loads in transformers as *ForMaskedLM)"),
                    OutputSpec("log", doc: "training log (JSONL): loss, lr, tokens/s; held-out loss, perplexity, top-1, top-10"),
                    OutputSpec("curve", doc: "learning curve (SVG, shown in the run report)"),
@@ -38,15 +33,34 @@ struct MLMAdaptStage: StageType {
                    OutputSpec("perplexity", doc: "final held-out perplexity")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
-        var out: [(String, String)] = []
-        for key in ["steps", "batch_size", "eval_every", "eval_blocks", "top_layers"] {
+        var out = TrainingParameters.problems(p)
+        for key in ["batch_size", "eval_blocks", "top_layers"] {
             if let v = p.int(key), v < 1 { out.append((key, "must be at least 1")) }
         }
         if let v = p.double("mask_probability"), !(v > 0 && v < 1) { out.append(("mask_probability", "must be in (0, 1)")) }
-        if let v = p.double("dropout"), !(0..<1).contains(v) { out.append(("dropout", "must be in [0, 1)")) }
-        if let v = p.double("heldout_fraction"), !(0..<1).contains(v) { out.append(("heldout_fraction", "must be in [0, 1)")) }
-        if let v = p.double("max_minutes"), !(v > 0) { out.append(("max_minutes", "must be positive")) }
         return out
+    }
+
+    /// The training options these (validated) parameters describe; `trellis mlm-adapt` runs the same.
+    static func options(_ p: TypedParameters) -> MLMAdaptOptions {
+        let t = Self.training.reading(p)
+        var o = MLMAdaptOptions()
+        o.mode = MLMAdaptMode(rawValue: p.string("mode") ?? "head") ?? .head
+        o.topLayers = p.int("top_layers") ?? 2
+        o.steps = t.steps
+        o.batchSize = p.int("batch_size") ?? o.batchSize
+        o.maxLength = p.int("max_length") ?? o.maxLength
+        o.learningRate = t.learningRate.map(Float.init)
+        o.warmup = t.warmup
+        o.weightDecay = Float(t.weightDecay)
+        o.dropout = Float(t.dropout)
+        o.wholeWord = p.bool("whole_word") ?? false
+        o.maskProbability = p.double("mask_probability") ?? 0.15
+        o.evalEvery = t.evalEvery
+        o.evalBlocks = p.int("eval_blocks") ?? o.evalBlocks
+        o.seed = t.seed
+        o.maxMinutes = t.maxMinutes
+        return o
     }
 
     func run(_ context: StageContext) throws {
@@ -59,31 +73,10 @@ struct MLMAdaptStage: StageType {
                               workDirectory: context.scratchDirectory)
         run.exclude = p.strings("exclude").map { p.resolve($0).path }
         run.checkpoint = p.string("checkpoint").map { p.resolve($0) }
-        run.heldOutFraction = p.double("heldout_fraction") ?? 0.05
-        var o = MLMAdaptOptions()
-        o.mode = MLMAdaptMode(rawValue: p.string("mode") ?? "head") ?? .head
-        o.topLayers = p.int("top_layers") ?? 2
-        o.steps = p.int("steps") ?? o.steps
-        o.batchSize = p.int("batch_size") ?? o.batchSize
-        o.maxLength = p.int("max_length") ?? o.maxLength
-        o.learningRate = p.double("lr").map(Float.init)
-        o.warmup = p.int("warmup")
-        o.weightDecay = Float(p.double("weight_decay") ?? 0.01)
-        o.dropout = Float(p.double("dropout") ?? 0.1)
-        o.wholeWord = p.bool("whole_word") ?? false
-        o.maskProbability = p.double("mask_probability") ?? 0.15
-        o.evalEvery = p.int("eval_every") ?? o.evalEvery
-        o.evalBlocks = p.int("eval_blocks") ?? o.evalBlocks
-        o.seed = UInt64(truncatingIfNeeded: p.int("seed") ?? 0)
-        o.maxMinutes = p.double("max_minutes")
-        run.options = o
+        run.heldOutFraction = Self.training.reading(p).heldOutFraction
+        run.options = Self.options(p)
         let summary = try run.run(say: { context.log($0) }, progress: { context.progress(done: $0, total: $1) })
-        if let published {
-            for f in try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() where !f.hasPrefix(".") {
-                let dst = context.publish("model", to: published.hasSuffix("/") ? published + f : published + "/" + f)
-                try FileManager.default.copyItem(at: output.appendingPathComponent(f), to: dst)
-            }
-        }
+        if let published { try context.publishFiles("model", of: output, into: published) }
         try FileManager.default.copyItem(at: summary.log, to: context.output("log", file: "mlm-adapt-log.jsonl"))
         try FileManager.default.copyItem(at: summary.curve, to: context.output("curve", file: "mlm-adapt-curve.svg"))
         try writeAtomically(Data(try JSONWriter.bytes(JSONValue(foundation: summary.json), pretty: true)),

@@ -15,6 +15,21 @@ public enum PromptAlignStages {
     public static var newsGraphStage: StageType { NewsGraphStage() }
     /// The graph `news.graph` produces for these parameters (the same for `trellis news-graph`).
     public static func newsGraph(_ p: TypedParameters) throws -> NewsGraph { try NewsGraphStage.graph(p) }
+    /// `prompt.finetune`'s and `prompt.score`'s schemas, for `trellis prompt-align`.
+    public static var fineTuneStage: StageType { PromptFineTuneStage() }
+    public static var promptScoreStage: StageType { PromptScoreStage() }
+    /// The prompt wording, mode and training settings of `prompt.finetune`'s parameters.
+    public static func promptFormat(_ p: TypedParameters) -> PromptFormat { PromptStageParameters.format(p) }
+    public static func fineTuneSettings(_ p: TypedParameters) -> FineTuneSettings { PromptStageParameters.settings(p) }
+    /// `mlm.adapt`'s schema and training options, for `trellis mlm-adapt`.
+    public static var mlmAdaptStage: StageType { MLMAdaptStage() }
+    public static func mlmAdaptOptions(_ p: TypedParameters) -> MLMAdaptOptions { MLMAdaptStage.options(p) }
+    /// `align.propagate`'s schema, for `trellis align`.
+    public static var alignStage: StageType { AlignPropagateStage() }
+    /// The alignment `align.propagate` computes for these parameters and one predictions file (nil: label-only).
+    public static func align(_ p: TypedParameters, predictions: String?) throws -> AlignmentReport {
+        try AlignPropagateStage.reports(p, sources: [predictions])[0]
+    }
 
     /// Registers every stage of this module.
     public static func register(in registry: StageRegistry) {
@@ -154,12 +169,7 @@ struct AlignPropagateStage: StageType {
 
     func run(_ context: StageContext) throws {
         let p = context.parameters
-        let train = try NewsReader.readSplit(p.url("train")!.path)
-        let test = try NewsReader.readSplit(p.url("test")!.path)
-        let graph = try NewsGraph.readEdgeList(p.url("graph")!)
-        let prompted = p.string("prompt") != "none"
-        let sources: [String?] = prompted ? p.strings("predictions") : [nil]
-        let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
+        let sources: [String?] = p.string("prompt") != "none" ? p.strings("predictions") : [nil]
         let destinations: [URL]
         if sources.count == 1 {
             destinations = [context.destination("result", internalFile: "alignment.json")]
@@ -168,7 +178,30 @@ struct AlignPropagateStage: StageType {
             destinations = context.output("result", files: sources.indices.map { "alignment-\($0).json" })
         }
         var accuracies: [Double] = [], f1s: [Double] = []
-        for (i, source) in sources.enumerated() {
+        for (i, report) in try Self.reports(p, sources: sources).enumerated() {
+            try report.write(to: destinations[i])
+            if let a = report.accuracy, let f = report.macroF1 { accuracies.append(a); f1s.append(f) }
+            if let m = report.metrics { context.log((sources.count > 1 ? "predictions \(i)\n" : "") + m.table()) }
+        }
+        let mean = { (v: [Double]) in v.count == sources.count && !v.isEmpty ? "\(v.reduce(0, +) / Double(v.count))" : "" }
+        context.output("accuracy", text: mean(accuracies))
+        context.output("macro_f1", text: mean(f1s))
+    }
+
+    /// One alignment per predictions file of `sources` (nil: label-only) over the graph and splits of these
+    /// (validated) parameters; `trellis align` runs the same.
+    static func reports(_ p: TypedParameters, sources: [String?]) throws -> [AlignmentReport] {
+        let train = try NewsReader.readSplit(p.resolve(p.string("train") ?? "").path)
+        let test = try NewsReader.readSplit(p.resolve(p.string("test") ?? "").path)
+        // The node count comes from the file (P&A graphs hold every node's self-loop), so a graph made for
+        // another split is caught by the size check rather than padded.
+        let graph = try NewsGraph.readEdgeList(p.resolve(p.string("graph") ?? ""))
+        let trainLabels = try train.enumerated().map { i, a -> Int in
+            guard let l = a.label else { throw PromptAlignError.mismatch(what: "train article \(i + 1)", expected: "a label", found: "none") }
+            return l
+        }
+        let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
+        return try sources.enumerated().map { i, source in
             var predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
             if let raw = predictions, let calibrate = p.string("calibrate"), calibrate != "none" {
                 let priorPath = p.resolve(p.strings("prior")[i]).path
@@ -179,17 +212,11 @@ struct AlignPropagateStage: StageType {
                 }
                 predictions = try ContentFreeCalibration.apply(raw, prior: rows[row], source: priorPath)
             }
-            let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
-                                                 testCount: test.count, testProbabilities: predictions, parameters: parameters)
-            let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
-                                             testLabels: test.map(\.label), prompted: prompted)
-            try report.write(to: destinations[i])
-            if let a = report.accuracy, let f = report.macroF1 { accuracies.append(a); f1s.append(f) }
-            if let m = report.metrics { context.log((sources.count > 1 ? "predictions \(i)\n" : "") + m.table()) }
+            let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: trainLabels, testCount: test.count,
+                                                 testProbabilities: predictions, parameters: parameters)
+            return try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
+                                       testLabels: test.map(\.label), prompted: source != nil)
         }
-        let mean = { (v: [Double]) in v.count == sources.count && !v.isEmpty ? "\(v.reduce(0, +) / Double(v.count))" : "" }
-        context.output("accuracy", text: mean(accuracies))
-        context.output("macro_f1", text: mean(f1s))
     }
 }
 

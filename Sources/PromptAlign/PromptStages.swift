@@ -22,6 +22,12 @@ enum PromptStageParameters {
 
     static func mode(_ p: TypedParameters) -> PromptMode { PromptMode(rawValue: p.string("mode") ?? "reference") ?? .reference }
 
+    /// `prompt.finetune`'s training settings (run 0's seed).
+    static func settings(_ p: TypedParameters) -> FineTuneSettings {
+        FineTuneSettings(mode: mode(p), learningRate: Float(p.double("lr") ?? 5e-5), batchSize: p.int("batch_size") ?? 16,
+                         epochs: p.int("epochs"), dropout: Float(p.double("dropout") ?? 0.1), seed: UInt64(max(0, p.int("seed") ?? 0)))
+    }
+
     static func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
         do { try format(p).validate() } catch { return [("template", "\(error)")] }
         return []
@@ -69,9 +75,7 @@ struct PromptFineTuneStage: StageType {
         let p = context.parameters
         let source = try PromptStageParameters.modelDirectory(p.url("model")!)
         let format = PromptStageParameters.format(p)
-        let settings = FineTuneSettings(mode: PromptStageParameters.mode(p), learningRate: Float(p.double("lr") ?? 5e-5),
-                                        batchSize: p.int("batch_size") ?? 16, epochs: p.int("epochs"),
-                                        dropout: Float(p.double("dropout") ?? 0.1), seed: UInt64(max(0, p.int("seed") ?? 0)))
+        let settings = PromptStageParameters.settings(p)
         let train = try NewsReader.readSplit(p.url("train")!.path)
         let labels = try train.enumerated().map { i, a -> Int in
             guard let l = a.label else { throw PromptAlignError.mismatch(what: "train article \(i + 1)", expected: "a label", found: "none") }

@@ -27,7 +27,8 @@ public enum ProteinLMStages {
 
     static let invalidParameter = ParameterSpec("invalid", .choice(ResiduePolicy.Invalid.allCases.map(\.rawValue)), default: .string("error"),
         doc: "characters other than amino-acid letters (after upper-casing and stripping a trailing '*'): error, x (map to X), remove")
-    static let weightsParameter = ParameterSpec("weights", .choice(["f32", "bf16"]), default: .string("f32"),
+    /// `weights`, shared with `trellis forward`.
+    public static let weightsParameter = ParameterSpec("weights", .choice(["f32", "bf16"]), default: .string("f32"),
         doc: "weight storage in memory (computation is F32 either way)")
 
     /// The residue policy named by the `invalid` parameter.

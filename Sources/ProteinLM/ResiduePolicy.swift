@@ -76,7 +76,7 @@ public struct Protein: Sendable {
 
 /// Streams a FASTA file as `Protein`s: applies the residue policy, rejects duplicate labels, and reports
 /// (instead of yielding) records with no residues.
-public final class ProteinReader {
+public final class ProteinReader: RecordStream {
     public let path: String
     public let policy: ResiduePolicy
     private let reader: FASTAReader
@@ -124,9 +124,6 @@ public final class ProteinReader {
 
     /// Every protein of `path` (small files).
     public static func readAll(path: String, policy: ResiduePolicy = ResiduePolicy()) throws -> [Protein] {
-        let r = try ProteinReader(path: path, policy: policy)
-        var out: [Protein] = []
-        while let p = try r.next() { out.append(p) }
-        return out
+        try ProteinReader(path: path, policy: policy).remaining()
     }
 }

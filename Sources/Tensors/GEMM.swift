@@ -134,32 +134,10 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
         return
     }
     let bPack = scratch.b!
-    var jc = cols.lowerBound
-    while jc < cols.upperBound {
-        let nc = min(blockN, cols.upperBound - jc)
-        var pc = 0
-        while pc < k {
-            let kc = min(blockK, k - pc)
-            packB(b, ldb: ldb, k0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
-            var ic = rows.lowerBound
-            while ic < rows.upperBound {
-                let mc = min(blockM, rows.upperBound - ic)
-                let aRows = prepareA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
-                                     into: scratch.a)
-                if wide {
-                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: lda, b: UnsafeRawPointer(bPack),
-                                   panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
-                                   tile: scratch.tile)
-                } else {
-                    macroKernel(F32Panel.self, mc: mc, nc: nc, kc: kc, a: scratch.a, b: UnsafeRawPointer(bPack),
-                                panelBytes: kc * F32Panel.rowBytes, out: out, row: ic, col: jc, first: pc == 0,
-                                tile: scratch.tile)
-                }
-                ic += mc
-            }
-            pc += kc
-        }
-        jc += nc
+    blockedTile(F32Panel.self, a: a, lda: lda, transposeA: transposeA, rows: rows, cols: cols, k: k, out: out,
+                scratch: scratch, wide: wide) { jc, nc, pc, kc in
+        packB(b, ldb: ldb, k0: pc, kc: kc, j0: jc, nc: nc, into: bPack)
+        return (UnsafeRawPointer(bPack), kc * F32Panel.rowBytes)
     }
 }
 
@@ -169,29 +147,37 @@ func gemmTile(transposeA: Bool, transposeB: Bool, rows: Range<Int>, cols: Range<
 func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Range<Int>, cols: Range<Int>,
                                 weights w: PackedWeights, out: OutputSpec, scratch: GemmScratch, wide: Bool) {
     let k = w.inFeatures
+    blockedTile(s, a: x, lda: k, transposeA: false, rows: rows, cols: cols, k: k, out: out, scratch: scratch,
+                wide: wide) { jc, nc, pc, kc in
+        let b = UnsafeRawPointer(w.base) + (jc / microCols) * w.panelBytes + pc * S.rowBytes
+        guard wide && S.rowBytes != F32Panel.rowBytes else { return (b, w.panelBytes) }
+        widenBF16Block(b, panelBytes: w.panelBytes, panels: (nc + microCols - 1) / microCols, kc: kc, into: scratch.b!)
+        return (UnsafeRawPointer(scratch.b!), kc * F32Panel.rowBytes)
+    }
+}
+
+/// The cache blocking both tile functions run: column blocks of `blockN`, depth blocks of `blockK` whose
+/// panels `bBlock(jc, nc, pc, kc)` provides (with their panel stride), row blocks of `blockM` packed from A,
+/// each handed to the AVX-512 (`wide`) or AVX2 macro-kernel; the first depth block stores, later ones add.
+@inline(__always)
+func blockedTile<S: PanelSource>(_ s: S.Type, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, rows: Range<Int>,
+                                 cols: Range<Int>, k: Int, out: OutputSpec, scratch: GemmScratch, wide: Bool,
+                                 bBlock: (_ jc: Int, _ nc: Int, _ pc: Int, _ kc: Int) -> (UnsafeRawPointer, Int)) {
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(blockN, cols.upperBound - jc)
         var pc = 0
         while pc < k {
             let kc = min(blockK, k - pc)
-            var b = UnsafeRawPointer(w.base) + (jc / microCols) * w.panelBytes + pc * S.rowBytes
-            var panelBytes = w.panelBytes
-            if wide && S.rowBytes != F32Panel.rowBytes {
-                widenBF16Block(b, panelBytes: panelBytes, panels: (nc + microCols - 1) / microCols, kc: kc,
-                               into: scratch.b!)
-                b = UnsafeRawPointer(scratch.b!)
-                panelBytes = kc * F32Panel.rowBytes
-            }
+            let (b, panelBytes) = bBlock(jc, nc, pc, kc)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
-                let aRows = prepareA(x, lda: k, transposed: false, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
+                let aRows = prepareA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
                                      into: scratch.a)
                 if wide {
-                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: k, b: b,
-                                   panelBytes: panelBytes, out: out,
-                                   row: ic, col: jc, first: pc == 0, tile: scratch.tile)
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a, aRows: aRows, lda: lda, b: b,
+                                   panelBytes: panelBytes, out: out, row: ic, col: jc, first: pc == 0, tile: scratch.tile)
                 } else {
                     macroKernel(s, mc: mc, nc: nc, kc: kc, a: scratch.a, b: b, panelBytes: panelBytes, out: out,
                                 row: ic, col: jc, first: pc == 0, tile: scratch.tile)

@@ -54,17 +54,8 @@ extension Profiler {
     }
 
     fileprivate static let idle = IdleStore()
-    fileprivate static let inParallelChunk = ParallelFlag()
-}
-
-/// A per-thread boolean (pthread key): whether this thread is running a chunk of a measured parallel region.
-private final class ParallelFlag: @unchecked Sendable {
-    private var key = pthread_key_t()
-    init() { pthread_key_create(&key, nil) }
-    var value: Bool {
-        get { pthread_getspecific(key) != nil }
-        set { pthread_setspecific(key, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
-    }
+    /// Whether this thread is running a chunk of a measured parallel region.
+    fileprivate static let inParallelChunk = ThreadFlag()
 }
 
 private final class IdleStore: @unchecked Sendable {

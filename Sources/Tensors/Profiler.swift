@@ -93,7 +93,7 @@ public enum Profiler {
 }
 
 /// A per-thread boolean (pthread key), false on every thread until set.
-private final class ThreadFlag: @unchecked Sendable {
+final class ThreadFlag: @unchecked Sendable {
     private var key = pthread_key_t()
     init() { pthread_key_create(&key, nil) }
     var value: Bool {

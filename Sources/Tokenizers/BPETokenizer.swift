@@ -22,19 +22,14 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
 
     public let kind = "bpe"
     public let options: Options
-    public let vocabularySize: Int
+    public let vocabulary: TokenVocabulary
     public let padId: Int
-    public let specialIds: Set<Int>
     public let template: TokenTemplate
-    public let spelling: TokenSpellingTable
-    public let addedTokens: [AddedToken]
     private let vocab: ByteMap
-    private let tokenIds: [String: Int]
     private let byteIds: [Int32]
     // (left id << 32 | right id) → (rank << 32 | merged id)
     private let merges: [UInt64: UInt64]
     private let unkId: Int32
-    private let splitter: AddedTokenSplitter
     private let pool: WorkspacePool<BPEWorkspace>
 
     /// Builds the tokenizer from a vocabulary (byte-level spellings) and merges in rank order.
@@ -51,14 +46,8 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
                 addedTokens: [AddedToken] = [], template: TokenTemplate? = nil, source: String = "<vocabulary>",
                 mergeLines: [Int]? = nil) throws {
         self.options = options
-        var all = [String: Int](entries, uniquingKeysWith: { $1 })
-        for a in addedTokens { all[a.content] = a.id }
-        tokenIds = all
-        vocabularySize = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
-        var names = [String?](repeating: nil, count: vocabularySize)
-        for (t, id) in entries where id >= 0 { names[id] = t }
-        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
-        spelling = TokenSpellingTable(names)
+        vocabulary = TokenVocabulary(entries: entries, addedTokens: addedTokens)
+        let all = vocabulary.ids
         var v = ByteMap(capacity: entries.count)
         for (t, id) in entries { v.insert(t, value: Int32(id)) }
         vocab = v
@@ -81,9 +70,6 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             if m[key] == nil { m[key] = UInt64(rank) << 32 | UInt64(ic) }
         }
         self.merges = m
-        self.addedTokens = addedTokens
-        splitter = AddedTokenSplitter(addedTokens)
-        specialIds = Set(addedTokens.filter(\.special).map(\.id))
         padId = all["<pad>"] ?? all["<|endoftext|>"] ?? 0
         if let template { self.template = template } else if let b = all["<s>"], let e = all["</s>"] {
             self.template = .roberta(bos: b, eos: e)
@@ -93,11 +79,9 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
         pool = WorkspacePool { BPEWorkspace() }
     }
 
-    public func id(of token: String) -> Int? { tokenIds[token] }
-
     public func tokenize(_ text: String) -> RawTokens {
         pool.with { ws in
-            splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 3) {
+            vocabulary.splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 3) {
                 run($0, $1, $2, ws, &$3)
             }
         }
@@ -137,17 +121,10 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     }
 
     private func emit(_ ws: BPEWorkspace, _ out: inout RawTokens) {
-        var entry = ws.word.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
-        if entry < 0 {
-            if ws.cache.count > 200_000 { ws.clearCache() }
-            entry = Int32(ws.cacheStarts.count - 1)
-            merge(ws)
-            ws.word.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
-        }
-        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        let cache = ws.cache
         var pos = 0
-        for k in a..<b {
-            let len = Int(ws.cacheLens[k])
+        for k in cache.pieces(of: ws.word, split: { merge(ws) }) {
+            let len = Int(cache.lengths[k])
             var lo = ws.charOf[pos], hi = ws.charOf[pos + len - 1] + 1
             if options.trimOffsets {
                 // Hugging Face's ByteLevel offset trimming: leading/trailing spaces leave the offsets, except
@@ -159,17 +136,17 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
                 if lead > 0 { lo = min(lo + lead, hi) }
                 if trail > 0 && hi >= trail { hi = max(hi - trail, lo) }
             }
-            if ws.cacheIds[k] >= 0 { out.ids.append(Int(ws.cacheIds[k])); out.offsets.append(lo..<hi) }
+            if cache.ids[k] >= 0 { out.ids.append(Int(cache.ids[k])); out.offsets.append(lo..<hi) }
             pos += len
         }
     }
 
-    /// Applies the merges to the bytes in `ws.word`; appends the result to the cache arrays.
+    /// Applies the merges to the bytes in `ws.word`; appends the result to the cache.
     private func merge(_ ws: BPEWorkspace) {
         let n = ws.word.count
         if options.ignoreMerges {
             let id = ws.word.withUnsafeBufferPointer { vocab.lookup($0.baseAddress!, n) }
-            if id >= 0 { ws.cacheIds.append(id); ws.cacheLens.append(Int32(n)); ws.cacheStarts.append(Int32(ws.cacheIds.count)); return }
+            if id >= 0 { ws.cache.append(id, length: Int32(n)); return }
         }
         ws.symbols.removeAll(keepingCapacity: true)
         ws.lengths.removeAll(keepingCapacity: true)
@@ -188,9 +165,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             ws.symbols.remove(at: at + 1)
             ws.lengths.remove(at: at + 1)
         }
-        ws.cacheIds += ws.symbols
-        ws.cacheLens += ws.lengths
-        ws.cacheStarts.append(Int32(ws.cacheIds.count))
+        ws.cache.append(ids: ws.symbols, lengths: ws.lengths)
     }
 
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
@@ -215,13 +190,5 @@ final class BPEWorkspace {
     var charOf: [Int] = []
     var symbols: [Int32] = []
     var lengths: [Int32] = []
-    var cache = ByteMap(capacity: 4096)
-    var cacheStarts: [Int32] = [0]
-    var cacheIds: [Int32] = []
-    var cacheLens: [Int32] = []
-
-    func clearCache() {
-        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
-        cacheLens.removeAll(keepingCapacity: true)
-    }
+    let cache = PieceCache(limit: 200_000)
 }

@@ -39,28 +39,26 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
     public let flavor: Flavor
     public let mode: Mode
     public let options: Options
-    public let vocabularySize: Int
+    public let vocabulary: TokenVocabulary
     public let padId: Int
-    public let specialIds: Set<Int>
     public let template: TokenTemplate
-    public let spelling: TokenSpellingTable
     /// Tokens in id order.
     public let tokens: [String]
     let unkId: Int
     /// Id of each ASCII byte that is a one-character token, -1 otherwise (the residue fast path).
     let byteIds: [Int32]
     private let single: [UInt32: Int]
-    private let splitter: AddedTokenSplitter
-    private let tokenIds: [String: Int]
 
     /// A tokenizer over `tokens` (id = index). `source` names the file in errors.
     public init(tokens: [String], flavor: Flavor, mode: Mode = .mlm, options: Options = Options(),
                 source: String = "<built-in>") throws {
         self.kind = flavor.rawValue
         self.flavor = flavor; self.mode = mode; self.options = options; self.tokens = tokens
-        var ids: [String: Int] = [:]
-        for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = i }
-        tokenIds = ids
+        // Multi-character tokens written in the text are matched verbatim; `<null_1>` is not special.
+        let multi = tokens.enumerated().filter { $0.element.unicodeScalars.count > 1 }
+            .map { AddedToken($0.element, id: $0.offset, special: !$0.element.hasPrefix("<null")) }
+        vocabulary = TokenVocabulary(entries: tokens.enumerated().map { ($0.element, $0.offset) }, addedTokens: multi)
+        let ids = vocabulary.ids
         func need(_ t: String) throws -> Int {
             guard let i = ids[t] else {
                 throw TokenizerError.missingToken(path: source, token: t, reason: "required by the \(flavor.rawValue) template")
@@ -94,21 +92,14 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
                                      pair: [.sequence(0, typeId: 0)] + infix + [.sequence(1, typeId: 0)])
         }
         var singles: [UInt32: Int] = [:]
-        var multi: [AddedToken] = []
         for (i, t) in tokens.enumerated() {
             let sc = Array(t.unicodeScalars)
-            if sc.count == 1 { if singles[sc[0].value] == nil { singles[sc[0].value] = i } } else if !sc.isEmpty {
-                multi.append(AddedToken(t, id: i, special: true))
-            }
+            if sc.count == 1 && singles[sc[0].value] == nil { singles[sc[0].value] = i }
         }
         single = singles
         var bytes = [Int32](repeating: -1, count: 256)
         for (c, i) in singles where c < 128 { bytes[Int(c)] = Int32(i) }
         byteIds = bytes
-        splitter = AddedTokenSplitter(multi)
-        specialIds = Set(multi.filter { !$0.content.hasPrefix("<null") }.map(\.id))
-        vocabularySize = tokens.count
-        spelling = TokenSpellingTable(tokens)
     }
 
     /// The built-in ESM-2 tokenizer.
@@ -126,12 +117,10 @@ public final class ProteinTokenizer: Tokenizer, @unchecked Sendable {
         (try? ProteinTokenizer(tokens: tokens, flavor: flavor, mode: mode, options: options)) ?? self
     }
 
-    public func id(of token: String) -> Int? { tokenIds[token] }
-
     public func tokenize(_ text: String) -> RawTokens {
         var scalars: [UInt32] = [], segments: [(Int, Int, Int)] = []
         let perChar = (options.unknown ?? (flavor == .esm ? .run : .perCharacter)) == .perCharacter
-        return splitter.tokenize(text, scalars: &scalars, segments: &segments, reservePerScalar: 1) { s, a, b, out in
+        return vocabulary.splitter.tokenize(text, scalars: &scalars, segments: &segments, reservePerScalar: 1) { s, a, b, out in
             var unknownStart = -1
             func closeUnknown(_ end: Int) {
                 if unknownStart >= 0 { out.ids.append(unkId); out.offsets.append(unknownStart..<end); unknownStart = -1 }

@@ -14,24 +14,16 @@ public struct RawTokens: Sendable {
 public protocol Tokenizer: AnyObject, Sendable {
     /// Short name of the algorithm ("wordpiece", "bpe", "esm", "xtrimopglm").
     var kind: String { get }
-    /// Number of ids (the largest id + 1).
-    var vocabularySize: Int { get }
-    /// The id of a token string, added tokens included.
-    func id(of token: String) -> Int?
-    /// The spelling of an id.
-    func token(of id: Int) -> String?
+    /// The ids, spellings and added tokens of the vocabulary.
+    var vocabulary: TokenVocabulary { get }
     /// The padding id used by `encodeBatch`.
     var padId: Int { get }
-    /// Ids that `decode(skipSpecialTokens: true)` drops.
-    var specialIds: Set<Int> { get }
     /// The special tokens added around one text and around a pair.
     var template: TokenTemplate { get }
     /// The tokens of `text` without added special tokens.
     func tokenize(_ text: String) -> RawTokens
     /// The text of a list of ids.
     func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String
-    /// Spelling table shared with the encodings.
-    var spelling: TokenSpellingTable { get }
 }
 
 /// Opaque id → token table attached to encodings (see `Encoding.tokens`).
@@ -41,7 +33,16 @@ public struct TokenSpellingTable: Sendable {
 }
 
 extension Tokenizer {
+    /// Number of ids (the largest id + 1).
+    public var vocabularySize: Int { vocabulary.size }
+    /// The id of a token string, added tokens included.
+    public func id(of token: String) -> Int? { vocabulary.ids[token] }
+    /// The spelling of an id.
     public func token(of id: Int) -> String? { spelling.table.token(id) }
+    /// Ids that `decode(skipSpecialTokens: true)` drops.
+    public var specialIds: Set<Int> { vocabulary.specialIds }
+    /// Spelling table shared with the encodings.
+    public var spelling: TokenSpellingTable { vocabulary.spelling }
 
     /// Encodes one text: tokens, then the model's special tokens (unless `addSpecialTokens` is false);
     /// with `maxLength`, the text's tokens are cut so that the whole encoding has at most that many tokens.

@@ -27,20 +27,15 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
 
     public let kind = "wordpiece"
     public let options: Options
-    public let vocabularySize: Int
+    public let vocabulary: TokenVocabulary
     public let padId: Int
-    public let specialIds: Set<Int>
     public let template: TokenTemplate
-    public let spelling: TokenSpellingTable
-    public let addedTokens: [AddedToken]
     let unkId: Int
     private let vocab: ByteMap
     private let continuation: ByteMap
     private let maxPieceChars: Int
-    private let splitter: AddedTokenSplitter
     private let pool: WorkspacePool<WordPieceWorkspace>
     private let stripAccents: Bool
-    private let tokenIds: [String: Int]
 
     /// Builds the tokenizer from a token → id vocabulary. Throws when the unknown token is missing.
     public convenience init(vocabulary: [String: Int], options: Options = Options(), addedTokens: [AddedToken] = [],
@@ -53,17 +48,13 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
     public init(entries: [(String, Int)], options: Options = Options(), addedTokens: [AddedToken] = [],
                 template: TokenTemplate? = nil, source: String = "<vocabulary>") throws {
         self.options = options
-        var all = [String: Int](entries, uniquingKeysWith: { $1 })
-        for a in addedTokens { all[a.content] = a.id }
+        vocabulary = TokenVocabulary(entries: entries, addedTokens: addedTokens)
+        let all = vocabulary.ids
         guard let unk = all[options.unkToken] else {
             throw TokenizerError.missingToken(path: source, token: options.unkToken,
                                               reason: "WordPiece needs it for words it cannot split")
         }
         unkId = unk
-        tokenIds = all
-        let size = max((entries.map(\.1).max() ?? -1), (addedTokens.map(\.id).max() ?? -1)) + 1
-        vocabularySize = size
-        var names = [String?](repeating: nil, count: size)
         var v = ByteMap(capacity: entries.count), cont = ByteMap(capacity: entries.count / 4)
         var longest = 1
         let prefix = options.continuingSubwordPrefix
@@ -74,13 +65,7 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
             if !pb.isEmpty, bytes.starts(with: pb) { cont.insert(Array(bytes[pb.count...]), value: Int32(id)) }
             longest = max(longest, tok.unicodeScalars.count)
         }
-        for (tok, id) in entries where id >= 0 { names[id] = tok }
-        for a in addedTokens where a.id >= 0 { names[a.id] = a.content }
         vocab = v; continuation = cont; maxPieceChars = longest
-        spelling = TokenSpellingTable(names)
-        self.addedTokens = addedTokens
-        splitter = AddedTokenSplitter(addedTokens)
-        specialIds = Set(addedTokens.filter(\.special).map(\.id))
         padId = all["[PAD]"] ?? 0
         if let template { self.template = template } else if let c = all["[CLS]"], let s = all["[SEP]"] {
             self.template = .bert(cls: c, sep: s)
@@ -91,11 +76,9 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         pool = WorkspacePool { WordPieceWorkspace() }
     }
 
-    public func id(of token: String) -> Int? { tokenIds[token] }
-
     public func tokenize(_ text: String) -> RawTokens {
         pool.with { ws in
-            splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 4) {
+            vocabulary.splitter.tokenize(text, scalars: &ws.scalars, segments: &ws.segments, reservePerScalar: 1.0 / 4) {
                 run($0, $1, $2, ws, &$3)
             }
         }
@@ -164,27 +147,20 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
         if n > options.maxInputCharsPerWord {
             out.ids.append(unkId); out.offsets.append(origin[0]..<(origin[n - 1] + 1)); return
         }
-        var entry = ws.wordBytes.withUnsafeBufferPointer { ws.cache.lookup($0.baseAddress!, $0.count) }
-        if entry < 0 {
-            if ws.cache.count > 500_000 { ws.clearCache() }
-            entry = Int32(ws.cacheStarts.count - 1)
-            split(ws)
-            ws.wordBytes.withUnsafeBufferPointer { ws.cache.insert($0.baseAddress!, $0.count, value: entry) }
-        }
-        let a = Int(ws.cacheStarts[Int(entry)]), b = Int(ws.cacheStarts[Int(entry) + 1])
+        let cache = ws.cache
         var pos = 0
-        for k in a..<b {
-            let len = Int(ws.cacheLens[k])
-            out.ids.append(Int(ws.cacheIds[k]))
+        for k in cache.pieces(of: ws.wordBytes, split: { split(ws) }) {
+            let len = Int(cache.lengths[k])
+            out.ids.append(Int(cache.ids[k]))
             out.offsets.append(origin[pos]..<(origin[pos + len - 1] + 1))
             pos += len
         }
     }
 
-    /// Greedy longest-match-first split of the current word; appends its pieces to the cache arrays.
+    /// Greedy longest-match-first split of the current word; appends its pieces to the cache.
     private func split(_ ws: WordPieceWorkspace) {
         let n = ws.wordOrigin.count
-        let before = ws.cacheIds.count
+        let before = ws.cache.ids.count
         ws.wordBytes.withUnsafeBufferPointer { bytes in
             let base = bytes.baseAddress!
             var start = 0
@@ -198,15 +174,14 @@ public final class WordPieceTokenizer: Tokenizer, @unchecked Sendable {
                     end -= 1
                 }
                 if found < 0 {
-                    ws.cacheIds.removeSubrange(before...); ws.cacheLens.removeSubrange(before...)
-                    ws.cacheIds.append(Int32(unkId)); ws.cacheLens.append(Int32(n))
+                    ws.cache.dropPieces(from: before)
+                    ws.cache.append(Int32(unkId), length: Int32(n))
                     break
                 }
-                ws.cacheIds.append(found); ws.cacheLens.append(Int32(end - start))
+                ws.cache.append(found, length: Int32(end - start))
                 start = end
             }
         }
-        ws.cacheStarts.append(Int32(ws.cacheIds.count))
     }
 
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true) -> String {
@@ -246,10 +221,7 @@ final class WordPieceWorkspace {
     var wordBytes: [UInt8] = []
     var byteStarts: [Int32] = [0]
     var normCache: [UInt32: [UInt32]] = [:]
-    var cache = ByteMap(capacity: 4096)
-    var cacheStarts: [Int32] = [0]
-    var cacheIds: [Int32] = []
-    var cacheLens: [Int32] = []
+    let cache = PieceCache(limit: 500_000)
 
     @inline(__always) func append(_ c: UInt32, origin: Int) {
         wordOrigin.append(origin)
@@ -262,10 +234,5 @@ final class WordPieceWorkspace {
         wordBytes.removeAll(keepingCapacity: true)
         byteStarts.removeAll(keepingCapacity: true)
         byteStarts.append(0)
-    }
-
-    func clearCache() {
-        cache.removeAll(); cacheStarts = [0]; cacheIds.removeAll(keepingCapacity: true)
-        cacheLens.removeAll(keepingCapacity: true)
     }
 }

@@ -4,14 +4,6 @@ import Foundation
 // post-LN blocks (x = LN(x + attn(x)), x = LN(x + ffn(x))), and the masked-LM head
 // dense → act → LayerNorm → decoder tied to the word embeddings (+ bias).
 
-/// The masked-LM head: dense → act → LayerNorm → decoder (+ bias).
-struct MaskedLMHead {
-    let dense: Linear
-    let activation: Activation
-    let norm: LayerNorm
-    let decoder: Linear
-}
-
 /// `BertForMaskedLM`, a bare `BertModel` (no `bert.` prefix, no head), or `RobertaForMaskedLM`.
 public final class BertForMaskedLM: LanguageModel {
     public let config: BertConfiguration
@@ -33,10 +25,7 @@ public final class BertForMaskedLM: LanguageModel {
     public init(config c: BertConfiguration, weights w: WeightLoader, roberta: Bool) throws {
         config = c
         isRoberta = roberta
-        if let kind = c.positionEmbeddingType, kind != "absolute" {
-            throw TransformersError.unsupportedModel(file: w.source.location,
-                                                     detail: "position_embedding_type '\(kind)' (expected 'absolute')")
-        }
+        // The configuration has passed `validate(file:)` (ModelLoader), position_embedding_type included.
         let root = roberta ? "roberta." : "bert."
         let p = w.has(root + "embeddings.word_embeddings.weight") ? root : ""
         let h = c.hiddenSize, v = c.vocabSize
@@ -81,8 +70,7 @@ public final class BertForMaskedLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
-        try input.validate(vocabularySize: config.vocabSize)
-        try sizes.check(batch: b, length: t, options: options)
+        try sizes.check(input, vocabularySize: config.vocabSize, options: options)
         let positionIds = try positionIds(input)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         words.lookup(input.ids, out: x.pointer)
@@ -97,15 +85,8 @@ public final class BertForMaskedLM: LanguageModel {
             mlp[l](x.pointer, rows: n, scratch: scratch)
             if options.hiddenStates { hidden.append(x.array) }
         }
-        var logits: [Float]? = nil
-        if options.logits, let head {
-            head.dense(x.pointer, rows: n, out: scratch.normed.pointer)
-            head.activation.apply(scratch.normed.pointer, count: n * h)
-            head.norm(scratch.normed.pointer, rows: n, out: scratch.normed.pointer)
-            let out = FloatBuffer(n * config.vocabSize)                                 // [B, T, V]
-            head.decoder(scratch.normed.pointer, rows: n, out: out.pointer)
-            logits = out.array
-        }
+        let logits = options.logits
+            ? head?.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: vocabularySize, logits: logits,
                              hiddenStates: hidden, lastHiddenState: x.array, contacts: nil)
     }

@@ -1,23 +1,17 @@
 import Foundation
 
 extension BertConfiguration {
-    typealias Rules = ConfigurationRules
-
     /// Throws on a configuration this runtime cannot build: sizes, divisibility, ids, eps, activation.
     func validate(file: String) throws {
         let r = ConfigurationRules(file: file)
-        if let kind = positionEmbeddingType, kind != "absolute" {
-            throw TransformersError.unsupportedModel(file: file, detail: "position_embedding_type '\(kind)' (expected 'absolute')")
-        }
+        try r.positionEmbedding(positionEmbeddingType, supported: "absolute", family: "BERT/RoBERTa")
         try r.encoderSizes(vocab: vocabSize, hidden: hiddenSize, layers: numHiddenLayers, heads: numAttentionHeads,
                            intermediate: intermediateSize)
-        try r.size("max_position_embeddings", maxPositionEmbeddings, max: Rules.maxPositions)
+        try r.size("max_position_embeddings", maxPositionEmbeddings, max: ConfigurationRules.maxPositions)
         try r.count("type_vocab_size", typeVocabSize, max: 1_024)
-        try r.tokenId("pad_token_id", padTokenId, vocabulary: vocabSize, vocabularyKey: "vocab_size")
-        try r.epsilon("layer_norm_eps", layerNormEps)
-        try r.activation("hidden_act", hiddenAct)
-        let h = hiddenSize, f = intermediateSize
-        try r.parameters([[vocabSize + maxPositionEmbeddings + typeVocabSize, h], [numHiddenLayers, 4 * h + 2 * f, h]])
+        try r.encoderRest(vocab: vocabSize, hidden: hiddenSize, layers: numHiddenLayers, intermediate: intermediateSize,
+                          padTokenId: padTokenId, eps: layerNormEps, activation: hiddenAct,
+                          embeddingRows: vocabSize + maxPositionEmbeddings + typeVocabSize)
     }
 
     /// The checkpoint's embedding tables, first and last layer agree with the config (before any allocation).

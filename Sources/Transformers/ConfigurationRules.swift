@@ -27,6 +27,23 @@ struct ConfigurationRules {
         try multiple("hidden_size", hidden, of: "num_attention_heads", heads)
     }
 
+    /// `position_embedding_type`, when the config states one, is the kind `family` implements.
+    func positionEmbedding(_ kind: String?, supported: String, family: String) throws {
+        guard let kind, kind != supported else { return }
+        throw TransformersError.unsupportedModel(
+            file: file, detail: "position_embedding_type '\(kind)': only \(family) '\(supported)' is supported")
+    }
+
+    /// The checks the encoder configs (BERT, RoBERTa, ESM) share after their sizes: pad id, epsilon,
+    /// activation, and the weights of `embeddingRows` embedding rows plus the layers.
+    func encoderRest(vocab: Int, hidden h: Int, layers: Int, intermediate f: Int, padTokenId: Int?, eps: Float,
+                     activation: String, embeddingRows: Int) throws {
+        try tokenId("pad_token_id", padTokenId, vocabulary: vocab, vocabularyKey: "vocab_size")
+        try epsilon("layer_norm_eps", eps)
+        try self.activation("hidden_act", activation)
+        try parameters([[embeddingRows, h], [layers, 4 * h + 2 * f, h]])
+    }
+
     /// `value` in 1...max.
     func size(_ key: String, _ value: Int, max: Int) throws {
         guard value > 0 else { throw fail(key, value, "must be a positive integer") }

@@ -11,9 +11,7 @@ public final class EsmForMaskedLM: LanguageModel {
     let attention: [EncoderAttention]
     let mlp: [EncoderMLP]
     let finalNorm: LayerNorm
-    let headDense: Linear
-    let headNorm: LayerNorm
-    let decoder: Linear
+    let head: MaskedLMHead
     let contactHead: EsmContactHead?
 
     public var family: String { "esm" }
@@ -38,11 +36,11 @@ public final class EsmForMaskedLM: LanguageModel {
             EncoderMLP(w, names: $0, hidden: h, intermediate: c.intermediateSize, eps: c.layerNormEps, activation: activation)
         }
         finalNorm = w.layerNorm("esm.encoder.emb_layer_norm_after", dim: h, eps: c.layerNormEps)
-        headDense = w.linear("lm_head.dense", out: h, in: h)
-        headNorm = w.layerNorm("lm_head.layer_norm", dim: h, eps: c.layerNormEps)
         let decoderWeight = w.optional("lm_head.decoder.weight", shape: [v, h]) ?? table  // tied when absent
-        decoder = Linear(weight: decoderWeight, bias: w.tensor("lm_head.bias", shape: [v]),
-                         outFeatures: v, inFeatures: h, storage: w.storage)
+        head = MaskedLMHead(dense: w.linear("lm_head.dense", out: h, in: h), activation: .geluErf,
+                            norm: w.layerNorm("lm_head.layer_norm", dim: h, eps: c.layerNormEps),
+                            decoder: Linear(weight: decoderWeight, bias: w.tensor("lm_head.bias", shape: [v]),
+                                            outFeatures: v, inFeatures: h, storage: w.storage))
         let channels = c.numHiddenLayers * c.numAttentionHeads
         if w.has("esm.contact_head.regression.weight") {
             contactHead = EsmContactHead(weight: w.tensor("esm.contact_head.regression.weight", shape: [1, channels]),
@@ -56,11 +54,10 @@ public final class EsmForMaskedLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
-        try input.validate(vocabularySize: config.vocabSize)
         if options.contacts && contactHead == nil {
             throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
         }
-        try sizes.check(batch: b, length: t, options: options)
+        try sizes.check(input, vocabularySize: config.vocabSize, options: options)
         let x = FloatBuffer(n * h)                                                    // [B, T, H]
         embedding.lookup(input.ids, out: x.pointer)
         Profiler.time(.other) { applyTokenDropout(x.pointer, input) }
@@ -89,15 +86,8 @@ public final class EsmForMaskedLM: LanguageModel {
         }
         finalNorm(x.pointer, rows: n, out: x.pointer)
         if options.hiddenStates { hidden.append(x.array) }
-        var logits: [Float]? = nil
-        if options.logits {
-            headDense(x.pointer, rows: n, out: scratch.normed.pointer)
-            Activation.geluErf.apply(scratch.normed.pointer, count: n * h)
-            headNorm(scratch.normed.pointer, rows: n, out: scratch.normed.pointer)
-            let out = FloatBuffer(n * config.vocabSize)                                 // [B, T, V]
-            decoder(scratch.normed.pointer, rows: n, out: out.pointer)
-            logits = out.array
-        }
+        let logits = options.logits
+            ? head.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
         let contacts = contactSums?.result()
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: config.vocabSize, logits: logits,
                              hiddenStates: hidden, lastHiddenState: x.array, contacts: contacts)

@@ -4,14 +4,10 @@ import Foundation
 public let undeclaredPositionLimit = 16_384
 
 extension EsmConfiguration {
-    typealias Rules = ConfigurationRules
-
     /// Throws on a configuration this runtime cannot build: sizes, divisibility, ids, eps, activation.
     func validate(file: String) throws {
         let r = ConfigurationRules(file: file)
-        if let kind = positionEmbeddingType, kind != "rotary" {
-            throw TransformersError.unsupportedModel(file: file, detail: "position_embedding_type '\(kind)': only ESM-2 'rotary' is supported")
-        }
+        try r.positionEmbedding(positionEmbeddingType, supported: "rotary", family: "ESM-2")
         if embLayerNormBefore == true {
             throw TransformersError.unsupportedModel(file: file, detail: "emb_layer_norm_before: true (ESM-1b style) is not supported")
         }
@@ -20,13 +16,10 @@ extension EsmConfiguration {
         if (hiddenSize / numAttentionHeads) % 2 != 0 {
             throw r.fail("hidden_size", hiddenSize, "hidden_size / num_attention_heads = \(hiddenSize / numAttentionHeads) must be even for rotary embeddings")
         }
-        if let p = maxPositionEmbeddings { try r.size("max_position_embeddings", p, max: Rules.maxPositions) }
-        try r.tokenId("pad_token_id", padTokenId, vocabulary: vocabSize, vocabularyKey: "vocab_size")
+        if let p = maxPositionEmbeddings { try r.size("max_position_embeddings", p, max: ConfigurationRules.maxPositions) }
         try r.tokenId("mask_token_id", maskTokenId ?? 32, vocabulary: vocabSize, vocabularyKey: "vocab_size")
-        try r.epsilon("layer_norm_eps", layerNormEps)
-        try r.activation("hidden_act", hiddenAct)
-        let h = hiddenSize, f = intermediateSize
-        try r.parameters([[vocabSize, h], [numHiddenLayers, 4 * h + 2 * f, h]])
+        try r.encoderRest(vocab: vocabSize, hidden: hiddenSize, layers: numHiddenLayers, intermediate: intermediateSize,
+                          padTokenId: padTokenId, eps: layerNormEps, activation: hiddenAct, embeddingRows: vocabSize)
     }
 
     /// Tokens per sequence the model accepts: max_position_embeddings, else `undeclaredPositionLimit`.

@@ -12,8 +12,11 @@ struct ForwardSizes {
     var positionLimit: Int
     var family: String
 
-    /// Throws when `length` exceeds the positions or the pass's buffers would exceed `AllocationLimit`.
-    func check(batch b: Int, length t: Int, options: ForwardOptions) throws {
+    /// Throws when `input` has ids outside `vocabularySize` (the model's real ids), more tokens than the
+    /// positions, or a pass whose buffers would exceed `AllocationLimit`.
+    func check(_ input: TokenBatch, vocabularySize: Int, options: ForwardOptions) throws {
+        try input.validate(vocabularySize: vocabularySize)
+        let b = input.batch, t = input.length
         guard t <= positionLimit else {
             throw TransformersError.badInput("a sequence of \(t) tokens is longer than the \(positionLimit) positions "
                                              + "this \(family) model accepts")

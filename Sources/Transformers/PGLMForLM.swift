@@ -79,8 +79,7 @@ public final class PGLMForLM: LanguageModel {
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
         let mode = options.mode ?? defaultMode
-        try input.validate(vocabularySize: vocabularySize)
-        try sizes.check(batch: input.batch, length: input.length, options: options)
+        try sizes.check(input, vocabularySize: vocabularySize, options: options)
         let lay = try Profiler.time(.other) { try layout(input, mode: mode) }
         let positions = input.positionIds ?? lay.positions
         let blocks = config.rotaryEmbedding2d ? (input.blockPositionIds ?? lay.blocks) : nil
@@ -154,8 +153,7 @@ public final class PGLMForLM: LanguageModel {
         guard cache.batch == input.batch, input.length <= cache.capacity else {
             throw TransformersError.badInput("cache holds \(cache.batch)×\(cache.capacity) tokens, prompts are \(input.batch)×\(input.length)")
         }
-        try input.validate(vocabularySize: vocabularySize)
-        try sizes.check(batch: input.batch, length: input.length, options: ForwardOptions(hiddenStates: false, logits: false))
+        try sizes.check(input, vocabularySize: vocabularySize, options: ForwardOptions(hiddenStates: false, logits: false))
         let lengths = input.lengths
         if let empty = lengths.firstIndex(of: 0) { throw TransformersError.badInput("prompt \(empty) is empty") }
         let lay = try layout(input, mode: mode)

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineEngine
 import PromptAlign
 import CLISupport
 
@@ -21,44 +22,40 @@ enum AlignCommand: Command {
     fake label words, `news` and `rumor`), one row per test article in test-file order; an optional
     `index` column must count 0, 1, 2, …
 
-    OPTIONS:
-      --graph GRAPH.tsv          row<TAB>col<TAB>weight edge list (from trellis news-graph or prebuilt)
-      --train TRAIN.csv          the K labelled articles
-      --test TEST.csv            the test articles (labels used for the metrics)
-      --predictions PRED.csv     prompt predictions; omit for label-only
-      --steps N                  propagation steps (default 2)
-      --percentile Q             hardening percentile in 0...100 (default 95)
-      --output RESULT.json       accuracy, macro_f1, full metrics and per-article predictions (atomic)
+    OPTIONS (the align.propagate stage's parameters):
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis align --graph out/graph.tsv --train train_16.csv --test test.csv --output out/label-only.json
+      trellis align --graph out/graph.tsv --train train_16.csv --test test.csv --predictions run-0.pred.csv --output -
     """
 
-    static func run(_ args: inout Arguments) throws {
-        let graphPath = try args.required("graph")
-        let trainPath = try args.required("train")
-        let testPath = try args.required("test")
-        let predictionsPath = try args.option("predictions")
-        let parameters = AlignmentParameters(steps: try args.option("steps", default: 2),
-                                             percentile: try args.option("percentile", default: 95.0))
-        let output = try args.required("output")
-        try args.finish()
+    /// The command's options: `align.propagate`'s schema. `prompt` follows from --predictions (absent:
+    /// label-only), and the result is one file (the stage's list of predictions files is one here).
+    static let schema = OptionSchema(stage: PromptAlignStages.alignStage, extra: [
+        ParameterSpec("predictions", .path, doc: "CSV with p_real,p_fake per test article; omit for the label-only baseline"),
+        OutputFile.parameter("the result JSON: accuracy, macro_f1, full metrics and per-article predictions"),
+    ], excluded: ["prompt"])
 
-        let train = try NewsReader.readSplit(trainPath)
-        let test = try NewsReader.readSplit(testPath)
-        // The node count comes from the file (P&A graphs hold every node's self-loop), so a graph made for
-        // another split is caught by the size check rather than padded.
-        let graph = try NewsGraph.readEdgeList(URL(fileURLWithPath: graphPath))
-        let predictions = try predictionsPath.map { try PromptPredictions.read($0, expectedCount: test.count) }
-        let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: train.map { $0.label! },
-                                             testCount: test.count, testProbabilities: predictions,
-                                             parameters: parameters)
-        let report = try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,
-                                         testLabels: test.map(\.label), prompted: predictions != nil)
-        try report.write(to: URL(fileURLWithPath: output))
-        var header = "align (\(report.mode), \(parameters.steps) steps"
+    static func run(_ args: inout Arguments) throws {
+        var values = try schema.read(&args)
+        try args.finish()
+        let predictions = values["predictions"].map(OptionSchema.text)
+        values["prompt"] = .string(predictions == nil ? "none" : "predictions")
+        let p = try schema.typed(values)
+        let destination = try OutputFile(p.string("output") ?? "-", suffix: ".json")
+        defer { destination.discard() }
+        let report = try PromptAlignStages.align(p, predictions: predictions)
+        try report.write(to: destination.url)
+        try destination.publish()
+        // The figures on stdout unless the JSON goes there.
+        var text = "align (\(report.mode), \(report.steps) steps"
         if let tau = report.threshold {
-            header += ", τ = \(String(format: "%.6f", tau)) at the \(parameters.percentile)th percentile, \(report.hardened) hardened"
+            text += ", τ = \(String(format: "%.6f", tau)) at the \(report.percentile)th percentile, \(report.hardened) hardened"
         }
-        print(header + "): \(train.count) train + \(test.count) test articles, \(report.reached) test articles reached")
-        if let m = report.metrics { print(m.table()) }
-        print("→ \(output)")
+        text += "): \(report.trainCount) train + \(report.testCount) test articles, \(report.reached) test articles reached\n"
+        if let m = report.metrics { text += m.table() + "\n" }
+        text += "→ \(destination.display)"
+        if destination.toStdout { print(text, to: &standardError) } else { print(text) }
     }
 }

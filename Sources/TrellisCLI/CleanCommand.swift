@@ -15,15 +15,24 @@ enum CleanCommand: Command {
     Files published at declared paths (e.g. out/x.tsv) are never removed. Run logs stay in <work-dir>/runs.
 
     OPTIONS:
-      --work-dir DIR     work directory (default: .trellis in the current directory)
-      --dry-run          list what would be removed
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis clean --dry-run
+      trellis clean pipelines/protein-embed.yaml pipelines/fakenews-prompt-align.yaml
     """
 
+    static let schema = PipelineOptions.schema([
+        ParameterSpec("dry_run", .bool, default: .bool(false), doc: "list what would be removed"),
+    ])
+
     static func run(_ args: inout Arguments) throws {
-        let common = try PipelineOptions(&args)
-        let dryRun = args.flag("dry-run")
+        let values = try schema.read(&args)
         var specs = try args.positionals()
         try args.finish()
+        let p = try schema.typed(values)
+        let common = PipelineOptions(p)
+        let dryRun = p.bool("dry_run") == true
         if specs.isEmpty { specs = Cleaner.knownSpecs(workDirectory: common.workDirectory) }
         let pipelines = try specs.map { try common.load($0) }
         let report: Cleaner.Report

@@ -24,28 +24,29 @@ struct ClusterOptions {
     var markerTimeout: Double?
     var resources = ShardResources()
 
-    static let usage = """
-      --shards N         split every record-mapping stage into N shards (overrides the spec's shards:)
-      --executor E       where shards run: local (threads of this process) or slurm (job arrays)
-      --profile FILE     executor settings and default per-shard resources (see README)
-      --poll-interval S  seconds between Slurm status queries (default 10)
-    """
+    /// `trellis run`'s cluster options, for its schema.
+    static let parameters = [
+        ParameterSpec("shards", .int, doc: "split every record-mapping stage into N shards (overrides the spec's shards:; capped at the record count)"),
+        ParameterSpec("executor", .choice(PipelineLoader.executors), doc: "where shards run: local (threads of this process) or slurm (job arrays)"),
+        ParameterSpec("profile", .path, doc: "executor settings and default per-shard resources (YAML, see README)"),
+        ParameterSpec("poll_interval", .float, doc: "seconds between Slurm status queries (default 10)"),
+    ]
+
     static let profileKeys = ["executor", "poll_interval", "throttle", "marker_timeout", "resources", "shards"]
 
-    init(_ args: inout Arguments) throws {
-        if let path = try args.option("profile") { try readProfile(path) }
-        if let e = try args.option("executor") { executor = e }
-        if let s = try args.option("shards") {
-            guard let n = Int(s), n >= 1, n <= 100_000 else {
-                throw ArgumentError.badValue("--shards", s + " (expected a whole number from 1 to 100000; it is also capped at the record count)")
-            }
-            shards = n
-        }
-        if let p = try args.option("poll-interval") {
-            guard let v = Double(p), v > 0 else { throw ArgumentError.badValue("--poll-interval", p) }
-            pollInterval = v
-        }
-        if let e = executor, !PipelineLoader.executors.contains(e) { throw ArgumentError.badValue("--executor", e) }
+    static func check(_ p: TypedParameters) -> [(parameter: String, message: String)] {
+        var out: [(String, String)] = []
+        if let n = p.int("shards"), !(1...100_000).contains(n) { out.append(("shards", "expected a whole number from 1 to 100000")) }
+        if let v = p.double("poll_interval"), !(v > 0) { out.append(("poll_interval", "must be positive")) }
+        return out
+    }
+
+    /// Profile first, then the command line over it.
+    init(_ p: TypedParameters) throws {
+        if let path = p.string("profile") { try readProfile(path) }
+        if let e = p.string("executor") { executor = e }
+        if let n = p.int("shards") { shards = n }
+        if let v = p.double("poll_interval") { pollInterval = v }
     }
 
     mutating func readProfile(_ path: String) throws {

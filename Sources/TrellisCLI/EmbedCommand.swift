@@ -30,7 +30,6 @@ enum EmbedCommand: Command {
     OPTIONS (the protein.embed stage's parameters; fair-esm spellings --repr_layers, --toks_per_batch and
     space-separated lists such as --include mean per_tok are accepted):
     \(schema.usage)
-    \(ProfileOption.usage)
 
     EXAMPLES:
       trellis embed models/pglm-tiny samples/proteins/example.faa out/emb.safetensors --include mean per_tok
@@ -38,12 +37,11 @@ enum EmbedCommand: Command {
     """
 
     /// The command's options: the `protein.embed` stage's schema, with fair-esm's flag names.
-    static let schema = StageOptions(stage: ProteinLMStages.embedStage,
+    static let schema = OptionSchema(stage: ProteinLMStages.embedStage, extra: [ProfileOption.profileJSON],
                                      renames: ["repr-layers": "layers", "toks-per-batch": "tokens_per_batch"],
-                                     excluded: ["fasta", "model", "output", "profile"])
+                                     excluded: ["fasta", "model", "output"])
 
     static func run(_ args: inout Arguments) throws {
-        let profile = try ProfileOption(&args)
         var values = try schema.read(&args)
         // OUTPUT positional (fair-esm's order) or --output, as every other command spells it.
         let outputOption = try args.option("output")
@@ -57,6 +55,7 @@ enum EmbedCommand: Command {
         values["fasta"] = .string(pos[0])
         values["output"] = .string(pos[1])
         let p = try schema.typed(values)
+        let profile = try ProfileOption(p)
         let o = ProteinLMStages.embedOptions(p)
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         if let output { removeStaleTemporaries(beside: output) }

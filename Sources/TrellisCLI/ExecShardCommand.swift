@@ -17,12 +17,9 @@ enum ExecShardCommand: Command {
     """
 
     static func run(_ args: inout Arguments) throws {
-        let pos = try args.positionals()
+        let pos = try args.positionals(["MANIFEST", "INDEX"])
         try args.finish()
-        guard pos.count == 2, let index = Int(pos[1]), index >= 0 else {
-            print(usage, to: &standardError)
-            throw ExitStatus(code: 2)
-        }
+        guard let index = Int(pos[1]), index >= 0 else { throw ArgumentError.badValue("INDEX", pos[1] + " (expected a line number from 0)") }
         let task: ShardTask
         do { task = try ShardManifest.task(at: index, in: URL(fileURLWithPath: pos[0])) } catch {
             print("trellis exec-shard: \(error)", to: &standardError)

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Transformers
 import ModelForward
+import ProteinLM
 import PipelineEngine
 import CLISupport
 
@@ -20,48 +21,50 @@ enum ForwardCommand: Command {
     contacts [B,T-2,T-2] with --contacts (ESM-2 with a contact head).
 
     OPTIONS:
-      --mode mlm|clm|glm     xTrimoPGLM input layout and attention (default: clm if is_causal, else mlm):
-                             mlm = residues + <eos>; clm = <gmask><sop><eos> + residues;
-                             glm = residues + <gmask><sop> (context bidirectional, then causal);
-                             a glm record CONTEXT<gmask>SPAN (or CONTEXT<gmask><sop>SPAN) gives
-                             context + <gmask><sop> + span, the span seen causally (GLM infilling)
-      --batch-size N         sequences per forward pass (default 8)
-      --weights f32|bf16     weight storage (default f32; computation is F32 either way)
-      --contacts             also write ESM-2 contact probabilities
-      --no-hidden-states     write ids and logits only
-      --output FILE          the .safetensors written; '-' = stdout
-    \(ProfileOption.usage)
+    \(schema.usage)
 
     EXAMPLES:
       trellis forward --model models/esm2-random-tiny --input samples/proteins/example.faa --output out/fw.safetensors
+      trellis forward models/pglm-tiny --input samples/proteins/example.faa --mode glm --no-hidden-states --output -
     """
 
+    /// The command's options (MODEL is positional or --model, as for every model command).
+    static let schema = OptionSchema([
+        ParameterSpec("input", .path, required: true, doc: "FASTA for protein models, one text per line for text models"),
+        OutputFile.parameter("the .safetensors written"),
+        ParameterSpec("mode", .choice(AttentionMode.allCases.map(\.rawValue)),
+                      doc: "xTrimoPGLM input layout and attention (default: clm if is_causal, else mlm): mlm = residues + <eos>; "
+                        + "clm = <gmask><sop><eos> + residues; glm = residues + <gmask><sop> (context bidirectional, then causal); "
+                        + "a glm record CONTEXT<gmask>SPAN (or CONTEXT<gmask><sop>SPAN) gives context + <gmask><sop> + span, "
+                        + "the span seen causally (GLM infilling)"),
+        ParameterSpec("batch_size", .int, default: .int(8), doc: "sequences per forward pass"),
+        ProteinLMStages.weightsParameter,
+        ParameterSpec("contacts", .bool, default: .bool(false), doc: "also write ESM-2 contact probabilities"),
+        ParameterSpec("no_hidden_states", .bool, default: .bool(false), doc: "write ids and logits only"),
+        ProfileOption.profile, ProfileOption.profileJSON,
+    ]) { p in
+        if let b = p.int("batch_size"), b < 1 { return [("batch_size", "must be at least 1")] }
+        return []
+    }
+
     static func run(_ args: inout Arguments) throws {
-        let input = try args.required("input")
-        let outputText = try args.required("output")
-        let modeText = try args.choice("mode", AttentionMode.allCases.map { $0.rawValue })
-        let batchSize = try args.option("batch-size", default: 8)
-        let storage = try args.choice("weights", ["f32", "bf16"], default: "f32") ?? "f32"
-        let contacts = args.flag("contacts")
-        let hidden = !args.flag("no-hidden-states")
-        let profile = try ProfileOption(&args)
+        let values = try schema.read(&args)
         let (modelDir, _) = try args.modelAndPositionals([])
         try args.finish()
-        let destination = try OutputFile(outputText, suffix: ".safetensors")
+        let p = try schema.typed(values)
+        let profile = try ProfileOption(p)
+        let destination = try OutputFile(p.string("output") ?? "-", suffix: ".safetensors")
         defer { destination.discard() }
-        let output = destination.url
-        guard batchSize > 0 else { throw ArgumentError.badValue("--batch-size", "\(batchSize)") }
-        guard let weightStorage = WeightStorage(rawValue: storage) else { throw ArgumentError.badValue("--weights", storage) }
         var options = ForwardRun.Options()
-        options.mode = modeText.flatMap(AttentionMode.init(rawValue:))
-        options.batchSize = batchSize
-        options.storage = weightStorage
-        options.contacts = contacts
-        options.hiddenStates = hidden
+        options.mode = p.string("mode").flatMap(AttentionMode.init(rawValue:))
+        options.batchSize = p.int("batch_size") ?? options.batchSize
+        options.storage = p.string("weights").flatMap(WeightStorage.init(rawValue:)) ?? .f32
+        options.contacts = p.bool("contacts") == true
+        options.hiddenStates = p.bool("no_hidden_states") != true
         let forward = try ForwardRun(modelDirectory: modelDir, options: options)
         let session = profile.start()
         var meter: ProgressMeter?
-        let s = try forward.run(input: input, output: output) { done, total in
+        let s = try forward.run(input: p.string("input") ?? "", output: destination.url) { done, total in
             if meter == nil { meter = ProgressMeter(label: "forward", unit: "sequences", total: total) }
             meter?.report(done: done)
         }

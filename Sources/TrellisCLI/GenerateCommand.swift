@@ -17,25 +17,22 @@ enum GenerateCommand: Command {
 
     OPTIONS (the protein.generate stage's parameters; --prompt is repeatable):
     \(schema.usage)
-      --output FILE
-            FASTA written as proteins are produced; '-' = stdout (written at the end)
 
     EXAMPLES:
       trellis generate models/pglm-tiny --prompt MKT -n 4 --output -
     """
 
     /// The command's options: the `protein.generate` stage's schema (`--prompt` for each of `prompts`).
-    static let schema = StageOptions(stage: ProteinLMStages.generateStage, renames: ["prompt": "prompts"],
-                                     excluded: ["model", "output"])
+    static let schema = OptionSchema(stage: ProteinLMStages.generateStage, extra: [OutputFile.parameter("the FASTA written")],
+                                     renames: ["prompt": "prompts"], excluded: ["model"])
 
     static func run(_ args: inout Arguments) throws {
         var values = try schema.read(&args)
-        let outputText = try args.required("output")
         let (modelURL, _) = try args.modelAndPositionals([])
         try args.finish()
         values["model"] = .string(modelURL.path)
-        values["output"] = .string(outputText)
         let p = try schema.typed(values)
+        let outputText = p.string("output") ?? "-"
         let o = ProteinLMStages.generateOptions(p)
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32
         let destination = try OutputFile(outputText, suffix: ".faa")

@@ -21,35 +21,37 @@ enum NewsGraphCommand: Command {
 
     OPTIONS (the news.graph stage's parameters):
     \(schema.usage)
-      --output GRAPH.tsv
-            the graph, written atomically
-      --statistics STATS.json
-            statistics (default: GRAPH.stats.json beside the output)
 
     EXAMPLES:
       trellis news-graph --articles full_train.csv --engagements social.csv --output out/graph.tsv
+      trellis news-graph --edge-list fang_graph_16.tsv --output - | head
     """
 
-    /// The command's options: the `news.graph` stage's schema (outputs are the command's own: stdout-free paths).
-    static let schema = StageOptions(stage: PromptAlignStages.newsGraphStage, renames: [:], excluded: ["output", "statistics"])
+    /// The command's options: the `news.graph` stage's schema; the outputs are the command's own.
+    static let schema = OptionSchema(stage: PromptAlignStages.newsGraphStage, extra: [
+        OutputFile.parameter("the graph (row<TAB>col<TAB>weight)"),
+        ParameterSpec("statistics", .outputPath, doc: "statistics JSON (default: GRAPH.stats.json beside a file output; none for '-')"),
+    ])
 
     static func run(_ args: inout Arguments) throws {
-        let values = try schema.read(&args)
-        let output = try args.required("output")
-        let statistics = try args.option("statistics") ?? defaultStatisticsPath(output)
-        try args.finish()
-        let graph = try PromptAlignStages.newsGraph(try schema.typed(values))
-        try graph.writeEdgeList(to: URL(fileURLWithPath: output))
-        try graph.writeStatistics(to: URL(fileURLWithPath: statistics))
+        let p = try schema.parse(&args)
+        let output = p.string("output") ?? "-"
+        let destination = try OutputFile(output, suffix: ".tsv")
+        defer { destination.discard() }
+        let statistics = p.string("statistics") ?? (destination.toStdout ? nil : defaultStatisticsPath(output))
+        let graph = try PromptAlignStages.newsGraph(p)
+        try graph.writeEdgeList(to: destination.url)
+        if let statistics { try graph.writeStatistics(to: URL(fileURLWithPath: statistics)) }
+        try destination.publish()
         let s = graph.statistics
         var line = "news-graph: \(s.nodes) nodes, \(s.edges) edges, \(s.isolatedNodes) isolated"
         if let c = s.construction {
             line += ", \(c.activeUsers) active users (≥ \(c.minUserRecords) records), \(c.dummyUsers) dummy users"
         }
-        print(line + " → \(output), \(statistics)")
+        line += " → " + ([destination.display] + (statistics.map { [$0] } ?? [])).joined(separator: ", ")
+        if destination.toStdout { print(line, to: &standardError) } else { print(line) }
     }
 
-    /// `GRAPH.tsv` → `GRAPH.stats.json`.
     static func defaultStatisticsPath(_ output: String) -> String {
         let url = URL(fileURLWithPath: output)
         let stem = url.pathExtension.isEmpty ? url : url.deletingPathExtension()

@@ -10,8 +10,11 @@ struct OutputFile {
     /// Where the command writes.
     let url: URL
     let toStdout: Bool
+    /// Shown in messages: the path as given, or "stdout".
+    let display: String
 
     init(_ text: String, suffix: String) throws {
+        display = text == "-" ? "stdout" : text
         guard text == "-" else {
             url = URL(fileURLWithPath: text)
             toStdout = false
@@ -25,8 +28,11 @@ struct OutputFile {
         toStdout = true
     }
 
-    /// Shown in messages: the path, or "stdout".
-    var display: String { toStdout ? "stdout" : url.path }
+    /// The `--output` option of a command that writes one file (`-` is stdout), for its schema.
+    static func parameter(_ doc: String, name: String = "output") -> ParameterSpec {
+        ParameterSpec(name, .outputPath, required: true, doc: doc + "; '-' = stdout (written once the command succeeded)")
+    }
+
 
     /// Copies the temporary file to stdout (for `-`) and removes it; nothing for a path.
     func publish() throws {

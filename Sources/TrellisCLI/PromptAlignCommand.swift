@@ -14,6 +14,7 @@ enum PromptAlignCommand: Command {
     static let usage = """
     USAGE: trellis prompt-align --model DIR --train TRAIN.csv --test TEST.csv [--graph GRAPH.tsv]
                                 [--runs 5] [--seed 0] [--mode reference|corrected] --output-dir DIR
+           (MODEL may also be given as the first argument, as in the other model commands)
 
     Fine-tunes the BERT or RoBERTa masked LM in DIR on the K articles of TRAIN.csv with the authors'
     protocol (AdamW lr 5e-5, batch 16, linear decay without warm-up, 3 epochs for K ≤ 32 and 5 above, BCE
@@ -28,41 +29,61 @@ enum PromptAlignCommand: Command {
     P&A: accuracy and macro-F1, mean ± std over runs). Finished runs found there are kept, so an
     interrupted experiment resumes.
 
-    OPTIONS:
-      --model DIR              BERT or RoBERTa masked LM (config.json, model.safetensors, tokenizer files)
-      --train / --test         split CSVs (no header, label,text; 0 real, 1 fake)
-      --graph GRAPH.tsv        news graph (trellis news-graph or the authors' fang_graph_K.tsv); omit: no alignment
-      --runs N                 runs (default 5)         --seed S            first seed (default 0)
-      --mode M                 reference (the authors' quirks, default) or corrected
-      --epochs N               default 3 for K ≤ 32, 5 above
-      --lr X (5e-5)  --batch-size N (16)  --dropout P (0.1)  --max-length N (512)
-      --template T ("[MASK]: <text>")  --real-word W (news)  --fake-word W (rumor)
-      --score-batch N          prompts per scoring batch (default 8)
-      --steps N (2)  --percentile Q (95)   alignment settings
+    OPTIONS (the prompt.finetune stage's parameters, prompt.score's test and batch size, align.propagate's):
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis prompt-align --model ../shared/models/all-MiniLM-L6-v2 --train train_16.csv --test test.csv \\
+                           --graph out/graph.tsv --runs 2 --output-dir out/pa-16
     """
 
-    static func run(_ args: inout Arguments) throws {
-        let model = ModelDirectory.resolve(try args.required("model"))
-        let trainPath = try args.required("train"), testPath = try args.required("test")
-        let graphPath = try args.option("graph")
-        let runs: Int = try args.option("runs", default: 5)
-        let seed: Int = try args.option("seed", default: 0)
-        let modeName: String = try args.option("mode", default: "reference")
-        guard let mode = PromptMode(rawValue: modeName) else { throw ArgumentError.badValue("mode", modeName) }
-        let epochs = try args.option("epochs").map { s -> Int in
-            guard let n = Int(s), n > 0 else { throw ArgumentError.badValue("epochs", s) }
-            return n
+    /// The command's options, from the three stages it chains: `prompt.finetune` (model, train, runs, training
+    /// and prompt settings), `prompt.score` (test; its batch size as `score_batch`) and `align.propagate`
+    /// (graph, steps, percentile). Five runs by default, as the paper reports.
+    static let schema: OptionSchema = {
+        let tune = PromptAlignStages.fineTuneStage, score = PromptAlignStages.promptScoreStage, align = PromptAlignStages.alignStage
+        var parameters = tune.parameters.map { p -> ParameterSpec in
+            var p = p
+            if p.name == "runs" { p.defaultValue = .int(5) }
+            return p
         }
-        let settings = FineTuneSettings(mode: mode, learningRate: try args.option("lr", default: Float(5e-5)),
-                                        batchSize: try args.option("batch-size", default: 16), epochs: epochs,
-                                        dropout: try args.option("dropout", default: Float(0.1)), seed: UInt64(max(0, seed)))
-        let format = PromptFormat(template: try args.option("template", default: "[MASK]: <text>"),
-                                  labelWords: [try args.option("real-word", default: "news"), try args.option("fake-word", default: "rumor")],
-                                  maxLength: try args.option("max-length", default: 512))
-        let alignment = AlignmentParameters(steps: try args.option("steps", default: 2), percentile: try args.option("percentile", default: 95.0))
-        let scoreBatch: Int = try args.option("score-batch", default: 8)
-        let outDir = URL(fileURLWithPath: try args.required("output-dir"))
+        for p in score.parameters where ["test", "batch_size"].contains(p.name) {
+            var q = p
+            if q.name == "batch_size" { q.name = "score_batch" }
+            parameters.append(q)
+        }
+        for p in align.parameters where ["graph", "steps", "percentile"].contains(p.name) {
+            var q = p
+            if q.name == "graph" { q.required = false; q.doc += " (trellis news-graph or the authors' fang_graph_K.tsv); omit: no alignment" }
+            parameters.append(q)
+        }
+        parameters.append(ParameterSpec("output_dir", .outputPath, required: true,
+                                        doc: "directory of run-N.pred.csv, run-N.json, summary.json and summary.txt"))
+        return OptionSchema(parameters, excluded: ["model"]) { p in
+            var problems = tune.validate(p)
+            if let b = p.int("score_batch"), b < 1 { problems.append(("score_batch", "must be at least 1")) }
+            // Alignment settings are checked by align.propagate itself (label-only, so no predictions needed).
+            let alignment = TypedParameters(["steps": p.int("steps").map { .int($0) } ?? .int(2),
+                                             "percentile": p.double("percentile").map { .float($0) } ?? .float(95),
+                                             "prompt": .string("none")], projectDirectory: p.projectDirectory)
+            return problems + align.validate(alignment)
+        }
+    }()
+
+    static func run(_ args: inout Arguments) throws {
+        var values = try schema.read(&args)
+        let (model, _) = try args.modelAndPositionals([])
         try args.finish()
+        values["model"] = .string(model.path)
+        let p = try schema.typed(values)
+        let trainPath = p.string("train") ?? "", testPath = p.string("test") ?? ""
+        let runs = p.int("runs") ?? 5
+        let format = PromptAlignStages.promptFormat(p), settings = PromptAlignStages.fineTuneSettings(p)
+        let mode = settings.mode
+        let alignment = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
+        let scoreBatch = p.int("score_batch") ?? 8
+        let outDir = URL(fileURLWithPath: p.string("output_dir") ?? "")
+        let graphPath = p.string("graph")
 
         let train = try NewsReader.readSplit(trainPath), test = try NewsReader.readSplit(testPath)
         let graph = try graphPath.map { try NewsGraph.readEdgeList(URL(fileURLWithPath: $0)).adjacency }
@@ -100,12 +121,8 @@ enum PromptAlignCommand: Command {
         done.sort { $0.run < $1.run }
         try? FileManager.default.removeItem(at: outDir.appendingPathComponent("work"))
 
-        var labelOnly: ClassificationMetrics?
-        if let graph {
-            let result = try Alignment.propagate(graph: graph, trainLabels: train.map { $0.label! }, testCount: test.count,
-                                                 testProbabilities: nil, parameters: alignment)
-            labelOnly = try ClassificationMetrics(truth: test.map { $0.label! }, predicted: result.testPredictions)
-        }
+        // The label-only baseline is align.propagate's with prompt: none.
+        let labelOnly = graph == nil ? nil : try PromptAlignStages.align(p, predictions: nil).metrics
         let summary = try FewShotSummary(runs: done, labelOnly: labelOnly, trainCount: train.count, mode: mode, model: model.path)
         try writeFileAtomically(Data(try JSONEncoding.bytes(summary, pretty: true)), to: outDir.appendingPathComponent("summary.json"))
         let table = summary.table()

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import PipelineEngine
 import Formats
 import PromptAlign
 import CLISupport
@@ -17,13 +18,24 @@ enum PromptAlignReportCommand: Command {
     accuracy and macro-F1 (mean ± population std over runs, ×100) and seconds per run. Unfinished
     experiments are reported over the runs that finished. With --plot-prefix, writes PREFIX-accuracy.svg
     and PREFIX-macro-f1.svg (prompt-only, P&A and label-only against K, ± std).
+
+    OPTIONS:
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis prompt-align-report out/pa-16 out/pa-32 --plot-prefix out/pa
     """
 
+    static let schema = OptionSchema([
+        ParameterSpec("plot_prefix", .string, doc: "also write PREFIX-accuracy.svg and PREFIX-macro-f1.svg"),
+    ])
+
     static func run(_ args: inout Arguments) throws {
-        let prefix = try args.option("plot-prefix")
+        let values = try schema.read(&args)
         let dirs = try args.positionals()
         try args.finish()
-        guard !dirs.isEmpty else { print(usage); throw ExitStatus(code: 2) }
+        let prefix = try schema.typed(values).string("plot_prefix")
+        guard !dirs.isEmpty else { throw ArgumentError.positionalCount(expected: ["DIR..."], got: []) }
         var rows: [FewShotSweep.Row] = []
         let fm = FileManager.default
         for dir in dirs {

@@ -15,25 +15,31 @@ enum RunCommand: Command {
     (trace.jsonl) and an HTML report per run under <work-dir>/runs/.
 
     OPTIONS:
-    \(PipelineOptions.usage)
-      --jobs N           stages running at once (default: number of CPUs)
-      --keep-going       after a failure keep running stages that do not depend on it
-      --quiet            print only failures and the summary
-    \(ClusterOptions.usage)
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis run pipelines/protein-embed.yaml
+      trellis run pipelines/fakenews-prompt-align-sweep.yaml -p runs=2 --jobs 2 --keep-going
     """
 
+    static let schema = PipelineOptions.schema([
+        ParameterSpec("jobs", .int, doc: "stages running at once (default: number of CPUs)"),
+        ParameterSpec("keep_going", .bool, default: .bool(false), doc: "after a failure keep running stages that do not depend on it"),
+        ParameterSpec("quiet", .bool, default: .bool(false), doc: "print only failures and the summary"),
+    ] + ClusterOptions.parameters) { p in
+        (p.int("jobs").map { $0 < 1 } == true ? [("jobs", "must be at least 1")] : []) + ClusterOptions.check(p)
+    }
+
     static func run(_ args: inout Arguments) throws {
-        let common = try PipelineOptions(&args)
+        let (spec, p) = try specArgument(&args, schema: schema)
+        let common = PipelineOptions(p)
         var options = RunOptions(workDirectory: common.workDirectory, projectDirectory: common.projectDirectory)
-        options.jobs = try args.option("jobs", default: options.jobs)
-        options.keepGoing = args.flag("keep-going")
+        options.jobs = p.int("jobs") ?? options.jobs
+        options.keepGoing = p.bool("keep_going") == true
         options.deep = common.deep
-        options.progress = args.flag("quiet") ? .quiet : .automatic()
+        options.progress = p.bool("quiet") == true ? .quiet : .automatic()
         options.invocation = RunInvocation(commandLine: CommandLine.arguments, version: trellisVersion)
-        let cluster = try ClusterOptions(&args)
-        let spec = try specArgument(&args, usage: usage)
-        try args.finish()
-        guard options.jobs >= 1 else { throw ArgumentError.badValue("--jobs", String(options.jobs)) }
+        let cluster = try ClusterOptions(p)
         let pipeline = try common.load(spec)
         let slurm = cluster.apply(to: &options, pipeline: pipeline)
         if let slurm {
@@ -80,13 +86,17 @@ enum PlanCommand: Command {
     parameter changed, input changed, model changed, code version changed, upstream changed, output missing.
 
     OPTIONS:
-    \(PipelineOptions.usage)
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis plan pipelines/fakenews-prompt-align.yaml -p k=32
     """
 
+    static let schema = PipelineOptions.schema()
+
     static func run(_ args: inout Arguments) throws {
-        let common = try PipelineOptions(&args)
-        let spec = try specArgument(&args, usage: usage)
-        try args.finish()
+        let (spec, p) = try specArgument(&args, schema: schema)
+        let common = PipelineOptions(p)
         let pipeline = try common.load(spec)
         do {
             let entries = try Planner.plan(pipeline, workDirectory: common.workDirectory,
@@ -113,13 +123,22 @@ enum GraphCommand: Command {
     USAGE: trellis graph SPEC [--format dot|mermaid] [-p key=value]...
 
     Edges point from a stage to the stages that use it (explicit `needs` and `${stages...}` references).
+
+    OPTIONS:
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis graph pipelines/fakenews-prompt-align.yaml --format dot | dot -Tsvg > graph.svg
     """
 
+    static let schema = PipelineOptions.schema([
+        ParameterSpec("format", .choice(["dot", "mermaid"]), default: .string("dot"), doc: "Graphviz dot or Mermaid flowchart text"),
+    ])
+
     static func run(_ args: inout Arguments) throws {
-        let common = try PipelineOptions(&args)
-        let format = try args.choice("format", ["dot", "mermaid"], default: "dot") ?? "dot"
-        let spec = try specArgument(&args, usage: usage)
-        try args.finish()
+        let (spec, p) = try specArgument(&args, schema: schema)
+        let common = PipelineOptions(p)
+        let format = p.string("format") ?? "dot"
         let pipeline = try common.load(spec)
         print(format == "dot" ? PipelineGraph.dot(pipeline) : PipelineGraph.mermaid(pipeline), terminator: "")
     }

@@ -20,9 +20,6 @@ enum ScoreCommand: Command {
 
     OPTIONS (the protein.score stage's parameters):
     \(schema.usage)
-      --output FILE
-            the scores CSV; '-' = stdout (written at the end)
-    \(ProfileOption.usage)
 
     EXAMPLES:
       trellis score models/pglm-tiny samples/proteins/example.faa --output -
@@ -30,19 +27,19 @@ enum ScoreCommand: Command {
     """
 
     /// The command's options: the `protein.score` stage's schema.
-    static let schema = StageOptions(stage: ProteinLMStages.scoreStage, renames: ["toks-per-batch": "tokens_per_batch"],
-                                     excluded: ["fasta", "model", "output", "profile"])
+    static let schema = OptionSchema(stage: ProteinLMStages.scoreStage,
+                                     extra: [OutputFile.parameter("the scores CSV"), ProfileOption.profileJSON],
+                                     renames: ["toks-per-batch": "tokens_per_batch"], excluded: ["fasta", "model"])
 
     static func run(_ args: inout Arguments) throws {
-        let profile = try ProfileOption(&args)
-        let outputText = try args.required("output")
         var values = try schema.read(&args)
         let (modelURL, pos) = try args.modelAndPositionals(["FASTA"])
         try args.finish()
         values["model"] = .string(modelURL.path)
         values["fasta"] = .string(pos[0])
-        values["output"] = .string(outputText)
         let p = try schema.typed(values)
+        let profile = try ProfileOption(p)
+        let outputText = p.string("output") ?? "-"
         let destination = try OutputFile(outputText, suffix: ".csv")
         defer { destination.discard() }
         let storage = WeightStorage(rawValue: p.string("weights") ?? "f32") ?? .f32

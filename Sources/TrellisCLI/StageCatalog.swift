@@ -26,18 +26,24 @@ struct PipelineOptions {
     var projectDirectory: URL
     var deep: Bool
 
-    static let usage = """
-      -p key=value       override a spec parameter (repeatable)
-      --work-dir DIR     work directory (default: .trellis in the current directory)
-      --deep             digest every input file's content instead of trusting size+mtime
-    """
+    /// Their schema: `-p` is `overrides`, repeatable, each value kept whole (`-p ks=[16,32]`).
+    static let parameters = [
+        ParameterSpec("overrides", .list(.string), doc: "key=value: override a spec parameter"),
+        ParameterSpec("work_dir", .path, default: .string(".trellis"), doc: "work directory (cache, runs, logs)"),
+        ParameterSpec("deep", .bool, default: .bool(false), doc: "digest every input file's content instead of trusting size+mtime"),
+    ]
 
-    init(_ args: inout Arguments) throws {
-        overrides = try args.options("p")
-        projectDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let dir = try args.option("work-dir") ?? ".trellis"
-        workDirectory = dir.hasPrefix("/") ? URL(fileURLWithPath: dir) : projectDirectory.appendingPathComponent(dir)
-        deep = args.flag("deep")
+    /// A pipeline command's schema: these options, then the command's own.
+    static func schema(_ own: [ParameterSpec] = [],
+                       check: @escaping (TypedParameters) -> [(parameter: String, message: String)] = { _ in [] }) -> OptionSchema {
+        OptionSchema(parameters + own, renames: ["p": "overrides"], repeated: ["overrides"], check: check)
+    }
+
+    init(_ p: TypedParameters) {
+        overrides = p.strings("overrides")
+        projectDirectory = p.projectDirectory
+        workDirectory = p.resolve(p.string("work_dir") ?? ".trellis")
+        deep = p.bool("deep") == true
     }
 
     /// Loads and validates a spec; spec errors are printed as `file:line:column: message` lines.
@@ -52,12 +58,10 @@ struct PipelineOptions {
     }
 }
 
-/// The single positional SPEC argument.
-func specArgument(_ args: inout Arguments, usage: String) throws -> String {
-    let pos = try args.positionals()
-    guard pos.count == 1 else {
-        print(usage, to: &standardError)
-        throw ExitStatus(code: 2)
-    }
-    return pos[0]
+/// The single positional SPEC argument and the typed options of a pipeline command.
+func specArgument(_ args: inout Arguments, schema: OptionSchema) throws -> (spec: String, options: TypedParameters) {
+    let values = try schema.read(&args)
+    let spec = try args.positionals(["SPEC"])[0]
+    try args.finish()
+    return (spec, try schema.typed(values))
 }

@@ -16,30 +16,38 @@ enum TokenizeCommand: Command {
     --field (default "text") holds the text, and prints one JSON array of token ids per input line.
 
     OPTIONS:
-      --tokenizer PATH     a model directory or a tokenizer file (tokenizer.json, vocab.txt, vocab.json,
-                           tokenizer.model); the algorithm is chosen from the files present
-      --input FILE         input file (default: stdin)
-      --jsonl              input lines are JSON objects
-      --field NAME         JSONL field holding the text (default: text)
-      --pair-field NAME    JSONL field holding a second text, encoded as a pair
-      --no-special-tokens  do not add [CLS]/[SEP], <s>/</s>, <cls>/<eos> …
-      --max-length N       truncate so that each encoding has at most N ids (special tokens included)
-      --threads N          worker threads (default: all cores)
+    \(schema.usage)
+
+    EXAMPLES:
+      echo "Hello world" | trellis tokenize --tokenizer ../shared/models/all-MiniLM-L6-v2
+      echo MKTAYIAKQR | trellis tokenize --tokenizer models/pglm-tiny --no-special-tokens
     """
 
+    static let schema = OptionSchema([
+        ParameterSpec("tokenizer", .path, required: true,
+                      doc: "a model directory or a tokenizer file (tokenizer.json, vocab.txt, vocab.json, tokenizer.model); the algorithm is chosen from the files present"),
+        ParameterSpec("input", .path, doc: "input file (default: stdin)"),
+        ParameterSpec("jsonl", .bool, default: .bool(false), doc: "input lines are JSON objects"),
+        ParameterSpec("field", .string, default: .string("text"), doc: "JSONL field holding the text"),
+        ParameterSpec("pair_field", .string, doc: "JSONL field holding a second text, encoded as a pair"),
+        ParameterSpec("no_special_tokens", .bool, default: .bool(false), doc: "do not add [CLS]/[SEP], <s>/</s>, <cls>/<eos> …"),
+        ParameterSpec("max_length", .int, doc: "truncate so that each encoding has at most N ids (special tokens included)"),
+        OptionSchema.threads,
+    ]) { p in
+        if let n = p.int("max_length"), n < 1 { return [("max_length", "must be at least 1")] }
+        return OptionSchema.checkThreads(p)
+    }
+
     static func run(_ args: inout Arguments) throws {
-        let path = try args.required("tokenizer")
-        let input = try args.option("input")
-        let jsonl = args.flag("jsonl")
-        let field = try args.option("field") ?? "text"
-        let pairField = try args.option("pair-field")
-        let special = !args.flag("no-special-tokens")
-        let maxLength: Int? = try args.option("max-length").map {
-            guard let n = Int($0), n > 0 else { throw ArgumentError.badValue("--max-length", $0) }
-            return n
-        }
-        let threads = try ThreadsOption.parse(&args, default: 0)   // 0: all cores
-        try args.finish()
+        let p = try schema.parse(&args)
+        let path = p.string("tokenizer") ?? ""
+        let input = p.string("input")
+        let jsonl = p.bool("jsonl") == true
+        let field = p.string("field") ?? "text"
+        let pairField = p.string("pair_field")
+        let special = p.bool("no_special_tokens") != true
+        let maxLength = p.int("max_length")
+        let threads = p.int("threads") ?? 0   // 0: all cores
 
         let tok = try TokenizerLoader.load(path: path)
         let source = input ?? "<stdin>"

@@ -1,5 +1,6 @@
 import DataIO
 import Foundation
+import PipelineEngine
 import Tensors
 import CLISupport
 
@@ -19,15 +20,31 @@ enum ValidateCommand: Command {
     Safetensors: the header, every offset and every tensor's bytes are checked; non-finite floats counted.
     CSV/TSV: --header reads the first record as a header; every record must have the same field count.
     Exit status 1 when any file has a problem.
+
+    OPTIONS:
+    \(schema.usage)
+
+    EXAMPLES:
+      trellis validate samples/proteins/example.faa out/emb.safetensors
+      trellis validate table.txt --format tsv --header
     """
 
+    static let schema = OptionSchema([
+        ParameterSpec("format", .choice(DataFormat.allCases.map(\.rawValue)), doc: "the format of every FILE (default: detected from the content)"),
+        ParameterSpec("header", .bool, default: .bool(false), doc: "CSV/TSV: the first record is a header"),
+        ParameterSpec("delimiter", .string, doc: "CSV/TSV: the one-byte field delimiter (\\t for a tab)"),
+    ]) { p in
+        guard let d = p.string("delimiter"), d.utf8.count != 1, d != "\\t" else { return [] }
+        return [("delimiter", "expected one byte, or \\t")]
+    }
+
     static func run(_ args: inout Arguments) throws {
-        let format = try args.choice("format", DataFormat.allCases.map { $0.rawValue })
-        let header = args.flag("header")
-        let delimiter = try args.option("delimiter")
+        let values = try schema.read(&args)
         let files = try args.positionals()
         try args.finish()
-        guard !files.isEmpty else { print(usage); throw ExitStatus(code: 2) }
+        let p = try schema.typed(values)
+        let format = p.string("format"), header = p.bool("header") == true, delimiter = p.string("delimiter")
+        guard !files.isEmpty else { throw ArgumentError.positionalCount(expected: ["FILE..."], got: []) }
         var failed = false
         for file in files {
             do {
@@ -59,10 +76,7 @@ enum ValidateCommand: Command {
             print("\(path): \(count) FASTA records")
         case "csv", "tsv":
             var options = kind == "tsv" ? CSVOptions.tsv : CSVOptions.csv
-            if let d = delimiter {
-                guard d.utf8.count == 1 || d == "\\t" else { throw ArgumentError.badValue("--delimiter", d) }
-                options.delimiter = d == "\\t" ? 0x09 : d.utf8.first!
-            }
+            if let d = delimiter, let byte = d == "\\t" ? 0x09 : d.utf8.first { options.delimiter = byte }
             options.hasHeader = header
             options.onError = .collect
             let reader = try CSVReader(path: path, options: options)

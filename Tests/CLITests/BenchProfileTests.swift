@@ -72,7 +72,7 @@ final class BenchProfileTests: XCTestCase {
     }
 
     func testProfileOnEmbedForwardAndScore() throws {
-        let dir = try TestSupport.temporaryDirectory("profile-cli")
+        let dir = try scratchDirectory("profile-cli")
         let json = dir.appendingPathComponent("embed-profile.json")
         var r = try TestSupport.runTrellis(["embed", "Tests/Fixtures/models/esm2-tiny", "Tests/Fixtures/protein/sequences.faa",
                                             dir.appendingPathComponent("e.safetensors").path, "--profile-json", json.path], cwd: root)
@@ -99,7 +99,7 @@ final class BenchProfileTests: XCTestCase {
     }
 
     func testProfileStageOptionWritesTheProfileOutput() throws {
-        let work = try TestSupport.temporaryDirectory("profile-stage")
+        let work = try scratchDirectory("profile-stage")
         let spec = work.appendingPathComponent("p.yaml")
         try """
         name: profile-embed

@@ -52,7 +52,7 @@ final class CLIConventionsTests: XCTestCase {
     }
 
     func testFairESMHabitsAndModelOption() throws {
-        let dir = try TestSupport.temporaryDirectory("conventions")
+        let dir = try scratchDirectory("conventions")
         let out = dir.appendingPathComponent("each")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         // extract.py's argument order: MODEL FASTA OUTPUT_DIR --repr_layers 0 -1 --include mean per_tok
@@ -90,7 +90,7 @@ final class CLIConventionsTests: XCTestCase {
     }
 
     func testModelPathsSayWhatIsWrong() throws {
-        let dir = try TestSupport.temporaryDirectory("hub")
+        let dir = try scratchDirectory("hub")
         let proteins = try smallFASTA()
         // A fake Hugging Face cache holding the tiny ESM-2 as org/tiny at refs/main.
         let repo = dir.appendingPathComponent("hub/models--org--tiny")
@@ -109,7 +109,7 @@ final class CLIConventionsTests: XCTestCase {
     }
 
     func testValidateDetectsByContent() throws {
-        let dir = try TestSupport.temporaryDirectory("validate")
+        let dir = try scratchDirectory("validate")
         let weights = dir.appendingPathComponent("weights.bin")
         try FileManager.default.copyItem(at: TestSupport.repoRoot.appendingPathComponent(tinyESM + "/model.safetensors"), to: weights)
         var r = try run(["validate", weights.path])
@@ -127,7 +127,7 @@ final class CLIConventionsTests: XCTestCase {
     }
 
     func testPlanRefusesAMissingInput() throws {
-        let dir = try TestSupport.temporaryDirectory("plan-missing")
+        let dir = try scratchDirectory("plan-missing")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("pipelines"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: TestSupport.repoRoot.appendingPathComponent("pipelines/fasta-stats.yaml"),
                                          to: dir.appendingPathComponent("pipelines/fasta-stats.yaml"))

@@ -5,8 +5,7 @@ import _TestSupport
 /// `protein.embed` has `trellis embed`'s per-sequence files and resume, and writes the same file.
 final class EmbedStageParityTests: XCTestCase {
     func testStagePerSequenceAndResumeMatchTheCommand() throws {
-        let dir = try TestSupport.temporaryDirectory("embed-stage")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("embed-stage")
         let model = TestSupport.fixtures.appendingPathComponent("models/esm2-tiny").path
         try ">sp|P12345|X/Y\nMKTAYIAKQR\n>plain\nMLFVVL\n".write(to: dir.appendingPathComponent("p.faa"), atomically: true, encoding: .utf8)
         let spec = """

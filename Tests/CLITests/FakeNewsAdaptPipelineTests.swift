@@ -6,15 +6,11 @@ import XCTest
 /// must be kept out of the corpus, then the P&A sweep with the adapted model.
 final class FakeNewsAdaptPipelineTests: XCTestCase {
     func testAdaptPipelineKeepsTestArticlesOutAndFeedsTheAdaptedModel() throws {
-        let dir = try TestSupport.projectDirectory("fakenews-adapt-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let args = ["run", "pipelines/fakenews-adapt-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-bare-tiny",
-                    "-p", "fake_word=fake", "-p", "runs=1", "-p", "K=16", "-p", "adapt_steps=4",
-                    // 32 train articles + the 80 test articles of the sample, as one raw article file.
-                    "-p", "adapt_text=samples/news/fang-sample/fang_full_train32.csv"]
-        let r = try TestSupport.runTrellis(args, cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let out = dir.appendingPathComponent("out/fakenews-adapt-prompt-align")
+        let run = try runShippedPipeline("fakenews-adapt-prompt-align", [
+            "model=Tests/Fixtures/models/bert-bare-tiny", "fake_word=fake", "runs=1", "K=16", "adapt_steps=4",
+            // 32 train articles + the 80 test articles of the sample, as one raw article file.
+            "adapt_text=samples/news/fang-sample/fang_full_train32.csv"])
+        let (dir, out) = (run.project, run.out)
         let model = out.appendingPathComponent("adapted-model-fang-head")
         XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("vocab.txt").path))
@@ -35,8 +31,8 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
         XCTAssertEqual((sweep?["rows"] as? [[String: Any]])?.count, 1)
 
         // The off-by-default calibration re-runs only what reads the predictions (prompt-only, P&A, their
-        // metrics, the sweep): adaptation, fine-tuning and scoring are cached; the content-free prior is there.
-        let calibrated = try TestSupport.runTrellis(args + ["-p", "calibrate=content_free"], cwd: dir)
+        // metrics, the sweep): adaptation, fine-tuning and scoring are cached; the prior file (content-free and train-article rows) is there.
+        let calibrated = try TestSupport.runTrellis(run.arguments + ["-p", "calibrate=articles"], cwd: dir)
         XCTAssertEqual(calibrated.status, 0, calibrated.stdout + calibrated.stderr)
         let done = (calibrated.stdout + calibrated.stderr).firstMatch(of: #/(\d+) done/#).flatMap { Int($0.1) }
         XCTAssertNotNil(done, calibrated.stdout + calibrated.stderr)

@@ -4,15 +4,8 @@ import XCTest
 /// The P&A stages (news.read, news.graph, align.propagate, eval.metrics) through `trellis run`.
 final class FakeNewsPipelineTests: XCTestCase {
     func testLabelOnlyPipelineOnSamples() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
-        var r = try TestSupport.runTrellis(["run", "pipelines/fakenews-label-only.yaml", "--quiet"], cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let out = dir.appendingPathComponent("out/fakenews-label-only")
+        let run = try runShippedPipeline("fakenews-label-only", linking: ["samples", "pipelines"])
+        let (dir, out) = (run.project, run.out)
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("metrics.json"))) as! [String: Any]
         XCTAssertEqual((metrics["accuracy"] as? [String: Any])?["mean"] as? Double, 58.0 / 80)
         XCTAssertEqual(metrics["runs"] as? Int, 1)
@@ -20,7 +13,7 @@ final class FakeNewsPipelineTests: XCTestCase {
         XCTAssertEqual(stats["edges"] as? Int, 260)
         XCTAssertTrue(try String(contentsOf: out.appendingPathComponent("metrics.txt"), encoding: .utf8).contains("macro-F1"))
         // Everything is cached on a second run.
-        r = try TestSupport.runTrellis(["run", "pipelines/fakenews-label-only.yaml"], cwd: dir)
+        var r = try TestSupport.runTrellis(["run", "pipelines/fakenews-label-only.yaml"], cwd: dir)
         XCTAssertTrue((r.stdout + r.stderr).contains("4 cached"), r.stdout + r.stderr)
         // prompt: predictions without a predictions file is a spec error naming the parameter.
         let spec = dir.appendingPathComponent("bad.yaml")

@@ -5,17 +5,8 @@ import XCTest
 /// (its vocabulary has no single-piece "rumor", so the fake label word is "fake").
 final class FakeNewsPromptPipelineTests: XCTestCase {
     func testPromptAlignPipelineOnSamplesWithTinyBERT() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
-        let args = ["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-tiny",
-                    "-p", "fake_word=fake", "-p", "runs=2"]
-        var r = try TestSupport.runTrellis(args, cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let out = dir.appendingPathComponent("out/fakenews-prompt-align")
+        let run = try runShippedPipeline("fakenews-prompt-align", ["model=Tests/Fixtures/models/bert-tiny", "fake_word=fake", "runs=2"])
+        let (dir, out) = (run.project, run.out)
         for (file, runs) in [("prompt-align", 2), ("prompt-only", 2), ("label-only", 1)] {
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("\(file).metrics.json"))) as! [String: Any]
             XCTAssertEqual(json["runs"] as? Int, runs, file)
@@ -25,7 +16,7 @@ final class FakeNewsPromptPipelineTests: XCTestCase {
         // The label-only baseline is the label-only pipeline's figure on the same sample.
         let labelOnly = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("label-only.metrics.json"))) as! [String: Any]
         XCTAssertEqual((labelOnly["accuracy"] as? [String: Any])?["mean"] as? Double, 58.0 / 80)
-        r = try TestSupport.runTrellis(args, cwd: dir)
+        var r = try TestSupport.runTrellis(run.arguments, cwd: dir)
         XCTAssertTrue((r.stdout + r.stderr).contains("10 cached"), r.stdout + r.stderr)
 
         // A missing model says what to pass.
@@ -38,16 +29,8 @@ final class FakeNewsPromptPipelineTests: XCTestCase {
     /// there), in corrected mode: prompt.finetune trains RoBERTa and writes a RoBERTa checkpoint that
     /// prompt.score loads.
     func testPromptAlignPipelineWithTinyRoBERTa() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-prompt-pipeline-roberta")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
-        let r = try TestSupport.runTrellis(["run", "pipelines/fakenews-prompt-align.yaml", "--quiet", "-p",
-                                            "model=Tests/Fixtures/prompt/roberta-tiny", "-p", "runs=1", "-p", "mode=corrected"], cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let out = dir.appendingPathComponent("out/fakenews-prompt-align")
+        let run = try runShippedPipeline("fakenews-prompt-align", ["model=Tests/Fixtures/prompt/roberta-tiny", "runs=1", "mode=corrected"])
+        let (dir, out) = (run.project, run.out)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("prompt-align.metrics.json"))) as! [String: Any]
         XCTAssertEqual(json["runs"] as? Int, 1)
         let files = FileManager.default.enumerator(at: dir.appendingPathComponent(".trellis"), includingPropertiesForKeys: nil)!

@@ -6,17 +6,8 @@ import XCTest
 /// has no single-piece "rumor", so the fake label word is "fake"), then `eval.sweep` over the instances.
 final class FakeNewsSweepPipelineTests: XCTestCase {
     func testSweepPipelineOnSamplesWithTinyBERT() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-sweep-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
-        let args = ["run", "pipelines/fakenews-prompt-align-sweep.yaml", "--quiet", "-p", "model=Tests/Fixtures/models/bert-tiny",
-                    "-p", "fake_word=fake", "-p", "runs=1"]
-        var r = try TestSupport.runTrellis(args, cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        let out = dir.appendingPathComponent("out/fakenews-prompt-align-sweep")
+        let run = try runShippedPipeline("fakenews-prompt-align-sweep", ["model=Tests/Fixtures/models/bert-tiny", "fake_word=fake", "runs=1"])
+        let (dir, out) = (run.project, run.out)
 
         // One row per K, each method's summary read back from that K's eval.metrics file.
         let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("sweep.json"))) as! [String: Any]
@@ -59,7 +50,7 @@ final class FakeNewsSweepPipelineTests: XCTestCase {
         XCTAssertEqual(report.components(separatedBy: ">confusion, 1 run(s): accuracy").count - 1, 6)
 
         // Everything is cached on a second run.
-        r = try TestSupport.runTrellis(args, cwd: dir)
+        var r = try TestSupport.runTrellis(run.arguments, cwd: dir)
         XCTAssertTrue((r.stdout + r.stderr).contains("20 cached"), r.stdout + r.stderr)
 
         // One K only: its instances are cached, the sweep runs again over the one K.
@@ -75,8 +66,7 @@ final class FakeNewsSweepPipelineTests: XCTestCase {
 
     /// eval.sweep needs K in each summary (eval.metrics writes it) and one summary per K and method.
     func testSweepStageErrors() throws {
-        let dir = try TestSupport.temporaryDirectory("fakenews-sweep-errors")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("fakenews-sweep-errors")
         let summary = """
         {"runs": 1, "accuracy": {"mean": 0.5, "std": 0, "std_sample": 0, "min": 0.5, "max": 0.5},
          "macro_precision": {"mean": 0.5, "std": 0, "std_sample": 0, "min": 0.5, "max": 0.5},

@@ -71,8 +71,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testSIGKILLAtRandomPointsKillsStageCommandsToo() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-faults")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-faults")
         try writeSpec(root)
         var generator = SystemRandomNumberGenerator()
         var delays = (0..<5).map { _ in Double.random(in: 0.05...0.5, using: &generator) }
@@ -100,8 +99,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testSIGHUPStopsTheRunLikeSIGTERM() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-hup")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-hup")
         try writeSpec(root)
         let p = try start(root, environment: ["FAULT_SLEEP": "30"])
         let deadline = Date().addingTimeInterval(20)
@@ -117,8 +115,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testFailingWritesLeaveNothingHalfWritten() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-nospace")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-nospace")
         try writeSpec(root)
         // Each stage publishes one file and commits one record: fail the 1st, 2nd, … such write.
         var failedRuns = 0
@@ -138,8 +135,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testStdoutOnAFullDiskIsAnErrorNotATrap() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-full")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-full")
         try writeSpec(root)
         guard let full = FileHandle(forWritingAtPath: "/dev/full") else { throw XCTSkip("no /dev/full") }
         for args in [["plan", "faults.yaml"], ["stages"], ["--help"]] {
@@ -155,8 +151,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testFailedStagePrintsTheTailOfItsLog() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-tail")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-tail")
         let spec = """
         stages:
           noisy:
@@ -175,8 +170,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     func testShippedPipelineWithASpaceInTheWorkDirectory() throws {
-        let root = try TestSupport.temporaryDirectory("trellis space")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis space")
         for path in ["pipelines/fasta-stats.yaml", "samples/proteins/example.faa"] {
             let dest = root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)

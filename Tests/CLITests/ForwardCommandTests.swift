@@ -80,7 +80,7 @@ final class ForwardCommandTests: XCTestCase {
     }
 
     func testBadResidueReportsPosition() throws {
-        let dir = try TestSupport.temporaryDirectory("forward")
+        let dir = try scratchDirectory("forward")
         let input = dir.appendingPathComponent("bad.faa")
         try Data(">a\nMKT1A\n".utf8).write(to: input)
         let r = try TestSupport.runTrellis(["forward", "--model", fixture("esm2-tiny").path, "--input", input.path,

@@ -19,7 +19,7 @@ final class HostileModelInputTests: XCTestCase {
     }
 
     func testGenerateStreamsToTheOutputAndThreadsAreChecked() throws {
-        let dir = try TestSupport.temporaryDirectory("hostile-cli")
+        let dir = try scratchDirectory("hostile-cli")
         let out = dir.appendingPathComponent("g.faa").path
         var r = try TestSupport.runTrellis(["generate", "Tests/Fixtures/models/pglm-tiny", "-n", "70", "--max-length", "4",
                                             "--output", out], cwd: TestSupport.repoRoot)

@@ -13,8 +13,7 @@ final class InterruptTests: XCTestCase {
     }
 
     func testSIGINTStopsRunningCommandsAndRemovesPartialOutputs() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-interrupt")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-interrupt")
         let spec = """
         name: interrupt
         stages:

@@ -59,8 +59,7 @@ final class KillResumeTests: XCTestCase {
     }
 
     func testSIGKILLAtSeveralPointsThenResume() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-kill")
-        defer { try? FileManager.default.removeItem(at: root) }
+        let root = try scratchDirectory("trellis-kill")
         try spec().write(to: root.appendingPathComponent("kill.yaml"), atomically: true, encoding: .utf8)
         let work = root.appendingPathComponent(".trellis")
         var killsThatInterrupted = 0

@@ -7,8 +7,7 @@ final class NewsCommandsTests: XCTestCase {
     func sample(_ name: String) -> String { samples.appendingPathComponent(name).path }
 
     func testNewsGraphThenAlignLabelOnly() throws {
-        let dir = try TestSupport.temporaryDirectory("news-cli")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("news-cli")
         let graph = dir.appendingPathComponent("g.tsv").path
         var r = try TestSupport.runTrellis(["news-graph", "--articles", sample("fang_articles_sample.csv"),
                                             "--engagements", sample("fang_engagements_sample.csv"),
@@ -53,8 +52,7 @@ final class NewsCommandsTests: XCTestCase {
     }
 
     func testErrorsAreReportedWithPositions() throws {
-        let dir = try TestSupport.temporaryDirectory("news-cli")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("news-cli")
         let pred = dir.appendingPathComponent("pred.csv").path
         try "p_real,p_fake\n0.5,0.5\n0.5,oops\n".write(toFile: pred, atomically: true, encoding: .utf8)
         let graph = dir.appendingPathComponent("g.tsv").path

@@ -5,12 +5,7 @@ import XCTest
 /// the relative column agree, and a model the stage cannot evaluate is refused with exit status 1.
 final class PerplexityPipelineTests: XCTestCase {
     func testPerplexityPipelineOnFixtureModel() throws {
-        let dir = try TestSupport.temporaryDirectory("perplexity-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests", "data"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("perplexity-pipeline", linking: ["samples", "pipelines", "Tests", "data"])
         let args = ["run", "pipelines/protein-perplexity.yaml", "--quiet", "-p", "fasta=Tests/Fixtures/protein/sequences.faa",
                     "-p", "unigram_fasta=samples/proteins/example.faa"]
         var r = try TestSupport.runTrellis(args + ["-p", "model=Tests/Fixtures/models/pglm-tiny"], cwd: dir)

@@ -54,11 +54,7 @@ final class PipelineCommandTests: XCTestCase {
     }
 
     func testSpecErrorsArePrintedWithPositions() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-cli")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try "stages:\n  a:\n    uses: shel\n  b:\n    uses: shell\n    with:\n      comand: x\n"
-            .write(to: root.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
-        let r = try TestSupport.runTrellis(["plan", "bad.yaml"], cwd: root)
+        let r = try trellis("plan", "bad.yaml", "stages:\n  a:\n    uses: shel\n  b:\n    uses: shell\n    with:\n      comand: x\n")
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr, """
         bad.yaml:3:11: unknown stage type 'shel'; did you mean 'shell'? (trellis stages lists them)
@@ -94,13 +90,17 @@ final class PipelineCommandTests: XCTestCase {
     }
 
     func testFailedStageLogShownInFull() throws {
-        let root = try TestSupport.temporaryDirectory("trellis-cli")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try "stages:\n  boom:\n    uses: shell\n    with:\n      command: |\n        echo first line\n        echo second line >&2\n        exit 4\n"
-            .write(to: root.appendingPathComponent("f.yaml"), atomically: true, encoding: .utf8)
-        let r = try TestSupport.runTrellis(["run", "f.yaml"], cwd: root)
+        let r = try trellis("run", "f.yaml",
+                            "stages:\n  boom:\n    uses: shell\n    with:\n      command: |\n        echo first line\n        echo second line >&2\n        exit 4\n")
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("==> stage 'boom' failed: command exited with status 4"), r.stderr)
         XCTAssertTrue(r.stderr.contains("first line\nsecond line\nerror: command exited with status 4\n--- end of log ---"), r.stderr)
+    }
+
+    /// `trellis COMMAND FILE` in a fresh directory where FILE holds the spec `yaml`.
+    private func trellis(_ command: String, _ file: String, _ yaml: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let root = try scratchDirectory("trellis-cli")
+        try yaml.write(to: root.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        return try TestSupport.runTrellis([command, file], cwd: root)
     }
 }

@@ -6,12 +6,7 @@ import XCTest
 /// `init_from` starts from the given weights (its step-0 figures are that model's).
 final class PretrainPipelineTests: XCTestCase {
     func testPretrainThenContinueOnSample() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain-pipeline")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        for name in ["samples", "pipelines", "Tests", "models"] {
-            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent(name),
-                                                       withDestinationURL: TestSupport.repoRoot.appendingPathComponent(name))
-        }
+        let dir = try scratchProject("pretrain-pipeline", linking: ["samples", "pipelines", "Tests", "models"])
         let fasta = "fasta=samples/proteins/example.faa", heldout = "heldout_fraction=0.1"   // 4 of its 40 records
         var r = try TestSupport.runTrellis(["run", "pipelines/protein-pretrain.yaml", "--quiet", "-p", fasta, "-p", heldout, "-p", "steps=2",
                                             "-p", "output=out/trial"], cwd: dir)

@@ -8,7 +8,7 @@ final class ProteinCommandsTests: XCTestCase {
 
     /// An embed that fails on its input leaves nothing beside OUTPUT: no file, no empty `.parts/` directory.
     func testFailedEmbedLeavesNoPartsDirectory() throws {
-        let dir = try TestSupport.temporaryDirectory("protein-cli-fail")
+        let dir = try scratchDirectory("protein-cli-fail")
         let fasta = dir.appendingPathComponent("dup.faa")
         try ">a\nMKV\n>a\nMKL\n".write(to: fasta, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("e.safetensors")
@@ -19,7 +19,7 @@ final class ProteinCommandsTests: XCTestCase {
     }
 
     func testEmbedScoreGenerateCommands() throws {
-        let dir = try TestSupport.temporaryDirectory("protein-cli")
+        let dir = try scratchDirectory("protein-cli")
         let out = dir.appendingPathComponent("e.safetensors").path
         var r = try TestSupport.runTrellis(["embed", "Tests/Fixtures/models/esm2-tiny", "Tests/Fixtures/protein/sequences.faa", out,
                                             "--repr-layers", "0,-1", "--include", "mean", "--include", "per_tok"], cwd: root)
@@ -59,7 +59,7 @@ final class ProteinCommandsTests: XCTestCase {
     }
 
     func testProteinPipelinesRun() throws {
-        let work = try TestSupport.temporaryDirectory("protein-pipe")
+        let work = try scratchDirectory("protein-pipe")
         for spec in ["pipelines/protein-embed.yaml", "pipelines/protein-generate.yaml"] {
             let r = try TestSupport.runTrellis(["run", spec, "--work-dir", work.path], cwd: root)
             XCTAssertEqual(r.status, 0, r.stdout + r.stderr)

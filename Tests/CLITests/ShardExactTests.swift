@@ -49,8 +49,7 @@ final class ShardExactTests: XCTestCase {
 
     func testShardedProteinRunsEqualUnshardedBytes() throws {
         let root = TestSupport.repoRoot
-        let dir = try TestSupport.temporaryDirectory("shard-exact")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("shard-exact")
         let text = try String(contentsOf: root.appendingPathComponent("samples/proteins/example.faa"), encoding: .utf8)
         // Records as (header, sequence); the 9 shortest (66–142 residues), in file order, for scoring.
         var records: [(String, String)] = []

@@ -7,7 +7,7 @@ final class TokenizeCommandTests: XCTestCase {
     func testPlainAndJSONLInput() throws {
         let cases = try Self.cases().filter { $0["kind"] as? String == "bpe" }
             .filter { !($0["text"] as! String).contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\u{2028}" }) }.prefix(40)
-        let dir = try TestSupport.temporaryDirectory("tok-cli")
+        let dir = try scratchDirectory("tok-cli")
         let plain = dir.appendingPathComponent("in.txt"), jsonl = dir.appendingPathComponent("in.jsonl")
         try cases.map { $0["text"] as! String }.joined(separator: "\n").appending("\n").write(to: plain, atomically: true, encoding: .utf8)
         let lines = try cases.map { String(decoding: try JSONSerialization.data(withJSONObject: ["text": $0["text"]!]), as: UTF8.self) }

@@ -63,7 +63,7 @@ final class BoundedMemoryTests: XCTestCase {
     }
 
     func testLineReaderCapsLineLength() throws {
-        let path = try TestSupport.temporaryDirectory().appendingPathComponent("long.txt").path
+        let path = try scratchDirectory().appendingPathComponent("long.txt").path
         try (String(repeating: "x", count: 300_000) + "\nshort\n").write(toFile: path, atomically: true, encoding: .utf8)
         let capped = try LineReader(path: path)
         capped.maxLineLength = 100_000

@@ -32,8 +32,7 @@ final class CSVReaderTests: XCTestCase {
 
     func testMissingRecordBreakIsReported() throws {
         let path = Fixture.path("missing_break.csv")
-        let e = expectDataIOError { _ = try CSVReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):2:33: expected ',' or end of record after closing quote, found '1'")
+        expectDataIOError("\(path):2:33: expected ',' or end of record after closing quote, found '1'") { _ = try CSVReader.readAll(path: path) }
         // Collecting: the same problem, then the resulting field count, and the rows Python would read.
         let reader = try CSVReader(path: path, options: CSVOptions(onError: .collect))
         var rows: [[String]] = []
@@ -46,17 +45,15 @@ final class CSVReaderTests: XCTestCase {
     }
 
     func testNonASCIIAfterClosingQuoteIsShownAsACharacter() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("x.csv").path
         try Data("a,\"b\"é,c\n".utf8).write(to: URL(fileURLWithPath: path))
-        let e = expectDataIOError { _ = try CSVReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):1:6: expected ',' or end of record after closing quote, found 'é'")
+        expectDataIOError("\(path):1:6: expected ',' or end of record after closing quote, found 'é'") { _ = try CSVReader.readAll(path: path) }
     }
 
     func testRaggedRowsAreReported() throws {
         let path = Fixture.path("ragged.csv")
-        let e = expectDataIOError { _ = try CSVReader.readAll(path: path, options: .csvWithHeader) }
-        XCTAssertEqual(e?.description, "\(path):3: expected 3 fields (as in the header), found 2")
+        expectDataIOError("\(path):3: expected 3 fields (as in the header), found 2") { _ = try CSVReader.readAll(path: path, options: .csvWithHeader) }
         var lenient = CSVOptions.csvWithHeader
         lenient.strictFieldCount = false
         XCTAssertEqual(try CSVReader.readAll(path: path, options: lenient).map(\.fields),
@@ -81,7 +78,7 @@ final class CSVReaderTests: XCTestCase {
 
     func testWriterMatchesPythonQuoting() throws {
         let rows = try pythonRows("writer_rows")
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         for (term, name) in [("\r\n", "written_crlf.csv"), ("\n", "written_lf.csv")] {
             let path = dir.appendingPathComponent(name).path
             let writer = try CSVWriter(path: path, options: CSVOptions(lineTerminator: term))

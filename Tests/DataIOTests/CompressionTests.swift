@@ -21,7 +21,7 @@ final class CompressionTests: XCTestCase {
 
     /// Files made by the command line tools (gzip stores the file name; zstd -T2 --long writes its own frames).
     func testFilesFromCommandLineTools() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let plain = dir.appendingPathComponent("named.faa").path
         try FileManager.default.copyItem(atPath: Fixture.path("basic.faa"), toPath: plain)
         let expected = try FASTAReader.readAll(path: plain)
@@ -40,8 +40,7 @@ final class CompressionTests: XCTestCase {
     func testTruncatedGzipReportsOffset() throws {
         let path = Fixture.path("truncated.faa.gz")
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt gzip data: unexpected end of file inside a gzip member")
+        expectDataIOError("\(path): byte \(size): corrupt gzip data: unexpected end of file inside a gzip member") { _ = try ByteReader.readAll(path: path) }
     }
 
     func testCorruptGzipReportsOffset() throws {
@@ -64,17 +63,15 @@ final class CompressionTests: XCTestCase {
     func testTruncatedZstdReportsOffset() throws {
         let path = Fixture.path("truncated.faa.zst")
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
-        let e = expectDataIOError { _ = try ByteReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path): byte \(size): corrupt zstd data: unexpected end of file inside a frame")
+        expectDataIOError("\(path): byte \(size): corrupt zstd data: unexpected end of file inside a frame") { _ = try ByteReader.readAll(path: path) }
     }
 
     func testMissingFile() {
-        let e = expectDataIOError { _ = try ByteReader(path: "/nonexistent/x.faa") }
-        XCTAssertEqual(e?.description, "/nonexistent/x.faa: cannot open for reading: No such file or directory")
+        expectDataIOError("/nonexistent/x.faa: cannot open for reading: No such file or directory") { _ = try ByteReader(path: "/nonexistent/x.faa") }
     }
 
     func testWriterRoundTripAllCompressions() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         var payload: [UInt8] = []
         for i in 0..<300_000 { payload.append(UInt8(truncatingIfNeeded: i * 7 % 251)) }
         for ext in ["bin", "bin.gz", "bin.zst"] {
@@ -101,7 +98,7 @@ final class CompressionTests: XCTestCase {
     }
 
     func testStaleTemporariesOfDeadProcesses() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let live = try AtomicFileWriter(path: dir.appendingPathComponent("a.txt").path)
         // A pid that cannot be running (above the kernel's pid_max limit of 2^22).
         let dead = dir.appendingPathComponent(".b.txt.tmp-99999999-abc").path
@@ -112,7 +109,7 @@ final class CompressionTests: XCTestCase {
     }
 
     func testCancelledWriterLeavesNothing() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("out.faa").path
         try Data("old".utf8).write(to: URL(fileURLWithPath: path))
         do {

@@ -33,18 +33,16 @@ final class FASTAReaderTests: XCTestCase {
 
     func testSequenceBeforeFirstHeaderIsAnError() throws {
         let path = Fixture.path("data_before_header.faa")
-        let e = expectDataIOError { _ = try FASTAReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):3:3: expected a '>' header line before sequence data")
+        expectDataIOError("\(path):3:3: expected a '>' header line before sequence data") { _ = try FASTAReader.readAll(path: path) }
     }
 
     func testControlCharacterIsAnError() throws {
         let path = Fixture.path("control_char.faa")
-        let e = expectDataIOError { _ = try FASTAReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):2:3: expected a residue letter, found byte 0x1")
+        expectDataIOError("\(path):2:3: expected a residue letter, found byte 0x1") { _ = try FASTAReader.readAll(path: path) }
     }
 
     func testEmptyFileHasNoRecords() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("empty.faa").path
         try Data().write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try FASTAReader.readAll(path: path), [])

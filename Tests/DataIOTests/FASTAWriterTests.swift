@@ -5,7 +5,7 @@ import _TestSupport
 
 final class FASTAWriterTests: XCTestCase {
     func testLineWidthsAndRoundTrip() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let records = FASTAReaderTests.expected
         for (width, name) in [(60, "w60.faa"), (4, "w4.faa.gz"), (0, "w0.faa.zst")] {
             let path = dir.appendingPathComponent(name).path

@@ -18,13 +18,16 @@ enum Fixture {
 }
 
 /// Runs `body` and returns the `DataIOError` it throws (printing it); fails the test when it throws
-/// nothing or another error.
-func expectDataIOError(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DataIOError? {
+/// nothing or another error, or (with `description`) an error that reads otherwise.
+@discardableResult
+func expectDataIOError(_ description: String? = nil, _ body: () throws -> Void, file: StaticString = #filePath,
+                       line: UInt = #line) -> DataIOError? {
     do {
         try body()
         XCTFail("expected a DataIOError, got none", file: file, line: line)
     } catch let e as DataIOError {
         print("reported: \(e)")
+        if let description { XCTAssertEqual(e.description, description, file: file, line: line) }
         return e
     } catch {
         XCTFail("expected a DataIOError, got \(error)", file: file, line: line)

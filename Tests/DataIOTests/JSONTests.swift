@@ -25,23 +25,19 @@ final class JSONTests: XCTestCase {
         let reader = try JSONLReader(path: Fixture.path("good.jsonl"))
         XCTAssertEqual(try reader.next(as: Item.self), Item(id: 1, text: "café"))
         XCTAssertEqual(try reader.next(as: Item.self), Item(id: 2, text: nil))
-        let e = expectDataIOError { _ = try reader.next(as: Item.self) }
-        XCTAssertEqual(e?.description, "\(Fixture.path("good.jsonl")):3:1: expected Item: expected an object, found an array")
+        expectDataIOError("\(Fixture.path("good.jsonl")):3:1: expected Item: expected an object, found an array") { _ = try reader.next(as: Item.self) }
     }
 
     func testMalformedLineIsLocated() throws {
         let path = Fixture.path("bad.jsonl")
-        let e = expectDataIOError { _ = try JSONLReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):3:19: expected a closing '\"' for the string")
+        expectDataIOError("\(path):3:19: expected a closing '\"' for the string") { _ = try JSONLReader.readAll(path: path) }
         let path2 = Fixture.path("bad_comma.jsonl")
-        let e2 = expectDataIOError { _ = try JSONLReader.readAll(path: path2) }
-        XCTAssertEqual(e2?.description, "\(path2):3:10: expected ',' or '}' after an object member, found '\"'")
+        expectDataIOError("\(path2):3:10: expected ',' or '}' after an object member, found '\"'") { _ = try JSONLReader.readAll(path: path2) }
     }
 
     func testMalformedDocumentIsLocated() throws {
         let path = Fixture.path("bad.json")
-        let e = expectDataIOError { _ = try JSONFile.read(path: path) }
-        XCTAssertEqual(e?.description, "\(path):3:19: expected a value (object, array, string, number, true, false or null), found ','")
+        let e = expectDataIOError("\(path):3:19: expected a value (object, array, string, number, true, false or null), found ','") { _ = try JSONFile.read(path: path) }
         XCTAssertEqual(e?.position?.byteOffset, 35)
     }
 
@@ -54,7 +50,7 @@ final class JSONTests: XCTestCase {
     }
 
     func testJSONLWriterRoundTrip() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         for name in ["out.jsonl", "out.jsonl.zst"] {
             let path = dir.appendingPathComponent(name).path
             let writer = try JSONLWriter(path: path)
@@ -73,7 +69,7 @@ final class JSONTests: XCTestCase {
 
 final class JSONLAppenderTests: XCTestCase {
     func testAppendsWholeLinesAcrossOpenings() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("trace.jsonl").path
         for i in 0..<2 {
             let log = try JSONLAppender(path: path)

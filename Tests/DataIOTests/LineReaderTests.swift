@@ -44,8 +44,7 @@ final class LineReaderTests: XCTestCase {
 
     /// Members and frames whose boundaries fall anywhere in the input buffer decode as one stream.
     func testConcatenatedMembersAcrossBufferBoundaries() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory()
         var expected = ""
         var parts: [String] = []
         for i in 0..<3 {

@@ -19,8 +19,7 @@ final class MalformedInputTests: XCTestCase {
     ]
 
     func testDamagedFixturesNeverCrash() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory()
         let sources = ["basic.faa", "basic.faa.gz", "basic.faa.zst", "rfc4180.csv", "good.jsonl", "bad.json",
                        "f4_2x3.npy", "i8_2x2x2.npy", "uniprot_small.xml", "uniprot_small.xml.gz", "feed_rss.xml"]
         var rng = SplitMix64(seed: 42)

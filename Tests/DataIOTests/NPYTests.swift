@@ -24,7 +24,7 @@ final class NPYTests: XCTestCase {
 
     /// Our writer produces byte-identical files to numpy.save, so numpy reads them.
     func testWriterMatchesNumpyByteForByte() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         for (name, info) in try expected() {
             let shape = info["shape"] as! [Int]
             let values = info["values"] as! [NSNumber]
@@ -44,7 +44,7 @@ final class NPYTests: XCTestCase {
     }
 
     func testRowByRowWriterAndCompression() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("emb.npy.zst").path
         let writer = try NPYWriter(path: path, dtype: .float32, shape: [3, 2]) // [N, D]
         for row in 0..<3 { try writer.append([Float(row), Float(row) + 0.5]) }
@@ -54,8 +54,7 @@ final class NPYTests: XCTestCase {
         let short = dir.appendingPathComponent("short.npy").path
         let w2 = try NPYWriter(path: short, dtype: .int64, shape: [4])
         try w2.append([1, 2] as [Int64])
-        let e = expectDataIOError { try w2.finish() }
-        XCTAssertEqual(e?.description, "\(short): unsupported: 2 elements written for shape [4], which holds 4")
+        expectDataIOError("\(short): unsupported: 2 elements written for shape [4], which holds 4") { try w2.finish() }
         XCTAssertFalse(FileManager.default.fileExists(atPath: short))
     }
 
@@ -74,7 +73,7 @@ import Tensors
 
 final class NPYTensorTests: XCTestCase {
     func testTensorRoundTrip() throws {
-        let dir = try TestSupport.temporaryDirectory()
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("t.npy").path
         let t = Tensor(shape: [2, 3], data: [-0.5, -0.25, 0, 0.25, 0.5, 0.75]) // [N, D]
         try NPY.write(t, to: path)

@@ -26,8 +26,7 @@ final class StreamingMemoryTests: XCTestCase {
     }
 
     func testLargeFASTAStreamsInConstantMemory() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("large.faa.zst").path
         let writer = try FASTAWriter(path: path)
         let residues = Array("ACDEFGHIKLMNPQRSTVWY")
@@ -55,8 +54,7 @@ final class StreamingMemoryTests: XCTestCase {
     }
 
     func testLargeUniProtXMLStreamsInConstantMemory() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory()
         let path = dir.appendingPathComponent("large.xml.gz").path
         let file = try AtomicFileWriter(path: path, level: 1)
         try file.write("<?xml version=\"1.0\"?>\n<uniprot xmlns=\"http://uniprot.org/uniprot\">\n")

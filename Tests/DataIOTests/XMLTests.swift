@@ -31,8 +31,7 @@ final class XMLTests: XCTestCase {
 
     func testEntryWithoutAccession() throws {
         let path = Fixture.path("uniprot_no_accession.xml")
-        let e = expectDataIOError { _ = try UniProtXMLReader.readAll(path: path) }
-        XCTAssertEqual(e?.description, "\(path):28: expected an <accession> in this <entry>")
+        expectDataIOError("\(path):28: expected an <accession> in this <entry>") { _ = try UniProtXMLReader.readAll(path: path) }
     }
 
     func testRSSAndAtomFeeds() throws {

@@ -93,3 +93,32 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(r.written.isEmpty)
     }
 }
+
+/// A sharded stage's progress counts records across its shards, not shards (issue 15).
+final class ShardProgressTests: XCTestCase {
+    func testRecordsAcrossShardsWithCachedOnes() {
+        final class Sink: @unchecked Sendable { var updates: [ProgressUpdate] = []; let lock = NSLock() }
+        let sink = Sink()
+        let p = ShardProgress(sizes: [70, 70, 60], finished: [0]) { u in sink.lock.lock(); sink.updates.append(u); sink.lock.unlock() }
+        p.shard(1, ProgressUpdate(done: 16, total: 70, unit: "sequences"))
+        p.shard(2, ProgressUpdate(done: 21, total: 60, unit: "sequences"))
+        p.shard(1, ProgressUpdate(done: 500, total: nil, unit: "sequences"))   // clamped to the shard's 70
+        p.finished(2)
+        let got = sink.updates.map { "\($0.done)/\($0.total ?? -1) \($0.unit ?? "-")" }
+        XCTAssertEqual(got, ["86/200 sequences", "107/200 sequences", "161/200 sequences", "200/200 sequences"])
+        let line = ProgressLine(label: "embed", update: sink.updates[1], rate: 12.5, elapsed: 3)
+        XCTAssertEqual(line.plain, "[embed] 107/200 sequences 12.5/s ETA 7s")
+    }
+}
+
+extension ProgressTests {
+    /// The closing plain line is not a copy of the last one (`[forward] 1/1 sequences` printed once).
+    func testPlainClosingLineIsNotRepeated() {
+        let r = Recorder()
+        let m = r.meter(.plain, total: 1)
+        r.time += 1
+        m.report(done: 1)
+        m.finish()
+        XCTAssertEqual(r.written.count, 1, "\(r.written)")
+    }
+}

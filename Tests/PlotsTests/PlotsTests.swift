@@ -104,4 +104,36 @@ final class PlotsTests: XCTestCase {
         XCTAssertEqual(svg.components(separatedBy: "<path d=\"M").count - 1, 8, "a curve and an arrow head per edge")
         XCTAssertTrue(svg.contains(">protein.embed</text>"))
     }
+
+    /// A graph too wide for a report page (the K sweep: 6 columns of 200 px boxes, 12 boxes in a column) is
+    /// drawn top to bottom within the width, each band wrapping; a narrow one stays left to right.
+    func testWideGraphsFitTheWidth() {
+        var nodes: [LayeredGraphPlot.Node] = []
+        for k in [16, 32, 64, 128, 256, 512] {
+            var previous: Int?
+            for stage in ["graph", "finetune", "score", "prompt_only", "metrics_prompt_only", "summary"] {
+                nodes.append(.init(title: "\(stage)[K=\(k)]", subtitle: "eval.metrics · done", fill: "#fff",
+                                   dependencies: previous.map { [$0] } ?? []))
+                previous = nodes.count - 1
+            }
+        }
+        nodes.append(.init(title: "sweep", subtitle: "eval.sweep", fill: "#fff", dependencies: nodes.indices.filter { $0 % 6 == 5 }))
+        let wide = LayeredGraphPlot(nodes: nodes)
+        let before = LayeredGraphPlot(nodes: nodes).render(maxWidth: .infinity)
+        XCTAssertGreaterThan(before.width, 1150, "left to right it is wider than the page")
+        let fitted = wide.render(maxWidth: 1150)
+        print("graph width left to right \(before.width) px, fitted \(fitted.width) × \(fitted.height) px")
+        XCTAssertLessThanOrEqual(fitted.width, 1150)
+        XCTAssertGreaterThan(fitted.height, before.height, "stacked top to bottom")
+        XCTAssertEqual(fitted.svg.components(separatedBy: "<rect x=").count - 1, nodes.count, "every stage drawn")
+        // No two boxes overlap.
+        let boxes = fitted.svg.components(separatedBy: "<rect x=\"").dropFirst().map { part -> (Double, Double) in
+            let x = Double(part.prefix { $0 != "\"" }) ?? -1
+            let y = Double(part.components(separatedBy: "y=\"")[1].prefix { $0 != "\"" }) ?? -1
+            return (x, y)
+        }
+        XCTAssertEqual(Set(boxes.map { "\($0.0),\($0.1)" }).count, nodes.count)
+        let small = LayeredGraphPlot(nodes: Array(nodes.prefix(3)))
+        XCTAssertEqual(small.render(maxWidth: 1150).svg, small.render(maxWidth: .infinity).svg, "a graph that fits is unchanged")
+    }
 }

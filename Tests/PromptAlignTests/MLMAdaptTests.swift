@@ -110,7 +110,7 @@ final class MLMAdaptTests: XCTestCase {
     /// are the ones transformers expects (no missing, no unexpected keys), and a run resumed from its checkpoint
     /// ends with the same weights as an uninterrupted one.
     func testBareEncoderSavesTransformersLayoutAndResumes() throws {
-        let dir = try TestSupport.temporaryDirectory("mlm-adapt")
+        let dir = try scratchDirectory("mlm-adapt")
         let bare = TestSupport.fixtures.appendingPathComponent("models/bert-bare-tiny")
         let straight = try adapt(bare, dir, output: "straight", checkpoint: nil, steps: 6)
         XCTAssertEqual(straight.steps, 6)
@@ -146,7 +146,7 @@ final class MLMAdaptTests: XCTestCase {
 
     /// A checkpoint that has its head (bert-tiny) is trained as it is and written back with the same names.
     func testCheckpointWithHeadKeepsItsLayout() throws {
-        let dir = try TestSupport.temporaryDirectory("mlm-adapt-head")
+        let dir = try scratchDirectory("mlm-adapt-head")
         let summary = try adapt(Self.bertTiny, dir, output: "out", checkpoint: nil, steps: 2)
         XCTAssertEqual(summary.steps, 2)
         let keys = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.dir.appendingPathComponent("keys.json"))) as? [String: [String: [String]]]
@@ -208,7 +208,7 @@ final class MLMAdaptTests: XCTestCase {
     }
 
     func testCorpusReadsTextOnlyFromEveryLayout() throws {
-        let dir = try TestSupport.temporaryDirectory("mlm-corpus")
+        let dir = try scratchDirectory("mlm-corpus")
         func write(_ name: String, _ s: String) throws -> String {
             let u = dir.appendingPathComponent(name); try s.write(to: u, atomically: true, encoding: .utf8); return u.path
         }

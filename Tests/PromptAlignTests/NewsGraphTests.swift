@@ -61,8 +61,7 @@ final class NewsGraphTests: XCTestCase {
     }
 
     func testEdgeListRoundTripAndErrors() throws {
-        let dir = try TestSupport.temporaryDirectory("news-graph")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("news-graph")
         var records = EngagementRecords()
         for (n, u) in [("a", "1"), ("b", "1"), ("c", "2"), ("a", "2")] { records.append(news: n, user: u) }
         let g = try NewsGraph.build(articles: ["a", "b", "c"], records: records, minUserRecords: 1)

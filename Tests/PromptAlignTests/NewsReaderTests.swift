@@ -33,9 +33,7 @@ final class NewsReaderTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("\(merged):2:"), "\(error)")
         }
         let three = try write("three.csv", "0,a\n1,b,c\n")
-        XCTAssertThrowsError(try NewsReader.readSplit(three)) { error in
-            XCTAssertTrue("\(error)".contains("three.csv:2"), "\(error)")
-        }
+        assertThrows(try NewsReader.readSplit(three), containing: "three.csv:2")
     }
 
     func testRawArticlesAndIds() throws {
@@ -47,9 +45,7 @@ final class NewsReaderTests: XCTestCase {
         XCTAssertEqual(a[0].text, "Body\none")
         XCTAssertEqual(try NewsReader.readArticleIds(path), ["E1", "E2"])
         let noContent = try write("nocontent.csv", "news_id,label\nE1,0\n")
-        XCTAssertThrowsError(try NewsReader.readRaw(noContent)) { error in
-            XCTAssertTrue("\(error)".contains("expected a column named 'content'"), "\(error)")
-        }
+        assertThrows(try NewsReader.readRaw(noContent), containing: "expected a column named 'content'")
     }
 
     func testJSONL() throws {
@@ -65,9 +61,7 @@ final class NewsReaderTests: XCTestCase {
         XCTAssertEqual(a.map(\.text), ["body one", "body two", "unlabelled"])
         XCTAssertEqual(a.map(\.line), [1, 3, 4])
         let bad = try write("b.jsonl", "{\"text\": \"ok\"}\n{\"title\": \"no text\"}\n")
-        XCTAssertThrowsError(try NewsReader.read(bad)) { error in
-            XCTAssertTrue("\(error)".contains("b.jsonl:2: expected a string field 'text' or 'content'"), "\(error)")
-        }
+        assertThrows(try NewsReader.read(bad), containing: "b.jsonl:2: expected a string field 'text' or 'content'")
     }
 
     func testRSSAndAtomFeeds() throws {
@@ -90,9 +84,7 @@ final class NewsReaderTests: XCTestCase {
         """)
         XCTAssertEqual(try NewsReader.read(atom).map(\.text), ["Body A"])
         let broken = try write("broken.xml", "<rss><channel><item><title>x</title>\n<item></channel>")
-        XCTAssertThrowsError(try NewsReader.read(broken)) { error in
-            XCTAssertTrue("\(error)".contains("broken.xml:"), "\(error)")
-        }
+        assertThrows(try NewsReader.read(broken), containing: "broken.xml:")
     }
 
     func testEngagementRecords() throws {
@@ -103,12 +95,8 @@ final class NewsReaderTests: XCTestCase {
         XCTAssertEqual(r.userIds, ["u1", "u2"])
         XCTAssertEqual(r.newsIndex, [0, 1, 0])
         let missing = try write("bad-social.csv", "sid,label,tid\nE1,0,11\n")
-        XCTAssertThrowsError(try EngagementRecords.read(missing)) { error in
-            XCTAssertTrue("\(error)".contains("expected a column named 'uid'"), "\(error)")
-        }
+        assertThrows(try EngagementRecords.read(missing), containing: "expected a column named 'uid'")
         let empty = try write("empty-uid.csv", "sid,label,tid,uid\nE1,0,11,u1\nE2,1,12,\n")
-        XCTAssertThrowsError(try EngagementRecords.read(empty)) { error in
-            XCTAssertTrue("\(error)".contains("empty-uid.csv:3: field 4: expected a user id (uid)"), "\(error)")
-        }
+        assertThrows(try EngagementRecords.read(empty), containing: "empty-uid.csv:3: field 4: expected a user id (uid)")
     }
 }

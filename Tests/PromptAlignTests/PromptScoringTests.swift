@@ -20,7 +20,7 @@ final class PromptScoringTests: XCTestCase {
     }
 
     func testZeroShotProbabilitiesMatchTorch() throws {
-        let work = try TestSupport.temporaryDirectory("prompt-scoring")
+        let work = try scratchDirectory("prompt-scoring")
         for (fixture, c) in try PromptReferenceFixture.allCases() {
             let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: c.modelURL, workDirectory: work)
             XCTAssertEqual(prepared.warning != nil, c.bare_head_completed, c.name)
@@ -38,9 +38,7 @@ final class PromptScoringTests: XCTestCase {
 
     func testLabelWordThatSplitsIsRejected() throws {
         let tokenizer = try TokenizerLoader.load(path: TestSupport.fixtures.appendingPathComponent("models/bert-tiny").path)
-        XCTAssertThrowsError(try PromptEncoder(format: PromptFormat(labelWords: ["news", "rumor"]), tokenizer: tokenizer)) { error in
-            XCTAssertTrue("\(error)".contains("rumor"), "\(error)")
-        }
+        assertThrows(try PromptEncoder(format: PromptFormat(labelWords: ["news", "rumor"]), tokenizer: tokenizer), containing: "rumor")
         XCTAssertThrowsError(try PromptFormat(template: "<text> [MASK] [MASK]").validate())
     }
 

@@ -10,7 +10,7 @@ final class EmbedLabelTests: XCTestCase {
     static let fasta = ">sp|P12345|X/Y\nMKTAYIAKQR\n>a/b\nGSHMLVK\n>a%2Fb\nACDEFGHIK\n>plain\nMLFVVL\n"
 
     func testSlashLabelsArePercentEncodedAndMeansStacked() throws {
-        let dir = try TestSupport.temporaryDirectory("labels")
+        let dir = try scratchDirectory("labels")
         let perSequence = dir.appendingPathComponent("each")
         let (out, s) = try P.embed(try P.model("esm2-tiny"), fasta: try P.temp("l.faa", Self.fasta)) {
             $0.layers = [0, -1]
@@ -49,7 +49,7 @@ final class EmbedLabelTests: XCTestCase {
     /// What `protein.embed` with `resume` does: parts in a directory of their own that survives the failed
     /// attempt; the next attempt (a fresh output path) embeds only what is missing and matches a clean run.
     func testResumeFromAPartsDirectoryAfterAFailure() throws {
-        let dir = try TestSupport.temporaryDirectory("stage-resume")
+        let dir = try scratchDirectory("stage-resume")
         let parts = dir.appendingPathComponent("out.safetensors.parts/embed")
         let model = try P.model("esm2-tiny")
         var o = EmbedOptions()

@@ -48,7 +48,7 @@ final class EmbedReferenceTests: XCTestCase {
 
     func testPerSequenceFilesHoldTheSameTensors() throws {
         let ref = try SafetensorsFile(path: P.file("esm2-embed.safetensors"))
-        let dir = try TestSupport.temporaryDirectory("perseq")
+        let dir = try scratchDirectory("perseq")
         var o = EmbedOptions()
         o.layers = [2]
         o.include = [.mean, .contacts]

@@ -20,7 +20,7 @@ final class EmbedShardingTests: XCTestCase {
     }
 
     func testGatheredShardsEqualTheWholeRun() throws {
-        let dir = try TestSupport.temporaryDirectory("shards")
+        let dir = try scratchDirectory("shards")
         let model = try P.model("esm2-tiny")
         var o = EmbedOptions()
         o.include = [.mean, .perToken, .contacts]
@@ -46,7 +46,7 @@ final class EmbedShardingTests: XCTestCase {
     }
 
     func testResumeAfterAnInterruptedRunFinishesTheRemainingLabels() throws {
-        let dir = try TestSupport.temporaryDirectory("interrupted")
+        let dir = try scratchDirectory("interrupted")
         let model = try P.model("esm2-tiny")
         var o = EmbedOptions()
         o.include = [.mean, .bos]

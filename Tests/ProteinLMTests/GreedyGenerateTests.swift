@@ -78,8 +78,6 @@ final class GreedyGenerateTests: XCTestCase {
         XCTAssertEqual(a.map(\.sequence), b.map(\.sequence))
         XCTAssertEqual(a[0].sequence, a[1].sequence)
         o.temperature = -1
-        XCTAssertThrowsError(try ProteinGenerator.generate(model: model, options: o)) { error in
-            XCTAssertTrue("\(error)".contains("temperature"), "\(error)")
-        }
+        assertThrows(try ProteinGenerator.generate(model: model, options: o), containing: "temperature")
     }
 }

@@ -54,7 +54,7 @@ final class HostileProteinInputTests: XCTestCase {
     }
 
     func testGarbageTokenizerFileInTheModelIsAnError() throws {
-        let dir = try TestSupport.temporaryDirectory("protein-garbage")
+        let dir = try scratchDirectory("protein-garbage")
         let copy = dir.appendingPathComponent("pglm")
         try FileManager.default.copyItem(at: P.models.appendingPathComponent("pglm-tiny"), to: copy)
         try Data([0x41, 0x0A, 0x00, 0x01, 0x02]).write(to: copy.appendingPathComponent("tokenizer.model"))

@@ -60,7 +60,7 @@ final class PretrainTests: XCTestCase {
     }
 
     func testSameSeedSameRunAndExactResume() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain")
+        let dir = try scratchDirectory("pretrain")
         func run(_ name: String, split: Bool) throws -> [Float] {
             let ckpt = dir.appendingPathComponent(name)
             var t = try PretrainTrainer(data: Self.data(), options: Self.options())
@@ -84,8 +84,7 @@ final class PretrainTests: XCTestCase {
     /// `init_from`: a trainer started from a saved model has its weights (and so its held-out figures), with a
     /// fresh optimiser and step; a different architecture is refused.
     func testInitialiseFromSavedModel() throws {
-        let dir = try TestSupport.temporaryDirectory("pretrain-init")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("pretrain-init")
         let a = try PretrainTrainer(data: Self.data(), options: Self.options())
         a.say = { _ in }
         try a.train(logURL: dir.appendingPathComponent("a.jsonl"), checkpoint: nil) { _, _ in }

@@ -59,7 +59,7 @@ final class SharpInputTests: XCTestCase {
 
     func testWildTypeMismatchNamesRowAndPosition() throws {
         let csv = try P.temp("m.csv", "mutant,DMS_score\nA4G,1\nK5R,2\n")
-        let out = try TestSupport.temporaryDirectory("mm").appendingPathComponent("s.csv")
+        let out = try scratchDirectory("mm").appendingPathComponent("s.csv")
         XCTAssertThrowsError(try ScoreRun.scoreVariants(model: try P.model("esm2-tiny"), fasta: P.file("wildtype.faa"),
                                                         mutations: csv, policy: ResiduePolicy(), method: .wtMarginals, output: out)) { e in
             XCTAssertEqual("\(e)", "\(csv):3: mutation 'K5R': wild type at position 5 is 'Y', but the mutation expects 'K'")
@@ -68,7 +68,7 @@ final class SharpInputTests: XCTestCase {
     }
 
     func testResumeSkipsLabelsAlreadyWritten() throws {
-        let dir = try TestSupport.temporaryDirectory("resume")
+        let dir = try scratchDirectory("resume")
         let out = dir.appendingPathComponent("e.safetensors")
         let model = try P.model("esm2-tiny")
         var o = EmbedOptions()

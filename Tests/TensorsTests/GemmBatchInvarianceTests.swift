@@ -20,14 +20,12 @@ final class GemmBatchInvarianceTests: XCTestCase {
             var whole = [Float](repeating: 0, count: big * n)
             gemm(transposeA: false, transposeB: transposeB, m: big, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b,
                  ldb: transposeB ? k : n, c: &whole, ldc: n)
-            for (first, count) in [(0, 1), (5, 2), (30, 4), (8, 7), (16, 21)] {
-                var part = [Float](repeating: 0, count: count * n)
+            assertRowSlices(of: whole, n: n, [(0, 1), (5, 2), (30, 4), (8, 7), (16, 21)], "transposeB \(transposeB)") {
+                first, count, part in
                 a.withUnsafeBufferPointer { ap in
                     gemm(transposeA: false, transposeB: transposeB, m: count, n: n, k: k, alpha: 0.5,
                          a: ap.baseAddress! + first * k, lda: k, b: b, ldb: transposeB ? k : n, c: &part, ldc: n)
                 }
-                XCTAssertEqual(part.map(\.bitPattern), whole[(first * n)..<((first + count) * n)].map(\.bitPattern),
-                               "rows \(first)..<\(first + count), transposeB \(transposeB)")
             }
         }
     }
@@ -43,13 +41,10 @@ final class GemmBatchInvarianceTests: XCTestCase {
             let packed = w.withUnsafeBufferPointer { PackedWeights($0.baseAddress!, outFeatures: n, inFeatures: k, storage: storage) }
             var whole = [Float](repeating: 0, count: big * n)
             linear(x, rows: big, weights: packed, bias: bias, out: &whole)
-            for (first, count) in [(0, 1), (11, 1), (3, 3), (20, 9)] {
-                var part = [Float](repeating: 0, count: count * n)
+            assertRowSlices(of: whole, n: n, [(0, 1), (11, 1), (3, 3), (20, 9)], "\(storage)") { first, count, part in
                 x.withUnsafeBufferPointer { xp in
                     linear(xp.baseAddress! + first * k, rows: count, weights: packed, bias: bias, out: &part)
                 }
-                XCTAssertEqual(part.map(\.bitPattern), whole[(first * n)..<((first + count) * n)].map(\.bitPattern),
-                               "rows \(first)..<\(first + count), \(storage)")
             }
         }
     }

@@ -107,8 +107,7 @@ final class SafetensorsMalformedTests: XCTestCase {
     }
 
     func testIndexErrors() throws {
-        let dir = try TestSupport.temporaryDirectory("st-index")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-index")
         let cases: [(String, String)] = [
             (#"{"metadata": {}}"#, "invalidIndex"),
             (#"{"weight_map": {"a": 3}}"#, "invalidIndex"),
@@ -128,8 +127,7 @@ final class SafetensorsMalformedTests: XCTestCase {
     /// throws a SafetensorsError; none crashes. TRELLIS_HEAVY=1 runs 30,000 mutations instead of 600.
     func testMutationsNeverCrash() throws {
         let original = try Data(contentsOf: SafetensorsFixtures.root.appendingPathComponent("dtypes.safetensors"))
-        let dir = try TestSupport.temporaryDirectory("st-fuzz")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-fuzz")
         let url = dir.appendingPathComponent("m.safetensors")
         var rng = SystemRandomNumberGenerator()
         var outcomes: [String: Int] = [:]

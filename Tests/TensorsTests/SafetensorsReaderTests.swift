@@ -59,8 +59,7 @@ final class SafetensorsReaderTests: XCTestCase {
     }
 
     func testDirectoryWithSingleFile() throws {
-        let dir = try TestSupport.temporaryDirectory("st-single")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-single")
         var w = SafetensorsWriter()
         try w.add("w", floats: [1, 2, 3], shape: [3])
         try w.write(to: dir.appendingPathComponent("model.safetensors"))

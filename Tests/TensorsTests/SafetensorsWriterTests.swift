@@ -6,8 +6,7 @@ import _TestSupport
 /// Writing: round trips, byte identity with Python's `save_file`, and the from-trellis fixtures.
 final class SafetensorsWriterTests: XCTestCase {
     func testRoundTripEveryWrittenDType() throws {
-        let dir = try TestSupport.temporaryDirectory("st-write")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-write")
         let values: [Float] = (0..<24).map { Float($0) * 0.37 - 3.1 }   // [2, 3, 4]
         var w = SafetensorsWriter(metadata: ["format": "pt", "source": "trellis"])
         try w.add("f32", floats: values, shape: [2, 3, 4])
@@ -68,8 +67,7 @@ final class SafetensorsWriterTests: XCTestCase {
     func testSameContentAsPythonWithManyMetadataKeys() throws {
         let spec = try SafetensorsFixtures.load().files["metadata.safetensors"]!
         let pythonURL = SafetensorsFixtures.root.appendingPathComponent("metadata.safetensors")
-        let dir = try TestSupport.temporaryDirectory("st-meta")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-meta")
         let url = dir.appendingPathComponent("m.safetensors")
         try SafetensorsFixtures.writer(for: spec).write(to: url)
         let (a, b) = (try SafetensorsFile(url: url), try SafetensorsFile(url: pythonURL))
@@ -120,8 +118,7 @@ final class SafetensorsWriterTests: XCTestCase {
 
     /// Rewriting a file that a reader has mapped replaces it; the reader keeps its old contents.
     func testRewriteWhileMapped() throws {
-        let dir = try TestSupport.temporaryDirectory("st-rewrite")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-rewrite")
         let url = dir.appendingPathComponent("x.safetensors")
         var w = SafetensorsWriter()
         try w.add("x", floats: [1, 2, 3, 4], shape: [4])
@@ -144,8 +141,7 @@ final class SafetensorsTensorBridgeTests: XCTestCase {
         var w = SafetensorsWriter()
         try w.add("t", tensor: t)
         try w.add("h", tensor: t, as: .bf16)
-        let dir = try TestSupport.temporaryDirectory("st-tensor")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-tensor")
         let url = dir.appendingPathComponent("model.safetensors")
         try w.write(to: url)
         let ckpt = try SafetensorsCheckpoint(directory: dir)

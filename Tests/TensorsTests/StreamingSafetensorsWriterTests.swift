@@ -7,8 +7,7 @@ import _TestSupport
 /// same tensor order are byte-identical; it publishes atomically and leaves nothing behind on failure.
 final class StreamingSafetensorsWriterTests: XCTestCase {
     func testSameBytesAsSafetensorsWriterAndReordering() throws {
-        let dir = try TestSupport.temporaryDirectory("st-stream")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-stream")
         let a: [Float] = (0..<12).map { Float($0) * 0.5 - 2 }, b: [Float] = [3.25], c: [Float] = []
         var w = SafetensorsWriter(metadata: ["k\"ey": "v\u{1}"])
         try w.add("alpha", floats: a, shape: [3, 4])
@@ -44,8 +43,7 @@ final class StreamingSafetensorsWriterTests: XCTestCase {
     }
 
     func testCancelLeavesNothing() throws {
-        let dir = try TestSupport.temporaryDirectory("st-stream-cancel")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try scratchDirectory("st-stream-cancel")
         let s = try StreamingSafetensorsWriter(url: dir.appendingPathComponent("x.safetensors"))
         try s.add("a", floats: [1, 2], shape: [2])
         s.cancel()

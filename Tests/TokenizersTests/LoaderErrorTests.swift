@@ -61,7 +61,7 @@ final class LoaderErrorTests: XCTestCase {
     }
 
     func testBadProtobuf() throws {
-        let dir = try TestSupport.temporaryDirectory("tok-pb")
+        let dir = try scratchDirectory("tok-pb")
         let path = dir.appendingPathComponent("tokenizer.model")
         try Data([0x0A, 0x20, 0x0A, 0x01]).write(to: path)
         XCTAssertEqual(message { try TokenizerLoader.load(path: path.path) }, "\(path.path): byte 2: expected 32 bytes of a piece, but 2 are left")

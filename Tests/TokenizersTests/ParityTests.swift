@@ -120,7 +120,7 @@ final class ParityTests: XCTestCase {
         guard let python = ProcessInfo.processInfo.environment["TRELLIS_PYTHON"] else {
             throw XCTSkip("set TRELLIS_PYTHON to a python with tokenizers and transformers")
         }
-        let out = try TestSupport.temporaryDirectory("tok-heavy").appendingPathComponent("full.jsonl")
+        let out = try scratchDirectory("tok-heavy").appendingPathComponent("full.jsonl")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [python, TestSupport.repoRoot.appendingPathComponent("scripts/fixtures/tokenizer_cases.py").path,

@@ -89,7 +89,7 @@ final class ProteinTokenizerTests: XCTestCase {
             XCTAssertEqual(t.id(of: "<unk>"), 35)
         }
         // Only tokenizer_config.json: the built-in residues with the declared special tokens.
-        let cfgOnly = try TestSupport.temporaryDirectory("pglm-config")
+        let cfgOnly = try scratchDirectory("pglm-config")
         try FileManager.default.copyItem(atPath: Fixtures.path("xtrimopglm/tokenizer_config.json"),
                                          toPath: cfgOnly.appendingPathComponent("tokenizer_config.json").path)
         let fromConfig = try TokenizerLoader.load(path: cfgOnly.path)
@@ -99,7 +99,7 @@ final class ProteinTokenizerTests: XCTestCase {
         XCTAssertEqual(esm.kind, "esm")
         XCTAssertEqual(esm.encode("ACDE").ids, [0, 5, 23, 13, 9, 2])
         // A model directory that only says model_type: esm falls back to the built-in table.
-        let dir = try TestSupport.temporaryDirectory("esm-config")
+        let dir = try scratchDirectory("esm-config")
         try #"{"model_type": "esm"}"#.write(to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         XCTAssertEqual(try TokenizerLoader.load(path: dir.path).encode("ACDE").ids, [0, 5, 23, 13, 9, 2])
     }

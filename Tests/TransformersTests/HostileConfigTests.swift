@@ -77,7 +77,7 @@ final class HostileConfigTests: XCTestCase {
     }
 
     func testModelDirectoryMessages() throws {
-        let dir = try TestSupport.temporaryDirectory("not-a-model")
+        let dir = try scratchDirectory("not-a-model")
         let file = dir.appendingPathComponent("x.fa")
         try Data(">a\nMK\n".utf8).write(to: file)
         XCTAssertThrowsError(try ModelLoader.load(directory: file)) { e in

@@ -32,7 +32,7 @@ final class PGLMConfigurationTests: XCTestCase {
     }
 
     func testMoEKeysAreCheckedAndTrainingRefusesMoE() throws {
-        let dir = try TestSupport.temporaryDirectory("pglm-moe")
+        let dir = try scratchDirectory("pglm-moe")
         let src = Fixtures.model("pglm-tiny-moe")
         var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: src.appendingPathComponent("config.json"))) as? [String: Any])
         json["experts_per_token"] = 5   // more than the 4 experts
@@ -45,9 +45,7 @@ final class PGLMConfigurationTests: XCTestCase {
             }
         }
         let model = try XCTUnwrap(try Fixtures.load("pglm-tiny-moe") as? PGLMForLM)
-        XCTAssertThrowsError(try PGLMTrainingModel(config: model.config, seed: 1)) { error in
-            XCTAssertTrue("\(error)".contains("moe false"), "\(error)")
-        }
+        assertThrows(try PGLMTrainingModel(config: model.config, seed: 1), containing: "moe false")
         // Random MoE weights have exactly the tensors the runtime expects.
         XCTAssertNoThrow(try randomPGLM(model.config))
     }
@@ -132,8 +130,6 @@ final class PGLMConfigurationTests: XCTestCase {
         let c = try JSONDecoder().decode(PGLMConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("config.json")))
         let m = try PGLMTrainingModel(config: c, seed: 1)
         let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
-        XCTAssertThrowsError(try m.parameters.load(from: file, refusingOthers: true)) { error in
-            XCTAssertTrue("\(error)".contains("transformer.output_layer.bias"), "\(error)")
-        }
+        assertThrows(try m.parameters.load(from: file, refusingOthers: true), containing: "transformer.output_layer.bias")
     }
 }

@@ -12,19 +12,10 @@ Prints one JSON object per line: {"bench":"attention","batch":…,"length":…,"
 """
 import argparse
 import json
-import time
 
 import torch
 
-
-def best_time(fn, reps):
-    fn()
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from bench_timing import best_time
 
 
 def main():

@@ -31,7 +31,8 @@ import argparse
 import json
 import os
 import sys
-import time
+
+from bench_timing import best_time
 
 torch = None  # imported in main(), after OMP_WAIT_POLICY is settled
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,17 +62,6 @@ def emit(obj):
     print(json.dumps(obj), flush=True)
 
 
-def best_time(fn, warmup, reps):
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def esm_model(shape):
     from transformers import EsmConfig, EsmForMaskedLM
     cfg = EsmConfig(vocab_size=33, pad_token_id=1, mask_token_id=32, max_position_embeddings=1026,
@@ -98,7 +88,7 @@ def bench_forward(args, threads):
                     with torch.inference_mode():
                         model(input_ids=ids, attention_mask=am)
                 reps = 2 if args.quick else (3 if batch * length >= 4096 else 5)
-                s = best_time(run, 1, reps)
+                s = best_time(run, reps)
                 emit({"bench": "forward", "model": name, "dtype": dname, "batch": batch, "length": length, "threads": threads,
                       "seconds": round(s, 5), "tokens_per_s": round(batch * length / s, 1)})
 
@@ -144,13 +134,8 @@ def bench_decode(args, threads):
                     logits, _, past = model(torch.tensor([[nxt]]), p, p, None, past)
                     nxt = int(torch.argmax(logits[0, -1, :36]))
         reps = 1 if args.quick else 3
-        pre = best_time(prefill, 1, reps)
-        best = float("inf")
-        for _ in range(reps + 1):  # first round is the warm-up
-            prefill()
-            t0 = time.perf_counter()
-            decode()
-            best = min(best, time.perf_counter() - t0)
+        pre = best_time(prefill, reps)
+        best = best_time(decode, reps, setup=prefill)
         del model
         emit({"bench": "decode", "shape": shape, "model": "pglm_" + shape, "dtype": dname, "threads": threads, "batch": 1,
               "prompt": prompt_len, "new_tokens": new, "seconds": round(best, 5),

@@ -15,6 +15,8 @@ public final class ProgressMeter: @unchecked Sendable {
     private var lastRate: Double?
     private var lastDrawn = -Double.infinity
     private var drewLive = false
+    /// The last plain line written, so the closing line does not repeat it.
+    private var lastPlain: String?
     private var finished = false
     private let lock = NSLock()
 
@@ -47,6 +49,7 @@ public final class ProgressMeter: @unchecked Sendable {
             write("\r\u{1B}[2K" + line(now).bar())
         case .plain where now - lastDrawn >= plainInterval:
             lastDrawn = now
+            lastPlain = line(now).plain
             write(line(now).plain + "\n")
         default: break
         }
@@ -60,8 +63,8 @@ public final class ProgressMeter: @unchecked Sendable {
         let now = clock()
         switch style {
         case .live: write("\r\u{1B}[2K" + line(now).bar() + "\n")
-        case .plain: write(line(now).plain + "\n")
-        case .quiet: break
+        case .plain where line(now).plain != lastPlain: write(line(now).plain + "\n")
+        case .plain, .quiet: break
         }
     }
 

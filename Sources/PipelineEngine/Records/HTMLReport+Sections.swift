@@ -40,7 +40,11 @@ extension HTMLReport {
         return out
     }
 
-    /// Stages left to right by dependency depth, coloured by status.
+    /// Widest stage graph drawn left to right: a 1280 px window less the body's margins and a scrollbar,
+    /// with room to spare; wider graphs are drawn top to bottom.
+    static let graphWidth = 1150.0
+
+    /// Stages by dependency depth (left to right, or top to bottom when that would not fit), coloured by status.
     func graphSection() -> String {
         guard pipeline.stages.count <= 400 else { return "<p>\(pipeline.stages.count) stages: too many to draw.</p>\n" }
         let status = Dictionary(trace.map { ($0.stage, $0.status) }, uniquingKeysWith: { a, _ in a })
@@ -49,7 +53,7 @@ extension HTMLReport {
             LayeredGraphPlot.Node(title: s.id, subtitle: s.type.name + " · " + (status[s.id] ?? "not run"),
                                   fill: fills[status[s.id] ?? ""] ?? "#eeeeee", dependencies: s.dependencies)
         }
-        return "<div class=\"graph\">" + LayeredGraphPlot(nodes: nodes).render().svg + "</div>\n"
+        return "<div class=\"graph\">" + LayeredGraphPlot(nodes: nodes).render(maxWidth: Self.graphWidth).svg + "</div>\n"
     }
 
     /// One row per stage: status, times, its own peak memory, and links to its log and outputs.

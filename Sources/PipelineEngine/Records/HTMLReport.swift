@@ -65,7 +65,7 @@ struct HTMLReport {
         .summary{font-size:15px;margin-bottom:1em}.status{font-size:15px;padding:2px 8px;border-radius:4px;vertical-align:middle}
         .status.succeeded{background:#cfe8d6}.status.failed{background:#f4c7c3}.status.incomplete{background:#f3e3b5}
         figure{margin:1.5em 0;overflow-x:auto}figcaption{font-size:13px;margin-bottom:.4em}
-        code{font-size:12px}.graph{overflow-x:auto}
+        code{font-size:12px}.graph svg{max-width:100%;height:auto}
         </style></head><body>
         \(body)</body></html>
 

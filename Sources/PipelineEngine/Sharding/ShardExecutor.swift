@@ -13,6 +13,8 @@ public struct ShardBatch: Sendable {
     /// The stage's log (local shards write there; Slurm tasks write their own `%A_%a.log`).
     public var logDescriptor: Int32
     public var note: @Sendable (String) -> Void
+    /// Progress a shard running in this process reports (shard index, its own count); Slurm tasks report none.
+    public var progress: @Sendable (Int, ProgressUpdate) -> Void = { _, _ in }
 }
 
 /// Runs the shards of sharded stages: in this process (`LocalShardExecutor`) or as a Slurm job array
@@ -72,7 +74,7 @@ public final class LocalShardExecutor: ShardExecutor, @unchecked Sendable {
             var t = task
             t.attempt = attempt
             do {
-                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor)
+                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor) { batch.progress(task.index, $0) }
                 return nil
             } catch {
                 last = FoundationErrorText.describe(error)

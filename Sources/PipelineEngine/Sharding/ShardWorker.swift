@@ -4,10 +4,11 @@ import Foundation
 /// array task): the stage runs in a private temporary directory, its outputs move to the shard directory,
 /// and the completion marker `done.json` is renamed into place last. A failure leaves `failed-<n>.json`.
 public enum ShardWorker {
-    /// Runs `task` with `type`; logs go to `logDescriptor`. Returns the shard's record, or throws after
-    /// writing the failure marker.
+    /// Runs `task` with `type`; logs go to `logDescriptor`, the stage's progress reports to `progress`.
+    /// Returns the shard's record, or throws after writing the failure marker.
     @discardableResult
-    public static func run(_ task: ShardTask, type: StageType, logDescriptor: Int32) throws -> ShardRecord {
+    public static func run(_ task: ShardTask, type: StageType, logDescriptor: Int32,
+                           progress: @escaping @Sendable (ProgressUpdate) -> Void = { _ in }) throws -> ShardRecord {
         let fm = FileManager.default
         let shardDir = URL(fileURLWithPath: task.directory)
         if let done = record(task) { return done }
@@ -26,7 +27,7 @@ public enum ShardWorker {
             }
             try WorkDirectory.makeDirectory(temp)
             let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: [],
-                                           logDescriptor: logDescriptor, progress: { _ in })
+                                           logDescriptor: logDescriptor, progress: progress)
             context.log("shard \(task.label) attempt \(task.attempt) on \(host): input \(task.input)")
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.

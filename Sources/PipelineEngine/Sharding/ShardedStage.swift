@@ -46,9 +46,17 @@ struct ShardedStage {
         context.log("\(count) shards: \(count - missing.count) cached, \(missing.count) to run")
         if !missing.isEmpty {
             try splitIfNeeded(input, into: inputs, recordParameter: recordParameter)
-            let batch = ShardBatch(stage: stage.id, tasks: missing, retries: stage.retries, resources: resources,
+            var batch = ShardBatch(stage: stage.id, tasks: missing, retries: stage.retries, resources: resources,
                                    directory: batchDirectory, logDescriptor: context.logDescriptor, note: note)
+            // Records, not shards: counted in the shard inputs, which hold the whole input.
+            let sizes = try inputs.map { try RecordSplitter.count($0, format: type.recordFormat(parameters)) }
+            let cached = Set(tasks.map(\.index)).subtracting(missing.map(\.index))
+            let meter = ShardProgress(sizes: sizes, finished: cached) {
+                context.progress(done: $0.done, total: $0.total, unit: $0.unit, loss: $0.loss)
+            }
+            batch.progress = { index, update in meter.shard(index, update) }
             let results = executor.run(batch)
+            for t in missing where results[t.index] == .some(nil) { meter.finished(t.index) }
             func error(_ i: Int) -> String? { if let r = results[i] { return r }; return "did not run" }
             let failed = missing.filter { error($0.index) != nil }
             if !failed.isEmpty {
@@ -57,7 +65,6 @@ struct ShardedStage {
                 throw StageError("\(failed.count) of \(count) shards failed; shard \(first.index + 1): \(why)")
             }
         }
-        context.progress(done: count, total: count, unit: "shards")
         try gather(tasks, into: context)
     }
 

@@ -68,9 +68,6 @@ public final class EncoderTrainingModel: TrainableModel {
             guard c.hiddenAct == "gelu" else {
                 throw TransformersError.unsupportedModel(file: configURL.path, detail: "training supports hidden_act gelu, got \(c.hiddenAct)")
             }
-            if let kind = c.positionEmbeddingType, kind != "absolute" {
-                throw TransformersError.unsupportedModel(file: configURL.path, detail: "position_embedding_type '\(kind)' (expected 'absolute')")
-            }
         case .esm:
             let c = try ConfigFile.decode(EsmConfiguration.self, from: configURL)
             try c.validate(file: configURL.path)
