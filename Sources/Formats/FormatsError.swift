@@ -1,8 +1,9 @@
 import Foundation
 
 /// Where something is in a text file: path (when known), 0-based byte offset, 1-based line and column
-/// (column counted in Unicode scalars).
-public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
+/// (column counted in Unicode scalars). Line 0 is a place outside any file's text (a command-line
+/// argument), named by `path` alone.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     public var path: String?
     public var offset: Int
     public var line: Int
@@ -12,8 +13,11 @@ public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
         self.path = path; self.offset = offset; self.line = line; self.column = column
     }
 
-    /// `file:line:column` (or `line:column` without a path).
-    public var description: String { "\(path.map { $0 + ":" } ?? "")\(line):\(column)" }
+    /// `file:line:column` (or `line:column` without a path; just the path on line 0).
+    public var description: String {
+        if line == 0, let path { return path }
+        return "\(path.map { $0 + ":" } ?? "")\(line):\(column)"
+    }
 }
 
 /// Why a JSON document could not be read or written, or a file could not be written atomically.

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Every error the pipeline engine reports. Spec problems carry `file:line:column`; run-time problems
 /// name the stage and the file involved.

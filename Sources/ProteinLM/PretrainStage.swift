@@ -8,7 +8,7 @@ import Transformers
 /// evaluating held-out MLM and CLM perplexity; writes a model directory, a JSONL log and an SVG plot.
 public struct PretrainStage: StageType {
     public let name = "protein.pretrain"
-    public let version = 2
+    public let version = 3
     public let summary = "pretrain an xTrimoPGLM-style model (MLM + GLM) on FASTA; held-out MLM/CLM perplexity"
     /// Defaults of the training options shared with mlm.adapt.
     static let training = TrainingParameters(steps: 1000, warmup: 50, learningRate: 1e-3, dropout: 0,
@@ -24,6 +24,7 @@ public struct PretrainStage: StageType {
         ParameterSpec("heads", .int, default: .int(4), doc: "attention heads"),
         ParameterSpec("ffn", .int, default: .int(512), doc: "GeGLU width (dense_h_to_4h has 2× this)"),
         ParameterSpec("context", .int, default: .int(256), doc: "longest input in tokens (longer proteins are cropped)"),
+        ParameterSpec("norm", .choice(["deepnorm", "pre"]), default: .string("deepnorm"), doc: "layer layout: DeepNorm post-LN (α = √(2·layers)) or pre-LN (α = 1, residual from the layer input)"),
         ParameterSpec("rotary_2d", .bool, default: .bool(true), doc: "2-D RoPE (positions and block positions)"),
         ParameterSpec("accumulate", .int, default: .int(1), doc: "micro-batches per optimiser step"),
         ParameterSpec("tokens_per_batch", .int, default: .int(4096), doc: "padded tokens per micro-batch"),
@@ -48,6 +49,7 @@ public struct PretrainStage: StageType {
         o.layers = p.int("layers") ?? o.layers; o.hidden = p.int("hidden") ?? o.hidden
         o.heads = p.int("heads") ?? o.heads; o.ffn = p.int("ffn") ?? o.ffn; o.context = p.int("context") ?? o.context
         o.rotary2D = p.bool("rotary_2d") ?? true
+        o.preLN = p.string("norm") == "pre"
         let t = Self.training.reading(p)
         o.steps = t.steps; o.warmup = t.warmup ?? o.warmup; o.lr = Float(t.learningRate ?? 1e-3)
         o.weightDecay = Float(t.weightDecay); o.dropout = Float(t.dropout)

@@ -7,6 +7,9 @@ import Transformers
 public struct PretrainOptions: Sendable {
     public var layers = 4, hidden = 256, heads = 4, ffn = 512, context = 256
     public var rotary2D = true
+    /// Pre-LN layers (LayerNorm before each sublayer, residual from the layer input, α = 1) instead of
+    /// DeepNorm post-LN (residual from the normalised input, α = √(2·layers)).
+    public var preLN = false
     public var steps = 1000, warmup = 50, accumulate = 1
     public var tokensPerBatch = 4096, maxBatch = 64
     public var lr: Float = 1e-3, weightDecay: Float = 0.01, clip: Double = 1.0, dropout: Float = 0
@@ -42,6 +45,7 @@ public final class PretrainTrainer {
                                   causal: false, rotary2D: o.rotary2D)
         c.seqLength = o.context
         c.padTokenId = 0
+        if o.preLN { c.deepnorm = false; c.applyResidualConnectionPostLayernorm = false }
         try c.validate(file: "protein.pretrain parameters (layers, hidden, heads, ffn, context)")
         model = try PGLMTrainingModel(config: c, seed: o.seed)
         model.dropout = o.dropout
@@ -90,6 +94,16 @@ public final class PretrainTrainer {
     /// Starts from the weights of a model directory written by this trainer (or any xTrimoPGLM checkpoint
     /// of the same shape) instead of a random initialisation; the optimiser and step start afresh.
     public func initialise(from dir: URL) throws {
+        // Same tensor names and shapes in both layouts, so a layout mismatch would load silently.
+        let configURL = dir.appendingPathComponent("config.json")
+        if let data = FileManager.default.contents(atPath: configURL.path),
+           let c = try? JSONDecoder().decode(PGLMConfiguration.self, from: data),
+           c.deepnorm != model.config.deepnorm
+            || c.applyResidualConnectionPostLayernorm != model.config.applyResidualConnectionPostLayernorm {
+            throw ProteinLMError.badOption(name: "init_from", detail: "\(configURL.path): deepnorm \(c.deepnorm), "
+                + "apply_residual_connection_post_layernorm \(c.applyResidualConnectionPostLayernorm); expected the "
+                + "layout this run trains (norm: \(options.preLN ? "pre" : "deepnorm"))")
+        }
         let file = try SafetensorsFile(url: dir.appendingPathComponent("model.safetensors"))
         try model.parameters.load(from: file, aliases: PGLMTrainingModel.tiedHead, refusingOthers: true)
     }

@@ -2,7 +2,7 @@ import Foundation
 import PipelineEngine
 import CLISupport
 
-/// Where `trellis run` sends sharded stages: `--executor`, `--shards`, `--profile FILE` and the spec's
+/// Where `trellis run` runs stages and shards: `--executor`, `--shards`, `--profile FILE` and the spec's
 /// `executor:`. Precedence: defaults < profile < spec < command line.
 ///
 /// A profile is a small YAML file:
@@ -27,7 +27,7 @@ struct ClusterOptions {
     /// `trellis run`'s cluster options, for its schema.
     static let parameters = [
         ParameterSpec("shards", .int, doc: "split every record-mapping stage into N shards (overrides the spec's shards:; capped at the record count)"),
-        ParameterSpec("executor", .choice(PipelineLoader.executors), doc: "where shards run: local (threads of this process) or slurm (job arrays)"),
+        ParameterSpec("executor", .choice(PipelineLoader.executors), doc: "where stages run: local (threads of this process) or slurm (a job per stage, an array per sharded stage)"),
         ParameterSpec("profile", .path, doc: "executor settings and default per-shard resources (YAML, see README)"),
         ParameterSpec("poll_interval", .float, doc: "seconds between Slurm status queries (default 10)"),
     ]
@@ -100,7 +100,7 @@ struct ClusterOptions {
         if let m = markerTimeout { o.markerTimeout = m }
         o.throttle = throttle
         let slurm = SlurmExecutor(options: o)
-        options.shardExecutor = slurm
+        options.executor = slurm
         return slurm
     }
 

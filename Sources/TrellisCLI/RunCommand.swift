@@ -43,7 +43,7 @@ enum RunCommand: Command {
         let pipeline = try common.load(spec)
         let slurm = cluster.apply(to: &options, pipeline: pipeline)
         if let slurm {
-            print("\(pipeline.name): sharded stages go to Slurm as jobs named \(slurm.options.runID)", to: &standardError)
+            print("\(pipeline.name): stages go to Slurm as jobs named \(slurm.options.runID)", to: &standardError)
         }
         InterruptHandler.install(slurm: slurm, workDirectory: options.workDirectory)
         let summary: RunSummary

@@ -72,13 +72,42 @@ final class Project {
     }
 
     @discardableResult
-    func run(_ spec: String, overrides: [String] = [], jobs: Int = 2, keepGoing: Bool = false) throws -> RunSummary {
+    func run(_ spec: String, overrides: [String] = [], jobs: Int = 2, keepGoing: Bool = false, shards: Int? = nil,
+             executor: StageExecutor? = nil) throws -> RunSummary {
         var options = RunOptions(workDirectory: work, projectDirectory: root)
         options.jobs = jobs
         options.keepGoing = keepGoing
         options.progress = .quiet
+        options.shards = shards
+        options.executor = executor
         return try PipelineRunner(pipeline: load(spec, overrides: overrides), options: options).run()
     }
+
+    /// `run`, failing the test with the stages' errors unless every stage finished (done or cached).
+    @discardableResult
+    func runOK(_ spec: String, overrides: [String] = [], jobs: Int = 2, shards: Int? = nil, executor: StageExecutor? = nil,
+               file: StaticString = #filePath, line: UInt = #line) throws -> RunSummary {
+        let r = try run(spec, overrides: overrides, jobs: jobs, shards: shards, executor: executor)
+        XCTAssertTrue(r.succeeded, "\(r.failures)", file: file, line: line)
+        return r
+    }
+}
+
+extension Project {
+    /// A `table.write` stage for the end of a spec's `stages:`: one row per output of the stages it needs.
+    static func tableStage(_ name: String, needs: [String], path: String) -> String {
+        "\n  \(name):\n    uses: table.write\n    needs: [\(needs.joined(separator: ", "))]\n    with:\n      path: \(path)\n"
+    }
+}
+
+/// Fails unless `p`'s DOT drawing has every line of `dot` and none of `notDot`, and its Mermaid drawing
+/// every text of `mermaid`.
+func assertDrawings(_ p: Pipeline, dot: [String], notDot: [String] = [], mermaid: [String],
+                    file: StaticString = #filePath, line: UInt = #line) {
+    let drawn = PipelineGraph.dot(p), flowchart = PipelineGraph.mermaid(p)
+    for d in dot { XCTAssertTrue(drawn.contains(d), "\(d) not in\n\(drawn)", file: file, line: line) }
+    for d in notDot { XCTAssertFalse(drawn.contains(d), "\(d) in\n\(drawn)", file: file, line: line) }
+    for m in mermaid { XCTAssertTrue(flowchart.contains(m), "\(m) not in\n\(flowchart)", file: file, line: line) }
 }
 
 extension RunSummary {

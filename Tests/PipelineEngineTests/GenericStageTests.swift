@@ -46,14 +46,8 @@ final class GenericStageTests: XCTestCase {
               n: 5
               seed: 11
               output: out/sample.faa
-          table:
-            uses: table.write
-            needs: [split]
-            with:
-              path: out/parts.csv
-        """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded, "\(r.failures)")
+        """ + Project.tableStage("table", needs: ["split"], path: "out/parts.csv")
+        let r = try p.runOK(spec)
         // Lengths 10 + 5i (+1 for '*' on even i, stripped): 30...80 → i = 4...14; ids starting r1 → r10...r14.
         XCTAssertEqual(ids(p, "out/filtered.faa"), ["r10", "r11", "r12", "r13", "r14"])
         XCTAssertFalse(p.read("out/filtered.faa")!.contains("*"))

@@ -199,6 +199,26 @@ final class HostileInputTests: XCTestCase {
         }
     }
 
+    /// The one quoter (`shell` stages' `:q` and the Slurm `--wrap` command) gives every hostile string back
+    /// unchanged through /bin/sh.
+    func testShellQuotingRoundTripsThroughSh() throws {
+        let hostile = ["it's", "'", "''", "a\"b", "line1\nline2\n", "$HOME", "${PATH}", "`id`", "$(echo pwned)", "tab\there",
+                       "naïve 日本語 🧬", "back\\slash\\", "-n", "*", "~", "!", "a b  c", "cr\rlf", "; rm -rf x; '", "%s %d",
+                       "", "#not a comment", "semi;colon|pipe&amp>gt<lt", "\u{7f}\u{1b}[31m", "é\u{301}"]
+        for s in hostile {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "printf '%s' " + ShellQuoting.quote(s)]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, s)
+            XCTAssertEqual(data, Data(s.utf8), "\(s.debugDescription) -> \(ShellQuoting.quote(s).debugDescription)")
+        }
+    }
+
     func testQuotedReferencesSurviveSpacesAndQuotes() throws {
         let p = try Project()
         try p.write("in put's.txt", "x\n")

@@ -23,13 +23,19 @@ final class HousekeepingTests: XCTestCase {
         """
     }
 
+    /// A project holding the four records `spec` shards.
+    func project() throws -> Project {
+        let p = try Project()
+        try p.write("proteins.faa", Self.records)
+        return p
+    }
+
     func shardEntries(_ p: Project) -> Set<String> {
         Set((try? FileManager.default.contentsOfDirectory(atPath: p.work.appendingPathComponent("shards").path)) ?? [])
     }
 
     func testCleanRemovesShardDirectoriesOfOldKeysAndOldSlurmRuns() throws {
-        let p = try Project()
-        try p.write("proteins.faa", Self.records)
+        let p = try project()
         let old = Self.spec(command: "grep -c '^>' \"$TRELLIS_RECORDS\" > out/n.txt")
         XCTAssertEqual(try p.run(old).statuses["count"], "done")
         let oldEntries = shardEntries(p)
@@ -60,8 +66,7 @@ final class HousekeepingTests: XCTestCase {
     }
 
     func testCleanKeepsShardsOfAnInterruptedStage() throws {
-        let p = try Project()
-        try p.write("proteins.faa", Self.records)
+        let p = try project()
         // Shard 2 fails, so the stage never commits; shard 1's directory must survive a clean.
         let spec = Self.spec(command: "if grep -q '^>d' \"$TRELLIS_RECORDS\"; then exit 3; fi; grep -c '^>' \"$TRELLIS_RECORDS\" > out/n.txt")
         XCTAssertEqual(try p.run(spec).statuses["count"], "failed")
@@ -71,8 +76,7 @@ final class HousekeepingTests: XCTestCase {
     }
 
     func testKilledShardTemporaryDirectoriesAreRemovedOnTheNextRun() throws {
-        let p = try Project()
-        try p.write("proteins.faa", Self.records)
+        let p = try project()
         let spec = Self.spec(command: "if [ ! -e \"$TRELLIS_PROJECT/ok\" ]; then exit 3; fi; grep -c '^>' \"$TRELLIS_RECORDS\" > out/n.txt")
         XCTAssertEqual(try p.run(spec).statuses["count"], "failed")
         // What a task killed with SIGKILL leaves: its temporary directory inside the shard directory.

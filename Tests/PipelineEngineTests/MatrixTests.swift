@@ -108,14 +108,16 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(try load(spec, overrides: ["files=z.txt"]).parameters.first { $0.name == "files" }?.value, "z.txt")
     }
 
-    static let chain = """
+    /// `make[K]` → `use[K]` (instance to instance), `gather` (all instances) and two stages that wait for `make`.
+    static func chain(make: String = "echo ${matrix.K} > out/k.txt", use: String = "cat ${stages.make.outputs.result}") -> String {
+        """
     stages:
       make:
         uses: shell
         matrix:
           K: [1, 2, 3]
         with:
-          command: echo ${matrix.K} > out/k.txt
+          command: \(make)
           outputs:
             result: out/k${matrix.K}.txt
       use:
@@ -124,7 +126,7 @@ final class MatrixTests: XCTestCase {
           K: [1, 2, 3]
         with:
           inputs: [${stages.make.outputs.result}]
-          command: cat ${stages.make.outputs.result}
+          command: \(use)
       gather:
         uses: shell
         with:
@@ -143,9 +145,10 @@ final class MatrixTests: XCTestCase {
         with:
           command: "true"
     """
+    }
 
     func testReferencesAndNeedsBetweenInstances() throws {
-        let p = try load(Self.chain)
+        let p = try load(Self.chain())
         // Same matrix: the instance with the same values; no matrix: every instance, as a list in matrix order.
         XCTAssertEqual(deps(p, "use[K=2]"), ["make[K=2]"])
         XCTAssertEqual(p.stage("use[K=2]")?.referenceTargets["make"], ReferenceTarget(stages: [1], ids: ["make[K=2]"], gathers: false))
@@ -155,15 +158,11 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(deps(p, "waits_same[K=2]"), ["make[K=2]"])
         XCTAssertEqual(p.stage("waits")?.needs.count, 3)
         // One instance by its id.
-        let exact = try load(Self.chain + "\n  exact:\n    uses: shell\n    needs: [\"make[K=3]\"]\n    with:\n      command: x\n")
+        let exact = try load(Self.chain() + "\n  exact:\n    uses: shell\n    needs: [\"make[K=3]\"]\n    with:\n      command: x\n")
         XCTAssertEqual(deps(exact, "exact"), ["make[K=3]"])
         // The graph draws every instance.
-        let dot = PipelineGraph.dot(p)
-        XCTAssertTrue(dot.contains("\"make[K=2]\" -> \"use[K=2]\";"), dot)
-        XCTAssertFalse(dot.contains("\"make[K=1]\" -> \"use[K=2]\";"), dot)
-        let mermaid = PipelineGraph.mermaid(p)
-        XCTAssertTrue(mermaid.contains("  s_make_K_3_ --> s_gather\n"), mermaid)
-        XCTAssertTrue(mermaid.contains("s_make_K_3_[\"make[K=3]<br/>"), mermaid)
+        assertDrawings(p, dot: ["\"make[K=2]\" -> \"use[K=2]\";"], notDot: ["\"make[K=1]\" -> \"use[K=2]\";"],
+                       mermaid: ["  s_make_K_3_ --> s_gather\n", "s_make_K_3_[\"make[K=3]<br/>"])
     }
 
     /// Keys shared by both stages pick the instance; keys only the referenced stage has are gathered.
@@ -318,14 +317,8 @@ final class MatrixTests: XCTestCase {
               command: cat ${stages.make.outputs.result} > out/all.txt
               outputs:
                 all: out/all.txt
-          summary:
-            uses: table.write
-            needs: [make]
-            with:
-              path: out/summary.tsv
-        """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded, "\(r.failures)")
+        """ + Project.tableStage("summary", needs: ["make"], path: "out/summary.tsv")
+        let r = try p.runOK(spec)
         XCTAssertEqual(r.statuses, ["make[K=3]": "done", "make[K=1]": "done", "make[K=2]": "done", "gather": "done", "summary": "done"])
         XCTAssertEqual(p.read("out/all.txt"), "k=3\nk=1\nk=2\n")
         XCTAssertEqual(p.read("out/k2.txt"), "k=2\n")
@@ -354,32 +347,11 @@ final class MatrixTests: XCTestCase {
     /// --keep-going: a failing instance does not stop the others; what gathers it is skipped.
     func testKeepGoingWithAFailingInstance() throws {
         let p = try Project()
-        let spec = """
-        stages:
-          make:
-            uses: shell
-            matrix:
-              K: [1, 2, 3]
-            with:
-              command: test ${matrix.K} != 2 && echo ${matrix.K} > out/k${matrix.K}.txt
-              outputs:
-                result: out/k${matrix.K}.txt
-          use:
-            uses: shell
-            matrix:
-              K: [1, 2, 3]
-            with:
-              inputs: [${stages.make.outputs.result}]
-              command: "true"
-          gather:
-            uses: shell
-            with:
-              inputs: ${stages.make.outputs.result}
-              command: "true"
-        """
+        let spec = Self.chain(make: "test ${matrix.K} != 2 && echo ${matrix.K} > out/k${matrix.K}.txt", use: "\"true\"")
         let r = try p.run(spec, jobs: 1, keepGoing: true)
         XCTAssertEqual(r.statuses, ["make[K=1]": "done", "make[K=2]": "failed", "make[K=3]": "done",
-                                    "use[K=1]": "done", "use[K=2]": "skipped", "use[K=3]": "done", "gather": "skipped"])
+                                    "use[K=1]": "done", "use[K=2]": "skipped", "use[K=3]": "done", "gather": "skipped",
+                                    "waits": "skipped", "waits_same[K=2]": "skipped"])
         XCTAssertEqual(r.failures.map(\.stage), ["make[K=2]"])
     }
 
@@ -402,8 +374,7 @@ final class MatrixTests: XCTestCase {
               outputs:
                 upper: out/${matrix.f}.upper
         """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded, "\(r.failures)")
+        let r = try p.runOK(spec)
         XCTAssertEqual(p.read("out/a.upper"), "X\nY\nZ\n")
         XCTAssertEqual(p.read("out/b.upper"), "U\nV\n")
         XCTAssertEqual(try p.run(spec).count("cached"), 2)

@@ -9,8 +9,14 @@ final class ReportTests: XCTestCase {
         try String(contentsOf: r.runDirectory.appendingPathComponent("report.html"), encoding: .utf8)
     }
 
-    func testFiguresAndTablesAreInlinedInSpecOrder() throws {
+    /// Runs `spec` in a fresh project (every stage must finish); returns the project, the run and its report.
+    func runReport(_ spec: String, file: StaticString = #filePath, line: UInt = #line) throws -> (Project, RunSummary, String) {
         let p = try Project()
+        let r = try p.runOK(spec, file: file, line: line)
+        return (p, r, try report(r))
+    }
+
+    func testFiguresAndTablesAreInlinedInSpecOrder() throws {
         let spec = """
         stages:
           plot:
@@ -32,9 +38,8 @@ final class ReportTests: XCTestCase {
               command: echo '<svg xmlns="http://www.w3.org/2000/svg"><rect id="second-rect"/></svg>' > out/b.svg
               outputs: [out/b.svg]
         """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded, "\(r.failures)")
-        var html = try report(r)
+        let (p, _, page) = try runReport(spec)
+        var html = page
         XCTAssertTrue(html.contains("<h2>Main figures</h2>") && html.contains("<h2>Figures and tables</h2>"), html)
         XCTAssertTrue(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><circle id=\"dot-1\" r=\"4\"/></svg>"), html)
         XCTAssertFalse(html.contains("<?xml"), "the XML prolog is dropped")
@@ -59,8 +64,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testMissingAndLargeFilesAreListed() throws {
-        let p = try Project()
-        let spec = """
+        let (_, _, html) = try runReport("""
         stages:
           big:
             uses: shell
@@ -78,10 +82,7 @@ final class ReportTests: XCTestCase {
             needs: [big]
             with:
               command: rm "$TRELLIS_PROJECT/out/gone.svg"
-        """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded, "\(r.failures)")
-        let html = try report(r)
+        """)
         XCTAssertFalse(html.contains("big-g"), "an SVG over 2 MiB is not inlined")
         XCTAssertTrue(html.contains(">out/big.svg</a> (2.1 MiB, more than the 2 MiB inlined)"), html)
         XCTAssertTrue(html.contains(">out/gone.svg</a> (missing)"), html)
@@ -90,9 +91,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testNoFiguresNoSection() throws {
-        let p = try Project()
-        let r = try p.run("stages:\n  s:\n    uses: shell\n    with:\n      command: \"true\"\n")
-        let html = try report(r)
+        let (_, _, html) = try runReport("stages:\n  s:\n    uses: shell\n    with:\n      command: \"true\"\n")
         XCTAssertFalse(html.contains("<h2>Main figures</h2>") || html.contains("<h2>Figures and tables</h2>"), html)
     }
 }

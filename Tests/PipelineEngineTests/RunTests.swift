@@ -3,20 +3,22 @@ import XCTest
 
 /// Running: failures, retries, keep-going, partial outputs, records, trace, report, lock, clean.
 final class RunTests: XCTestCase {
+    /// Fails its first attempt (of 3), then writes `out/r.txt`.
+    static let flaky = """
+    stages:
+      flaky:
+        uses: shell
+        retries: 2
+        with:
+          outputs: [out/r.txt]
+          command: |
+            if [ ! -e "$TRELLIS_PROJECT/marker" ]; then touch "$TRELLIS_PROJECT/marker"; echo first try fails >&2; exit 3; fi
+            echo ok > out/r.txt
+    """
+
     func testRetriesRecoverAFlakyStage() throws {
         let p = try Project()
-        let spec = """
-        stages:
-          flaky:
-            uses: shell
-            retries: 2
-            with:
-              outputs: [out/r.txt]
-              command: |
-                if [ ! -e "$TRELLIS_PROJECT/marker" ]; then touch "$TRELLIS_PROJECT/marker"; echo first try fails >&2; exit 3; fi
-                echo ok > out/r.txt
-        """
-        let r = try p.run(spec)
+        let r = try p.run(Self.flaky)
         XCTAssertEqual(r.statuses, ["flaky": "done"])
         XCTAssertEqual(r.trace[0].attempts, 2)
         XCTAssertEqual(p.read("out/r.txt"), "ok\n")
@@ -26,7 +28,7 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(log.contains("--- attempt 2 of 3"), log)
     }
 
-    let twoBranches = """
+    static let twoBranches = """
     stages:
       bad:
         uses: shell
@@ -50,7 +52,7 @@ final class RunTests: XCTestCase {
 
     func testFailFastCancelsTheRestAndLeavesNoPartialOutput() throws {
         let p = try Project()
-        let r = try p.run(twoBranches, jobs: 1)
+        let r = try p.run(Self.twoBranches, jobs: 1)
         XCTAssertEqual(r.statuses, ["bad": "failed", "after_bad": "skipped", "good": "cancelled"])
         XCTAssertFalse(r.succeeded)
         XCTAssertEqual(r.failures.count, 1)
@@ -63,11 +65,11 @@ final class RunTests: XCTestCase {
 
     func testKeepGoingRunsIndependentStages() throws {
         let p = try Project()
-        let r = try p.run(twoBranches, jobs: 1, keepGoing: true)
+        let r = try p.run(Self.twoBranches, jobs: 1, keepGoing: true)
         XCTAssertEqual(r.statuses, ["bad": "failed", "after_bad": "skipped", "good": "done"])
         XCTAssertEqual(p.read("out/good.txt"), "fine\n")
         // The next run redoes only the failed branch.
-        let again = try p.run(twoBranches, jobs: 1, keepGoing: true)
+        let again = try p.run(Self.twoBranches, jobs: 1, keepGoing: true)
         XCTAssertEqual(again.statuses, ["bad": "failed", "after_bad": "skipped", "good": "cached"])
     }
 
@@ -88,14 +90,8 @@ final class RunTests: XCTestCase {
             with:
               input: in.faa
               min_length: 3
-          summary:
-            uses: table.write
-            needs: [filter]
-            with:
-              path: out/summary.json
-        """
-        let r = try p.run(spec)
-        XCTAssertTrue(r.succeeded)
+        """ + Project.tableStage("summary", needs: ["filter"], path: "out/summary.json")
+        let r = try p.runOK(spec)
         let traceText = try String(contentsOf: r.runDirectory.appendingPathComponent("trace.jsonl"), encoding: .utf8)
         let lines = traceText.split(separator: "\n")
         XCTAssertEqual(lines.count, 2)
@@ -142,8 +138,7 @@ final class RunTests: XCTestCase {
         for i in 0..<6 {
             spec += "  s\(i):\n    uses: shell\n    with:\n      outputs: [out/\(i)]\n      command: sleep 0.2; touch out/\(i)\n"
         }
-        let r = try p.run(spec, jobs: 3)
-        XCTAssertTrue(r.succeeded)
+        let r = try p.runOK(spec, jobs: 3)
         // At most 3 stages overlap at any instant.
         var events: [(time: Double, delta: Int)] = []
         for e in r.trace { events.append((e.start, 1)); events.append((e.end, -1)) }

@@ -75,7 +75,7 @@ final class ShardingTests: XCTestCase {
 
     static let outputs = ["out/kept.faa", "out/short.faa", "out/count.txt", "out/lengths.csv", "out/names.txt", "out/rows.csv"]
 
-    func makeProject() throws -> Project {
+    static func makeProject() throws -> Project {
         let p = try Project()
         try p.write("proteins.faa", Self.fasta)
         try p.write("names.txt", (1...17).map { "name\($0)\n" }.joined())
@@ -84,15 +84,13 @@ final class ShardingTests: XCTestCase {
     }
 
     func testShardedOutputsEqualUnshardedBytes() throws {
-        let reference = try makeProject()
-        let summary = try reference.run(Self.spec(shards: nil))
-        XCTAssertTrue(summary.succeeded, "\(summary.failures)")
+        let reference = try Self.makeProject()
+        try reference.runOK(Self.spec(shards: nil))
         let expected = Self.outputs.map { reference.read($0) }
         XCTAssertTrue(expected.allSatisfy { $0 != nil && !$0!.isEmpty })
         for n in [1, 3, 4, 7] {
-            let p = try makeProject()
-            let s = try p.run(Self.spec(shards: n))
-            XCTAssertTrue(s.succeeded, "N=\(n): \(s.failures)")
+            let p = try Self.makeProject()
+            try p.runOK(Self.spec(shards: n))
             for (path, want) in zip(Self.outputs, expected) {
                 XCTAssertEqual(p.read(path), want, "N=\(n): \(path) differs from the unsharded run")
             }
@@ -100,14 +98,10 @@ final class ShardingTests: XCTestCase {
     }
 
     func testCommandLineShardCountOverridesSpec() throws {
-        let reference = try makeProject()
+        let reference = try Self.makeProject()
         try reference.run(Self.spec(shards: nil))
-        let p = try makeProject()
-        var options = RunOptions(workDirectory: p.work, projectDirectory: p.root)
-        options.progress = .quiet
-        options.shards = 5
-        let s = try PipelineRunner(pipeline: p.load(Self.spec(shards: 2)), options: options).run()
-        XCTAssertTrue(s.succeeded, "\(s.failures)")
+        let p = try Self.makeProject()
+        try p.runOK(Self.spec(shards: 2), shards: 5)
         for path in Self.outputs { XCTAssertEqual(p.read(path), reference.read(path), path) }
         // Five shard inputs were written for the fasta.filter stage.
         let shardDirs = try FileManager.default.contentsOfDirectory(atPath: p.work.appendingPathComponent("shards").path)
@@ -116,7 +110,7 @@ final class ShardingTests: XCTestCase {
 
     /// A shard that fails leaves the other shards' results; the next run reruns that shard only.
     func testEachShardIsItsOwnCachedUnit() throws {
-        let p = try makeProject()
+        let p = try Self.makeProject()
         let spec = """
         stages:
           lengths:
@@ -176,7 +170,7 @@ final class ShardingTests: XCTestCase {
     }
 
     func testShardsOnlyForRecordMappingStages() throws {
-        let p = try makeProject()
+        let p = try Self.makeProject()
         let spec = """
         stages:
           split:

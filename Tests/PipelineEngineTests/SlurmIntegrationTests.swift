@@ -125,15 +125,27 @@ final class SlurmIntegrationTests: XCTestCase {
             .filter { $0.contains("sbatch") && $0.contains("stage=lengths") }
     }
 
+    /// Writes `spec` to spec.yaml and runs it with profile.yaml (Slurm); the run must succeed.
+    func runOnSlurm(_ dir: URL, spec: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
+    }
+
+    /// A second run of spec.yaml reuses both stages without submitting.
+    func assertRerunIsCached(_ dir: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let again = try TestSupport.runTrellis(["run", "spec.yaml", "--profile", "profile.yaml", "--quiet", "--work-dir", ".trellis"], cwd: dir)
+        XCTAssertEqual(again.status, 0, again.stderr, file: file, line: line)
+        XCTAssertTrue(again.stderr.contains("2 cached"), again.stderr, file: file, line: line)
+    }
+
     func testFourShardsThroughSlurmEqualLocalRun() throws {
         let dir = try makeProject()
         defer { try? FileManager.default.removeItem(at: dir) }
         // A protein embedding pipeline sharded 4 ways: Slurm's result must be the local run's, byte for byte.
         let spec = Self.spec(shards: 4, embed: true)
         let expected = try localReference(dir, spec: spec, outputs: Self.embedOutputs)
-        try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
-        let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
-        XCTAssertEqual(r.status, 0, r.stderr)
+        try runOnSlurm(dir, spec: spec)
         for (path, want) in zip(Self.embedOutputs, expected) {
             XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent(path)), want, "\(path) differs from the local run")
         }
@@ -144,10 +156,22 @@ final class SlurmIntegrationTests: XCTestCase {
         XCTAssertTrue(submissions.contains { $0.contains("stage=embed") && $0.contains("mem=500M") }, "\(submissions)")
         let logs = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("logs").path)
         XCTAssertEqual(logs.count, 8, "one %A_%a.log per array task: \(logs)")
-        // A second run reuses everything without submitting.
-        let again = try TestSupport.runTrellis(["run", "spec.yaml", "--profile", "profile.yaml", "--quiet", "--work-dir", ".trellis"], cwd: dir)
-        XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertTrue(again.stderr.contains("2 cached"), again.stderr)
+        try assertRerunIsCached(dir)
+    }
+
+    /// Unsharded stages run on Slurm too, each as one job (an array of one task), with the local run's bytes;
+    /// a rerun reuses them without submitting.
+    func testUnshardedStagesRunAsOneSlurmJobEach() throws {
+        let dir = try makeProject()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = try localReference(dir, spec: Self.spec(shards: 4))
+        try runOnSlurm(dir, spec: Self.spec(shards: 4).replacingOccurrences(of: #"    shards: \d+\n"#, with: "", options: .regularExpression))
+        let submissions = try lengthsSubmissionsAfterMatchingOutputs(dir, expected)
+        XCTAssertEqual(submissions.count, 1, "\(submissions)")
+        XCTAssertTrue(submissions[0].contains("attempt=1 tasks=1 shards=1 mem=100M"), "\(submissions)")
+        let run = try slurmRunDirectory(dir.appendingPathComponent(".trellis"))
+        XCTAssertTrue(lines(run.appendingPathComponent("submissions.log")).contains { $0.contains("stage=keep attempt=1 tasks=1") })
+        try assertRerunIsCached(dir)
     }
 
     /// `scancel` of one running array task: only that shard is resubmitted (alone, memory doubled).

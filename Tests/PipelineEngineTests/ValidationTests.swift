@@ -155,21 +155,12 @@ final class ValidationTests: XCTestCase {
             with:
               input: ${stages.a.outputs.fasta}
               parts: 2
-          c:
-            uses: table.write
-            needs: [a, b]
-            with:
-              path: out/t.tsv
-        """
+        """ + Project.tableStage("c", needs: ["a", "b"], path: "out/t.tsv")
         let p = try loader.load(text: spec, file: "p.yaml")
         XCTAssertEqual(p.stage("b")?.dependencies, [0])
         XCTAssertEqual(p.stage("c")?.dependencies, [0, 1])
         XCTAssertEqual(p.stage("b")?.deferred, ["input"])
-        let dot = PipelineGraph.dot(p)
-        XCTAssertTrue(dot.contains("\"a\" -> \"b\";"), dot)
-        XCTAssertTrue(dot.contains("\"b\" -> \"c\";"), dot)
-        let mermaid = PipelineGraph.mermaid(p)
-        XCTAssertTrue(mermaid.hasPrefix("flowchart LR\n"), mermaid)
-        XCTAssertTrue(mermaid.contains("s_a --> s_b"), mermaid)
+        assertDrawings(p, dot: ["\"a\" -> \"b\";", "\"b\" -> \"c\";"], mermaid: ["s_a --> s_b"])
+        XCTAssertTrue(PipelineGraph.mermaid(p).hasPrefix("flowchart LR\n"))
     }
 }

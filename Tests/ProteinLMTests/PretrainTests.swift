@@ -101,5 +101,24 @@ final class PretrainTests: XCTestCase {
         XCTAssertEqual(b.step, 0)
         o.hidden = 32
         XCTAssertThrowsError(try PretrainTrainer(data: Self.data(), options: o).initialise(from: saved))
+        // Same tensors, other layout: DeepNorm weights must not start a pre-LN run.
+        o.hidden = Self.options().hidden
+        o.preLN = true
+        assertThrows(try PretrainTrainer(data: Self.data(), options: o).initialise(from: saved),
+                     containing: "expected the layout this run trains (norm: pre)")
+    }
+
+    /// `norm: pre` trains the pre-LN layout and saves it as such (α = 1, residual from the layer input), so
+    /// the runtime loads the same maths.
+    func testPreLNLayoutIsSaved() throws {
+        let dir = try scratchDirectory("pretrain-preln")
+        var o = Self.options()
+        o.preLN = true
+        let t = try PretrainTrainer(data: Self.data(), options: o)
+        XCTAssertEqual(t.model.config.alpha, 1)
+        try t.model.save(to: dir, dtype: .f32)
+        let c = try JSONDecoder().decode(PGLMConfiguration.self, from: Data(contentsOf: dir.appendingPathComponent("config.json")))
+        XCTAssertFalse(c.deepnorm)
+        XCTAssertFalse(c.applyResidualConnectionPostLayernorm)
     }
 }

@@ -21,8 +21,10 @@ final class TrainingCheckpointTests: XCTestCase {
     }
 
     func testPGLMSaveLoadsInRuntimeWithSameLogits() throws {
-        for rotary2D in [false, true] {
-            let c = PGLMConfiguration(layers: 2, hidden: 32, heads: 4, ffn: 48, vocabSize: 128, causal: false, rotary2D: rotary2D)
+        // DeepNorm with 1-D and 2-D RoPE, and the pre-LN layout (α = 1, residual from the layer input).
+        for (rotary2D, preLN) in [(false, false), (true, false), (true, true)] {
+            var c = PGLMConfiguration(layers: 2, hidden: 32, heads: 4, ffn: 48, vocabSize: 128, causal: false, rotary2D: rotary2D)
+            if preLN { c.deepnorm = false; c.applyResidualConnectionPostLayernorm = false }
             let m = try PGLMTrainingModel(config: c, seed: 5)
             let dir = try TestSupport.temporaryDirectory("pglm-save")
             try m.save(to: dir, dtype: .f32)
@@ -32,7 +34,7 @@ final class TrainingCheckpointTests: XCTestCase {
                 let ref = try loaded.forward(TokenBatch(batch: 2, length: 8, ids: ids, attentionMask: [Int32](repeating: 1, count: 16)),
                                              options: ForwardOptions(hiddenStates: false, mode: mode))
                 let ours = trainingLogits(m, ids: ids, b: 2, t: 8, mode: mode, rotary2D: rotary2D)
-                let d = TestSupport.maxAbsDiff(ours, ref.logits!, label: "pglm 2-D \(rotary2D) \(mode) training vs runtime logits")
+                let d = TestSupport.maxAbsDiff(ours, ref.logits!, label: "pglm 2-D \(rotary2D) pre-LN \(preLN) \(mode) training vs runtime logits")
                 XCTAssertLessThan(d, 1e-4)
             }
         }

@@ -40,8 +40,10 @@ final class TrainingGradientTests: XCTestCase {
         }
     }
 
-    func checkModel(rotary2D: Bool) throws {
-        let m = try PGLMTrainingModel(config: Self.tinyConfig(rotary2D: rotary2D), seed: 7)
+    func checkModel(rotary2D: Bool, preLN: Bool = false) throws {
+        var c = Self.tinyConfig(rotary2D: rotary2D)
+        if preLN { c.deepnorm = false; c.applyResidualConnectionPostLayernorm = false }
+        let m = try PGLMTrainingModel(config: c, seed: 7)
         // Larger weights than the 0.02 init so every path carries signal.
         let ps = m.parameters
         var rng = SeededRandom(seed: 3)
@@ -73,10 +75,12 @@ final class TrainingGradientTests: XCTestCase {
             worst = max(worst, rel)
             print(String(format: "grad %-58@ rel err %.2e", e.name as NSString, rel))
         }
-        print("worst relative error (2-D RoPE \(rotary2D)): \(worst)")
+        print("worst relative error (2-D RoPE \(rotary2D), pre-LN \(preLN)): \(worst)")
         XCTAssertLessThan(worst, 1e-3)
     }
 
     func testPGLMWholeModelGradients1D() throws { try checkModel(rotary2D: false) }
     func testPGLMWholeModelGradients2D() throws { try checkModel(rotary2D: true) }
+    /// Pre-LN layout (α = 1, residual from the layer input), which protein.pretrain's `norm: pre` trains.
+    func testPGLMWholeModelGradientsPreLN() throws { try checkModel(rotary2D: true, preLN: true) }
 }

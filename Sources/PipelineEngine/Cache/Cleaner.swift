@@ -91,13 +91,13 @@ public enum Cleaner {
             let key = String(name[..<r.lowerBound])
             guard stageKeys.contains(key) else { continue }
             kept.insert(name)
-            let list = shards.appendingPathComponent(name).appendingPathComponent(ShardedStage.shardKeysFile)
+            let list = shards.appendingPathComponent(name).appendingPathComponent(StageTasks.shardKeysFile)
             if let text = try? String(contentsOf: list, encoding: .utf8) {
                 for line in text.split(separator: "\n") where !line.isEmpty { kept.insert(String(line)) }
             } else if let record = work.record(key: key) {
                 for i in 0..<count {
                     var c = record.components
-                    c["shard"] = "\(i)/\(count) \(ShardedStage.splitVersion)"
+                    c["shard"] = "\(i)/\(count) \(StageTasks.splitVersion)"
                     kept.insert(CacheKey.make(c))
                 }
             }

@@ -127,14 +127,3 @@ final class StageKeying: @unchecked Sendable {
         return out
     }
 }
-
-extension ParameterType {
-    /// Parameters whose files are digested into the key.
-    var digestsInputs: Bool {
-        switch self {
-        case .path: return true
-        case .list(let t), .map(let t): return t.digestsInputs
-        default: return false
-        }
-    }
-}

@@ -11,13 +11,11 @@ public struct RunOptions: Sendable {
     public var workDirectory: URL
     public var projectDirectory: URL
     public var progress: ProgressStyle = .plain
-    /// Where stages run; nil means a local thread pool of `jobs` threads.
+    /// Where stages and shards run; nil means threads of this process (`jobs` of them).
     public var executor: StageExecutor?
     /// `--shards N`: shard every record-mapping stage N ways (overrides `shards:` in the spec).
     public var shards: Int?
-    /// Where shards run; nil means threads of this process (`jobs` of them).
-    public var shardExecutor: ShardExecutor?
-    /// Default per-shard resources (from a profile); a stage's `resources:` override them key by key.
+    /// Default per-task resources (from a profile); a stage's `resources:` override them key by key.
     public var resources = ShardResources()
     /// Command line and version, for the run report.
     public var invocation = RunInvocation()
@@ -100,8 +98,11 @@ public final class PipelineRunner {
         var unparked: [Int] = []
         let stopFlag = Flag()
         let keepGoing = options.keepGoing
-        let executor = options.executor ?? LocalExecutor(threads: options.jobs)
-        let inFlight = max(1, executor.inFlightLimit(jobs: options.jobs))
+        let stages = pipeline.stages
+        let executor = options.executor
+            ?? LocalExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
+        let pool = StagePool(threads: options.jobs)
+        let inFlight = pool.inFlightLimit
 
         func write(_ i: Int, _ entry: TraceEntry) {
             trace[i] = entry
@@ -160,11 +161,11 @@ public final class PipelineRunner {
                                    logURL: logURL, keying: keying, scratch: scratch,
                                    progress: { [board] update in board.update(stage.id, update) },
                                    note: { [board] line in board.note(line) })
-                if let sharded = shardedStage(stage, prepared, note: { [board] line in board.note(line) }) {
-                    job.body = sharded.run
+                if let tasks = stageTasks(job, prepared, executor: executor) {
+                    job.body = tasks.run
                     job.maxAttempts = 1
                 }
-                executor.execute { [board, stopFlag, job] in
+                pool.execute { [board, stopFlag, job] in
                     // Fail fast: a job queued behind a failure does not start.
                     if stopFlag.isSet { events.post((i, .cancelledNow(key: job.key))); return }
                     board.started(stage.id)
@@ -220,21 +221,22 @@ public final class PipelineRunner {
         return RunSummary(runDirectory: runDirectory, trace: entries, failures: failures, results: results)
     }
 
-    /// The sharded form of `stage` when it maps over records and a shard count applies to it.
-    func shardedStage(_ stage: PipelineStage, _ prepared: Prepared, note: @escaping @Sendable (String) -> Void) -> ShardedStage? {
-        guard let type = stage.type as? RecordMappingStage, let recordParameter = type.recordParameter(prepared.parameters),
-              var count = options.shards ?? stage.shards else { return nil }
-        // No more shards than records (an unreadable input fails later, in the stage, with its message).
-        if let input = prepared.parameters.url(recordParameter),
-           let records = try? RecordSplitter.count(input, format: type.recordFormat(prepared.parameters)) {
-            count = max(1, min(count, records))
+    /// The stage's work as executor tasks: one per shard when it maps over records and a shard count
+    /// applies to it, one for the whole stage when the executor does not run in this process; nil to run
+    /// it directly in its stage job.
+    func stageTasks(_ job: StageJob, _ prepared: Prepared, executor: StageExecutor) -> StageTasks? {
+        var shards: Int?
+        if let type = job.stage.type as? RecordMappingStage, let recordParameter = type.recordParameter(prepared.parameters),
+           let count = options.shards ?? job.stage.shards {
+            shards = count
+            // No more shards than records (an unreadable input fails later, in the stage, with its message).
+            if let input = prepared.parameters.url(recordParameter),
+               let records = try? RecordSplitter.count(input, format: type.recordFormat(prepared.parameters)) {
+                shards = max(1, min(count, records))
+            }
         }
-        let stages = pipeline.stages
-        let executor = options.shardExecutor
-            ?? LocalShardExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
-        return ShardedStage(stage: stage, type: type, parameters: prepared.parameters, components: prepared.components,
-                            key: prepared.key, count: count, work: work, executor: executor,
-                            resources: stage.resources.over(options.resources), note: note)
+        if shards == nil && executor.runsInProcess { return nil }
+        return StageTasks(job: job, shards: shards, executor: executor, resources: job.stage.resources.over(options.resources))
     }
 
     func makeRunDirectory() throws -> URL {

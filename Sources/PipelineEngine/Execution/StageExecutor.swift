@@ -1,83 +1,94 @@
 import Foundation
 
-/// Runs stage jobs on threads of this process; the runner decides what and when, the executor only how.
-/// Work that leaves the machine goes through `ShardExecutor` (local threads or Slurm array jobs), which a
-/// sharded stage calls from inside its job; an unsharded stage always runs here.
+/// The tasks of one stage that must run, handed to an executor in one piece: one task for a whole stage,
+/// one per shard for a sharded stage.
+public struct TaskBatch: Sendable {
+    public var stage: String
+    /// Tasks written for attempt 1, in shard order.
+    public var tasks: [ShardTask]
+    /// Extra attempts per task after a failure (the stage's `retries`).
+    public var retries: Int
+    public var resources: ShardResources
+    /// Where batch files (manifests) go: `<work>/shards/<stage key>-of<N>/`.
+    public var directory: URL
+    /// The stage's log (local tasks write there; Slurm tasks write their own `%A_%a.log`).
+    public var logDescriptor: Int32
+    public var note: @Sendable (String) -> Void
+    /// Progress a task running in this process reports (task index, its own count); Slurm tasks report none.
+    public var progress: @Sendable (Int, ProgressUpdate) -> Void = { _, _ in }
+}
+
+/// Where the work of stages runs: threads of this process (`LocalExecutor`) or Slurm jobs
+/// (`SlurmExecutor`). The runner decides which stages run and when, and commits their outputs; the executor
+/// only runs tasks (a whole stage is one task, a sharded stage one task per shard), retries each failure up
+/// to `retries` times, and reports, per task index, nil for success or the last error.
 public protocol StageExecutor: Sendable {
-    /// Starts `job` (or queues it); the job reports its own completion.
-    func execute(_ job: @escaping @Sendable () -> Void)
-    /// How many jobs the runner may hand over at once for a `--jobs` budget. An executor that queues
-    /// (like the local pool) takes more than it runs, so a finishing stage's thread picks up the next one
-    /// without waiting for the runner's thread to be scheduled.
-    func inFlightLimit(jobs: Int) -> Int
+    /// True when tasks run in this process: a whole stage then runs directly in its stage job's scratch
+    /// directory (no task directory or completion marker), and only shards go through `run`.
+    var runsInProcess: Bool { get }
+    /// Runs every task of `batch`; blocks until each has succeeded or used up its attempts.
+    func run(_ batch: TaskBatch) -> [Int: String?]
+    /// Cancels whatever the executor has started (Ctrl-C).
+    func cancelAll()
 }
 
 extension StageExecutor {
-    public func inFlightLimit(jobs: Int) -> Int { jobs }
+    public func cancelAll() {}
 }
 
-/// Runs jobs on at most `threads` threads of this machine (`--jobs`); further jobs wait in a queue.
-/// Threads are reused: a fresh thread per stage costs stack and malloc-arena set-up.
+/// Runs tasks on up to `threads` threads of this process.
 public final class LocalExecutor: StageExecutor, @unchecked Sendable {
-    private var queue: [@Sendable () -> Void] = []
-    private var idle = 0
-    private var threadCount = 0
-    private let maxThreads: Int
-    private let condition = NSCondition()
+    let threads: Int
+    let registry: (String) -> StageType?
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        maxThreads = max(1, threads)
+    /// `registry` finds a task's stage type by name.
+    public init(threads: Int, registry: @escaping (String) -> StageType?) {
+        self.threads = max(1, threads)
+        self.registry = registry
     }
 
-    public func inFlightLimit(jobs: Int) -> Int { min(jobs, maxThreads) * 4 }
+    public var runsInProcess: Bool { true }
 
-    public func execute(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        queue.append(job)
-        if idle == 0 && threadCount < maxThreads {
-            threadCount += 1
-            // Each job runs on one thread from start to end, so per-thread CPU accounting sees one stage at a time.
-            let t = Thread { [self] in self.work() }
+    public func run(_ batch: TaskBatch) -> [Int: String?] {
+        final class State: @unchecked Sendable { var results: [Int: String?] = [:]; var next = 0 }
+        let state = State()
+        let lock = NSLock()
+        let group = DispatchGroup()
+        for _ in 0..<min(threads, batch.tasks.count) {
+            group.enter()
+            let t = Thread { [self] in
+                while true {
+                    lock.lock()
+                    guard state.next < batch.tasks.count else { lock.unlock(); break }
+                    let task = batch.tasks[state.next]
+                    state.next += 1
+                    lock.unlock()
+                    let error = runWithRetries(task, batch)
+                    lock.lock(); state.results[task.index] = error; lock.unlock()
+                }
+                group.leave()
+            }
             t.stackSize = 8 << 20
             t.start()
-        } else {
-            condition.signal()
         }
-        condition.unlock()
+        group.wait()
+        return state.results
     }
 
-    private func work() {
-        while true {
-            condition.lock()
-            while queue.isEmpty {
-                idle += 1
-                condition.wait()
-                idle -= 1
+    private func runWithRetries(_ task: ShardTask, _ batch: TaskBatch) -> String? {
+        guard let type = registry(task.type) else { return "unknown stage type \(task.type)" }
+        var last = ""
+        for attempt in 1...(batch.retries + 1) {
+            var t = task
+            t.attempt = attempt
+            do {
+                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor) { batch.progress(task.index, $0) }
+                return nil
+            } catch {
+                last = FoundationErrorText.describe(error)
+                if attempt <= batch.retries { batch.note("\(task.title) failed (attempt \(attempt) of \(batch.retries + 1)): \(last); retrying") }
             }
-            let job = queue.removeFirst()
-            condition.unlock()
-            job()
         }
-    }
-}
-
-/// A thread-safe FIFO the workers post finished jobs to and the runner waits on.
-final class EventQueue<T>: @unchecked Sendable {
-    private var items: [T] = []
-    private let condition = NSCondition()
-
-    func post(_ item: T) {
-        condition.lock()
-        items.append(item)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func wait() -> T {
-        condition.lock()
-        while items.isEmpty { condition.wait() }
-        let item = items.removeFirst()
-        condition.unlock()
-        return item
+        return last
     }
 }

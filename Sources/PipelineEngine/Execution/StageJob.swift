@@ -17,9 +17,9 @@ struct StageJob: @unchecked Sendable {
     let scratch: ScratchPool
     let progress: @Sendable (ProgressUpdate) -> Void
     let note: @Sendable (String) -> Void
-    /// Runs instead of `stage.type.run` (a sharded stage's split, shard runs and gather).
+    /// Runs instead of `stage.type.run`: the stage's executor tasks (`StageTasks.run`).
     var body: ((StageContext) throws -> Void)? = nil
-    /// Overrides `stage.retries + 1` (sharded stages retry per shard, not as a whole).
+    /// Overrides `stage.retries + 1` (executor tasks retry one by one, not as a whole).
     var maxAttempts: Int? = nil
 
     struct Outcome {

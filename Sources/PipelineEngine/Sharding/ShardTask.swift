@@ -1,6 +1,7 @@
 import Foundation
 
-/// One shard of a sharded stage, complete enough to run without the spec: one line of a shard manifest
+/// One task: a shard of a sharded stage, or a whole stage (`count` 1) sent to an executor that does not run
+/// in this process. Complete enough to run without the spec: one line of a shard manifest
 /// (`trellis exec-shard MANIFEST INDEX` reads line INDEX and runs it).
 public struct ShardTask: Codable, Sendable {
     public var stage: String
@@ -15,12 +16,20 @@ public struct ShardTask: Codable, Sendable {
     /// Typed parameters with the record parameter pointing at this shard's input.
     public var parameters: [String: ManifestValue]
     public var projectDirectory: String
-    /// This shard's record file.
+    /// This shard's record file; empty for a whole-stage task.
     public var input: String
     /// `<work>/shards/<key>`: outputs go to `out/` and `pub/`, the completion marker is `done.json`.
     public var directory: String
     /// 1-based attempt this line was written for (markers of failures are named after it).
     public var attempt: Int
+    /// Outputs of the stages the stage depends on, in dependency order (what `StageContext.upstream` shows).
+    public var upstream: [UpstreamOutputs] = []
+
+    /// One upstream stage's outputs.
+    public struct UpstreamOutputs: Codable, Sendable {
+        public var stage: String
+        public var outputs: [String: OutputValue]
+    }
 
     public init(stage: String, type: String, version: Int, index: Int, count: Int, key: String,
                 parameters: [String: ManifestValue], projectDirectory: String, input: String, directory: String, attempt: Int) {
@@ -37,7 +46,10 @@ public struct ShardTask: Codable, Sendable {
         self.attempt = attempt
     }
 
-    public var label: String { "\(stage)[\(index + 1)/\(count)]" }
+    /// `embed[2/4]` for a shard, `embed` for a whole stage.
+    public var label: String { input.isEmpty ? stage : "\(stage)[\(index + 1)/\(count)]" }
+    /// `shard embed[2/4]` or `stage embed`, for logs.
+    public var title: String { (input.isEmpty ? "stage " : "shard ") + label }
     public var doneMarker: URL { URL(fileURLWithPath: directory).appendingPathComponent("done.json") }
     public func failedMarker(attempt: Int) -> URL {
         URL(fileURLWithPath: directory).appendingPathComponent("failed-\(attempt).json")
@@ -53,10 +65,14 @@ public struct ShardTask: Codable, Sendable {
 public struct ShardRecord: Codable, Sendable {
     /// How one output of the shard was produced, so the gather writes it the same way.
     public struct Output: Codable, Sendable {
-        /// `file` (inside the work directory), `published` (a declared path), or `text`.
+        /// `file` (inside the work directory), `published` (a declared path), `text`, or for whole-stage
+        /// tasks only `files` (several files inside the work directory) and `published-files` (several
+        /// declared paths under one name, e.g. a model directory's files).
         public var kind: String
         /// For `file`: the file name the stage chose; for `published`: the declared path; for `text`: the text.
         public var value: String
+        /// For `files`: the file names; for `published-files`: the declared paths, file `i` kept as `pub/<name>-<i>`.
+        public var paths: [String]? = nil
     }
     public var key: String
     public var stage: String

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs one shard where it is called (a local thread, or the `trellis exec-shard` process of a Slurm
-/// array task): the stage runs in a private temporary directory, its outputs move to the shard directory,
-/// and the completion marker `done.json` is renamed into place last. A failure leaves `failed-<n>.json`.
+/// Runs one task (a shard, or a whole stage) where it is called (a local thread, or the `trellis exec-shard`
+/// process of a Slurm array task): the stage runs in a private temporary directory, its outputs move to the
+/// task directory, and the completion marker `done.json` is renamed into place last. A failure leaves
+/// `failed-<n>.json`.
 public enum ShardWorker {
     /// Runs `task` with `type`; logs go to `logDescriptor`, the stage's progress reports to `progress`.
     /// Returns the shard's record, or throws after writing the failure marker.
@@ -26,15 +27,15 @@ public enum ShardWorker {
                 throw StageError("\(task.type) is version \(type.version) in this trellis, the manifest was written for version \(task.version)")
             }
             try WorkDirectory.makeDirectory(temp)
-            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp, upstream: [],
-                                           logDescriptor: logDescriptor, progress: progress)
-            context.log("shard \(task.label) attempt \(task.attempt) on \(host): input \(task.input)")
+            let context = try StageContext(stageID: task.label, parameters: task.typedParameters(), directory: temp,
+                                           upstream: task.upstream.map { ($0.stage, $0.outputs) }, logDescriptor: logDescriptor, progress: progress)
+            context.log("\(task.title) attempt \(task.attempt) on \(host)" + (task.input.isEmpty ? "" : ": input \(task.input)"))
             try type.run(context)
             // Collect outputs under the shard directory: internal files in out/, published ones in pub/<name>.
             var outputs: [String: ShardRecord.Output] = [:]
             for (name, files) in context.internalOutputs {
-                guard files.count == 1 else { throw StageError("output '\(name)' is a list of files; sharded stages write one file per output") }
-                outputs[name] = .init(kind: "file", value: files[0])
+                outputs[name] = context.listOutputs.contains(name)
+                    ? .init(kind: "files", value: "", paths: files) : .init(kind: "file", value: files[0])
             }
             for (name, text) in context.textOutputs { outputs[name] = .init(kind: "text", value: text) }
             let staged = temp.appendingPathComponent("result")
@@ -47,11 +48,15 @@ public enum ShardWorker {
             if !context.published.isEmpty {
                 let pub = staged.appendingPathComponent("pub")
                 try WorkDirectory.makeDirectory(pub)
-                for p in context.published {
-                    guard rename(p.temp.path, pub.appendingPathComponent(p.name).path) == 0 else {
-                        throw StageError("output '\(p.name)': the stage did not write \(p.path)")
+                let names = Dictionary(grouping: context.published, by: \.name)
+                for (name, files) in names.sorted(by: { $0.key < $1.key }) {
+                    for (i, p) in files.enumerated() {
+                        guard rename(p.temp.path, pub.appendingPathComponent(files.count == 1 ? name : "\(name)-\(i)").path) == 0 else {
+                            throw StageError("output '\(name)': the stage did not write \(p.path)")
+                        }
                     }
-                    outputs[p.name] = .init(kind: "published", value: p.path)
+                    outputs[name] = files.count == 1 ? .init(kind: "published", value: files[0].path)
+                        : .init(kind: "published-files", value: "", paths: files.map(\.path))
                 }
             }
             for sub in ["out", "pub"] {
@@ -68,12 +73,12 @@ public enum ShardWorker {
                                      cpuSeconds: ResourceUsage.threadCPU() - cpuStart + context.childCPU,
                                      peakRSSKB: max(context.childRSSKB, ResourceUsage.processPeakRSSKB()))
             try WorkDirectory.writeAtomically(try ShardManifest.encode(record), to: task.doneMarker)
-            context.log("shard \(task.label) done")
+            context.log("\(task.title) done")
             return record
         } catch {
             let message = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
             let status = (error as? StageError)?.exitStatus ?? 1
-            let line = "error: shard \(task.label): \(message)\n"
+            let line = "error: \(task.title): \(message)\n"
             line.withCString { _ = write(logDescriptor, $0, strlen($0)) }
             let failure = ShardFailure(key: task.key, attempt: task.attempt, error: message, exitStatus: status, host: host)
             if let data = try? ShardManifest.encode(failure) { try? WorkDirectory.writeAtomically(data, to: task.failedMarker(attempt: task.attempt)) }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Runs the shards of sharded stages as Slurm job arrays.
+/// Runs stages as Slurm jobs: a whole stage as an array of one task, a sharded stage as one array task per
+/// shard.
 ///
-/// Each batch of shards becomes one `sbatch --array=0-(n-1)%K` submission (several when n exceeds the
+/// Each batch of tasks becomes one `sbatch --array=0-(n-1)%K` submission (several when n exceeds the
 /// cluster's `MaxArraySize`) over a JSONL manifest; each array task runs `trellis exec-shard MANIFEST
 /// $SLURM_ARRAY_TASK_ID`, so the spec is never re-parsed in a job. All jobs carry the run id as their job name:
 /// one monitor thread issues ONE status query per poll interval for the whole run (`squeue --name`, or
 /// `sacct --name` when accounting is enabled) and reads the completion markers the shards write. A shard
-/// that fails (failure marker, or gone from the queue without a marker) is resubmitted alone with its memory
+/// (or whole stage) that fails (failure marker, or gone from the queue without a marker) is resubmitted alone with its memory
 /// request scaled by the attempt number, up to the stage's `retries`.
-public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
+public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     public struct Options: Sendable {
         /// Job name of every submission of this run.
         public var runID: String
@@ -47,7 +48,7 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
     public let options: Options
     private let condition = NSCondition()
     private var entries: [Entry] = []
-    private var batches: [Int: ShardBatch] = [:]
+    private var batches: [Int: TaskBatch] = [:]
     private var nextBatch = 0
     private var submissionCount = 0
     private var monitorStarted = false
@@ -66,7 +67,9 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
         return "trellis-\(f.string(from: Date()))-\(getpid())"
     }
 
-    public func run(_ batch: ShardBatch) -> [Int: String?] {
+    public var runsInProcess: Bool { false }
+
+    public func run(_ batch: TaskBatch) -> [Int: String?] {
         condition.lock()
         let id = nextBatch
         nextBatch += 1
@@ -119,7 +122,7 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
     // MARK: Submission
 
     /// Submits `group` (shards of one batch at one attempt) as arrays over fresh manifests.
-    private func submit(_ group: [Entry], attempt: Int, batch: ShardBatch) throws {
+    private func submit(_ group: [Entry], attempt: Int, batch: TaskBatch) throws {
         let limits = clusterLimits()
         var start = 0
         while start < group.count {
@@ -142,7 +145,7 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
             if let t = r.time { args += ["--time", t] }
             if let p = r.partition { args += ["--partition", p] }
             if let a = r.account { args += ["--account", a] }
-            args += ["--wrap", "exec \(Self.quote(options.trellis)) exec-shard \(Self.quote(manifest.path)) \"$SLURM_ARRAY_TASK_ID\""]
+            args += ["--wrap", "exec \(ShellQuoting.quote(options.trellis)) exec-shard \(ShellQuoting.quote(manifest.path)) \"$SLURM_ARRAY_TASK_ID\""]
             try WorkDirectory.makeDirectory(options.directory.appendingPathComponent("logs"))
             let result = try SlurmCommand.run("sbatch", args)
             let jobID = result.stdout.split(separator: "\n").last.map { String($0.split(separator: ";")[0]) }?
@@ -255,6 +258,4 @@ public final class SlurmExecutor: ShardExecutor, @unchecked Sendable {
             _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
         }
     }
-
-    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }

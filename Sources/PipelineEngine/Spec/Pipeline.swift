@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// A validated pipeline: every stage type known, every parameter typed or deferred until its upstream has
 /// run, every reference pointing at a real stage and output, and no cycle.

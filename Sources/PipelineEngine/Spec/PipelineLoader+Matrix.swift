@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// `matrix:` stages. A stage with
 ///

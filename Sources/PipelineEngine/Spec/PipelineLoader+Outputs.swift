@@ -69,14 +69,3 @@ extension PipelineLoader {
         return false
     }
 }
-
-extension ParameterType {
-    /// Parameters naming files the stage publishes.
-    var publishesOutputs: Bool {
-        switch self {
-        case .outputPath: return true
-        case .list(let t), .map(let t): return t.publishesOutputs
-        default: return false
-        }
-    }
-}

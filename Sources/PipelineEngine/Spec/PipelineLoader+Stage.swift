@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 extension PipelineLoader {
     /// A stage reference found in a parameter, with where it was written.

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Turns a parsed spec into a `Pipeline`, reporting every problem at once, each with its position.
 public struct PipelineLoader {
@@ -147,7 +148,7 @@ public struct PipelineLoader {
             }
         }
         for o in overrides {
-            let at = SourceLocation(file: "-p \(o)", line: 0, column: 0)
+            let at = SourceLocation(path: "-p \(o)", offset: 0, line: 0, column: 0)
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
                 d.append(Diagnostic(at, "expected -p key=value"))
                 continue
@@ -180,7 +181,8 @@ public struct PipelineLoader {
             let found = Reference.scan(s)
             if found.isEmpty { return .text(s) }
             func at(_ r: Reference) -> SourceLocation {
-                SourceLocation(file: loc.file, line: loc.line, column: loc.column + r.offset)
+                SourceLocation(path: loc.path, offset: loc.offset + s[..<r.range.lowerBound].utf8.count, line: loc.line,
+                               column: loc.column + r.offset)
             }
             var out = s
             var ok = true

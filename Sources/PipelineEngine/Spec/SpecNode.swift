@@ -1,3 +1,5 @@
+import Formats
+
 /// A node of a parsed spec: a scalar (always text), a list or a mapping, each with its source position.
 ///
 /// Scalars are never typed here: `NO`, `010` and `1.20` stay strings until a stage's parameter schema types them.
@@ -60,10 +62,4 @@ public struct SpecEntry: Sendable {
     public var key: String
     public var keyLocation: SourceLocation
     public var value: SpecNode
-
-    public init(key: String, keyLocation: SourceLocation, value: SpecNode) {
-        self.key = key
-        self.keyLocation = keyLocation
-        self.value = value
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Parses the YAML subset of pipeline specs into `SpecNode`s that remember their positions.
 ///
@@ -54,7 +55,7 @@ public struct SpecParser {
         var column = 1
         var i = lines[line].lowerBound
         while i < offset { if bytes[i] & 0xC0 != 0x80 { column += 1 }; i += 1 }
-        return SourceLocation(file: file, line: line + 1, column: column)
+        return SourceLocation(path: file, offset: offset, line: line + 1, column: column)
     }
 
     func fail(_ line: Int, _ offset: Int, _ message: String) -> PipelineError {
@@ -91,7 +92,7 @@ public struct SpecParser {
 
     mutating func parseDocument() throws -> SpecNode {
         guard var indent = try nextIndent() else {
-            return .map([], SourceLocation(file: file, line: 1, column: 1))
+            return .map([], SourceLocation(path: file, offset: 0, line: 1, column: 1))
         }
         if startsDocumentMarker(row) {
             row += 1

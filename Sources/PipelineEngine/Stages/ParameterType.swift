@@ -98,3 +98,18 @@ public indirect enum ParameterValue: Hashable, Sendable, CustomStringConvertible
         }
     }
 }
+
+extension ParameterType {
+    /// True when this type, or the item type of a list or map, is `leaf`.
+    func holds(_ leaf: ParameterType) -> Bool {
+        switch self {
+        case .list(let t), .map(let t): return t.holds(leaf)
+        default: return self == leaf
+        }
+    }
+
+    /// Parameters whose files are digested into the key.
+    var digestsInputs: Bool { holds(.path) }
+    /// Parameters naming files the stage publishes.
+    var publishesOutputs: Bool { holds(.outputPath) }
+}
