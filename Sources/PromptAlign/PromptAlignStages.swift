@@ -130,7 +130,7 @@ struct NewsGraphStage: StageType {
 /// `align.propagate`: confidence-informed alignment over the graph; `prompt: none` is label-only.
 struct AlignPropagateStage: StageType {
     let name = "align.propagate"
-    let version = 1
+    let version = 2
     let summary = "P&A alignment: harden confident prompt predictions, propagate with labels over the graph"
     let parameters: [ParameterSpec] = [
         ParameterSpec("graph", .path, required: true, doc: "the news graph (row<TAB>col<TAB>weight)"),
@@ -139,6 +139,10 @@ struct AlignPropagateStage: StageType {
         ParameterSpec("prompt", .choice(["predictions", "none"]), default: .string("predictions"),
                       doc: "none: label-only baseline (test rows of Y are 0); predictions: use 'predictions'"),
         ParameterSpec("predictions", .list(.path), doc: "CSV(s) with p_real,p_fake per test article (see trellis align --help); one result each"),
+        ParameterSpec("calibrate", .choice(["none", "content_free", "articles"]), default: .string("none"),
+                      doc: "divide the prompt probabilities by a prior from 'prior' (row 0 content-free, row 1 prior_articles): "
+                      + "contextual calibration, NOT in the authors' method"),
+        ParameterSpec("prior", .list(.path), doc: "prompt.score's prior CSV(s), one per predictions file; read unless calibrate: none"),
         ParameterSpec("steps", .int, default: .int(2), doc: "propagation steps"),
         ParameterSpec("percentile", .float, default: .float(95), doc: "hardening percentile of the margins (0–100)"),
         .output(writing: "the result JSON"),
@@ -153,6 +157,9 @@ struct AlignPropagateStage: StageType {
             out.append(("predictions", "required unless prompt: none"))
         }
         if let s = p.int("steps"), s < 0 { out.append(("steps", "must be ≥ 0")) }
+        if (p.string("calibrate") ?? "none") != "none" && p.strings("prior").count != p.strings("predictions").count {
+            out.append(("prior", "one prior file per predictions file when calibrating"))
+        }
         if p.strings("predictions").count > 1 && p.string("output") != nil {
             out.append(("output", "only with a single predictions file; several write one result each inside the work directory"))
         }
@@ -194,8 +201,17 @@ struct AlignPropagateStage: StageType {
             return l
         }
         let parameters = AlignmentParameters(steps: p.int("steps") ?? 2, percentile: p.double("percentile") ?? 95)
-        return try sources.map { source in
-            let predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
+        return try sources.enumerated().map { i, source in
+            var predictions = try source.map { try PromptPredictions.read(p.resolve($0).path, expectedCount: test.count) }
+            if let raw = predictions, let calibrate = p.string("calibrate"), calibrate != "none" {
+                let priorPath = p.resolve(p.strings("prior")[i]).path
+                let rows = try PromptPredictions.read(priorPath), row = calibrate == "articles" ? 1 : 0
+                guard row < rows.count else {
+                    throw PromptAlignError.mismatch(what: priorPath, expected: "a row \(row) (prompt.score with prior_articles)",
+                                                    found: "\(rows.count) row(s)")
+                }
+                predictions = try ContentFreeCalibration.apply(raw, prior: rows[row], source: priorPath)
+            }
             let result = try Alignment.propagate(graph: graph.adjacency, trainLabels: trainLabels, testCount: test.count,
                                                  testProbabilities: predictions, parameters: parameters)
             return try AlignmentReport(result: result, parameters: parameters, trainCount: train.count,

@@ -110,16 +110,20 @@ struct PromptFineTuneStage: StageType {
 /// `prompt.score`: label-word probabilities of the test articles under one or more models.
 struct PromptScoreStage: StageType {
     let name = "prompt.score"
-    let version = 1
+    let version = 2
     let summary = "score prompts with masked LMs: p(real word), p(fake word) per article (PRED.csv for align.propagate)"
     var parameters: [ParameterSpec] {
         [ParameterSpec("model", .list(.path), required: true, doc: "masked LM directories (e.g. prompt.finetune's models); one PRED.csv each"),
          ParameterSpec("test", .path, required: true, doc: "split CSV (label,text) or any news.read input: the articles to score"),
          ParameterSpec("batch_size", .int, default: .int(8), doc: "prompts per forward pass"),
+         ParameterSpec("prior_articles", .path, doc: "articles (e.g. the K train articles; labels not read) whose mean label-word "
+                       + "probabilities are the prior's row 1, for align.propagate's calibrate: articles"),
          ParameterSpec("output", .outputPath, doc: "PRED.csv path for a single model (default: inside the work directory)")]
             + PromptStageParameters.shared
     }
     let outputs = [OutputSpec("predictions", doc: "one CSV per model: index,p_real,p_fake"),
+                   OutputSpec("prior", doc: "one CSV per model: row 0 the mean label-word probabilities of content-free prompts, "
+                              + "row 1 those of prior_articles when given (for align.propagate's calibrate)"),
                    OutputSpec("accuracy", doc: "prompt-only accuracy (argmax) of the first model, when the articles are labelled")]
 
     func validate(_ p: TypedParameters) -> [(parameter: String, message: String)] {
@@ -134,10 +138,12 @@ struct PromptScoreStage: StageType {
         let p = context.parameters
         let format = PromptStageParameters.format(p), mode = PromptStageParameters.mode(p)
         let articles = try NewsReader.read(p.url("test")!.path)
+        let priorTexts = try p.url("prior_articles").map { try NewsReader.read($0.path).map(\.text) }
         let models = p.strings("model").map { p.resolve($0) }
         let files: [URL] = models.count == 1 && p.string("output") != nil
             ? [context.publish("predictions", to: p.string("output")!)]
             : context.output("predictions", files: models.indices.map { "predictions-\($0).csv" })
+        let priorFiles = context.output("prior", files: models.indices.map { "prior-\($0).csv" })
         var firstAccuracy: Double?
         for (i, dir) in models.enumerated() {
             let prepared = try MaskedLMHeadCompletion.prepare(modelDirectory: try PromptStageParameters.modelDirectory(dir),
@@ -149,6 +155,13 @@ struct PromptScoreStage: StageType {
                 context.progress(done: i * articles.count + n, total: models.count * articles.count, unit: "articles")
             }
             try PromptPredictions.write(probabilities, to: files[i].path)
+            var priors = [try ContentFreeCalibration.prior(scorer)]
+            if let priorTexts { priors.append(try ContentFreeCalibration.prior(scorer, texts: priorTexts)) }
+            try PromptPredictions.write(priors, to: priorFiles[i].path)
+            for (row, prior) in priors.enumerated() {
+                context.log(String(format: "model %d: %@ prior p(real word) %.4g, p(fake word) %.4g, log ratio fake/real %.3f", i,
+                                   row == 0 ? "content-free" : "prior_articles", prior.x, prior.y, logf(prior.y) - logf(prior.x)))
+            }
             let truth = articles.compactMap(\.label)
             if truth.count == articles.count && !articles.isEmpty {
                 let m = try ClassificationMetrics(truth: truth, predicted: probabilities.map { $0.y > $0.x ? 1 : 0 })

@@ -27,7 +27,18 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
         XCTAssertEqual(summary?["excluded_test_articles"] as? Int, 80)
         XCTAssertEqual(summary?["documents"] as? Int, 32)
         XCTAssertEqual(summary?["steps"] as? Int, 4)
-        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("sweep.json"))) as? [String: Any]
+        let sweep = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("fang/sweep.json"))) as? [String: Any]
         XCTAssertEqual((sweep?["rows"] as? [[String: Any]])?.count, 1)
+
+        // The off-by-default calibration re-runs only what reads the predictions (prompt-only, P&A, their
+        // metrics, the sweep): adaptation, fine-tuning and scoring are cached; the prior file (content-free and train-article rows) is there.
+        let calibrated = try TestSupport.runTrellis(run.arguments + ["-p", "calibrate=articles"], cwd: dir)
+        XCTAssertEqual(calibrated.status, 0, calibrated.stdout + calibrated.stderr)
+        let done = (calibrated.stdout + calibrated.stderr).firstMatch(of: #/(\d+) done/#).flatMap { Int($0.1) }
+        XCTAssertNotNil(done, calibrated.stdout + calibrated.stderr)
+        XCTAssertLessThanOrEqual(done ?? 99, 5, calibrated.stdout + calibrated.stderr)
+        let priors = try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent(".trellis").path)
+            .filter { $0.hasSuffix("prior-0.csv") }
+        XCTAssertEqual(priors.count, 1, "\(priors)")
     }
 }

@@ -89,6 +89,25 @@ final class MatrixTests: XCTestCase {
         XCTAssertEqual(diagnostics(spec, overrides: ["ks=,"]), ["p.yaml:7:10: matrix 'K' of stage 's' has no values; give at least one"])
     }
 
+    /// -p on a list param with commas gives a list, so a stage's list parameter (several input files) can be set from the
+    /// command line; it used to stay one scalar "a,b", read as a single path.
+    func testCommaOverrideOfAListParamIsAList() throws {
+        let spec = """
+        params:
+          files: [a.txt]
+        stages:
+          s:
+            uses: shell
+            with:
+              command: cat ${params.files}
+        """
+        for o in ["files=x.txt,y.txt", "files=[x.txt, y.txt]"] {
+            let p = try load(spec, overrides: [o])
+            XCTAssertEqual(p.parameters.first { $0.name == "files" }?.value, "[x.txt, y.txt]", o)
+        }
+        XCTAssertEqual(try load(spec, overrides: ["files=z.txt"]).parameters.first { $0.name == "files" }?.value, "z.txt")
+    }
+
     /// `make[K]` → `use[K]` (instance to instance), `gather` (all instances) and two stages that wait for `make`.
     static func chain(make: String = "echo ${matrix.K} > out/k.txt", use: String = "cat ${stages.make.outputs.result}") -> String {
         """

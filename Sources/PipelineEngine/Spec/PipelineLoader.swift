@@ -160,7 +160,14 @@ public struct PipelineLoader {
                                        ?? (order.isEmpty ? "; the spec declares no params" : "; declared: " + order.joined(separator: ", ")))))
                 continue
             }
-            params[key] = .scalar(value, at)
+            if params[key]?.items != nil && value.contains(",") {
+                // A list param (e.g. several input files): -p key=a,b (or [a, b]) gives the list [a, b].
+                var body = Substring(value.trimmingCharacters(in: .whitespaces))
+                if body.hasPrefix("[") && body.hasSuffix("]") { body = body.dropFirst().dropLast() }
+                params[key] = .list(body.split(separator: ",").map { .scalar($0.trimmingCharacters(in: .whitespaces), at) }, at)
+            } else {
+                params[key] = .scalar(value, at)
+            }
         }
         return params
     }
