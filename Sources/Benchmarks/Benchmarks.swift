@@ -65,6 +65,11 @@ public struct Benchmark {
               --threads N           worker threads (default: all cores)
               --python PATH         interpreter with torch (default $TRELLIS_PYTHON, python3)
               --no-reference        skip torch
+              --model NAME          bert-small (default) or pglm-tiny (the protein pretraining step on real
+                                    batches, wall and CPU-time tok/s; timed steps are summed, not best-of)
+              --fasta PATH          pglm-tiny's corpus (default data/proteins/pglm-corpus/train.faa.zst)
+              --tokens-per-batch N  pglm-tiny's padded tokens per batch (default 2048)
+              --profile             pglm-tiny: time per operation class
             """), TrainBench.run),
     ]
 

@@ -6,7 +6,7 @@ import CLISupport
 /// `trellis bench train`: training throughput (forward + backward + AdamW) of a BERT-small-shaped masked LM,
 /// next to torch CPU on the same shape and batch in the same run (scripts/bench/torch_train.py).
 enum TrainBench {
-    static let summary = "training tokens/s, BERT-small shape (4×256, FFN 1024, seq 128, batch 16) vs torch"
+    static let summary = "training tokens/s, BERT-small shape (4×256, FFN 1024, seq 128, batch 16) vs torch; --model pglm-tiny: the protein pretraining step"
 
     static func run(_ args: inout Arguments) throws {
         let steps = try args.option("steps", default: 5)
@@ -14,13 +14,24 @@ enum TrainBench {
         let noReference = args.flag("no-reference")
         let json = args.flag("json")
         let python = try args.option("python")
+        let model = try args.option("model") ?? "bert-small"
+        let fasta = try args.option("fasta") ?? "data/proteins/pglm-corpus/train.faa.zst"
+        let tokensPerBatch = try args.option("tokens-per-batch", default: 2048)
+        let profile = args.flag("profile")
         try args.finish()
         Parallel.threadCount = max(1, threads)
+        switch model {
+        case "bert-small": break
+        case "pglm-tiny":
+            return try runPGLM(fasta: fasta, steps: steps, tokensPerBatch: tokensPerBatch, profile: profile, json: json)
+        default:
+            throw ArgumentError.unknownChoice("--model", model, ["bert-small", "pglm-tiny"])
+        }
         let (layers, hidden, heads, ffn, length, batch) = (4, 256, 4, 1024, 128, 16)
         BenchHeader.print("train", json: json)
         if !json { print("BERT \(layers)×\(hidden), \(heads) heads, FFN \(ffn), batch \(batch) × \(length)") }
-        let model = try EncoderTrainingModel.randomBert(layers: layers, hidden: hidden, heads: heads, intermediate: ffn, seed: 1)
-        let opt = AdamW(count: model.parameters.count)
+        let bert = try EncoderTrainingModel.randomBert(layers: layers, hidden: hidden, heads: heads, intermediate: ffn, seed: 1)
+        let opt = AdamW(count: bert.parameters.count)
         // Same batch recipe as the torch script: random ids, 15 % of positions predicted.
         var rng = SeededRandom(seed: 7)
         var ids = [Int32](repeating: 0, count: batch * length), selected: [Int] = [], targets: [Int32] = []
@@ -33,10 +44,10 @@ enum TrainBench {
                                                  prefixes: [Int](repeating: length, count: batch)),
                               selected: selected, targets: targets)
         func step() {
-            model.parameters.zeroGradients()
-            model.trainStep(b)
-            model.parameters.clipGradients(maxNorm: 1)
-            opt.update(model.parameters, lr: 1e-4)
+            bert.parameters.zeroGradients()
+            bert.trainStep(b)
+            bert.parameters.clipGradients(maxNorm: 1)
+            opt.update(bert.parameters, lr: 1e-4)
         }
         step()   // warm-up
         var best = Double.infinity

@@ -52,7 +52,7 @@ public struct AttentionTraining {
             gemmBatched(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
                         a: base, lda: w, strideA: headStride, b: base + kOffset, ldb: w, strideB: headStride,
                         c: p, ldc: t, strideC: t * t, batchCount: heads)
-            Parallel.forEach(range: heads * t, costPerItem: Double(t) * 4) { range in
+            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 4) { range in
                 for row in range {
                     let i = row % t, r = p + row * t
                     var mx = -Float.infinity
@@ -70,7 +70,7 @@ public struct AttentionTraining {
                     let inv = sum > 0 ? 1 / sum : 0
                     for j in 0..<t { r[j] *= inv }
                 }
-            }
+            } }
             gemmBatched(transposeA: false, transposeB: false, m: t, n: d, k: t,
                         a: p, lda: t, strideA: t * t, b: base + vOffset, ldb: w, strideB: headStride,
                         c: context + b * t * c, ldc: c, strideC: d, batchCount: heads)
@@ -93,14 +93,14 @@ public struct AttentionTraining {
                         a: p, lda: t, strideA: t * t, b: dctx, ldb: c, strideB: d,
                         c: dbase + vOffset, ldc: w, strideC: headStride, batchCount: heads)
             // dS = P ⊙ (dP − Σ_j dP·P)   (masked entries have P = 0, so they get no gradient)
-            Parallel.forEach(range: heads * t, costPerItem: Double(t) * 3) { range in
+            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 3) { range in
                 for row in range {
                     let pr = p + row * t, dr = scratch + row * t
                     var dot: Float = 0
                     for j in 0..<t { dot += pr[j] * dr[j] }
                     for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
                 }
-            }
+            } }
             // dQ = scale · dS · K ;  dK = scale · dSᵀ · Q
             gemmBatched(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
                         a: scratch, lda: t, strideA: t * t, b: base + kOffset, ldb: w, strideB: headStride,

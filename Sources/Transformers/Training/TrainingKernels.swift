@@ -48,6 +48,14 @@ public enum TrainingKernels {
                                         rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows n: Int,
                                         channels c: Int, eps: Float) {
+        Profiler.time(.norms) { layerNormForwardUntimed(out, mean: mean, rstd: rstd, x, weight: weight, bias: bias,
+                                                         rows: n, channels: c, eps: eps) }
+    }
+
+    static func layerNormForwardUntimed(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                                        rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, rows n: Int,
+                                        channels c: Int, eps: Float) {
         Parallel.forEach(range: n, costPerItem: Double(c) * 3) { range in
             for r in range {
                 let xr = x + r * c, yr = out + r * c
@@ -71,6 +79,17 @@ public enum TrainingKernels {
                                          x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                          mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows n: Int,
                                          channels c: Int, accumulate: Bool = false) {
+        Profiler.time(.norms) {
+            layerNormBackwardUntimed(dx: dx, dweight: dweight, dbias: dbias, dy: dy, x: x, weight: weight, mean: mean,
+                                     rstd: rstd, rows: n, channels: c, accumulate: accumulate)
+        }
+    }
+
+    static func layerNormBackwardUntimed(dx: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                                         dbias: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>,
+                                         x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                         mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows n: Int,
+                                         channels c: Int, accumulate: Bool) {
         // Input gradient in parallel over rows; parameter gradients in a second, serial pass (no races).
         Parallel.forEach(range: n, costPerItem: Double(c) * 4) { range in
             for r in range {
@@ -124,10 +143,12 @@ public enum TrainingKernels {
     /// out [N, F] = u[:, :F] ⊙ gelu(u[:, F:]) with u [N, 2F].
     public static func gegluForward(_ out: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, rows n: Int,
                                     halfWidth f: Int) {
-        Parallel.forEach(range: n, costPerItem: Double(f) * 6) { range in
-            for r in range {
-                let ur = u + r * 2 * f, o = out + r * f
-                for j in 0..<f { o[j] = ur[j] * gelu(ur[f + j]) }
+        Profiler.time(.activations) {
+            Parallel.forEach(range: n, costPerItem: Double(f) * 6) { range in
+                for r in range {
+                    let ur = u + r * 2 * f, o = out + r * f
+                    for j in 0..<f { o[j] = ur[j] * gelu(ur[f + j]) }
+                }
             }
         }
     }
@@ -135,13 +156,15 @@ public enum TrainingKernels {
     /// du [N, 2F] from dy [N, F].
     public static func gegluBackward(du: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, u: UnsafePointer<Float>,
                                      rows n: Int, halfWidth f: Int) {
-        Parallel.forEach(range: n, costPerItem: Double(f) * 10) { range in
-            for r in range {
-                let ur = u + r * 2 * f, dur = du + r * 2 * f, d = dy + r * f
-                for j in 0..<f {
-                    let a = ur[j], b = ur[f + j]
-                    dur[j] = d[j] * gelu(b)
-                    dur[f + j] = d[j] * a * geluDerivative(b)
+        Profiler.time(.activations) {
+            Parallel.forEach(range: n, costPerItem: Double(f) * 10) { range in
+                for r in range {
+                    let ur = u + r * 2 * f, dur = du + r * 2 * f, d = dy + r * f
+                    for j in 0..<f {
+                        let a = ur[j], b = ur[f + j]
+                        dur[j] = d[j] * gelu(b)
+                        dur[f + j] = d[j] * a * geluDerivative(b)
+                    }
                 }
             }
         }
@@ -171,9 +194,11 @@ public enum TrainingKernels {
                               offset: Int, dim: Int, positions: UnsafePointer<Int32>, inverse: Bool,
                               base: Float = 10000) {
         let rope = Rotary(dim: dim, base: base)
-        Parallel.forEach(range: rows, costPerItem: Double(heads * dim) * 3) { range in
-            rope.rotate(x, rows: range, rowStride: rowStride, heads: heads, headStride: headStride, offset: offset,
-                        positions: positions, inverse: inverse)
+        Profiler.time(.rotary) {
+            Parallel.forEach(range: rows, costPerItem: Double(heads * dim) * 3) { range in
+                rope.rotate(x, rows: range, rowStride: rowStride, heads: heads, headStride: headStride, offset: offset,
+                            positions: positions, inverse: inverse)
+            }
         }
     }
 

@@ -1,0 +1,75 @@
+import Foundation
+import DataIO
+import ProteinLM
+import Tensors
+import Transformers
+
+/// `trellis bench train --model pglm-tiny`: the training step of the shipped protein model (5 pre-LN layers,
+/// hidden 128, 4 heads, GeGLU 384, 2-D RoPE) on the real batches of `protein.pretrain` (length-sorted corpus
+/// runs, MLM + GLM), timed by wall clock and by process CPU time, with a per-operation profile.
+extension TrainBench {
+    static func runPGLM(fasta: String, steps: Int, tokensPerBatch: Int, profile: Bool, json: Bool) throws {
+        var sequences: [[Int32]] = []
+        try FASTAReader(path: fasta).forEach { sequences.append(PretrainData.encode($0.sequence)) }
+        var o = PretrainOptions()
+        (o.layers, o.hidden, o.heads, o.ffn, o.context) = (5, 128, 4, 384, 256)
+        o.preLN = true; o.tokensPerBatch = tokensPerBatch; o.seed = 1
+        let trainer = try PretrainTrainer(data: PretrainData(sequences: sequences, heldOutFraction: 0.01), options: o)
+        let model = trainer.model
+        let opt = AdamW(count: model.parameters.count)
+        BenchHeader.print("train", json: json)
+        if !json {
+            print("pglm-tiny 5×128 pre-LN, 4 heads, GeGLU 384, 2-D RoPE; batches of ≤ \(tokensPerBatch) padded tokens "
+                  + "from \(fasta) (\(sequences.count) proteins); threads \(Parallel.threadCount)")
+        }
+        // Phases: building the batch, forward + loss + backward, clip, AdamW.
+        var phase = [Double](repeating: 0, count: 4)
+        var tokens = 0, padded = 0
+        func step(_ s: Int) {
+            var t0 = DispatchTime.now().uptimeNanoseconds
+            func lap(_ i: Int) {
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                phase[i] += Double(t1 - t0) / 1e9
+                t0 = t1
+            }
+            let b = trainer.batch(step: s, micro: 0)
+            tokens += b.mask.lengths.reduce(0, +); padded += b.batch * b.length
+            lap(0)
+            model.parameters.zeroGradients()
+            model.trainStep(b)
+            lap(1)
+            model.parameters.clipGradients(maxNorm: 1)
+            lap(2)
+            opt.update(model.parameters, lr: 1e-4)
+            lap(3)
+        }
+        step(0)   // warm-up (buffers, panels)
+        phase = [0, 0, 0, 0]; tokens = 0; padded = 0
+        let session = profile ? ProfileSession() : nil
+        let cpu0 = processCPUSeconds(), wall0 = DispatchTime.now().uptimeNanoseconds
+        for s in 1...max(1, steps) { step(s) }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - wall0) / 1e9, cpu = processCPUSeconds() - cpu0
+        let report = session?.finish()
+        if json {
+            print(try BenchJSON.line(["bench": "train", "model": "pglm-tiny", "threads": Parallel.threadCount,
+                                      "steps": steps, "tokens": tokens, "padded_tokens": padded,
+                                      "wall_seconds": wall, "cpu_seconds": cpu,
+                                      "tokens_per_second": Double(tokens) / wall,
+                                      "tokens_per_cpu_second": Double(tokens) / cpu]))
+            return
+        }
+        print(String(format: "  %d steps, %d tokens (%d padded): %.2f s wall, %.2f s CPU", steps, tokens, padded, wall, cpu))
+        print(String(format: "  trellis  %9.1f tok/s (wall)   %9.1f tok per CPU-second", Double(tokens) / wall, Double(tokens) / cpu))
+        let names = ["batch", "forward+backward", "clip", "AdamW"]
+        for (n, t) in zip(names, phase) { print(String(format: "    %-18@ %7.3f s  %5.1f %%", n as NSString, t, 100 * t / wall)) }
+        if let report { print(report.table()) }
+    }
+
+    /// User + system CPU seconds of this process (all threads): throughput per CPU-second does not depend
+    /// on how much of a shared machine the run got.
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
