@@ -61,7 +61,9 @@ extension TrainBench {
         print(String(format: "  %d steps, %d tokens (%d padded): %.2f s wall, %.2f s CPU", steps, tokens, padded, wall, cpu))
         print(String(format: "  trellis  %9.1f tok/s (wall)   %9.1f tok per CPU-second", Double(tokens) / wall, Double(tokens) / cpu))
         let names = ["batch", "forward+backward", "clip", "AdamW"]
-        for (n, t) in zip(names, phase) { print(String(format: "    %-18@ %7.3f s  %5.1f %%", n as NSString, t, 100 * t / wall)) }
+        for (n, t) in zip(names, phase) {
+            print("    " + n.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%7.3f s  %5.1f %%", t, 100 * t / wall))
+        }
         if let report { print(report.table()) }
     }
 

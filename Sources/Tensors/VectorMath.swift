@@ -46,10 +46,15 @@ func vsigmoid(_ x: F8) -> F8 {
     splat(1) / (splat(1) + vexp(-x))
 }
 
-/// Φ(x)-based GELU: x · ½·erfc(-x/√2), with erfc from Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7),
-/// evaluated so negative inputs need no cancellation.
+/// Φ(x)-based GELU: x · Φ(x), Φ from `vnormalCDFAndDensity`.
 @inline(__always)
-func vgeluErf(_ x: F8) -> F8 {
+func vgeluErf(_ x: F8) -> F8 { x * vnormalCDFAndDensity(x).cdf }
+
+/// Φ(x) and φ(x) of the standard normal: Φ = 1 − ½·erfc(x/√2) with erfc from Abramowitz–Stegun 7.1.26
+/// (|error| < 1.5e-7), evaluated so negative inputs need no cancellation; φ reuses its e^(−x²/2), so
+/// GELU′ = Φ + x·φ (training) costs no second exponential.
+@inline(__always)
+func vnormalCDFAndDensity(_ x: F8) -> (cdf: F8, density: F8) {
     let z = x * splat(0.707_106_781_186_547_5)
     let az = floats(bits(z) & U8x8(repeating: 0x7FFF_FFFF))
     let t = splat(1) / splat(1).addingProduct(splat(0.327_591_1), az)
@@ -59,10 +64,9 @@ func vgeluErf(_ x: F8) -> F8 {
     p = splat(-0.284_496_736).addingProduct(p, t)
     p = splat(0.254_829_592).addingProduct(p, t)
     p = p * t
-    // q = ½·erfc(|z|)
-    let q = splat(0.5) * p * vexp(-(az * az))
-    let phi = (splat(1) - q).replacing(with: q, where: x .< 0)
-    return x * phi
+    let e = vexp(-(az * az))   // e^(−x²/2)
+    let q = splat(0.5) * p * e   // ½·erfc(|z|)
+    return ((splat(1) - q).replacing(with: q, where: x .< 0), e * splat(0.398_942_280_401_432_7))
 }
 
 /// Horizontal sum of the lanes.

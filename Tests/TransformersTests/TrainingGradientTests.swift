@@ -83,4 +83,26 @@ final class TrainingGradientTests: XCTestCase {
     func testPGLMWholeModelGradients2D() throws { try checkModel(rotary2D: true) }
     /// Pre-LN layout (α = 1, residual from the layer input), which protein.pretrain's `norm: pre` trains.
     func testPGLMWholeModelGradientsPreLN() throws { try checkModel(rotary2D: true, preLN: true) }
+
+    /// The activation caches only grow: after a larger batch (stale values left beyond the small batch's
+    /// rows), the small batch's loss and gradients are bit-identical to a fresh model's.
+    func testCachesReusedAfterALargerBatchGiveIdenticalGradients() throws {
+        let c = Self.tinyConfig(rotary2D: true)
+        let used = try PGLMTrainingModel(config: c, seed: 7), fresh = try PGLMTrainingModel(config: c, seed: 7)
+        let (bb, t) = (4, 11)
+        let big = TrainingBatch(batch: bb, length: t, ids: (0..<(bb * t)).map { Int32(1 + ($0 * 5) % 27) },
+                                positions: (0..<(bb * t)).map { Int32($0 % t) }, blocks: [Int32](repeating: 0, count: bb * t),
+                                mask: TrainingMask(lengths: [t, t, 9, t], prefixes: [t, 3, 0, t]),
+                                selected: [2, t + 5, 3 * t + 10], targets: [4, 5, 6])
+        used.trainStep(big)
+        let small = Self.tinyBatch(rotary2D: true)
+        used.parameters.zeroGradients()
+        let a = used.trainStep(small)
+        let b = fresh.trainStep(small)
+        XCTAssertEqual(a, b)
+        let n = used.parameters.count
+        let diff = (0..<n).map { abs(used.parameters.gradients[$0] - fresh.parameters.gradients[$0]) }.max() ?? 0
+        print("reused caches: loss \(a) vs \(b), max gradient difference \(diff)")
+        XCTAssertEqual(diff, 0)
+    }
 }

@@ -138,7 +138,9 @@ final class TrainingKernelGradientTests: XCTestCase {
             let qkv = random(b * t * width)
             var ref = [Float](repeating: 0, count: b * t * heads * d)
             att.referenceForward(context: &ref, qkv: qkv, mask: mask)
-            XCTAssertLessThan(TestSupport_maxDiff(fwd(qkv), ref), 1e-5)
+            let diff = TestSupport_maxDiff(fwd(qkv), ref)
+            print("attention forward vs scalar reference (interleaved \(interleaved)): max abs diff \(diff)")
+            XCTAssertLessThan(diff, 1e-5)
             check("attention (\(interleaved ? "[q|k|v] per head" : "q…|k…|v…"))", qkv, outputs: b * t * heads * d, forward: fwd,
                   backward: { qkv, dctx in
                 var ctx = [Float](repeating: 0, count: b * t * heads * d), p = [Float](repeating: 0, count: att.probabilityCount)

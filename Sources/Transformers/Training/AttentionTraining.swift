@@ -52,23 +52,13 @@ public struct AttentionTraining {
             gemmBatched(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
                         a: base, lda: w, strideA: headStride, b: base + kOffset, ldb: w, strideB: headStride,
                         c: p, ldc: t, strideC: t * t, batchCount: heads)
-            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 4) { range in
+            // Visible keys of query i are the prefix j < min(length, max(prefix, i + 1)): softmax over it only.
+            let len = mask.lengths[b], prefix = mask.prefixes[b]
+            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 2) { range in
                 for row in range {
-                    let i = row % t, r = p + row * t
-                    var mx = -Float.infinity
-                    for j in 0..<t where mask.visible(batch: b, query: i, key: j) { mx = max(mx, r[j]) }
-                    var sum: Float = 0
-                    for j in 0..<t {
-                        if mask.visible(batch: b, query: i, key: j) {
-                            let e = expf(r[j] - mx)
-                            r[j] = e
-                            sum += e
-                        } else {
-                            r[j] = 0
-                        }
-                    }
-                    let inv = sum > 0 ? 1 / sum : 0
-                    for j in 0..<t { r[j] *= inv }
+                    let r = p + row * t, visible = min(len, max(prefix, row % t + 1))
+                    Kernels.softmax(r, rows: 1, cols: visible)
+                    (r + visible).update(repeating: 0, count: t - visible)
                 }
             } }
             gemmBatched(transposeA: false, transposeB: false, m: t, n: d, k: t,
@@ -93,13 +83,8 @@ public struct AttentionTraining {
                         a: p, lda: t, strideA: t * t, b: dctx, ldb: c, strideB: d,
                         c: dbase + vOffset, ldc: w, strideC: headStride, batchCount: heads)
             // dS = P ⊙ (dP − Σ_j dP·P)   (masked entries have P = 0, so they get no gradient)
-            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 3) { range in
-                for row in range {
-                    let pr = p + row * t, dr = scratch + row * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * dr[j] }
-                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
-                }
+            Profiler.time(.softmax) { Parallel.forEach(range: heads * t, costPerItem: Double(t) * 2) { range in
+                for row in range { Self.softmaxBackwardRow(probs: p + row * t, gradient: scratch + row * t, count: t) }
             } }
             // dQ = scale · dS · K ;  dK = scale · dSᵀ · Q
             gemmBatched(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
@@ -109,6 +94,26 @@ public struct AttentionTraining {
                         a: scratch, lda: t, strideA: t * t, b: base, ldb: w, strideB: headStride,
                         c: dbase + kOffset, ldc: w, strideC: headStride, batchCount: heads)
         }
+    }
+
+    /// dS = P ⊙ (dP − Σ_j dP·P) for one row, in place in `gradient`.
+    @inline(__always)
+    static func softmaxBackwardRow(probs p: UnsafePointer<Float>, gradient d: UnsafeMutablePointer<Float>, count t: Int) {
+        typealias F8 = SIMD8<Float>
+        var acc = F8(), j = 0
+        while j + 8 <= t {
+            acc += UnsafeRawPointer(p + j).loadUnaligned(as: F8.self) * UnsafeRawPointer(d + j).loadUnaligned(as: F8.self)
+            j += 8
+        }
+        var dot = acc.sum()
+        while j < t { dot += p[j] * d[j]; j += 1 }
+        j = 0
+        while j + 8 <= t {
+            let pv = UnsafeRawPointer(p + j).loadUnaligned(as: F8.self), dv = UnsafeRawPointer(d + j).loadUnaligned(as: F8.self)
+            UnsafeMutableRawPointer(d + j).storeBytes(of: pv * (dv - F8(repeating: dot)), as: F8.self)
+            j += 8
+        }
+        while j < t { d[j] = p[j] * (d[j] - dot); j += 1 }
     }
 
     /// Scalar reference of `forward` (tests hold the two together).

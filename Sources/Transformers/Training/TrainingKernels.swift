@@ -13,13 +13,9 @@ public enum TrainingKernels {
     public static func linearForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                      _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, rows n: Int,
                                      inFeatures i: Int, outFeatures o: Int) {
-        gemm(transposeA: false, transposeB: true, m: n, n: o, k: i, a: x, lda: i, b: w, ldb: i, c: out, ldc: o)
-        if let bias {
-            for r in 0..<n {
-                let row = out + r * o
-                for j in 0..<o { row[j] += bias[j] }
-            }
-        }
+        // Packing W once per call (O·I floats) puts the N·O·I product on the packed-panel kernels, faster than
+        // the dot-product tiles an unpacked Wᵀ operand gets; the bias is fused into the store.
+        linear(x, rows: n, weights: PackedWeights(w, outFeatures: o, inFeatures: i), bias: bias, out: out)
     }
 
     /// dx [N, I] (= or +=) dy · W; dW [O, I] += dyᵀ · x; dbias [O] += Σ_rows dy.
@@ -121,53 +117,32 @@ public enum TrainingKernels {
         }
     }
 
-    // MARK: GELU (exact erf) and GeGLU  out = u₁ ⊙ gelu(u₂)
-
-    @inline(__always) public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
-
-    @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.3989422804014327
-    }
+    // MARK: GELU (exact erf) and GeGLU  out = u₁ ⊙ gelu(u₂): the vector kernels of `Kernels`
 
     /// out [N, C] = gelu(x [N, C]).
     public static func geluForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { out[i] = gelu(x[i]) }
+        Profiler.time(.activations) {
+            if UnsafePointer(out) != x { out.update(from: x, count: count) }
+            Kernels.gelu(out, count: count)
+        }
     }
 
     /// dx = dy ⊙ gelu′(x).
     public static func geluBackward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>,
                                     count: Int) {
-        for i in 0..<count { dx[i] = dy[i] * geluDerivative(x[i]) }
+        Profiler.time(.activations) { Kernels.geluBackward(dx: dx, dy: dy, x: x, count: count) }
     }
 
     /// out [N, F] = u[:, :F] ⊙ gelu(u[:, F:]) with u [N, 2F].
     public static func gegluForward(_ out: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, rows n: Int,
                                     halfWidth f: Int) {
-        Profiler.time(.activations) {
-            Parallel.forEach(range: n, costPerItem: Double(f) * 6) { range in
-                for r in range {
-                    let ur = u + r * 2 * f, o = out + r * f
-                    for j in 0..<f { o[j] = ur[j] * gelu(ur[f + j]) }
-                }
-            }
-        }
+        Profiler.time(.activations) { Kernels.geglu(u, out, rows: n, halfWidth: f) }
     }
 
     /// du [N, 2F] from dy [N, F].
     public static func gegluBackward(du: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, u: UnsafePointer<Float>,
                                      rows n: Int, halfWidth f: Int) {
-        Profiler.time(.activations) {
-            Parallel.forEach(range: n, costPerItem: Double(f) * 10) { range in
-                for r in range {
-                    let ur = u + r * 2 * f, dur = du + r * 2 * f, d = dy + r * f
-                    for j in 0..<f {
-                        let a = ur[j], b = ur[f + j]
-                        dur[j] = d[j] * gelu(b)
-                        dur[f + j] = d[j] * a * geluDerivative(b)
-                    }
-                }
-            }
-        }
+        Profiler.time(.activations) { Kernels.gegluBackward(du: du, dy: dy, u: u, rows: n, halfWidth: f) }
     }
 
     // MARK: embedding  out[t] = table[ids[t]]
