@@ -23,7 +23,8 @@ enum TrainBench {
         switch model {
         case "bert-small": break
         case "pglm-tiny":
-            return try runPGLM(fasta: fasta, steps: steps, tokensPerBatch: tokensPerBatch, profile: profile, json: json)
+            return try runPGLM(fasta: fasta, steps: steps, tokensPerBatch: tokensPerBatch, profile: profile, json: json,
+                              reference: noReference ? nil : python ?? "")
         default:
             throw ArgumentError.unknownChoice("--model", model, ["bert-small", "pglm-tiny"])
         }
