@@ -24,6 +24,19 @@ final class BenchJSONTests: XCTestCase {
         XCTAssertEqual(attention.first?["length"] as? Int, 8)
     }
 
+    /// The protein pretraining step: real batches of a FASTA file, wall and CPU-time figures.
+    func testTrainPGLMTinyPrintsJSON() throws {
+        let r = try objects(["train", "--model", "pglm-tiny", "--fasta", "samples/proteins/example.faa", "--steps", "2",
+                             "--threads", "1", "--no-reference"])
+        let o = try XCTUnwrap(r.first)
+        XCTAssertEqual(o["model"] as? String, "pglm-tiny")
+        XCTAssertGreaterThan(o["tokens"] as? Int ?? 0, 0)
+        XCTAssertGreaterThan(o["tokens_per_cpu_second"] as? Double ?? 0, 0)
+        let bad = try TestSupport.runTrellis(["bench", "train", "--model", "pglm-huge"], cwd: TestSupport.repoRoot)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("pglm-tiny"), bad.stderr)
+    }
+
     func testBenchmarkHelpIsItsOwn() throws {
         let r = try TestSupport.runTrellis(["bench", "train", "--help"])
         XCTAssertEqual(r.status, 0)
