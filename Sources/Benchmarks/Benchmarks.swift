@@ -70,6 +70,8 @@ public struct Benchmark {
               --fasta PATH          pglm-tiny's corpus (default data/proteins/pglm-corpus/train.faa.zst)
               --tokens-per-batch N  pglm-tiny's padded tokens per batch (default 2048)
               --profile             pglm-tiny: time per operation class
+              --layers N --hidden N pglm-tiny's shape (default 5 × 128; heads of 32, GeGLU 3·hidden; torch only
+                                    at the default)
             """), TrainBench.run),
     ]
 

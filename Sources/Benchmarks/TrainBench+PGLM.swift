@@ -1,4 +1,5 @@
 import Foundation
+import CLISupport
 import DataIO
 import ProteinLM
 import Tensors
@@ -10,18 +11,23 @@ import Transformers
 /// same layers on the same batch shapes and masks in the same run (scripts/bench/torch_train_pglm.py).
 extension TrainBench {
     /// `reference`: the Python interpreter for torch ("" for the default), nil to skip it.
-    static func runPGLM(fasta: String, steps: Int, tokensPerBatch: Int, profile: Bool, json: Bool, reference: String?) throws {
+    /// `layers`/`hidden`: the shape timed (heads of 32, GeGLU width 3·hidden, as pglm-tiny's 5×128).
+    static func runPGLM(fasta: String, steps: Int, tokensPerBatch: Int, layers: Int, hidden: Int, profile: Bool, json: Bool,
+                        reference: String?) throws {
         var sequences: [[Int32]] = []
         try FASTAReader(path: fasta).forEach { sequences.append(PretrainData.encode($0.sequence)) }
         var o = PretrainOptions()
-        (o.layers, o.hidden, o.heads, o.ffn, o.context) = (5, 128, 4, 384, 256)
+        guard layers > 0, hidden >= 32, hidden % 32 == 0 else {
+            throw ArgumentError.problem("--layers/--hidden", "need layers ≥ 1 and hidden a positive multiple of 32 (heads of 32)")
+        }
+        (o.layers, o.hidden, o.heads, o.ffn, o.context) = (layers, hidden, hidden / 32, 3 * hidden, 256)
         o.preLN = true; o.tokensPerBatch = tokensPerBatch; o.seed = 1
         let trainer = try PretrainTrainer(data: PretrainData(sequences: sequences, heldOutFraction: 0.01), options: o)
         let model = trainer.model
         let opt = AdamW(count: model.parameters.count)
         BenchHeader.print("train", json: json)
         if !json {
-            print("pglm-tiny 5×128 pre-LN, 4 heads, GeGLU 384, 2-D RoPE; batches of ≤ \(tokensPerBatch) padded tokens "
+            print("pglm \(layers)×\(hidden) pre-LN (\(model.parameters.count) parameters), \(hidden / 32) heads, GeGLU \(3 * hidden), 2-D RoPE; batches of ≤ \(tokensPerBatch) padded tokens "
                   + "from \(fasta) (\(sequences.count) proteins); threads \(Parallel.threadCount)")
         }
         // Phases: building the batch, forward + loss + backward, clip, AdamW.
@@ -55,9 +61,11 @@ extension TrainBench {
         for s in 1...max(1, steps) { step(s) }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wall0) / 1e9, cpu = processCPUSeconds() - cpu0
         let report = session?.finish()
-        let torch = try reference.flatMap { try torchPGLM(shapes: shapes, python: $0.isEmpty ? nil : $0, quiet: json) }
+        let torchPython = layers == 5 && hidden == 128 ? reference : nil   // the torch script has this shape only
+        let torch = try torchPython.flatMap { try torchPGLM(shapes: shapes, python: $0.isEmpty ? nil : $0, quiet: json) }
         if json {
-            print(try BenchJSON.line(["bench": "train", "model": "pglm-tiny", "threads": Parallel.threadCount,
+            print(try BenchJSON.line(["bench": "train", "model": "pglm-tiny", "layers": layers, "hidden": hidden,
+                                      "parameters": model.parameters.count, "threads": Parallel.threadCount,
                                       "steps": steps, "tokens": tokens, "padded_tokens": padded,
                                       "wall_seconds": wall, "cpu_seconds": cpu,
                                       "tokens_per_second": Double(tokens) / wall,

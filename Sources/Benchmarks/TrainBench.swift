@@ -18,13 +18,14 @@ enum TrainBench {
         let fasta = try args.option("fasta") ?? "data/proteins/pglm-corpus/train.faa.zst"
         let tokensPerBatch = try args.option("tokens-per-batch", default: 2048)
         let profile = args.flag("profile")
+        let pglmLayers = try args.option("layers", default: 5), pglmHidden = try args.option("hidden", default: 128)
         try args.finish()
         Parallel.threadCount = max(1, threads)
         switch model {
         case "bert-small": break
         case "pglm-tiny":
-            return try runPGLM(fasta: fasta, steps: steps, tokensPerBatch: tokensPerBatch, profile: profile, json: json,
-                              reference: noReference ? nil : python ?? "")
+            return try runPGLM(fasta: fasta, steps: steps, tokensPerBatch: tokensPerBatch, layers: pglmLayers,
+                               hidden: pglmHidden, profile: profile, json: json, reference: noReference ? nil : python ?? "")
         default:
             throw ArgumentError.unknownChoice("--model", model, ["bert-small", "pglm-tiny"])
         }
