@@ -41,7 +41,7 @@ private struct Single: SingleValueDecodingContainer, JSONCodingPath {
     func decode(_ type: Float.Type) throws -> Float {
         let d = try value.double(key: keyPath)
         guard abs(d) <= Double(Float.greatestFiniteMagnitude) else {
-            throw FormatsError.wrongValue(at: value.location, keyPath: key, expected: "a 32-bit float", found: "out of range \(value.summary)")
+            throw FormatsError.wrongValue(at: value.location, keyPath: keyPath, expected: "a 32-bit float", found: "out of range \(value.summary)")
         }
         return Float(d)
     }
