@@ -180,8 +180,8 @@ private func chains<R: StaticCount, V: StaticCount>(_: R.Type, _: V.Type) -> Few
 
 /// One K block of C[0..<R, 0..<8V] (rows `ldd` apart at `d`) from x `[R, kc]` (rows `ldx` apart) and
 /// B `[kc, 8V]` (rows `ldb` apart): R × V accumulators of 8 columns, each a sequential FMA chain over
-/// the block, then folded into C.
-@inline(never)
+/// the block, then folded into C. Inlined into its closure in `fewRowsKernels`, so each entry is the kernel.
+@inline(__always)
 func fewRowsChains<R: StaticCount, V: StaticCount>(_: R.Type, _: V.Type, kc: Int, x: UnsafePointer<Float>, ldx: Int,
                                                    b: UnsafePointer<Float>, ldb: Int, d: UnsafeMutablePointer<Float>,
                                                    ldd: Int, out: FewRowsOutput, first: Bool) {
