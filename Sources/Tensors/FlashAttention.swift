@@ -233,10 +233,8 @@ public enum FlashAttention {
             }
         }
         if wide < d {
-            for r in 0..<rows {
-                accumulateTail(p: p + r * keyBlock, keys: n, v: v, vStride: vStride, from: wide, dim: d,
-                               factor: factors[r], o: o + r * d)
-            }
+            accumulateNarrow(p: p, rows: rows, keys: n, v: v, vStride: vStride, from: wide, dim: d, factors: factors,
+                             o: o)
         }
     }
 
@@ -309,6 +307,75 @@ public enum FlashAttention {
                            factors: factors + i, o: o + i * d)
             i += 1
         }
+        if d % 16 != 0 {
+            accumulateNarrow(p: p, rows: rows, keys: n, v: v, vStride: vStride, from: d / 16 * 16, dim: d,
+                             factors: factors, o: o)
+        }
+    }
+
+    /// `accumulate` for the columns from `x0` on (fewer than 16, e.g. 8 of ESM-2 35M's head size 24): the 8-column
+    /// part six rows at a time (one chain per row each: a single row's chain ran at an eighth of the FMA
+    /// throughput and cost more than the 16-column tiles), the rest per row in scalars. Same bits as
+    /// `accumulateTail` row by row.
+    @inline(__always)
+    static func accumulateNarrow(p: UnsafePointer<Float>, rows: Int, keys n: Int, v: UnsafePointer<Float>,
+                                 vStride: Int, from x0: Int, dim d: Int, factors: UnsafePointer<Float>,
+                                 o: UnsafeMutablePointer<Float>) {
+        var x = x0
+        if x + 8 <= d {
+            var i = 0
+            while i + 6 <= rows {
+                accumulateRows8(Six.self, p: p + i * keyBlock, keys: n, v: v + x, vStride: vStride, factors: factors + i,
+                                o: o + i * d + x, oStride: d)
+                i += 6
+            }
+            while i + 3 <= rows {
+                accumulateRows8(Three.self, p: p + i * keyBlock, keys: n, v: v + x, vStride: vStride,
+                                factors: factors + i, o: o + i * d + x, oStride: d)
+                i += 3
+            }
+            while i < rows {
+                accumulateRows8(One.self, p: p + i * keyBlock, keys: n, v: v + x, vStride: vStride, factors: factors + i,
+                                o: o + i * d + x, oStride: d)
+                i += 1
+            }
+            x += 8
+        }
+        if x < d {
+            for r in 0..<rows {
+                accumulateTail(p: p + r * keyBlock, keys: n, v: v, vStride: vStride, from: x, dim: d,
+                               factor: factors[r], o: o + r * d)
+            }
+        }
+    }
+
+    /// R ∈ 1...6 rows × the 8 columns at `o` (rows `oStride` apart): o = o·factor, then += p[j]·v[j] for j in
+    /// order, the operations of `accumulateTail`'s vector part.
+    @inline(__always)
+    static func accumulateRows8<R: StaticCount>(_: R.Type, p: UnsafePointer<Float>, keys n: Int,
+                                                v: UnsafePointer<Float>, vStride: Int, factors: UnsafePointer<Float>,
+                                                o: UnsafeMutablePointer<Float>, oStride: Int) {
+        let r = R.value
+        @inline(__always) func start(_ i: Int) -> F8 { i < r ? load(o + i * oStride) * splat(factors[i]) : F8() }
+        var a0 = start(0), a1 = start(1), a2 = start(2), a3 = start(3), a4 = start(4), a5 = start(5)
+        let p1 = p + keyBlock, p2 = p1 + keyBlock, p3 = p2 + keyBlock, p4 = p3 + keyBlock, p5 = p4 + keyBlock
+        var vp = v
+        for j in 0..<n {
+            let b = load(vp)
+            a0 = a0.addingProduct(splat(p[j]), b)
+            if r > 1 { a1 = a1.addingProduct(splat(p1[j]), b) }
+            if r > 2 { a2 = a2.addingProduct(splat(p2[j]), b) }
+            if r > 3 { a3 = a3.addingProduct(splat(p3[j]), b) }
+            if r > 4 { a4 = a4.addingProduct(splat(p4[j]), b) }
+            if r > 5 { a5 = a5.addingProduct(splat(p5[j]), b) }
+            vp += vStride
+        }
+        store(a0, o)
+        if r > 1 { store(a1, o + oStride) }
+        if r > 2 { store(a2, o + 2 * oStride) }
+        if r > 3 { store(a3, o + 3 * oStride) }
+        if r > 4 { store(a4, o + 4 * oStride) }
+        if r > 5 { store(a5, o + 5 * oStride) }
     }
 
     /// `accumulate` for R ∈ 1...6 rows at once (R fixed at compile time, so each count is its own loop
@@ -325,8 +392,6 @@ public enum FlashAttention {
             tile.store(o + x, stride: d)
             x += 16
         }
-        for row in 0..<R.value { accumulateTail(p: p + row * keyBlock, keys: n, v: v, vStride: vStride, from: x,
-                                                dim: d, factor: factors[row], o: o + row * d) }
     }
 
     /// R ∈ 1...6 rows × 16 columns of a block step (R fixed at compile time, so each count is its own loop

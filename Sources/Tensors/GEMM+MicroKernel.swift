@@ -124,39 +124,50 @@ func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Fl
     }
 }
 
-/// out[0..<16P] = Σ_k x[k] · panel_p[k, 0..<16] (+ bias[0..<16P]) for P consecutive panels `panelBytes`
-/// apart: one row against P panels (batch-1 decoding).
+/// out[r, 0..<16P] = Σ_k x[r, k] · panel_p[k, 0..<16] (+ bias[0..<16P]) for R ∈ 1...2 rows (x rows `ldx`
+/// apart, out rows `ldo` apart) and P consecutive panels `panelBytes` apart (batch-1 and batch-2 decoding).
 /// Batch invariance: each column summed in exactly the tile path's order (sequential FMAs from 0 within
 /// each K block of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's
-/// output is the same bits whether `linear` saw it alone (m = 1) or among other rows. Four panels side
-/// by side give eight independent chains, enough to hide the FMA latency (one panel's two chains ran at
-/// a quarter of the FMA throughput when the weights were in cache; splitting K into interleaved partial
-/// sums would change the bits). See `linearRow` for when it takes fewer.
+/// output is the same bits whether `linear` saw it alone (m = 1) or among other rows. R·P = 4 gives eight
+/// independent chains, enough to hide the FMA latency (one panel's two chains ran at a quarter of the FMA
+/// throughput when the weights were in cache; splitting K into interleaved partial sums would change the
+/// bits). See `linearRows` for when it takes fewer.
 @inline(never)
-func rowKernel<S: PanelSource, P: StaticCount>(_: S.Type, _: P.Type, k: Int, x: UnsafePointer<Float>,
-                                               b: UnsafeRawPointer, panelBytes: Int, bias: UnsafePointer<Float>?,
-                                               out: UnsafeMutablePointer<Float>) {
+func rowKernel<S: PanelSource, R: StaticCount, P: StaticCount>(
+    _: S.Type, _: R.Type, _: P.Type, k: Int, x: UnsafePointer<Float>, ldx: Int, b: UnsafeRawPointer, panelBytes: Int,
+    bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldo: Int
+) {
     typealias V = SIMD8<Float>
-    let panels = P.value
-    // r<panel><half>: the running outputs; a<panel><half>: one block's sums.
+    let panels = P.value, two = R.value > 1
+    // r<panel><half>: the running outputs of row 0 (s…: row 1, panels 0 and 1); a…/t…: one block's sums.
     var r00 = V(), r01 = V(), r10 = V(), r11 = V(), r20 = V(), r21 = V(), r30 = V(), r31 = V()
+    var s00 = V(), s01 = V(), s10 = V(), s11 = V()
     let b1 = b + panelBytes, b2 = b + 2 * panelBytes, b3 = b + 3 * panelBytes
+    let x1 = x + ldx
     var k0 = 0
     while k0 < k {
         let kc = min(blockK, k - k0)
         var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V(), a30 = V(), a31 = V()
+        var t00 = V(), t01 = V(), t10 = V(), t11 = V()
         var offset = k0 * S.rowBytes
         for kk in k0..<(k0 + kc) {
             let xs = V(repeating: x[kk])
+            let ys = two ? V(repeating: x1[kk]) : V()
             var (w0, w1) = S.load(b + offset)
             a00.addProduct(xs, w0); a01.addProduct(xs, w1)
-            if panels > 1 { (w0, w1) = S.load(b1 + offset); a10.addProduct(xs, w0); a11.addProduct(xs, w1) }
+            if two { t00.addProduct(ys, w0); t01.addProduct(ys, w1) }
+            if panels > 1 {
+                (w0, w1) = S.load(b1 + offset)
+                a10.addProduct(xs, w0); a11.addProduct(xs, w1)
+                if two { t10.addProduct(ys, w0); t11.addProduct(ys, w1) }
+            }
             if panels > 2 { (w0, w1) = S.load(b2 + offset); a20.addProduct(xs, w0); a21.addProduct(xs, w1) }
             if panels > 3 { (w0, w1) = S.load(b3 + offset); a30.addProduct(xs, w0); a31.addProduct(xs, w1) }
             offset += S.rowBytes
         }
         if k0 == 0 {
             r00 = a00; r01 = a01; r10 = a10; r11 = a11; r20 = a20; r21 = a21; r30 = a30; r31 = a31
+            s00 = t00; s01 = t01; s10 = t10; s11 = t11
             if let bias {
                 let braw = UnsafeRawPointer(bias)
                 @inline(__always) func add(_ v: inout V, _ i: Int) {
@@ -166,17 +177,26 @@ func rowKernel<S: PanelSource, P: StaticCount>(_: S.Type, _: P.Type, k: Int, x: 
                 if panels > 1 { add(&r10, 2); add(&r11, 3) }
                 if panels > 2 { add(&r20, 4); add(&r21, 5) }
                 if panels > 3 { add(&r30, 6); add(&r31, 7) }
+                if two { add(&s00, 0); add(&s01, 1) }
+                if two && panels > 1 { add(&s10, 2); add(&s11, 3) }
             }
         } else {
             r00 = a00 + r00; r01 = a01 + r01; r10 = a10 + r10; r11 = a11 + r11
             r20 = a20 + r20; r21 = a21 + r21; r30 = a30 + r30; r31 = a31 + r31
+            s00 = t00 + s00; s01 = t01 + s01; s10 = t10 + s10; s11 = t11 + s11
         }
         k0 += kc
     }
-    let o = UnsafeMutableRawPointer(out)
+    let o = UnsafeMutableRawPointer(out), o1 = UnsafeMutableRawPointer(out + ldo)
     @inline(__always) func put(_ v: V, _ i: Int) { o.storeBytes(of: v, toByteOffset: i * 32, as: V.self) }
     put(r00, 0); put(r01, 1)
     if panels > 1 { put(r10, 2); put(r11, 3) }
     if panels > 2 { put(r20, 4); put(r21, 5) }
     if panels > 3 { put(r30, 6); put(r31, 7) }
+    if two {
+        o1.storeBytes(of: s00, as: V.self); o1.storeBytes(of: s01, toByteOffset: 32, as: V.self)
+        if panels > 1 {
+            o1.storeBytes(of: s10, toByteOffset: 64, as: V.self); o1.storeBytes(of: s11, toByteOffset: 96, as: V.self)
+        }
+    }
 }

@@ -105,8 +105,8 @@ func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
         linearBF16Pairs(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
-    if m == 1 {
-        linearRow(x, weights: w, bias: bias, out: out)
+    if m <= 2 {
+        linearRows(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
     let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
@@ -208,22 +208,24 @@ func widenBF16Block(_ src: UnsafeRawPointer, panelBytes: Int, panels: Int, kc: I
     }
 }
 
-/// Batch-1 `linear`: one row against every panel, threads over panels (memory-bound).
-func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: UnsafePointer<Float>?,
-               out: UnsafeMutablePointer<Float>) {
+/// Batch-1 and batch-2 `linear`: the rows against every panel, threads over panels (memory-bound).
+func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
+                out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
     // Memory-bound: estimate at ~10 GB/s per thread.
     let work = Double(w.byteCount) / 10
     let threads = Parallel.usefulThreads(forWork: work)
-    // F32: four panels per pass (in cache 1.35× faster, out of cache the same). BF16: one, read as a
-    // single sequential stream: out of cache (decoding a large model) four interleaved panel streams
-    // were 15–25% slower and two nearly 2× slower, though in cache four were 2.3× faster.
-    let per = w.storage == .f32 ? 4 : 1
+    // Eight FMA chains per pass: four F32 panels for one row, two for two rows. BF16: one panel, read as a
+    // single sequential stream: out of cache (decoding a large model) four panel streams side by side were
+    // 1.3× slower and two 1.8× slower (AVX2, 1 thread, `bench gemm --decode --cpu-time`), though F32 panels
+    // did not mind. Four panels interleaved into one stream (4 × 32 bytes per k) measured the same as one
+    // (1 thread at load 9; not measured on a quiet machine).
+    let per = w.storage == .bf16 ? 1 : m == 1 ? 4 : 2
     let groups = (w.panelCount + per - 1) / per
     let chunks = threads == 1 ? 1 : min(groups, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
-        // Outputs and bias of a group that runs past n, zero-padded to whole panels.
-        let tail = UnsafeMutablePointer<Float>.allocate(capacity: 4 * microCols)
+        // Outputs `// [m, per·16]` and bias of a group that runs past n, zero-padded to whole panels.
+        let tail = UnsafeMutablePointer<Float>.allocate(capacity: m * 4 * microCols)
         let tailBias = UnsafeMutablePointer<Float>.allocate(capacity: 4 * microCols)
         defer { tail.deallocate(); tailBias.deallocate() }
         for g in (chunk * groups / chunks)..<((chunk + 1) * groups / chunks) {
@@ -235,20 +237,25 @@ func linearRow(_ x: UnsafePointer<Float>, weights w: PackedWeights, bias: Unsafe
                 groupBias = UnsafePointer(tailBias)
             }
             let b = UnsafeRawPointer(w.base) + per * g * w.panelBytes
-            let dst = inside ? out + col : tail
-            switch (w.storage, panels) {
-            case (.f32, 4): rowKernel(F32Panel.self, Four.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
-                            bias: groupBias, out: dst)
-            case (.f32, 3): rowKernel(F32Panel.self, Three.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
-                            bias: groupBias, out: dst)
-            case (.f32, 2): rowKernel(F32Panel.self, Two.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
-                            bias: groupBias, out: dst)
-            case (.f32, _): rowKernel(F32Panel.self, One.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
-                            bias: groupBias, out: dst)
-            case (.bf16, _): rowKernel(BF16Panel.self, One.self, k: k, x: x, b: b, panelBytes: w.panelBytes,
-                             bias: groupBias, out: dst)
+            let dst = inside ? out + col : tail, ldo = inside ? n : per * microCols
+            @inline(__always) func run<S: PanelSource, R: StaticCount, P: StaticCount>(_ s: S.Type, _ r: R.Type,
+                                                                                         _ p: P.Type) {
+                rowKernel(s, r, p, k: k, x: x, ldx: k, b: b, panelBytes: w.panelBytes,
+                          bias: groupBias, out: dst, ldo: ldo)
             }
-            if !inside { (out + col).update(from: tail, count: n - col) }
+            switch (w.storage, m, panels) {
+            case (.f32, 1, 4): run(F32Panel.self, One.self, Four.self)
+            case (.f32, 1, 3): run(F32Panel.self, One.self, Three.self)
+            case (.f32, 1, 2): run(F32Panel.self, One.self, Two.self)
+            case (.f32, 1, _): run(F32Panel.self, One.self, One.self)
+            case (.f32, _, 2): run(F32Panel.self, Two.self, Two.self)
+            case (.f32, _, _): run(F32Panel.self, Two.self, One.self)
+            case (.bf16, 1, _): run(BF16Panel.self, One.self, One.self)
+            case (.bf16, _, _): run(BF16Panel.self, Two.self, One.self)
+            }
+            if !inside {
+                for r in 0..<m { (out + r * n + col).update(from: tail + r * ldo, count: n - col) }
+            }
         }
     }
 }

@@ -14,7 +14,9 @@ typealias U8x8 = SIMD8<UInt32>
 @inline(__always) func vmax(_ a: F8, _ b: F8) -> F8 { a.replacing(with: b, where: b .> a) }
 
 /// e^x with ~2 ulp error on [-87.3, 88.37]; 0 below, e^88.37 above (callers never go there).
-@inline(__always)
+/// Transparent: with `@inline(__always)` the optimiser still left it a call inside the attention softmax
+/// (3.5 % of an ESM-2 35M forward at length 512 went to the calls).
+@_transparent
 func vexp(_ x: F8) -> F8 {
     let hi = splat(88.37626)
     let lo = splat(-87.33654)

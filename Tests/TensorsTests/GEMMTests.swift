@@ -120,7 +120,7 @@ final class GEMMTests: XCTestCase {
         onEveryKernel {
             var rng = TestRandom(seed: 11)
             for (m, n, k) in [(1, 7, 33), (1, 1000, 65), (7, 33, 257), (65, 257, 1), (257, 65, 33), (1000, 33, 65),
-                              (2, 16, 16), (6, 48, 300)] {
+                              (2, 16, 16), (2, 100, 700), (6, 48, 300)] {
                 let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
                 for storage in [PackedWeights.Storage.f32, .bf16] {
                     let packed = PackedWeights(w, outFeatures: n, inFeatures: k, storage: storage)
