@@ -14,57 +14,38 @@ public enum JSONDecoding {
     }
 }
 
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
-}
-
-func keyPathText(_ path: [CodingKey]) -> String {
-    var s = ""
-    for k in path {
-        if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : "." + k.stringValue }
-    }
-    return s
-}
-
-private struct ValueDecoder: Decoder {
+private struct ValueDecoder: Decoder, JSONCodingPath {
     let value: JSONValue
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        let members = try value.object(key: keyPathText(path))
+        let members = try value.object(key: keyPath)
         return KeyedDecodingContainer(Keyed<Key>(value: value, members: members, path: path))
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
-        Unkeyed(items: try value.array(key: keyPathText(path)), value: value, path: path)
+        Unkeyed(items: try value.array(key: keyPath), value: value, path: path)
     }
 
     func singleValueContainer() throws -> SingleValueDecodingContainer { Single(value: value, path: path) }
 }
 
-private struct Single: SingleValueDecodingContainer {
+private struct Single: SingleValueDecodingContainer, JSONCodingPath {
     let value: JSONValue
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
-    var key: String { keyPathText(path) }
 
     func decodeNil() -> Bool { value.isNull }
-    func decode(_ type: Bool.Type) throws -> Bool { try value.bool(key: key) }
-    func decode(_ type: String.Type) throws -> String { try value.string(key: key) }
-    func decode(_ type: Double.Type) throws -> Double { try value.double(key: key) }
+    func decode(_ type: Bool.Type) throws -> Bool { try value.bool(key: keyPath) }
+    func decode(_ type: String.Type) throws -> String { try value.string(key: keyPath) }
+    func decode(_ type: Double.Type) throws -> Double { try value.double(key: keyPath) }
     func decode(_ type: Float.Type) throws -> Float {
-        let d = try value.double(key: key)
+        let d = try value.double(key: keyPath)
         guard abs(d) <= Double(Float.greatestFiniteMagnitude) else {
-            throw FormatsError.wrongValue(at: value.location, keyPath: key, expected: "a 32-bit float", found: "out of range \(value.summary)")
+            throw FormatsError.wrongValue(at: value.location, keyPath: keyPath, expected: "a 32-bit float", found: "out of range \(value.summary)")
         }
         return Float(d)
     }
-    func decode(_ type: Int.Type) throws -> Int { try value.int(key: key) }
+    func decode(_ type: Int.Type) throws -> Int { try value.int(key: keyPath) }
     func decode(_ type: Int8.Type) throws -> Int8 { try int(type) }
     func decode(_ type: Int16.Type) throws -> Int16 { try int(type) }
     func decode(_ type: Int32.Type) throws -> Int32 { try int(type) }
@@ -79,15 +60,14 @@ private struct Single: SingleValueDecodingContainer {
     private func int<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         let lo = max(Int(truncatingIfNeeded: T.min), T.min < 0 ? Int.min : 0)
         let hi = T.bitWidth >= Int.bitWidth && !T.isSigned ? Int.max : Int(truncatingIfNeeded: T.max)
-        return T(truncatingIfNeeded: try value.int(in: lo...hi, key: key))
+        return T(truncatingIfNeeded: try value.int(in: lo...hi, key: keyPath))
     }
 }
 
-private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
+private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol, JSONCodingPath {
     let value: JSONValue
     let members: [(key: String, value: JSONValue)]
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
     var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }
 
     func contains(_ key: Key) -> Bool { value[key.stringValue] != nil }
@@ -123,11 +103,10 @@ private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func superDecoder(forKey key: Key) throws -> Decoder { ValueDecoder(value: try child(key), path: path + [key]) }
 }
 
-private struct Unkeyed: UnkeyedDecodingContainer {
+private struct Unkeyed: UnkeyedDecodingContainer, JSONCodingPath {
     let items: [JSONValue]
     let value: JSONValue
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
     var currentIndex = 0
@@ -138,7 +117,7 @@ private struct Unkeyed: UnkeyedDecodingContainer {
 
     private mutating func next() throws -> (JSONValue, [CodingKey]) {
         guard currentIndex < items.count else {
-            throw FormatsError.wrongValue(at: value.location, keyPath: keyPathText(path),
+            throw FormatsError.wrongValue(at: value.location, keyPath: keyPath,
                                           expected: "more than \(items.count) elements", found: "\(items.count)")
         }
         defer { currentIndex += 1 }

@@ -47,11 +47,9 @@ private final class Box {
     }
 }
 
-private struct ValueEncoder: Encoder {
+private struct ValueEncoder: Encoder, JSONCodingPath {
     let box: Box
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         KeyedEncodingContainer(KeyedEnc<Key>(box: box.keyed(), path: path))
@@ -65,15 +63,14 @@ private struct ValueEncoder: Encoder {
     func singleValueContainer() -> SingleValueEncodingContainer { SingleEnc(box: box, path: path) }
 }
 
-private struct SingleEnc: SingleValueEncodingContainer {
+private struct SingleEnc: SingleValueEncodingContainer, JSONCodingPath {
     let box: Box
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
 
     func set(_ v: JSONValue) { box.state = .single(v) }
     func double(_ d: Double) throws {
         guard d.isFinite else {
-            throw FormatsError.unrepresentable(path: nil, keyPath: keyPathText(path), what: "the number \(d) (JSON has no NaN or infinity)")
+            throw FormatsError.unrepresentable(path: nil, keyPath: keyPath, what: "the number \(d) (JSON has no NaN or infinity)")
         }
         set(JSONValue(d))
     }
@@ -97,16 +94,15 @@ private struct SingleEnc: SingleValueEncodingContainer {
 
     func unsigned(_ v: UInt64) throws {
         guard let i = Int64(exactly: v) else {
-            throw FormatsError.unrepresentable(path: nil, keyPath: keyPathText(path), what: "the integer \(v) (above Int64.max)")
+            throw FormatsError.unrepresentable(path: nil, keyPath: keyPath, what: "the integer \(v) (above Int64.max)")
         }
         set(JSONValue(.integer(i)))
     }
 }
 
-private struct KeyedEnc<Key: CodingKey>: KeyedEncodingContainerProtocol {
+private struct KeyedEnc<Key: CodingKey>: KeyedEncodingContainerProtocol, JSONCodingPath {
     let box: Box
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
 
     mutating func encodeNil(forKey key: Key) throws { box.child(key.stringValue).state = .single(.null) }
     mutating func encode<T: Encodable>(_ v: T, forKey key: Key) throws {
@@ -124,10 +120,9 @@ private struct KeyedEnc<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> Encoder { ValueEncoder(box: box.child(key.stringValue), path: path + [key]) }
 }
 
-private struct UnkeyedEnc: UnkeyedEncodingContainer {
+private struct UnkeyedEnc: UnkeyedEncodingContainer, JSONCodingPath {
     let box: Box
     let path: [CodingKey]
-    var codingPath: [CodingKey] { path }
     var count: Int { if case .unkeyed(let a) = box.state { return a.count }; return 0 }
 
     mutating func encodeNil() throws { box.append().state = .single(.null) }

@@ -59,6 +59,24 @@ public enum FlashAttention {
             outputs.deallocate()
             factors.deallocate()
         }
+
+        /// Calls `body(i)` for the six-row AVX-512 tiles i = 0, 6, 12, … of `rows` rows, with `inputs` and
+        /// `outputs` pointing at rows i..<i+6; a short last tile repeats the last input row and writes its copies
+        /// to `spare`.
+        @inline(__always)
+        func forEachTile(rows: Int, inputs from: UnsafePointer<Float>, inputStride: Int,
+                         outputs to: UnsafeMutablePointer<Float>, outputStride: Int, _ body: (Int) -> Void) {
+            var i = 0
+            while i < rows {
+                for r in 0..<6 {
+                    let real = i + r < rows
+                    inputs[r] = from + (real ? i + r : rows - 1) * inputStride
+                    outputs[r] = real ? to + (i + r) * outputStride : spare
+                }
+                body(i)
+                i += 6
+            }
+        }
     }
 
     /// Floats of a packed Kᵀ for `keys` keys of dimension d: whole key blocks, each [D, keyBlock] contiguous
@@ -200,15 +218,8 @@ public enum FlashAttention {
     /// last row and writes the copies to the spare row.
     static func scoreTilesAVX512(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
                                  dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        var i = 0
-        while i < rows {
-            for r in 0..<6 {
-                let real = i + r < rows
-                scratch.inputs[r] = q + (real ? i + r : rows - 1) * qStride
-                scratch.outputs[r] = real ? out + (i + r) * keyBlock : scratch.spare
-            }
+        scratch.forEachTile(rows: rows, inputs: q, inputStride: qStride, outputs: out, outputStride: keyBlock) { _ in
             avx512AttentionScores(q: scratch.inputs, kT: kT, dim: d, scale: scale, out: scratch.outputs)
-            i += 6
         }
     }
 
@@ -219,17 +230,10 @@ public enum FlashAttention {
                                  o: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let wide = d / 16 * 16
         if wide > 0 {
-            var i = 0
-            while i < rows {
-                for r in 0..<6 {
-                    let real = i + r < rows
-                    scratch.inputs[r] = p + (real ? i + r : rows - 1) * keyBlock
-                    scratch.outputs[r] = real ? o + (i + r) * d : scratch.spare
-                    scratch.factors[r] = real ? factors[i + r] : 1
-                }
+            scratch.forEachTile(rows: rows, inputs: p, inputStride: keyBlock, outputs: o, outputStride: d) { i in
+                for r in 0..<6 { scratch.factors[r] = i + r < rows ? factors[i + r] : 1 }
                 avx512AttentionValues(p: scratch.inputs, keys: n, v: v, vStride: vStride, columns: wide,
                                       factors: scratch.factors, o: scratch.outputs)
-                i += 6
             }
         }
         if wide < d {

@@ -158,48 +158,30 @@ func fewRowsStrip(rows m: Int, k: Int, x: UnsafePointer<Float>, ldx: Int, b: Uns
 /// `fewRowsChains` for `rows` ∈ 1...4 and `vectors` ∈ 1...`fewRowsVectors(rows)`.
 func fewRowsBlock(rows: Int, vectors: Int, kc: Int, x: UnsafePointer<Float>, ldx: Int, b: UnsafePointer<Float>,
                   ldb: Int, d: UnsafeMutablePointer<Float>, ldd: Int, out: FewRowsOutput, first: Bool) {
-    switch (rows, vectors) {
-    case (1, 1): fewRowsChains(One.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 2): fewRowsChains(One.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 3): fewRowsChains(One.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 4): fewRowsChains(One.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 5): fewRowsChains(One.self, Five.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 6): fewRowsChains(One.self, Six.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, 7): fewRowsChains(One.self, Seven.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (1, _): fewRowsChains(One.self, Eight.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (2, 1): fewRowsChains(Two.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (2, 2): fewRowsChains(Two.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (2, 3): fewRowsChains(Two.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (2, _): fewRowsChains(Two.self, Four.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (3, 1): fewRowsChains(Three.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (3, 2): fewRowsChains(Three.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (3, _): fewRowsChains(Three.self, Three.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    case (_, 1): fewRowsChains(Four.self, One.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-                 out: out, first: first)
-    default: fewRowsChains(Four.self, Two.self, kc: kc, x: x, ldx: ldx, b: b, ldb: ldb, d: d, ldd: ldd,
-             out: out, first: first)
-    }
+    let shapes = fewRowsKernels[min(max(rows, 1), 4) - 1]
+    shapes[min(max(vectors, 1), shapes.count) - 1](kc, x, ldx, b, ldb, d, ldd, out, first)
+}
+
+typealias FewRowsKernel = (_ kc: Int, _ x: UnsafePointer<Float>, _ ldx: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                           _ d: UnsafeMutablePointer<Float>, _ ldd: Int, _ out: FewRowsOutput, _ first: Bool) -> Void
+
+/// `fewRowsChains` compiled for each tile shape the few-rows path uses: [rows - 1][vectors - 1].
+private let fewRowsKernels: [[FewRowsKernel]] = [
+    [chains(One.self, One.self), chains(One.self, Two.self), chains(One.self, Three.self), chains(One.self, Four.self),
+     chains(One.self, Five.self), chains(One.self, Six.self), chains(One.self, Seven.self), chains(One.self, Eight.self)],
+    [chains(Two.self, One.self), chains(Two.self, Two.self), chains(Two.self, Three.self), chains(Two.self, Four.self)],
+    [chains(Three.self, One.self), chains(Three.self, Two.self), chains(Three.self, Three.self)],
+    [chains(Four.self, One.self), chains(Four.self, Two.self)],
+]
+
+private func chains<R: StaticCount, V: StaticCount>(_: R.Type, _: V.Type) -> FewRowsKernel {
+    { fewRowsChains(R.self, V.self, kc: $0, x: $1, ldx: $2, b: $3, ldb: $4, d: $5, ldd: $6, out: $7, first: $8) }
 }
 
 /// One K block of C[0..<R, 0..<8V] (rows `ldd` apart at `d`) from x `[R, kc]` (rows `ldx` apart) and
 /// B `[kc, 8V]` (rows `ldb` apart): R × V accumulators of 8 columns, each a sequential FMA chain over
-/// the block, then folded into C.
-@inline(never)
+/// the block, then folded into C. Inlined into its closure in `fewRowsKernels`, so each entry is the kernel.
+@inline(__always)
 func fewRowsChains<R: StaticCount, V: StaticCount>(_: R.Type, _: V.Type, kc: Int, x: UnsafePointer<Float>, ldx: Int,
                                                    b: UnsafePointer<Float>, ldb: Int, d: UnsafeMutablePointer<Float>,
                                                    ldd: Int, out: FewRowsOutput, first: Bool) {

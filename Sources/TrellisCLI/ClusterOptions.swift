@@ -89,7 +89,9 @@ struct ClusterOptions {
     }
 
     /// Applies these settings to `options`; returns the Slurm executor when one is used (for Ctrl-C).
-    func apply(to options: inout RunOptions, pipeline: Pipeline) -> SlurmExecutor? {
+    /// `jobs` (`--jobs`) is the Slurm queue size: tasks of the run queued or running at once
+    /// (default `defaultQueueSize`, Nextflow's grid default).
+    func apply(to options: inout RunOptions, pipeline: Pipeline, jobs: Int?) -> SlurmExecutor? {
         options.shards = shards
         options.resources = resources
         guard (executor ?? pipeline.executor) == "slurm" else { return nil }
@@ -99,10 +101,13 @@ struct ClusterOptions {
         if let p = pollInterval { o.pollInterval = p }
         if let m = markerTimeout { o.markerTimeout = m }
         o.throttle = throttle
+        o.queueSize = jobs ?? Self.defaultQueueSize
         let slurm = SlurmExecutor(options: o)
         options.executor = slurm
         return slurm
     }
+
+    static let defaultQueueSize = 100
 
     /// This executable's absolute path (what the array tasks run).
     static func executablePath() -> String {

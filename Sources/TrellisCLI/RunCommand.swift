@@ -23,7 +23,7 @@ enum RunCommand: Command {
     """
 
     static let schema = PipelineOptions.schema([
-        ParameterSpec("jobs", .int, doc: "stages running at once (default: number of CPUs)"),
+        ParameterSpec("jobs", .int, doc: "stages running at once (default: number of CPUs); on Slurm, tasks queued or running at once (default 100)"),
         ParameterSpec("keep_going", .bool, default: .bool(false), doc: "after a failure keep running stages that do not depend on it"),
         ParameterSpec("quiet", .bool, default: .bool(false), doc: "print only failures and the summary"),
     ] + ClusterOptions.parameters) { p in
@@ -41,7 +41,7 @@ enum RunCommand: Command {
         options.invocation = RunInvocation(commandLine: CommandLine.arguments, version: trellisVersion)
         let cluster = try ClusterOptions(p)
         let pipeline = try common.load(spec)
-        let slurm = cluster.apply(to: &options, pipeline: pipeline)
+        let slurm = cluster.apply(to: &options, pipeline: pipeline, jobs: p.int("jobs"))
         if let slurm {
             print("\(pipeline.name): stages go to Slurm as jobs named \(slurm.options.runID)", to: &standardError)
         }

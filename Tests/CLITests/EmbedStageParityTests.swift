@@ -8,20 +8,9 @@ final class EmbedStageParityTests: XCTestCase {
         let dir = try scratchDirectory("embed-stage")
         let model = TestSupport.fixtures.appendingPathComponent("models/esm2-tiny").path
         try ">sp|P12345|X/Y\nMKTAYIAKQR\n>plain\nMLFVVL\n".write(to: dir.appendingPathComponent("p.faa"), atomically: true, encoding: .utf8)
-        let spec = """
-        name: embed-parity
-        stages:
-          embed:
-            uses: protein.embed
-            with:
-              fasta: p.faa
-              model: \(model)
-              layers: [0, -1]
-              per_sequence: out/each
-              resume: true
-              output: out/stage.safetensors
-
-        """
+        let spec = "name: embed-parity\nstages:\n" + TestSupport.stageYAML("embed", uses: "protein.embed", with: [
+            "fasta": "p.faa", "model": model, "layers": "[0, -1]", "per_sequence": "out/each", "resume": "true",
+            "output": "out/stage.safetensors"])
         try spec.write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
         var r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--work-dir", ".trellis"], cwd: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)

@@ -6,46 +6,23 @@ import _TestSupport
 /// (each shard batches its own records, so this holds only because a sequence's numbers do not depend on
 /// its batch), for both model families.
 final class ShardExactTests: XCTestCase {
-    /// `embed` maps every record of the sample FASTA; `score` the shortest ones (PLL is one forward per residue).
+    /// Both model families × (`embed` of every record of the sample FASTA, `score` of the shortest ones: PLL is
+    /// one forward per residue).
     static func spec(root: URL) -> String {
-        let esm = root.appendingPathComponent("models/esm2-random-tiny").path
-        let pglm = root.appendingPathComponent("models/pglm-random-tiny").path
-        return """
-        name: shard-exact
-        stages:
-          esm_embed:
-            uses: protein.embed
-            with:
-              fasta: proteins.faa
-              model: \(esm)
-              layers: [0, -1]
-              include: [mean, per_token, bos, contacts]
-              output: out/esm.safetensors
-          pglm_embed:
-            uses: protein.embed
-            with:
-              fasta: proteins.faa
-              model: \(pglm)
-              layers: [0, -1]
-              include: [mean, per_token]
-              output: out/pglm.safetensors
-          esm_score:
-            uses: protein.score
-            with:
-              fasta: short.faa
-              model: \(esm)
-              output: out/esm-scores.csv
-          pglm_score:
-            uses: protein.score
-            with:
-              fasta: short.faa
-              model: \(pglm)
-              output: out/pglm-scores.csv
-
-        """
+        var yaml = "name: shard-exact\nstages:\n"
+        for (family, model, features) in [("esm", "esm2-random-tiny", "mean, per_token, bos, contacts"),
+                                          ("pglm", "pglm-random-tiny", "mean, per_token")] {
+            let path = root.appendingPathComponent("models/\(model)").path
+            yaml += TestSupport.stageYAML("\(family)_embed", uses: "protein.embed", with: [
+                "fasta": "proteins.faa", "model": path, "layers": "[0, -1]", "include": "[\(features)]",
+                "output": "out/\(family).safetensors"])
+            yaml += TestSupport.stageYAML("\(family)_score", uses: "protein.score", with: [
+                "fasta": "short.faa", "model": path, "output": "out/\(family)-scores.csv"])
+        }
+        return yaml
     }
 
-    static let outputs = ["out/esm.safetensors", "out/pglm.safetensors", "out/esm-scores.csv", "out/pglm-scores.csv"]
+    static let outputs = ["out/esm.safetensors", "out/esm-scores.csv", "out/pglm.safetensors", "out/pglm-scores.csv"]
 
     func testShardedProteinRunsEqualUnshardedBytes() throws {
         let root = TestSupport.repoRoot

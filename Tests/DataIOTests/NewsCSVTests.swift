@@ -6,25 +6,24 @@ import _TestSupport
 /// The real news CSVs in ../shared: clean files read with exact row counts, and the two GossipCop files
 /// with a missing record break are reported, not silently read as fewer rows.
 final class NewsCSVTests: XCTestCase {
-    /// Records per file as counted by Python's csv module (header included), computed once.
-    static let pythonCounts: [String: Int] = [
-        "fang/fang_full_train128.csv": 665, "fang/fang_full_train16.csv": 553,
-        "fang/fang_full_train32.csv": 569, "fang/fang_full_train64.csv": 601,
-        "fang/fang_graph_128.tsv": 11135, "fang/fang_graph_16.tsv": 8123,
-        "fang/fang_graph_32.tsv": 8691, "fang/fang_graph_64.tsv": 9593,
-        "fang/fang_socialcontext_train128.csv": 50550, "fang/fang_socialcontext_train16.csv": 46843,
-        "fang/fang_socialcontext_train32.csv": 48025, "fang/fang_socialcontext_train64.csv": 48787,
-        "fang/fang_test.csv": 536, "fang/fang_train_128.csv": 128, "fang/fang_train_16.csv": 16,
-        "fang/fang_train_32.csv": 32, "fang/fang_train_64.csv": 64,
-        "gossipcop-train-only/gossipcop_train_16.csv": 16, "gossipcop-train-only/gossipcop_train_32.csv": 32,
-        "politifact/politifact_full_train128.csv": 483, "politifact/politifact_full_train16.csv": 371,
-        "politifact/politifact_full_train32.csv": 387, "politifact/politifact_full_train64.csv": 419,
-        "politifact/politifact_graph_128.tsv": 32965, "politifact/politifact_graph_16.tsv": 21693,
-        "politifact/politifact_graph_32.tsv": 22803, "politifact/politifact_graph_64.tsv": 26879,
-        "politifact/politifact_test.csv": 354, "politifact/politifact_train_128.csv": 128,
-        "politifact/politifact_train_16.csv": 16, "politifact/politifact_train_32.csv": 32,
-        "politifact/politifact_train_64.csv": 64,
-    ]
+    /// Records per file as counted by Python's csv module (header included): each dataset's test file, and per
+    /// shot count (16, 32, 64, 128) its full training, graph and social-context files; a k-shot training file
+    /// `<dataset>_train_<k>.csv` holds k records.
+    static let pythonCounts: [String: Int] = {
+        let shots = [16, 32, 64, 128]
+        var counts = ["fang/fang_test.csv": 536, "politifact/politifact_test.csv": 354]
+        let perShot: [(file: String, records: [Int])] = [
+            ("fang/fang_full_train%d.csv", [553, 569, 601, 665]), ("fang/fang_graph_%d.tsv", [8123, 8691, 9593, 11135]),
+            ("fang/fang_socialcontext_train%d.csv", [46843, 48025, 48787, 50550]), ("fang/fang_train_%d.csv", shots),
+            ("politifact/politifact_full_train%d.csv", [371, 387, 419, 483]),
+            ("politifact/politifact_graph_%d.tsv", [21693, 22803, 26879, 32965]),
+            ("politifact/politifact_train_%d.csv", shots), ("gossipcop-train-only/gossipcop_train_%d.csv", [16, 32]),
+        ]
+        for (file, records) in perShot {
+            for (k, n) in zip(shots, records) { counts[String(format: file, k)] = n }
+        }
+        return counts
+    }()
 
     func testCleanFilesReadWithExactCounts() throws {
         _ = try Fixture.shared("data/news")

@@ -2,6 +2,7 @@ import Foundation
 import PipelineEngine
 import SequenceStages
 import XCTest
+import _TestSupport
 
 /// `test.copy`: copies its input and appends `suffix`; its version is chosen by the test.
 struct CopyStage: StageType {
@@ -96,7 +97,7 @@ final class Project {
 extension Project {
     /// A `table.write` stage for the end of a spec's `stages:`: one row per output of the stages it needs.
     static func tableStage(_ name: String, needs: [String], path: String) -> String {
-        "\n  \(name):\n    uses: table.write\n    needs: [\(needs.joined(separator: ", "))]\n    with:\n      path: \(path)\n"
+        "\n" + TestSupport.stageYAML(name, uses: "table.write", needs: needs, with: ["path": path])
     }
 }
 

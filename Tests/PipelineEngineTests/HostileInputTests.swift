@@ -1,6 +1,7 @@
 import Foundation
 import PipelineEngine
 import XCTest
+import _TestSupport
 
 /// Regression tests for issue 14's engine classes: traps on paths and nesting, outputs that clobber
 /// data, unbounded matrices, quoting of substituted values.
@@ -125,33 +126,13 @@ final class HostileInputTests: XCTestCase {
     func testOverwritingAnInputOfAStageNotDownstreamIsAPlanErrorButProducerConsumerIsFine() throws {
         let p = try Project()
         try p.write("data.faa", ">a\nMK\n")
-        let clobber = diagnostics(p, """
-        stages:
-          reader:
-            uses: fasta.filter
-            with:
-              input: data.faa
-          writer:
-            uses: fasta.sample
-            with:
-              input: other.faa
-              n: 1
-              output: data.faa
-        """)
+        let reader = TestSupport.stageYAML("reader", uses: "fasta.filter", with: ["input": "data.faa"])
+        let clobber = diagnostics(p, "stages:\n" + reader + TestSupport.stageYAML("writer", uses: "fasta.sample", with: [
+            "input": "other.faa", "n": "1", "output": "data.faa"]))
         XCTAssertTrue(clobber.contains("stage 'writer' would overwrite data.faa, an input of stage 'reader'"), clobber)
-        let chain = diagnostics(p, """
-        stages:
-          writer:
-            uses: fasta.filter
-            with:
-              input: data.faa
-              output: out/kept.faa
-          reader:
-            uses: fasta.filter
-            needs: [writer]
-            with:
-              input: out/kept.faa
-        """)
+        let chain = diagnostics(p, "stages:\n"
+            + TestSupport.stageYAML("writer", uses: "fasta.filter", with: ["input": "data.faa", "output": "out/kept.faa"])
+            + TestSupport.stageYAML("reader", uses: "fasta.filter", needs: ["writer"], with: ["input": "out/kept.faa"]))
         XCTAssertEqual(chain, "")
     }
 

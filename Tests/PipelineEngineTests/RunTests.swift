@@ -1,5 +1,6 @@
 import PipelineEngine
 import XCTest
+import _TestSupport
 
 /// Running: failures, retries, keep-going, partial outputs, records, trace, report, lock, clean.
 final class RunTests: XCTestCase {
@@ -83,14 +84,8 @@ final class RunTests: XCTestCase {
     func testTraceReportAndRecords() throws {
         let p = try Project()
         try p.write("in.faa", ">a one\nMKV\n>b\nMKVLLLLL\n>c\nM*\n")
-        let spec = """
-        stages:
-          filter:
-            uses: fasta.filter
-            with:
-              input: in.faa
-              min_length: 3
-        """ + Project.tableStage("summary", needs: ["filter"], path: "out/summary.json")
+        let spec = "stages:\n" + TestSupport.stageYAML("filter", uses: "fasta.filter", with: ["input": "in.faa", "min_length": "3"])
+            + Project.tableStage("summary", needs: ["filter"], path: "out/summary.json")
         let r = try p.runOK(spec)
         let traceText = try String(contentsOf: r.runDirectory.appendingPathComponent("trace.jsonl"), encoding: .utf8)
         let lines = traceText.split(separator: "\n")

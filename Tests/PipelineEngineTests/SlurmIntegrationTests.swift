@@ -234,6 +234,42 @@ final class SlurmIntegrationTests: XCTestCase {
         XCTAssertTrue(submissions[1].contains("attempt=2 tasks=1 shards=4 mem=200M"), "only shard 4 (seq20): \(submissions)")
     }
 
+    /// The retry rule of `RetryTests` on Slurm: a task that always fails is submitted exactly 1 + `retries`
+    /// times, as a whole stage and per shard.
+    func testFailingTasksAreSubmittedOnePlusRetriesTimes() throws {
+        for (retries, shards, runs) in [(2, nil, 3), (1, 2, 4)] as [(Int, Int?, Int)] {
+            let dir = try makeProject()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try ">a\nMK\n>b\nMKV\n".write(to: dir.appendingPathComponent("in.faa"), atomically: true, encoding: .utf8)
+            try RetryTests.alwaysFails(retries: retries, shards: shards)
+                .write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+            let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml"], cwd: dir)
+            XCTAssertNotEqual(r.status, 0, r.stderr)
+            let attempts = lines(dir.appendingPathComponent("attempts.txt")).count
+            XCTAssertEqual(attempts, runs, "retries \(retries), shards \(shards ?? 1)")
+            let submitted = lines(try slurmRunDirectory(dir.appendingPathComponent(".trellis")).appendingPathComponent("submissions.log"))
+                .filter { $0.contains("sbatch") }
+            XCTAssertEqual(submitted.count, 1 + (shards ?? 1) * retries, "the first array, then each task alone: \(submitted)")
+        }
+    }
+
+    /// `--jobs N` on Slurm caps the run's tasks in the queue (Nextflow's queueSize, Snakemake's --jobs), not
+    /// the stages in flight: 4 shards with --jobs 2 go out 2 at most per submission, all 4 in the end.
+    func testJobsCapsTheTasksInSlurm() throws {
+        let dir = try makeProject()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = try localReference(dir, spec: Self.spec(shards: 4))
+        try Self.spec(shards: 4).write(to: dir.appendingPathComponent("spec.yaml"), atomically: true, encoding: .utf8)
+        let r = try TestSupport.runTrellis(["run", "spec.yaml", "--quiet", "--profile", "profile.yaml", "--jobs", "2"], cwd: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let submissions = try lengthsSubmissionsAfterMatchingOutputs(dir, expected)
+        let tasks = submissions.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("tasks=") }.flatMap { Int($0.dropFirst(6)) }
+        }
+        XCTAssertEqual(tasks.reduce(0, +), 4, "\(submissions)")
+        XCTAssertTrue(tasks.allSatisfy { $0 <= 2 }, "at most 2 tasks in Slurm at once: \(submissions)")
+    }
+
     /// 64 shards: every poll issues one status query for the whole run (counted by a wrapper on PATH).
     func testSixtyFourShardsUseOneStatusQueryPerPoll() throws {
         let dir = try makeProject(records: 130)

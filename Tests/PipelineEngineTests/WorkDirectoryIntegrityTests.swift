@@ -1,6 +1,7 @@
 import Foundation
 import PipelineEngine
 import XCTest
+import _TestSupport
 
 /// Issue 14: corrupted objects reused, stale temporaries never removed, `clean --dry-run` racing a run.
 final class WorkDirectoryIntegrityTests: XCTestCase {
@@ -51,14 +52,7 @@ final class WorkDirectoryIntegrityTests: XCTestCase {
     func testStaleTemporariesBesideOutputsAndRecordsAreRemoved() throws {
         let p = try Project()
         try p.write("in.txt", "abc")
-        let published = """
-        stages:
-          copy:
-            uses: test.copy
-            with:
-              input: in.txt
-              publish: out/c.txt
-        """
+        let published = "stages:\n" + TestSupport.stageYAML("copy", uses: "test.copy", with: ["input": "in.txt", "publish": "out/c.txt"])
         try p.run(published)
         // A pid that cannot be running: beyond pid_max.
         let dead = 4_194_304 + 17

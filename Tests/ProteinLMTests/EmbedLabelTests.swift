@@ -51,9 +51,8 @@ final class EmbedLabelTests: XCTestCase {
     func testResumeFromAPartsDirectoryAfterAFailure() throws {
         let dir = try scratchDirectory("stage-resume")
         let parts = dir.appendingPathComponent("out.safetensors.parts/embed")
-        let model = try P.model("esm2-tiny")
-        var o = EmbedOptions()
-        o.windowRecords = 2
+        let (model, windows) = try P.twoRecordWindows()
+        var o = windows
         o.resume = true
         func run(_ fasta: String, _ output: String) throws -> EmbedSummary {
             let r = EmbeddingRun(embedder: try Embedder(model: model, options: o), fasta: try P.temp("in.faa", fasta),
@@ -71,9 +70,7 @@ final class EmbedLabelTests: XCTestCase {
         XCTAssertEqual(resumed.sequences, 2)
         XCTAssertFalse(FileManager.default.fileExists(atPath: parts.deletingLastPathComponent().path), "parts removed once assembled")
         o.resume = false
-        let clean = EmbeddingRun(embedder: try Embedder(model: model, options: o), fasta: try P.temp("in.faa", Self.fasta),
-                                 output: dir.appendingPathComponent("clean.safetensors"))
-        _ = try clean.run()
+        try P.run(model, o, fasta: try P.temp("in.faa", Self.fasta), to: dir.appendingPathComponent("clean.safetensors"))
         XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("attempt2.safetensors")),
                        try Data(contentsOf: dir.appendingPathComponent("clean.safetensors")))
     }

@@ -53,8 +53,7 @@ final class EmbedReferenceTests: XCTestCase {
         o.layers = [2]
         o.include = [.mean, .contacts]
         o.perSequenceDirectory = dir
-        _ = try EmbeddingRun(embedder: Embedder(model: try P.model("esm2-tiny"), options: o), fasta: P.file("sequences.faa"),
-                             output: nil).run()
+        try P.run(try P.model("esm2-tiny"), o, fasta: P.file("sequences.faa"), to: nil)
         let single = try SafetensorsFile(url: dir.appendingPathComponent("seqD short.safetensors"))
         XCTAssertEqual(single.metadata["label"], "seqD short")
         XCTAssertLessThanOrEqual(TestSupport.maxAbsDiff(try single.floats("mean_representations/2"),

@@ -27,7 +27,7 @@ final class EmbedShardingTests: XCTestCase {
         o.layers = [0, -1]
         func embed(_ fasta: String, _ name: String) throws -> URL {
             let url = dir.appendingPathComponent(name)
-            _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: fasta, output: url).run()
+            try P.run(model, o, fasta: fasta, to: url)
             return url
         }
         let whole = try embed(P.file("sequences.faa"), "whole.safetensors")
@@ -51,17 +51,16 @@ final class EmbedShardingTests: XCTestCase {
         var o = EmbedOptions()
         o.include = [.mean, .bos]
         let whole = dir.appendingPathComponent("whole.safetensors")
-        _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: whole).run()
+        try P.run(model, o, fasta: P.file("sequences.faa"), to: whole)
         // An interrupted run left one finished part (the first three records) and no output.
         let text = try String(contentsOfFile: P.file("sequences.faa"), encoding: .utf8)
         let head = try P.temp("head.faa", text.split(separator: "\n")[0..<6].joined(separator: "\n") + "\n")
         let out = dir.appendingPathComponent("out.safetensors")
         let parts = dir.appendingPathComponent("out.safetensors.parts")
         try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
-        _ = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: head,
-                             output: parts.appendingPathComponent("part-000001.safetensors")).run()
+        try P.run(model, o, fasta: head, to: parts.appendingPathComponent("part-000001.safetensors"))
         o.resume = true
-        let s = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run()
+        let s = try P.run(model, o, fasta: P.file("sequences.faa"), to: out)
         XCTAssertEqual(s.resumed, 3)
         XCTAssertEqual(s.sequences, 2)
         try assertSameEmbeddings(out, whole)

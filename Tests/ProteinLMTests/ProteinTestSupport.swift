@@ -33,8 +33,21 @@ enum P {
         var o = EmbedOptions()
         configure(&o)
         let out = try TestSupport.temporaryDirectory("embed").appendingPathComponent("out.safetensors")
-        let s = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: fasta, output: out).run()
+        let s = try run(model, o, fasta: fasta, to: out)
         return (try SafetensorsFile(url: out), s)
+    }
+
+    /// Embeds `fasta` into `output` (nil: per-sequence files only).
+    @discardableResult
+    static func run(_ model: ProteinModel, _ o: EmbedOptions, fasta: String, to output: URL?) throws -> EmbedSummary {
+        try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: fasta, output: output).run()
+    }
+
+    /// esm2-tiny and options with two records per window, so a run can be cut between windows (resume tests).
+    static func twoRecordWindows() throws -> (ProteinModel, EmbedOptions) {
+        var o = EmbedOptions()
+        o.windowRecords = 2
+        return (try model("esm2-tiny"), o)
     }
 
     /// Asserts `actual` is within `tolerance` of `expected` relative to max(1, |expected|) when `relative`.

@@ -70,16 +70,15 @@ final class SharpInputTests: XCTestCase {
     func testResumeSkipsLabelsAlreadyWritten() throws {
         let dir = try scratchDirectory("resume")
         let out = dir.appendingPathComponent("e.safetensors")
-        let model = try P.model("esm2-tiny")
-        var o = EmbedOptions()
-        o.windowRecords = 2
-        let full = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run()
+        let (model, windows) = try P.twoRecordWindows()
+        var o = windows
+        let full = try P.run(model, o, fasta: P.file("sequences.faa"), to: out)
         XCTAssertEqual(full.sequences, 5)
         let before = try SafetensorsFile(url: out)
         let reference = try before.floats("seqE/mean_representations/2")
         // Resuming over a complete output skips every label and keeps the tensors.
         o.resume = true
-        let again = try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run()
+        let again = try P.run(model, o, fasta: P.file("sequences.faa"), to: out)
         XCTAssertEqual(again.sequences, 0)
         XCTAssertEqual(again.resumed, 5)
         let after = try SafetensorsFile(url: out)
@@ -87,7 +86,7 @@ final class SharpInputTests: XCTestCase {
         XCTAssertEqual(try after.floats("seqE/mean_representations/2"), reference)
         // Other settings cannot resume into the same file.
         o.layers = [0]
-        XCTAssertThrowsError(try EmbeddingRun(embedder: Embedder(model: model, options: o), fasta: P.file("sequences.faa"), output: out).run())
+        XCTAssertThrowsError(try P.run(model, o, fasta: P.file("sequences.faa"), to: out))
     }
 
     func testUnsupportedFeatureCombinations() throws {

@@ -71,6 +71,13 @@ public enum TestSupport {
         return try ProcessCapture.run(p)
     }
 
+    /// One stage of a spec's `stages:` map, as YAML: `with` values are written as given (flow lists, paths).
+    public static func stageYAML(_ id: String, uses: String, needs: [String] = [],
+                                 with parameters: KeyValuePairs<String, String>) -> String {
+        "  \(id):\n    uses: \(uses)\n" + (needs.isEmpty ? "" : "    needs: [\(needs.joined(separator: ", "))]\n")
+            + "    with:\n" + parameters.map { "      \($0.key): \($0.value)\n" }.joined()
+    }
+
     /// A fresh temporary directory, removed by the caller or left for the OS.
     public static func temporaryDirectory(_ name: String = "trellis-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

@@ -2,7 +2,8 @@ import Foundation
 
 /// Options of `trellis run`.
 public struct RunOptions: Sendable {
-    /// Stages running at once.
+    /// Stages (and shards) running at once in this process; an executor that caps its own queue decides
+    /// how many stages it takes (`StageExecutor.stagesInFlight`: Slurm caps tasks, not stages).
     public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Keep running independent stages after a failure (default: stop starting new ones).
     public var keepGoing = false
@@ -101,7 +102,7 @@ public final class PipelineRunner {
         let stages = pipeline.stages
         let executor = options.executor
             ?? LocalExecutor(threads: options.jobs, registry: { name in stages.first { $0.type.name == name }?.type })
-        let pool = StagePool(threads: options.jobs)
+        let pool = StagePool(threads: executor.stagesInFlight(jobs: options.jobs, stages: pipeline.stages.count))
         let inFlight = pool.inFlightLimit
 
         func write(_ i: Int, _ entry: TraceEntry) {
@@ -160,10 +161,10 @@ public final class PipelineRunner {
                                    stamps: prepared.stamps, upstream: prepared.upstream, pipeline: pipeline, work: work,
                                    logURL: logURL, keying: keying, scratch: scratch,
                                    progress: { [board] update in board.update(stage.id, update) },
-                                   note: { [board] line in board.note(line) })
+                                   note: { [board] line in board.note(line) }, retry: RetryPolicy(retries: stage.retries))
                 if let tasks = stageTasks(job, prepared, executor: executor) {
                     job.body = tasks.run
-                    job.maxAttempts = 1
+                    job.retry = .once
                 }
                 pool.execute { [board, stopFlag, job] in
                     // Fail fast: a job queued behind a failure does not start.

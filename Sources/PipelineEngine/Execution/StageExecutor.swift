@@ -6,8 +6,8 @@ public struct TaskBatch: Sendable {
     public var stage: String
     /// Tasks written for attempt 1, in shard order.
     public var tasks: [ShardTask]
-    /// Extra attempts per task after a failure (the stage's `retries`).
-    public var retries: Int
+    /// How each failed task runs again (the stage's `retries`).
+    public var retry: RetryPolicy
     public var resources: ShardResources
     /// Where batch files (manifests) go: `<work>/shards/<stage key>-of<N>/`.
     public var directory: URL
@@ -20,8 +20,8 @@ public struct TaskBatch: Sendable {
 
 /// Where the work of stages runs: threads of this process (`LocalExecutor`) or Slurm jobs
 /// (`SlurmExecutor`). The runner decides which stages run and when, and commits their outputs; the executor
-/// only runs tasks (a whole stage is one task, a sharded stage one task per shard), retries each failure up
-/// to `retries` times, and reports, per task index, nil for success or the last error.
+/// only runs tasks (a whole stage is one task, a sharded stage one task per shard), runs each failed task
+/// again as `retry` says, and reports, per task index, nil for success or the last error.
 public protocol StageExecutor: Sendable {
     /// True when tasks run in this process: a whole stage then runs directly in its stage job's scratch
     /// directory (no task directory or completion marker), and only shards go through `run`.
@@ -30,10 +30,14 @@ public protocol StageExecutor: Sendable {
     func run(_ batch: TaskBatch) -> [Int: String?]
     /// Cancels whatever the executor has started (Ctrl-C).
     func cancelAll()
+    /// How many of a pipeline's `stages` the runner has in flight (one thread each) under `--jobs` `jobs`:
+    /// `jobs` by default; more for an executor that caps its own queue.
+    func stagesInFlight(jobs: Int, stages: Int) -> Int
 }
 
 extension StageExecutor {
     public func cancelAll() {}
+    public func stagesInFlight(jobs: Int, stages: Int) -> Int { jobs }
 }
 
 /// Runs tasks on up to `threads` threads of this process.
@@ -78,17 +82,14 @@ public final class LocalExecutor: StageExecutor, @unchecked Sendable {
     private func runWithRetries(_ task: ShardTask, _ batch: TaskBatch) -> String? {
         guard let type = registry(task.type) else { return "unknown stage type \(task.type)" }
         var last = ""
-        for attempt in 1...(batch.retries + 1) {
+        let done: Void? = batch.retry.run(task.title, note: batch.note, { attempt in
             var t = task
             t.attempt = attempt
-            do {
-                try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor) { batch.progress(task.index, $0) }
-                return nil
-            } catch {
-                last = FoundationErrorText.describe(error)
-                if attempt <= batch.retries { batch.note("\(task.title) failed (attempt \(attempt) of \(batch.retries + 1)): \(last); retrying") }
-            }
-        }
-        return last
+            try ShardWorker.run(t, type: type, logDescriptor: batch.logDescriptor) { batch.progress(task.index, $0) }
+        }, failed: { _, error in
+            last = FoundationErrorText.describe(error)
+            return last
+        })
+        return done == nil ? last : nil
     }
 }

@@ -19,8 +19,9 @@ struct StageJob: @unchecked Sendable {
     let note: @Sendable (String) -> Void
     /// Runs instead of `stage.type.run`: the stage's executor tasks (`StageTasks.run`).
     var body: ((StageContext) throws -> Void)? = nil
-    /// Overrides `stage.retries + 1` (executor tasks retry one by one, not as a whole).
-    var maxAttempts: Int? = nil
+    /// How the whole stage runs again after a failure: the stage's `retries`, or `.once` when the executor
+    /// runs its tasks and retries them one by one.
+    var retry: RetryPolicy
 
     struct Outcome {
         var record: StageRecord?
@@ -50,40 +51,38 @@ struct StageJob: @unchecked Sendable {
         let log = LazyLog(url: logURL)
         defer { log.close() }
         var lastError = "", lastStatus = 1
-        let attempts = maxAttempts ?? (stage.retries + 1)
         // A scratch directory reused from earlier stages: creating and removing directories per stage was
         // most of a trivial shell stage's cost (mkdir and rmdir each take milliseconds on a busy ext4).
         let dir = scratch.take()
         defer { scratch.give(dir) }
         let keep = (stage.type as? ScratchLayout)?.scratchDirectories(parameters) ?? []
-        for attempt in 1...attempts {
+        let done = retry.run("stage '\(stage.id)'", note: note, { attempt -> Outcome in
             ScratchPool.reset(dir, keeping: keep)
-            do {
-                let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
-                                               log: log, progress: progress)
-                if attempt > 1 { context.log("--- attempt \(attempt) of \(attempts)") }
-                defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
-                try checkInputs()
-                if let body { try body(context) } else { try stage.type.run(context) }
-                var record = try commit(context, start: start, attempt: attempt)
-                record.cpuSeconds = ResourceUsage.threadCPU() - cpuStart + childCPU + context.childCPU
-                record.peakRSSKB = max(childRSS, context.childRSSKB)
-                try work.commit(record)
-                keying.markCommitted(key)
-                let grown = memory.finish()
-                let rss = record.peakRSSKB > 0 ? record.peakRSSKB : grown
-                return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
-                               cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
-            } catch {
-                lastError = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
-                lastStatus = (error as? StageError)?.exitStatus ?? 1
-                log.write("error: \(lastError)\n")
-                if attempt < attempts { note("stage '\(stage.id)' failed (attempt \(attempt) of \(attempts)): \(lastError); retrying") }
-            }
-        }
+            let context = try StageContext(stageID: stage.id, parameters: parameters, directory: dir, upstream: upstream,
+                                           log: log, progress: progress)
+            if attempt > 1 { context.log("--- attempt \(attempt) of \(retry.attempts)") }
+            defer { childCPU += context.childCPU; childRSS = max(childRSS, context.childRSSKB) }
+            try checkInputs()
+            if let body { try body(context) } else { try stage.type.run(context) }
+            var record = try commit(context, start: start, attempt: attempt)
+            record.cpuSeconds = ResourceUsage.threadCPU() - cpuStart + childCPU + context.childCPU
+            record.peakRSSKB = max(childRSS, context.childRSSKB)
+            try work.commit(record)
+            keying.markCommitted(key)
+            let grown = memory.finish()
+            let rss = record.peakRSSKB > 0 ? record.peakRSSKB : grown
+            return Outcome(record: record, error: nil, exitStatus: 0, start: start, end: ResourceUsage.now(),
+                           cpu: record.cpuSeconds, peakRSSKB: rss, attempts: attempt, key: key)
+        }, failed: { _, error in
+            lastError = (error as? StageError)?.message ?? FoundationErrorText.describe(error)
+            lastStatus = (error as? StageError)?.exitStatus ?? 1
+            log.write("error: \(lastError)\n")
+            return lastError
+        })
+        if let done { return done }
         let cpu = ResourceUsage.threadCPU() - cpuStart + childCPU
         return Outcome(record: nil, error: lastError, exitStatus: lastStatus, start: start, end: ResourceUsage.now(),
-                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : memory.finish(), attempts: attempts, key: key)
+                       cpu: cpu, peakRSSKB: childRSS > 0 ? childRSS : memory.finish(), attempts: retry.attempts, key: key)
     }
 
     /// Input files that do not exist fail the stage before it starts.

@@ -54,7 +54,7 @@ struct StageTasks {
         let noun = shards == nil ? "task" : "shards"
         context.log("\(count) \(noun): \(count - missing.count) cached, \(missing.count) to run")
         if !missing.isEmpty {
-            var batch = TaskBatch(stage: stage.id, tasks: missing, retries: stage.retries, resources: resources,
+            var batch = TaskBatch(stage: stage.id, tasks: missing, retry: RetryPolicy(retries: stage.retries), resources: resources,
                                   directory: batchDirectory, logDescriptor: context.logDescriptor, note: job.note)
             var meter: ShardProgress?
             if let split {

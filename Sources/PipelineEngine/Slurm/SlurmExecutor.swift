@@ -9,7 +9,11 @@ import Foundation
 /// one monitor thread issues ONE status query per poll interval for the whole run (`squeue --name`, or
 /// `sacct --name` when accounting is enabled) and reads the completion markers the shards write. A shard
 /// (or whole stage) that fails (failure marker, or gone from the queue without a marker) is resubmitted alone with its memory
-/// request scaled by the attempt number, up to the stage's `retries`.
+/// request scaled by the attempt number, as the batch's `retry` allows.
+///
+/// `queueSize` caps the tasks of the whole run that are in Slurm at once (queued or running), as Nextflow's
+/// `executor.queueSize` and Snakemake's `--jobs` on a cluster do: further tasks wait here, in the order their
+/// stages handed them over, and are submitted as earlier ones finish. A resubmitted task keeps its place.
 public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     public struct Options: Sendable {
         /// Job name of every submission of this run.
@@ -22,6 +26,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         public var pollInterval: Double = 10
         /// Array throttle (`%K`): shards of one submission running at once; nil for no limit.
         public var throttle: Int?
+        /// Tasks of the run in Slurm at once (queued or running); nil for no limit.
+        public var queueSize: Int?
         /// How long a task may be gone from the queue (or finished) without a completion marker before it
         /// counts as failed; covers shared-filesystem latency.
         public var markerTimeout: Double = 60
@@ -38,6 +44,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
         let task: ShardTask
         let batch: Int
         var attempt = 1
+        /// Handed to `submit` (its place in the queue is taken), possibly before sbatch returned a job id.
+        var admitted = false
         var jobID = ""
         var lostSince: Double?
         var done = false
@@ -69,6 +77,10 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
 
     public var runsInProcess: Bool { false }
 
+    /// A stage here only waits on its thread while `queueSize` caps the tasks in Slurm (Nextflow's
+    /// executor.queueSize, Snakemake's --jobs), so every stage may be in flight, up to 1024 threads.
+    public func stagesInFlight(jobs: Int, stages: Int) -> Int { max(jobs, min(stages, 1024)) }
+
     public func run(_ batch: TaskBatch) -> [Int: String?] {
         condition.lock()
         let id = nextBatch
@@ -82,14 +94,7 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             t.start()
         }
         condition.unlock()
-
-        do {
-            try submit(mine, attempt: 1, batch: batch)
-        } catch {
-            condition.lock()
-            for e in mine { e.done = true; e.error = "\(error)" }
-            condition.unlock()
-        }
+        admit()
         condition.lock()
         while !mine.allSatisfy(\.done) { condition.wait() }
         entries.removeAll { $0.batch == id }
@@ -120,6 +125,29 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
     }
 
     // MARK: Submission
+
+    /// Submits waiting tasks, oldest first, while the run has fewer than `queueSize` tasks in Slurm.
+    private func admit() {
+        condition.lock()
+        let inSlurm = entries.filter { $0.admitted && !$0.done }.count
+        var room = options.queueSize.map { max(0, $0 - inSlurm) } ?? Int.max
+        var groups: [(batch: Int, entries: [Entry])] = []
+        for e in entries where !e.admitted && !e.done && room > 0 && !cancelled {
+            e.admitted = true
+            room -= 1
+            if groups.last?.batch == e.batch { groups[groups.count - 1].entries.append(e) } else { groups.append((e.batch, [e])) }
+        }
+        let work = groups.compactMap { g in batches[g.batch].map { (g.entries, $0) } }
+        condition.unlock()
+        for (group, batch) in work {
+            do { try submit(group, attempt: 1, batch: batch) } catch {
+                condition.lock()
+                for e in group { e.done = true; e.error = "\(error)" }
+                condition.broadcast()
+                condition.unlock()
+            }
+        }
+    }
 
     /// Submits `group` (shards of one batch at one attempt) as arrays over fresh manifests.
     private func submit(_ group: [Entry], attempt: Int, batch: TaskBatch) throws {
@@ -192,6 +220,8 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
             let stop = cancelled
             condition.unlock()
             if stop { return }
+            // Places freed since the last poll (finished tasks, failed submissions) go to waiting tasks.
+            admit()
             if outstanding.isEmpty { continue }
             polls += 1
             let states = queryStates(poll: polls, outstanding: outstanding.count)
@@ -215,17 +245,19 @@ public final class SlurmExecutor: StageExecutor, @unchecked Sendable {
                 }
                 guard let failure else { continue }
                 let batch = batches[e.batch]!
-                if e.attempt <= batch.retries { retry.append((e, failure)) } else { e.done = true; e.error = failure }
+                if batch.retry.retries(after: e.attempt) { retry.append((e, failure)) } else { e.done = true; e.error = failure }
             }
             condition.broadcast()
             condition.unlock()
             for (e, why) in retry {
                 let batch = batches[e.batch]!
-                batch.note("[\(batch.stage)] shard \(e.task.index + 1) failed (attempt \(e.attempt) of \(batch.retries + 1)): \(why); resubmitting")
+                batch.note(batch.retry.failureNote("[\(batch.stage)] shard \(e.task.index + 1)", attempt: e.attempt, error: why,
+                                                   next: "resubmitting"))
                 do { try submit([e], attempt: e.attempt + 1, batch: batch) } catch {
                     condition.lock(); e.done = true; e.error = "\(why); resubmission failed: \(error)"; condition.broadcast(); condition.unlock()
                 }
             }
+            admit()
         }
     }
 
