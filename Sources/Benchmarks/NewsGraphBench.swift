@@ -27,9 +27,9 @@ enum NewsGraphBench {
         for _ in 0..<repeats {
             graph = nil
             clock = Date()
-            let cpu0 = cpuSeconds()
+            let cpu0 = processCPUSeconds()
             graph = try NewsGraph.build(nodeCount: articles, interned: records, minUserRecords: threshold)
-            cpuTimes.append(cpuSeconds() - cpu0)
+            cpuTimes.append(processCPUSeconds() - cpu0)
             times.append(Date().timeIntervalSince(clock))
         }
         let stats = graph!.statistics
@@ -70,13 +70,6 @@ enum NewsGraphBench {
 
     static func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
     static func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count + 1), withPad: " ", startingAt: 0) }
-
-    /// User + system CPU seconds of this process (all threads): robust to a loaded machine, unlike wall time.
-    static func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
 
     /// Runs the scipy script on the same records (passed as .npy files); nil fields mean unavailable.
     static func scipyReference(_ records: EngagementRecords, nodes: Int, threshold: Int,

@@ -107,12 +107,4 @@ extension TrainBench {
         if !quiet { print("torch reference: no figure (python exit status \(r.status))") }
         return nil
     }
-
-    /// User + system CPU seconds of this process (all threads): throughput per CPU-second does not depend
-    /// on how much of a shared machine the run got.
-    static func processCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }
