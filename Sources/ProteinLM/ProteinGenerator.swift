@@ -22,8 +22,9 @@ public struct GenerateOptions: Sendable {
     /// 1 = off.
     public var topP: Float = 0.8
     public var repetitionPenalty: Float = 1
-    /// Residues of each generated protein at most (prompt included).
-    public var maxLength = 256
+    /// Residues of each generated protein at most (prompt included); nil: 256, or fewer when the model's
+    /// positions hold fewer (prompt and special tokens included).
+    public var maxLength: Int?
     public var seed: UInt64 = 0
     public var policy = ResiduePolicy()
 
@@ -61,7 +62,7 @@ public enum ProteinGenerator {
         }
         guard o.mode != .mlm else { throw ProteinLMError.badOption(name: "mode", detail: "generation uses clm or glm") }
         guard o.samples >= 1 else { throw ProteinLMError.badOption(name: "n", detail: "must be at least 1") }
-        guard o.maxLength >= 1 else { throw ProteinLMError.badOption(name: "max_length", detail: "must be at least 1") }
+        guard (o.maxLength ?? 1) >= 1 else { throw ProteinLMError.badOption(name: "max_length", detail: "must be at least 1") }
         guard o.temperature >= 0 && o.temperature.isFinite else {
             throw ProteinLMError.badOption(name: "temperature", detail: "must be positive, or 0 for greedy decoding")
         }
@@ -78,9 +79,6 @@ public enum ProteinGenerator {
         let allowed = Set(ResiduePolicy.standard.map { model.id(of: $0) })
         for (p, promptText) in o.prompts.enumerated() {
             let prompt = try clean(promptText, "prompt \(p + 1)")
-            guard prompt.count < o.maxLength else {
-                throw ProteinLMError.badOption(name: "max_length", detail: "prompt \(p + 1) has \(prompt.count) residues, max_length is \(o.maxLength)")
-            }
             let ids: [Int32]
             switch o.mode {
             case .glm: ids = model.glmTokens(context: context, span: prompt)
@@ -88,15 +86,21 @@ public enum ProteinGenerator {
             }
             // Prompt tokens + new tokens must fit the model's positions (checked before anything is allocated).
             let specials = ids.count - prompt.count
-            guard o.maxLength <= pglm.positionLimit - specials - 1 else {
-                throw ProteinLMError.badOption(name: "max_length", detail: "\(o.maxLength) residues (with \(specials) special tokens"
+            let fits = pglm.positionLimit - specials - 1
+            let maxLength = o.maxLength ?? min(256, fits)
+            guard prompt.count < maxLength else {
+                throw ProteinLMError.badOption(name: "max_length", detail: "prompt \(p + 1) has \(prompt.count) residues, max_length is \(maxLength)"
+                    + (o.maxLength == nil ? " (what \(model.location.isEmpty ? "the model" : model.location) holds)" : ""))
+            }
+            guard maxLength <= fits else {
+                throw ProteinLMError.badOption(name: "max_length", detail: "\(maxLength) residues (with \(specials) special tokens"
                     + (o.mode == .glm ? " and the context" : "") + ") exceed the \(pglm.positionLimit) positions of "
-                    + "\(model.location.isEmpty ? "the model" : model.location); use at most \(max(0, pglm.positionLimit - specials - 1))")
+                    + "\(model.location.isEmpty ? "the model" : model.location); use at most \(max(0, fits))")
             }
             for first in stride(from: 0, to: o.samples, by: samplesPerBatch) {
                 let count = min(samplesPerBatch, o.samples - first)
                 let batchIndex = UInt64(first / samplesPerBatch)
-                var config = GenerationConfig(maxNewTokens: o.maxLength - prompt.count + 1, doSample: !greedy,
+                var config = GenerationConfig(maxNewTokens: maxLength - prompt.count + 1, doSample: !greedy,
                                               temperature: o.temperature, topK: o.topK, topP: o.topP,
                                               repetitionPenalty: o.repetitionPenalty, stopTokenIds: stops,
                                               allowedTokenIds: allowed,
@@ -108,14 +112,14 @@ public enum ProteinGenerator {
                     var stopped = false
                     for t in result.tokens[s] {
                         if stops.contains(t) { stopped = true; break }
-                        guard residues.count < o.maxLength, let r = model.residue(of: t) else { break }
+                        guard residues.count < maxLength, let r = model.residue(of: t) else { break }
                         residues.append(r)
                     }
                     var header = "sample_\(p + 1)_\(first + s + 1) prompt=\(promptText.isEmpty ? "-" : String(decoding: prompt, as: UTF8.self))"
                     if o.mode == .glm { header += " context=\(context.isEmpty ? "-" : String(decoding: context, as: UTF8.self))" }
                     header += " mode=\(o.mode.rawValue)"
                         + (greedy ? " decoding=greedy" : " temperature=\(o.temperature) top_k=\(o.topK) top_p=\(o.topP)")
-                        + " repetition_penalty=\(o.repetitionPenalty) max_length=\(o.maxLength)"
+                        + " repetition_penalty=\(o.repetitionPenalty) max_length=\(maxLength)"
                         + (greedy ? "" : " seed=\(o.seed)")   // greedy output does not depend on the seed
                         + " end=\(stopped ? "eos" : "length")"
                     try emit(GeneratedProtein(header: header, sequence: String(decoding: residues, as: UTF8.self), stopped: stopped))

@@ -192,7 +192,7 @@ struct ProteinGenerateStage: StageType {
         ParameterSpec("top_k", .int, default: .int(0), doc: "keep the k most likely ids (0 = off)"),
         ParameterSpec("top_p", .float, default: .float(0.8), doc: "nucleus sampling mass (1 = off)"),
         ParameterSpec("repetition_penalty", .float, default: .float(1.0), doc: "HF repetition penalty (1 = off)"),
-        ParameterSpec("max_length", .int, default: .int(256), doc: "residues per protein at most, prompt included"),
+        ParameterSpec("max_length", .int, doc: "residues per protein at most, prompt included (default: 256, or what the model's positions hold when fewer)"),
         ParameterSpec("seed", .int, default: .int(0), doc: "random seed (same seed, same proteins)"),
         ProteinLMStages.weightsParameter,
         .output(writing: "the FASTA"),
@@ -211,7 +211,7 @@ struct ProteinGenerateStage: StageType {
         o.topK = p.int("top_k") ?? 0
         o.topP = Float(p.double("top_p") ?? 0.8)
         o.repetitionPenalty = Float(p.double("repetition_penalty") ?? 1)
-        o.maxLength = p.int("max_length") ?? 256
+        o.maxLength = p.int("max_length")
         o.seed = UInt64(truncatingIfNeeded: p.int("seed") ?? 0)
         return o
     }

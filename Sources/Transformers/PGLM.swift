@@ -64,20 +64,21 @@ final class PGLMAttention {
                              offset: 0, positions: positions)
             }
         }
-        var keys = k, vals = v
+        let ctx = HeadView(base: s.context.pointer, batchStride: length * heads * headDim, rowStride: heads * headDim,
+                           headStride: headDim)
         if let (cache, layer) = cache {
             Profiler.time(.copies) {
                 cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
             }
-            keys = cache.keyView(layer: layer)
-            vals = cache.valueView(layer: layer)
+            ScaledDotProductAttention.compute(q: q, packed: cache.packed(layer: layer), out: ctx, batch: batch,
+                                              queries: length, keyCount: keyCount, heads: heads, kvHeads: kvHeads,
+                                              headDim: headDim, scale: 1 / Float(headDim).squareRoot(), mask: mask)
+        } else {
+            ScaledDotProductAttention.compute(q: q, k: k, v: v, out: ctx, batch: batch, queries: length,
+                                              keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                                              scale: 1 / Float(headDim).squareRoot(), mask: mask,
+                                              workspace: s.scores)
         }
-        let ctx = HeadView(base: s.context.pointer, batchStride: length * heads * headDim, rowStride: heads * headDim,
-                           headStride: headDim)
-        ScaledDotProductAttention.compute(q: q, k: keys, v: vals, out: ctx, batch: batch, queries: length,
-                                          keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                          scale: 1 / Float(headDim).squareRoot(), mask: mask,
-                                          workspace: s.scores)
         dense(s.context.pointer, rows: n, out: out)
     }
 }

@@ -52,11 +52,41 @@ public enum ScaledDotProductAttention {
         }
     }
 
+    /// softmax(scale·QKᵀ + mask)·V with keys and values already in the fused kernel's layout (a `KVCache`
+    /// keeps them so): no per-call packing. Same bits as `compute` on the same keys and values.
+    static func compute(q: HeadView, packed keys: PackedKeys, out: HeadView, batch: Int, queries tq: Int,
+                               keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float,
+                               mask: AttentionMask) {
+        let maxKeys = keyCount.max() ?? 0
+        guard maxKeys > 0, tq > 0, d > 0 else { return }
+        Profiler.time(.attention) {
+            let keyBias = FloatBuffer(mask.keyValid == nil ? 0 : batch * maxKeys)            // [B, maxKeys]
+            attend(q: q, keys: keys, out: out, batch: batch, queries: tq, keyCount: keyCount, heads: heads,
+                   kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, keyBias: keyBias.pointer)
+        }
+    }
+
+    /// Kᵀ and values laid out for `FlashAttention`, per (sequence b, key/value head h).
+    struct PackedKeys {
+        /// Kᵀ key blocks of (b, h) at `kT + (b·kvHeads + h)·keyStride` (`FlashAttention.packKeys`).  // [B, kvHeads, blocks, D, 64]
+        var kT: UnsafePointer<Float>
+        var keyStride: Int
+        /// Values of (b, h) at `v + (b·kvHeads + h)·valueStride`, D floats per key.                   // [B, kvHeads, Tk, D]
+        var v: UnsafePointer<Float>
+        var valueStride: Int
+
+        init(kT: UnsafePointer<Float>, keyStride: Int, v: UnsafePointer<Float>, valueStride: Int) {
+            self.kT = kT
+            self.keyStride = keyStride
+            self.v = v
+            self.valueStride = valueStride
+        }
+    }
+
     static func fused(q: HeadView, k: HeadView, v: HeadView, out: HeadView, batch: Int, queries tq: Int,
                       keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
                       workspace: ((Int) -> UnsafeMutablePointer<Float>)?) {
         let maxKeys = keyCount.max() ?? 0
-        let group = heads / kvHeads
         let perHead = FlashAttention.packedKeysCount(keys: maxKeys, dim: d)
         let packCount = batch * kvHeads * perHead
         let need = 2 * packCount + (mask.keyValid == nil ? 0 : batch * maxKeys)
@@ -64,16 +94,6 @@ public enum ScaledDotProductAttention {
         let kT = workspace?(need) ?? owned!.pointer                                 // [B, kvHeads, blocks, D, 64]
         let vPacked = kT + packCount                                                // [B, kvHeads, Tk, D]
         let keyBias = vPacked + packCount                                           // [B, maxKeys] 0 / −∞
-        // Keys past a sequence's last real key are skipped, so padding adds no work (and no bits).
-        var keyEnd = keyCount
-        var padded = [Bool](repeating: false, count: batch)
-        if mask.keyValid != nil {
-            for b in 0..<batch {
-                let (end, holes) = prepareKeyBias(keyBias + b * maxKeys, mask: mask, batch: b, keys: keyCount[b])
-                keyEnd[b] = end
-                padded[b] = holes > keyCount[b] - end      // a padded key below the last real one
-            }
-        }
         // Keys transposed in blocks and values made contiguous: rows of the fused projection lie a whole
         // [3·heads·D] row apart, which at real widths maps a block's rows onto a few cache sets.
         Parallel.forEach(range: batch * kvHeads, costPerItem: Double(maxKeys * d) * 2) { items in
@@ -83,6 +103,28 @@ public enum ScaledDotProductAttention {
                                         into: kT + item * perHead)
                 FlashAttention.packValues(v.at(b, 0, hk), stride: v.rowStride, keys: keyCount[b], dim: d,
                                           into: vPacked + item * perHead)
+            }
+        }
+        attend(q: q, keys: PackedKeys(kT: kT, keyStride: perHead, v: vPacked, valueStride: perHead), out: out,
+               batch: batch, queries: tq, keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: d, scale: scale,
+               mask: mask, keyBias: keyBias)
+    }
+
+    /// The fused kernel over packed keys, threaded over (sequence, head, block of queries); `keyBias` holds
+    /// batch · max(keyCount) floats when the mask has padded keys.
+    static func attend(q: HeadView, keys: PackedKeys, out: HeadView, batch: Int, queries tq: Int, keyCount: [Int],
+                       heads: Int, kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
+                       keyBias: UnsafeMutablePointer<Float>) {
+        let maxKeys = keyCount.max() ?? 0
+        let group = heads / kvHeads
+        // Keys past a sequence's last real key are skipped, so padding adds no work (and no bits).
+        var keyEnd = keyCount
+        var padded = [Bool](repeating: false, count: batch)
+        if mask.keyValid != nil {
+            for b in 0..<batch {
+                let (end, holes) = prepareKeyBias(keyBias + b * maxKeys, mask: mask, batch: b, keys: keyCount[b])
+                keyEnd[b] = end
+                padded[b] = holes > keyCount[b] - end      // a padded key below the last real one
             }
         }
         let blocks = (tq + FlashAttention.queryBlock - 1) / FlashAttention.queryBlock
@@ -103,12 +145,11 @@ public enum ScaledDotProductAttention {
                                               additive: additive,
                                               keyBias: padded[b] ? UnsafePointer(keyBias + b * maxKeys) : nil)
                     }
-                    let hk = h / group
+                    let item = b * kvHeads + h / group
                     FlashAttention.run(q: q.at(b, i0, h), qStride: q.rowStride, rows: rows,
-                                       kT: kT + (b * kvHeads + hk) * perHead,
-                                       v: vPacked + (b * kvHeads + hk) * perHead, vStride: d, keys: tk, dim: d, scale: scale,
-                                       masks: rowMasks, out: out.at(b, i0, h), outStride: out.rowStride,
-                                       scratch: scratch)
+                                       kT: keys.kT + item * keys.keyStride, v: keys.v + item * keys.valueStride,
+                                       vStride: d, keys: tk, dim: d, scale: scale, masks: rowMasks,
+                                       out: out.at(b, i0, h), outStride: out.rowStride, scratch: scratch)
                 }
             }
         }

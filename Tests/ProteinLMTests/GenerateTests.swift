@@ -41,4 +41,31 @@ final class GenerateTests: XCTestCase {
         XCTAssertTrue(g[0].header.contains("context=MKTAYIAKQR"))
         XCTAssertThrowsError(try ProteinGenerator.generate(model: try P.model("esm2-tiny"), options: GenerateOptions()))
     }
+
+    /// Without max_length, generation fits the model: 256 residues, or what its positions hold (prompt and
+    /// special tokens included, and the context in GLM mode) — never an error telling the user to pick a number.
+    func testDefaultMaxLengthFitsTheModel() throws {
+        for name in ["pglm-tiny", "pglm-tiny-2d"] {
+            let model = try P.model(name)
+            let limit = try XCTUnwrap(model.model as? PGLMForLM).positionLimit
+            for (mode, context) in [(AttentionMode.clm, ""), (.glm, "MKTAYIAKQRQISFVKSHFSRQ")] {
+                var o = GenerateOptions()
+                o.mode = mode
+                o.context = context
+                o.prompts = ["MK"]
+                o.greedy = true
+                let specials = (mode == .glm ? model.glmTokens(context: Array(context.utf8), span: [])
+                                             : model.clmTokens([])).count
+                let expected = min(256, limit - specials - 1)
+                let out = try ProteinGenerator.generate(model: model, options: o)
+                XCTAssertEqual(out.count, 1)
+                XCTAssertTrue(out[0].header.contains("max_length=\(expected) "), "\(name) \(mode): \(out[0].header)")
+                XCTAssertLessThanOrEqual(out[0].sequence.count, expected)
+                o.maxLength = limit   // an explicit length past the positions is still refused, with the limit
+                XCTAssertThrowsError(try ProteinGenerator.generate(model: model, options: o)) { e in
+                    XCTAssertTrue("\(e)".contains("use at most \(limit - specials - 1)"), "\(e)")
+                }
+            }
+        }
+    }
 }

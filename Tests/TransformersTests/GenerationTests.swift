@@ -25,6 +25,9 @@ final class GenerationTests: XCTestCase {
             ("2d-glm", PGLMConfiguration(layers: 2, hidden: 32, heads: 4, ffn: 48, vocabSize: 40, rotary2D: true), .glm,
              [[5, 6, 7, 29, 32], [1, 29, 32], [9, 9, 8, 7, 6, 5, 4, 29, 32]]),
             ("mqa-clm", mqa, .clm, prompts),
+            // Cached keys cross a 64-key block of the attention kernel's Kᵀ layout while decoding.
+            ("1d-clm-long", PGLMConfiguration(layers: 2, hidden: 32, heads: 4, ffn: 48, vocabSize: 40), .clm,
+             [[29, 32, 34] + (0..<58).map { Int32(1 + $0 % 20) }, [29, 32, 34, 16]]),
         ]
         var wide = PGLMConfiguration(layers: 3, hidden: 128, heads: 4, ffn: 300, vocabSize: 64)
         wide.gluActivation = "swiglu"

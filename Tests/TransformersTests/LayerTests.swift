@@ -42,6 +42,53 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(x.map { $0 * $0 }.reduce(0, +), 30, accuracy: 1e-4)
     }
 
+    /// The tabled, vectorised rotation equals the per-row scalar formula bit for bit, whatever rows come
+    /// together: shared positions (tabled), scattered ones (computed per row), head sizes with and without
+    /// a scalar tail, and the inverse rotation.
+    func testRotaryTableMatchesPerRowFormulaBitForBit() {
+        for (dim, heads) in [(24, 3), (64, 2), (6, 4), (16, 1)] {
+            let rope = Rotary(dim: dim)
+            let half = dim / 2
+            for positions: [Int32] in [[0, 1, 2, 3, 0, 1, 2, 3, 511, 7], [5, 100_000, 3, 70_000, 9], [4]] {
+                for inverse in [false, true] {
+                    let rowStride = heads * dim + 5
+                    var rng = SeededRandom(seed: UInt64(dim * 31 + positions.count))
+                    let x0: [Float] = (0..<(positions.count * rowStride)).map { _ in Float(rng.nextUnit() * 4 - 2) }
+                    var fast = x0, slow = x0
+                    fast.withUnsafeMutableBufferPointer { p in
+                        positions.withUnsafeBufferPointer {
+                            if inverse {
+                                TrainingKernels.rotary(p.baseAddress!, rows: positions.count, rowStride: rowStride,
+                                                       heads: heads, headStride: dim, offset: 2, dim: dim,
+                                                       positions: $0.baseAddress!, inverse: true)
+                            } else {
+                                rope.apply(p.baseAddress!, rows: positions.count, rowStride: rowStride, heads: heads,
+                                           headStride: dim, offset: 2, positions: $0.baseAddress!)
+                            }
+                        }
+                    }
+                    for (r, pos) in positions.enumerated() {
+                        for h in 0..<heads {
+                            let base = r * rowStride + h * dim + 2
+                            for j in 0..<half {
+                                let exponent: Float = Float(2 * j) / Float(dim)
+                                let angle: Float = Float(pos) * (1 / powf(10000, exponent))
+                                let c: Float = cosf(angle)
+                                let s: Float = (inverse ? -1 : 1) * sinf(angle)
+                                let x1: Float = x0[base + j], x2: Float = x0[base + j + half]
+                                let a: Float = x1 * c, b: Float = x2 * s, e: Float = x2 * c, f: Float = x1 * s
+                                slow[base + j] = a - b
+                                slow[base + j + half] = e + f
+                            }
+                        }
+                    }
+                    XCTAssertEqual(fast.map(\.bitPattern), slow.map(\.bitPattern),
+                                   "dim \(dim) positions \(positions) inverse \(inverse)")
+                }
+            }
+        }
+    }
+
     func testSeededRandomIsStable() {
         var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42)
         let xs = (0..<5).map { _ in a.next() }
