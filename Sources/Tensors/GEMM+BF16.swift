@@ -12,8 +12,9 @@ func linearBF16Pairs(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWe
                      out: UnsafeMutablePointer<Float>) {
     #if arch(x86_64)
     let n = w.outFeatures, k = w.inFeatures, kp = (k + 1) / 2
-    let xb = UnsafeMutablePointer<UInt32>.allocate(capacity: m * kp)  // [m, ceil(K/2)] bf16 pairs
-    defer { xb.deallocate() }
+    let block = ScratchPool.shared.take(bytes: m * kp * 4)
+    defer { ScratchPool.shared.release(block.pointer, bytes: block.bytes) }
+    let xb = block.pointer.bindMemory(to: UInt32.self, capacity: m * kp)  // [m, ceil(K/2)] bf16 pairs
     // Rounding runs at ~1 ns per value; split over threads only for large activations.
     Parallel.forEach(range: m, costPerItem: Double(k)) { r in
         trellis_bf16_round_rows(x + r.lowerBound * k, r.count, k, k, xb + r.lowerBound * kp, kp)

@@ -6,10 +6,14 @@ import Tensors
 final class FloatBuffer {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    /// Bytes of the block from `ScratchPool` (large buffers are reused across passes, not re-mapped).
+    private let blockBytes: Int
 
     init(_ count: Int) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
+        let block = ScratchPool.shared.take(bytes: max(count, 1) * MemoryLayout<Float>.stride)
+        blockBytes = block.bytes
+        pointer = block.pointer.bindMemory(to: Float.self, capacity: max(count, 1))
         // Zeroing a large scratch buffer touches every page: counted as copies/layout.
         Profiler.time(.copies) { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
@@ -20,7 +24,7 @@ final class FloatBuffer {
         values.withUnsafeBufferPointer { if let b = $0.baseAddress { pointer.update(from: b, count: values.count) } }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { ScratchPool.shared.release(UnsafeMutableRawPointer(pointer), bytes: blockBytes) }
 
     /// `pointer`, short for the training kernels' long argument lists.
     var p: UnsafeMutablePointer<Float> { pointer }
