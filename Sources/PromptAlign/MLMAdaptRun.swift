@@ -61,10 +61,20 @@ public struct MLMAdaptRun {
         let blocks = try MLMBlocks(documents: filtered.kept, tokenizer: tokenizer, maxLength: options.maxLength,
                                    heldOutFraction: heldOutFraction)
         say("\(blocks.train.count) training and \(blocks.heldOut.count) held-out blocks of at most \(options.maxLength) tokens")
-        let resuming = checkpoint.map(MLMAdapter.hasCheckpoint) ?? false
+        let fingerprint = try MLMFingerprint.of(model: model, documents: filtered.kept.map(\.text), options: options,
+                                                heldOutFraction: heldOutFraction)
+        var resuming = checkpoint.map(MLMAdapter.hasCheckpoint) ?? false
+        if resuming, let checkpoint, MLMAdapter.fingerprint(of: checkpoint) != fingerprint {
+            // Another model, text or setting: resuming would silently mix two runs. Start afresh; the next
+            // checkpoint overwrites it.
+            say("the checkpoint at \(checkpoint.path) was made by another configuration (model, text or settings differ); "
+                + "starting afresh, it will be overwritten")
+            resuming = false
+        }
         let trainable = try PromptCheckpoint.loadTrainable(resuming ? checkpoint ?? prepared.directory : prepared.directory, seed: options.seed)
         let adapter = try MLMAdapter(model: trainable, blocks: blocks, maskId: maskId, options: options)
         adapter.say = say
+        adapter.fingerprint = fingerprint
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let logURL = workDirectory.appendingPathComponent("mlm-adapt-log.jsonl")
         try? FileManager.default.removeItem(at: logURL)

@@ -111,8 +111,15 @@ extension MLMAdapter {
         }
         // Written last: its presence says the rest of the checkpoint is complete.
         try CheckpointFiles.writeJSON(["step": step, "optimizer_step": optimizer.step, "seed": Int(truncatingIfNeeded: options.seed),
-                                       "mode": options.mode.rawValue, "top_layers": options.topLayers, "total_steps": options.steps],
+                                       "mode": options.mode.rawValue, "top_layers": options.topLayers, "total_steps": options.steps,
+                                       "fingerprint": fingerprint],
                                       to: dir.appendingPathComponent("trainer_state.json"))
+    }
+
+    /// The configuration fingerprint a checkpoint was saved with (nil: none, or an older checkpoint).
+    public static func fingerprint(of dir: URL) -> String? {
+        let state = try? JSONReader.read(path: dir.appendingPathComponent("trainer_state.json").path).foundation
+        return (state as? [String: Any])?["fingerprint"] as? String
     }
 
     /// Whether `dir` holds a checkpoint `saveCheckpoint` finished.

@@ -76,6 +76,8 @@ public final class MLMAdapter {
     /// Every log record written so far (training windows and evaluations).
     public internal(set) var records: [[String: Any]] = []
     public var say: (String) -> Void = { _ in }
+    /// Identifies the run's configuration in its checkpoints (`MLMFingerprint`); empty when not set.
+    public var fingerprint = ""
 
     public init(model: EncoderTrainingModel, blocks: MLMBlocks, maskId: Int, options: MLMAdaptOptions) throws {
         guard !blocks.train.isEmpty else {

@@ -136,12 +136,36 @@ final class MLMAdaptTests: XCTestCase {
         // The log carries on from the checkpoint: step 0, every 2 steps, and the pause at step 3.
         let evals = try String(contentsOf: resumed.log, encoding: .utf8).split(separator: "\n").filter { $0.contains("eval_loss") }
         XCTAssertEqual(evals.count, 5)
-        // Another mode cannot resume this checkpoint.
-        var other = MLMAdaptRun(model: bare, text: [try corpus(dir)], output: dir.appendingPathComponent("other"),
-                                workDirectory: dir.appendingPathComponent("work-other"))
-        other.checkpoint = ckpt
-        other.options.mode = .all
-        XCTAssertThrowsError(try other.run()) { XCTAssertTrue("\($0)".contains("mode top"), "\($0)") }
+        // Another mode, or the same settings on other text, does not resume this checkpoint: it starts afresh
+        // (and says so) instead of continuing someone else's run.
+        let ckptSteps = try XCTUnwrap(MLMAdapter.fingerprint(of: ckpt))
+        for (label, change) in [("mode", { (r: inout MLMAdaptRun) in r.options.mode = .all }),
+                                ("text", { (r: inout MLMAdaptRun) in r.exclude = [try! self.firstDocument(dir)] })] {
+            var other = MLMAdaptRun(model: bare, text: [try corpus(dir)], output: dir.appendingPathComponent("other-\(label)"),
+                                    workDirectory: dir.appendingPathComponent("work-other-\(label)"))
+            other.checkpoint = ckpt
+            other.heldOutFraction = 0.2
+            other.options.mode = .top
+            other.options.topLayers = 1
+            other.options.steps = 2
+            other.options.batchSize = 4
+            other.options.maxLength = 16
+            other.options.evalEvery = 2
+            change(&other)
+            var said: [String] = []
+            let summary = try other.run(say: { said.append($0) })
+            XCTAssertEqual(summary.steps, 2, label)
+            XCTAssertTrue(said.contains { $0.contains("another configuration") && $0.contains("starting afresh") }, "\(label): \(said)")
+            XCTAssertNotEqual(MLMAdapter.fingerprint(of: ckpt), ckptSteps, "\(label): the checkpoint now belongs to the new run")
+        }
+    }
+
+    /// The first line of the test corpus as an exclusion file (one article in a CSV `text` column).
+    func firstDocument(_ dir: URL) throws -> String {
+        let first = try String(contentsOf: URL(fileURLWithPath: try corpus(dir)), encoding: .utf8)
+        let url = dir.appendingPathComponent("exclude.txt")
+        try first.split(separator: "\n").prefix(1).joined().write(to: url, atomically: true, encoding: .utf8)
+        return url.path
     }
 
     /// A checkpoint that has its head (bert-tiny) is trained as it is and written back with the same names.
