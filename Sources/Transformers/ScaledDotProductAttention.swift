@@ -55,8 +55,8 @@ public enum ScaledDotProductAttention {
     /// softmax(scale·QKᵀ + mask)·V with keys and values already in the fused kernel's layout (a `KVCache`
     /// keeps them so): no per-call packing. Same bits as `compute` on the same keys and values.
     static func compute(q: HeadView, packed keys: PackedKeys, out: HeadView, batch: Int, queries tq: Int,
-                               keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float,
-                               mask: AttentionMask) {
+                        keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float,
+                        mask: AttentionMask) {
         let maxKeys = keyCount.max() ?? 0
         guard maxKeys > 0, tq > 0, d > 0 else { return }
         Profiler.time(.attention) {
@@ -74,13 +74,6 @@ public enum ScaledDotProductAttention {
         /// Values of (b, h) at `v + (b·kvHeads + h)·valueStride`, D floats per key.                   // [B, kvHeads, Tk, D]
         var v: UnsafePointer<Float>
         var valueStride: Int
-
-        init(kT: UnsafePointer<Float>, keyStride: Int, v: UnsafePointer<Float>, valueStride: Int) {
-            self.kT = kT
-            self.keyStride = keyStride
-            self.v = v
-            self.valueStride = valueStride
-        }
     }
 
     static func fused(q: HeadView, k: HeadView, v: HeadView, out: HeadView, batch: Int, queries tq: Int,
