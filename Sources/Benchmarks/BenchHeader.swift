@@ -54,6 +54,22 @@ enum BenchHeader {
         }
     }
 
+    /// Runnable processes other than this one, averaged over `samples` readings of /proc/stat's `procs_running`
+    /// `interval` seconds apart; nil where /proc/stat is absent. Unlike the load average, it does not remember
+    /// the benchmark's own work of the last minutes.
+    static func otherRunnable(samples: Int = 10, interval: Double = 0.05) -> Double? {
+        var total = 0.0, read = 0
+        for i in 0..<max(1, samples) {
+            if i > 0 { Thread.sleep(forTimeInterval: interval) }
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("procs_running ") }),
+                  let n = Double(line.split(separator: " ").last ?? "") else { continue }
+            total += max(0, n - 1)   // this thread is running while it reads
+            read += 1
+        }
+        return read == 0 ? nil : total / Double(read)
+    }
+
     /// The 1, 5 and 15 minute load averages.
     static func loadAverage() -> String {
         var loads = [Double](repeating: 0, count: 3)

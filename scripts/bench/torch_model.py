@@ -26,6 +26,9 @@ busy processes that makes multi-threaded torch 4-5× slower (measured here at lo
 batch 1, length 512, 2 threads: 8.2-9.7 s spinning vs 1.7-2.2 s passive). `auto` sets OMP_WAIT_POLICY=PASSIVE
 when the 1-minute load average exceeds the core count, else leaves torch's default; `active`/`passive` force
 it; an OMP_WAIT_POLICY already in the environment wins. The info line records the policy and the load.
+`trellis bench model` always passes active or passive, decided once when it starts from the processes
+running besides itself (after a minute of its own work the load average alone would exceed the core count
+and make torch passive, and slower, on an otherwise idle machine).
 """
 import argparse
 import json
