@@ -11,9 +11,18 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
             // 32 train articles + the 80 test articles of the sample, as one raw article file.
             "adapt_text=samples/news/fang-sample/fang_full_train32.csv"])
         let (dir, out) = (run.project, run.out)
-        let model = out.appendingPathComponent("adapted-model-fang-head")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("vocab.txt").path))
+        // The adapted model stays in the work directory, beside the stage's summary, in the layout it was loaded from.
+        func adaptedModels() throws -> [URL] {
+            try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent(".trellis").path)
+                .filter { $0.hasSuffix("mlm-adapt-summary.json") }
+                .map { dir.appendingPathComponent(".trellis/" + $0).deletingLastPathComponent().appendingPathComponent("model") }
+        }
+        let models = try adaptedModels()
+        XCTAssertEqual(models.count, 1, "\(models)")
+        for model in models {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("model.safetensors").path))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: model.appendingPathComponent("vocab.txt").path))
+        }
 
         let runs = dir.appendingPathComponent(".trellis/runs/latest")
         let report = try String(contentsOf: runs.appendingPathComponent("report.html"), encoding: .utf8)
@@ -40,5 +49,14 @@ final class FakeNewsAdaptPipelineTests: XCTestCase {
         let priors = try FileManager.default.subpathsOfDirectory(atPath: dir.appendingPathComponent(".trellis").path)
             .filter { $0.hasSuffix("prior-0.csv") }
         XCTAssertEqual(priors.count, 1, "\(priors)")
+
+        // Other adaptation text makes another adapted model, and fine-tuning runs again on it (the published path
+        // earlier sessions used was shared by every configuration, so one run could fine-tune another's model).
+        let other = try TestSupport.runTrellis(run.arguments.map {
+            $0.hasPrefix("adapt_text=") ? "adapt_text=samples/news/fang-sample/fang_full_train16.csv" : $0 }, cwd: dir)
+        XCTAssertEqual(other.status, 0, other.stdout + other.stderr)
+        XCTAssertEqual(try adaptedModels().count, 2)
+        let rerun = (other.stdout + other.stderr).firstMatch(of: #/(\d+) done/#).flatMap { Int($0.1) } ?? 0
+        XCTAssertGreaterThanOrEqual(rerun, 3, "adapt, finetune and score re-run: " + other.stdout + other.stderr)
     }
 }
