@@ -42,6 +42,36 @@ final class BenchProfileTests: XCTestCase {
         }
     }
 
+    /// `--rounds N` runs the torch reference once per round right after Trellis, and every torch child gets the
+    /// one OpenMP wait policy decided at start (a stand-in interpreter records its command lines).
+    func testModelBenchRoundsAlternateWithTheReferenceAndPassOneWaitPolicy() throws {
+        let dir = try TestSupport.temporaryDirectory("bench-rounds")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let calls = dir.appendingPathComponent("calls.txt"), fake = dir.appendingPathComponent("python")
+        try """
+        #!/bin/sh
+        echo "$@" >> '\(calls.path)'
+        echo '{"bench":"forward","model":"t6_8M","dtype":"f32","batch":1,"length":16,"threads":1,"seconds":1.5,"tokens_per_s":10.7}'
+        """.write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let r = try TestSupport.runTrellis(["bench", "model", "--shape", "t6_8M", "--lengths", "16", "--batches", "1",
+                                            "--no-decode", "--quick", "--rounds", "3", "--threads", "1"],
+                                           environment: ["TRELLIS_PYTHON": fake.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let lines = try String(contentsOf: calls, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "one reference run per round: \(lines)")
+        let policies = Set(lines.compactMap { $0.firstMatch(of: #/--omp-wait (active|passive)/#).map { String($0.1) } })
+        XCTAssertEqual(policies.count, 1, "every round gets the same policy: \(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("--shape t6_8M") && $0.contains("--lengths 16") }.count, 3)
+        XCTAssertTrue(r.stdout.contains("torch OpenMP wait policy: \(policies.first ?? "?")"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("3 round(s) per row"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("1.5000 s"), "the reference's best time is printed: \(r.stdout)")
+
+        let bad = try TestSupport.runTrellis(["bench", "model", "--rounds", "0", "--no-reference"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--rounds"), bad.stderr)
+    }
+
     /// Parses a printed profile table: class → seconds, and the wall.
     func table(_ text: String) -> (rows: [String: Double], wall: Double?) {
         var rows: [String: Double] = [:]
