@@ -55,7 +55,7 @@ public enum Kernels {
 
     // Each operation is a type, so the drivers below are specialised per operation and its vector body
     // inlines into their loops. (As closures they stayed an indirect call per 8 lanes, with the vector
-    // split across two xmm registers at each call: GELU ran at 0.95 ns per element, 2.5× its inlined cost.)
+    // split across two xmm registers at each call: exp ran at 0.68 ns per element that way, 0.36–0.51 inlined.)
 
     struct Sum: BinaryOperation {
         @inline(__always) func vector(_ a: F8, _ b: F8) -> F8 { a + b }
