@@ -100,7 +100,7 @@ enum ModelBench {
         var reference: [String: Row] = [:]
         // torch's OpenMP wait policy, decided once from what else runs now: the load average would count this
         // benchmark's own last minutes and make every later torch child passive (slower) on an idle machine.
-        let others = BenchHeader.otherRunnable()
+        let others = o.noReference ? nil : BenchHeader.otherRunnable()
         let ompWait = (others ?? 0) >= Double(ProcessInfo.processInfo.activeProcessorCount) ? "passive" : "active"
         // Each round times Trellis, then torch right after it, so both see about the same machine load; each
         // side keeps its best time over the rounds.
