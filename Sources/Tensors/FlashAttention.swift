@@ -274,12 +274,12 @@ public enum FlashAttention {
             row.update(repeating: 0, count: n)
             return 1
         }
-        let factor = vexp(splat(m - mNew))[0]
+        let factor = vexpNonPositive(splat(m - mNew))[0]
         let mv = splat(mNew)
         var vs = F8()
         var t = 0
         while t < j {
-            let e = vexp(load(row + t) - mv)
+            let e = vexpNonPositive(load(row + t) - mv)
             store(e, row + t)
             vs += e
             t += 8
