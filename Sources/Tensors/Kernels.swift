@@ -36,6 +36,12 @@ public enum Kernels {
         unary(x, count, Exp())
     }
 
+    /// x[i] = e^x[i] for x[i] ≤ 0 (−∞ → 0) as the fused attention's softmax computes it: relative error
+    /// below 2e-7, about 1.6× the speed of `exp`. Positive inputs are outside its contract.
+    public static func expNonPositive(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        unary(x, count, ExpNonPositive())
+    }
+
     /// x[i] = GELU(x[i]) = x·Φ(x) with the exact erf form (as torch `gelu`, approximate='none').
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         unary(x, count, GeluErf())
@@ -84,6 +90,12 @@ public enum Kernels {
         var nanosecondsPerElement: Double { 0.4 }
         @inline(__always) func vector(_ x: F8) -> F8 { vexp(x) }
         @inline(__always) func scalar(_ x: Float) -> Float { Foundation.exp(x) }
+    }
+
+    struct ExpNonPositive: UnaryOperation {
+        var nanosecondsPerElement: Double { 0.25 }
+        @inline(__always) func vector(_ x: F8) -> F8 { vexpNonPositive(x) }
+        @inline(__always) func scalar(_ x: Float) -> Float { vexpNonPositive(F8(repeating: x))[0] }
     }
 
     struct GeluErf: UnaryOperation {

@@ -64,6 +64,23 @@ final class KernelsTests: XCTestCase {
         XCTAssertEqual(x[3], 1)
     }
 
+    /// The softmax numerators of the fused attention: 2e-7 relative over the whole non-positive range (2.5e-7
+    /// against the Float-rounded reference),
+    /// exactly 1 at 0 (a row's maximum) and exactly 0 for −∞ (masked keys) and below e^−87.34.
+    func testExpNonPositive() {
+        checkUnary("expNonPositive", lo: -87.3, hi: 0, tolerance: 2.5e-7, { Kernels.expNonPositive($0, count: $1) },
+                   { Kernels.expReference($0, count: $1) })
+        checkUnary("expNonPositive small", lo: -1, hi: 0, tolerance: 2.5e-7, { Kernels.expNonPositive($0, count: $1) },
+                   { Kernels.expReference($0, count: $1) })
+        var x: [Float] = [-.infinity, -1000, -87.5, 0, -0.0, -Float.leastNonzeroMagnitude, -0.346_573_6, -0.346_573_7]
+        Kernels.expNonPositive(&x, count: x.count)
+        XCTAssertEqual(Array(x[0...2]), [0, 0, 0])
+        XCTAssertEqual(Array(x[3...5]), [1, 1, 1])
+        // Either side of −ln2/2, where the range reduction changes n.
+        XCTAssertEqual(x[6], Float(Foundation.exp(-0.346_573_6)), accuracy: 2e-7)
+        XCTAssertEqual(x[7], Float(Foundation.exp(-0.346_573_7)), accuracy: 2e-7)
+    }
+
     func testSiLUAndGeluTanh() {
         checkUnary("silu", lo: -80, hi: 80, { Kernels.silu($0, count: $1) }, { Kernels.siluReference($0, count: $1) })
         checkUnary("silu small", lo: -4, hi: 4, { Kernels.silu($0, count: $1) }, { Kernels.siluReference($0, count: $1) })
