@@ -65,8 +65,8 @@ final class KernelsTests: XCTestCase {
     }
 
     /// The softmax numerators of the fused attention: 2e-7 relative over the whole non-positive range (2.5e-7
-    /// against the Float-rounded reference),
-    /// exactly 1 at 0 (a row's maximum) and exactly 0 for −∞ (masked keys) and below e^−87.34.
+    /// against the Float-rounded reference), exactly 1 at 0 (a row's maximum) and exactly 0 for −∞ (masked
+    /// keys) and below e^−87.34.
     func testExpNonPositive() {
         checkUnary("expNonPositive", lo: -87.3, hi: 0, tolerance: 2.5e-7, { Kernels.expNonPositive($0, count: $1) },
                    { Kernels.expReference($0, count: $1) })
