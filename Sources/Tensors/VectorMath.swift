@@ -45,8 +45,8 @@ func vexp(_ x: F8) -> F8 {
 /// e^x for x ≤ 0 — a softmax numerator, score − row max — with −∞ giving 0 and a relative error below
 /// 2e-7 (`vexp`: 1.2e-7). Cheaper than `vexp`: the polynomial for e^r on [−ln2/2, ln2/2] is a degree-5
 /// relative-minimax fit with p(0) = 1 exactly, and 2^n is added into the exponent bits rather than built
-/// and multiplied, which leaves 8 multiplies/FMAs against `vexp`'s 12 (the exponentials were a third of
-/// the fused attention's time at head dim 32). For x < −87.34 the result is 0 (e^x is below 2^−126).
+/// and multiplied, which leaves 8 multiplies/FMAs against `vexp`'s 12 (the softmax step, exponentials and
+/// row maxima, was a third of the fused attention's time at head dim 32). For x < −87.34 the result is 0.
 @_transparent
 func vexpNonPositive(_ x: F8) -> F8 {
     let lo = splat(-87.33654)
