@@ -1,12 +1,13 @@
 import TensorsAVX512
 
-// Many-row C = α·op(A)·Bᵀ in the dot order (see GEMM+Dot.swift): blocks of A and B are packed into
-// chunk-interleaved groups, `// [chunks, 3, 8]` for three rows of A and `// [chunks, 4, 8]` for four
-// columns of op(B) (rows of B), zero-padded to whole chunks and groups (a zero product adds +0 to a lane
-// sum, which never holds −0, so the padding does not change a bit). Packing is a plain copy (A and Bᵀ are
-// both contiguous in K); each B group (4 KB at kc = 256) stays in L1 while the A block streams from L2.
+// Many-row C = α·op(A)·Bᵀ in the dot order (see GEMM+Dot.swift): blocks of A are packed into
+// chunk-interleaved groups `// [chunks, 3, 8]` of three rows, zero-padded to whole chunks and groups (a zero
+// product adds +0 to a lane sum, which never holds −0, so the padding does not change a bit); each group
+// of four columns of op(B) (rows of B, contiguous in K like A's) stays in L1 while the A block streams
+// from L2. The AVX2 kernel reads those four rows of B where they lie (packing B cost up to 10 % at M = 128,
+// where each column is used by few rows); the AVX-512 tile reads them packed `// [chunks, 4, 8]`.
 
-/// Columns of op(B) per packed block of the dot path (× `dotBlockK` floats in L2 beside the A block).
+/// Columns of op(B) per block of the dot path (× `dotBlockK` floats in L2 beside the A block).
 let dotBlockN = 192
 /// Rows of A per packed block of the dot path (a multiple of 6: whole AVX-512 tiles).
 let dotBlockM = 96
@@ -21,19 +22,32 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
         let nc = min(dotBlockN, cols.upperBound - jc)
         for pc in stride(from: 0, to: k, by: dotBlockK) {
             let kc = min(dotBlockK, k - pc), chunks = (kc + 7) / 8
-            packDotGroups(b, stride: ldb, transposed: false, first: jc, count: nc, group: 4, k0: pc, kc: kc,
-                          into: packedB)
+            if wide {
+                packDotGroups(b, stride: ldb, transposed: false, first: jc, count: nc, group: 4, k0: pc, kc: kc,
+                              into: packedB)
+            } else if nc % 4 != 0 {
+                // The AVX2 kernel reads whole groups of B in place; only a last, partial group is padded.
+                packDotGroups(b, stride: ldb, transposed: false, first: jc + nc / 4 * 4, count: nc % 4, group: 4,
+                              k0: pc, kc: kc, into: packedB)
+            }
             for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: dotBlockM) {
                 let mc = min(dotBlockM, rows.upperBound - ic)
                 packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
                               into: packedA)
                 /// Columns 4g..<4g+4 of the block for rows r..<mc on the AVX2 kernel.
                 func dotColumns(_ g: Int, from r0: Int) {
-                    let bg = packedB + g * chunks * 32, col = jc + 4 * g, width = min(4, jc + nc - col)
+                    let col = jc + 4 * g, width = min(4, jc + nc - col)
+                    // Rows of B where they lie (contiguous in K; the masked tail chunk reads the zeros the
+                    // packed copy would hold), or the packed group.
+                    let inPlace = !wide && width == 4
+                    let bg: UnsafePointer<Float> = inPlace ? b + col * ldb + pc
+                        : UnsafePointer(packedB + (wide ? g : 0) * chunks * 32)
+                    let bCol = inPlace ? ldb : 8, bChunk = inPlace ? 8 : 32
+                    let full = inPlace ? kc / 8 : chunks, tail = inPlace ? kc % 8 : 0
                     var r = r0
                     while r < mc {
-                        dotKernel(Three.self, Rows.self, chunks: chunks, tail: 0, a: packedA + r * chunks * 8,
-                                  aRow: 8, aChunk: 24, b: bg, bCol: 8, bChunk: 32, sums: sums)
+                        dotKernel(Three.self, Rows.self, chunks: full, tail: tail, a: packedA + r * chunks * 8,
+                                  aRow: 8, aChunk: 24, b: bg, bCol: bCol, bChunk: bChunk, sums: sums)
                         for i in 0..<min(3, mc - r) {
                             fold.fold4(sums + 4 * i, into: out.c + (ic + r + i) * out.ldc + col, count: width,
                                        first: pc == 0)

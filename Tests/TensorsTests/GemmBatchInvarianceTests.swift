@@ -131,12 +131,14 @@ final class GemmBatchInvarianceTests: XCTestCase {
         onEveryKernel {
             var rng = TestRandom(seed: 29)
             var worst: Float = 0, cases = 0
-            for (m, n, k) in [(1, 13, 7), (1, 70, 300), (2, 5, 769), (3, 48, 257), (4, 101, 33), (5, 9, 1),
-                              (37, 70, 300), (64, 300, 517), (200, 53, 64)] {
+            // B's rows k + 1 floats apart (unaligned), or 1024 (4 KB: one L1 set, a narrower few-row sweep).
+            for (m, n, k, rowsOfB) in [(1, 13, 7, 0), (1, 70, 300, 0), (2, 5, 769, 0), (3, 48, 257, 0), (4, 101, 33, 0),
+                                       (5, 9, 1, 0), (37, 70, 300, 0), (64, 300, 517, 0), (200, 53, 64, 0),
+                                       (40, 30, 1601, 0), (1, 29, 1000, 1024), (9, 26, 1000, 1024)] {
                 for transposeA in [false, true] {
                     let beta: Float = cases % 2 == 0 ? 0 : 0.5
                     Parallel.threadCount = cases % 3 == 0 ? 1 : 2
-                    let lda = transposeA ? m + 3 : k + 2, ldb = k + 1, ldc = n + 3
+                    let lda = transposeA ? m + 3 : k + 2, ldb = rowsOfB > 0 ? rowsOfB : k + 1, ldc = n + 3
                     let a = rng.floats((transposeA ? k : m) * lda), b = rng.floats(n * ldb), c0 = rng.floats(m * ldc)
                     var fast = c0, reference = c0, exact = c0
                     gemm(transposeA: transposeA, transposeB: true, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda,
