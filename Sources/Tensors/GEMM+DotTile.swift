@@ -7,8 +7,10 @@ import TensorsAVX512
 // from L2. The AVX2 kernel reads those four rows of B where they lie (packing B cost up to 10 % at M = 128,
 // where each column is used by few rows); the AVX-512 tile reads them packed `// [chunks, 4, 8]`.
 
-/// Columns of op(B) per block of the dot path (× `dotBlockK` floats in L2 beside the A block).
-let dotBlockN = 192
+/// Columns of op(B) per block of the dot path: how many share one packing of the A block (and, for the
+/// AVX-512 tile, the B block packed beside it). 384 rather than 192: 3–8 % at K = 3072 on both kernels
+/// (`bench gemm`, Zen 4), the same elsewhere.
+let dotBlockN = 384
 /// Rows of A per packed block of the dot path (a multiple of 6: whole AVX-512 tiles).
 let dotBlockM = 96
 
