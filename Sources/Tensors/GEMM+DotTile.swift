@@ -20,6 +20,10 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
     let fold = FewRowsOutput(alpha: out.alpha, beta: out.beta)
     let packedA = scratch.a, packedB = scratch.b!, sums = scratch.tile
     let wide = CPU.avx512Active
+    // Row blocks of at most `dotBlockM`, evened out (whole AVX-512 tiles) so that no short last block
+    // reuses each group of B for only a few rows (512 rows: 6 × 86 → 90, not 5 × 96 + 32).
+    let rowBlocks = (rows.count + dotBlockM - 1) / dotBlockM
+    let rowBlock = max(6, ((rows.count + rowBlocks - 1) / rowBlocks + 5) / 6 * 6)
     for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: dotBlockN) {
         let nc = min(dotBlockN, cols.upperBound - jc)
         for pc in stride(from: 0, to: k, by: dotBlockK) {
@@ -32,8 +36,8 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                 packDotGroups(b, stride: ldb, transposed: false, first: jc + nc / 4 * 4, count: nc % 4, group: 4,
                               k0: pc, kc: kc, into: packedB)
             }
-            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: dotBlockM) {
-                let mc = min(dotBlockM, rows.upperBound - ic)
+            for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
+                let mc = min(rowBlock, rows.upperBound - ic)
                 packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
                               into: packedA)
                 /// Columns 4g..<4g+4 of the block for rows r..<mc on the AVX2 kernel.
