@@ -301,7 +301,9 @@ struct GemmScratch {
     /// `dot`: buffers for the dot path (`gemmTileDot`), else for the packed-panel kernels.
     init(packB: Bool, dot: Bool = false) {
         a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK)
-        b = dot ? .allocate(capacity: dotBlockN * dotBlockK) : packB ? .allocate(capacity: blockN * blockK) : nil
+        // The AVX-512 dot tile packs a whole block of B; the AVX2 one only a last, partial group of four.
+        let dotB = (CPU.avx512Active ? dotBlockN : 4) * dotBlockK
+        b = dot ? .allocate(capacity: dotB) : packB ? .allocate(capacity: blockN * blockK) : nil
         tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }
 
