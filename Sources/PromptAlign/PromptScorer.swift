@@ -58,7 +58,7 @@ public final class PromptScorer {
     public func maskLogits(_ chunk: [PromptInput]) throws -> [Float] {
         let batch = PromptBatch(chunk, mode: mode, maxLength: encoder.format.maxLength, padId: model.padTokenId)
         let tokens = TokenBatch(batch: chunk.count, length: batch.length, ids: batch.ids, attentionMask: batch.attentionMask)
-        let output = try model.forward(tokens, options: ForwardOptions(hiddenStates: false, logits: false))
+        let output = try model.forward(tokens, options: ForwardOptions(hiddenStates: false, logits: false, skipPadding: true))
         let h = model.hiddenSize
         var rows = [Float](repeating: 0, count: chunk.count * h)                    // [S, H]
         for (r, flat) in batch.selectedRows.enumerated() {

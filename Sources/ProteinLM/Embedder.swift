@@ -95,7 +95,8 @@ public final class Embedder {
         let wantsReps = include.contains(.mean) || include.contains(.perToken) || include.contains(.bos)
         let opts = ForwardOptions(hiddenStates: wantsReps && !onlyLast, logits: false,
                                   contacts: include.contains(.contacts),
-                                  mode: model.kind == .xtrimopglm ? (model.isCausal ? .clm : .mlm) : nil)
+                                  mode: model.kind == .xtrimopglm ? (model.isCausal ? .clm : .mlm) : nil,
+                                  skipPadding: true)
         let out = try model.forward(laid.map(\.ids), options: opts)
         // Taking the features out of the hidden states (rows, means, copies) is counted as copies/layout.
         return Profiler.time(.copies) { extract(batch, laid: laid, out: out, include: include, wantsReps: wantsReps, onlyLast: onlyLast) }

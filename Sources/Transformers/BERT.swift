@@ -69,26 +69,38 @@ public final class BertForMaskedLM: LanguageModel {
     }
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
-        let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
+        let b = input.batch, t = input.length, h = config.hiddenSize
         try sizes.check(input, vocabularySize: config.vocabSize, options: options)
         let positionIds = try positionIds(input)
-        let x = FloatBuffer(n * h)                                                    // [B, T, H]
+        let packed = options.skipPadding ? PackedRows(input) : nil
+        let n = packed?.rows ?? b * t
+        var x = FloatBuffer(b * t * h)                                                // [B, T, H]
         words.lookup(input.ids, out: x.pointer)
         positions.addLookup(positionIds, into: x.pointer)
-        tokenTypes?.addLookup(Array(repeating: 0, count: n), into: x.pointer)
+        tokenTypes?.addLookup(Array(repeating: 0, count: b * t), into: x.pointer)
+        if let packed {
+            let rows = FloatBuffer(n * h)                                             // [N, H]
+            packed.gather(x.pointer, width: h, into: rows.pointer)
+            x = rows
+        }
         embeddingNorm(x.pointer, rows: n, out: x.pointer)
-        var hidden: [[Float]] = options.hiddenStates ? [x.array] : []
+        /// [B, T, H] from the working rows.
+        func unpacked() -> [Float] { packed.map { $0.scatter(x.pointer, width: h) } ?? x.array }
+        var hidden: [[Float]] = options.hiddenStates ? [unpacked()] : []
         let mask = AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t)
         let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize)
         for l in 0..<config.numHiddenLayers {
-            attention[l](x.pointer, batch: b, length: t, mask: mask, scratch: scratch)
+            attention[l](x.pointer, batch: b, length: t, mask: mask, packed: packed, scratch: scratch)
             mlp[l](x.pointer, rows: n, scratch: scratch)
-            if options.hiddenStates { hidden.append(x.array) }
+            if options.hiddenStates { hidden.append(unpacked()) }
         }
-        let logits = options.logits
+        var logits = options.logits
             ? head?.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
+        if let packed, let l = logits {
+            logits = l.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: config.vocabSize) }
+        }
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: vocabularySize, logits: logits,
-                             hiddenStates: hidden, lastHiddenState: x.array, contacts: nil)
+                             hiddenStates: hidden, lastHiddenState: unpacked(), contacts: nil)
     }
 
     /// BERT: 0…T−1. RoBERTa: padding_idx + cumulative count of non-pad tokens, padding_idx on pads.

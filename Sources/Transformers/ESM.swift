@@ -53,18 +53,28 @@ public final class EsmForMaskedLM: LanguageModel {
     }
 
     public func forward(_ input: TokenBatch, options: ForwardOptions) throws -> ForwardOutput {
-        let b = input.batch, t = input.length, h = config.hiddenSize, n = b * t
+        let b = input.batch, t = input.length, h = config.hiddenSize
         if options.contacts && contactHead == nil {
             throw TransformersError.badInput("this ESM checkpoint has no contact head (esm.contact_head.regression.*)")
         }
         try sizes.check(input, vocabularySize: config.vocabSize, options: options)
-        let x = FloatBuffer(n * h)                                                    // [B, T, H]
+        // Contacts need every layer's [T, T] maps per sequence, which the padded path provides.
+        let packed = options.skipPadding && !options.contacts ? PackedRows(input) : nil
+        let n = packed?.rows ?? b * t
+        var x = FloatBuffer(b * t * h)                                                // [B, T, H]
         embedding.lookup(input.ids, out: x.pointer)
         Profiler.time(.other) { applyTokenDropout(x.pointer, input) }
+        if let packed {
+            let rows = FloatBuffer(n * h)                                             // [N, H]
+            packed.gather(x.pointer, width: h, into: rows.pointer)
+            x = rows
+        }
+        /// [B, T, H] from the working rows.
+        func unpacked() -> [Float] { packed.map { $0.scatter(x.pointer, width: h) } ?? x.array }
         var hidden: [[Float]] = []
-        if options.hiddenStates { hidden.append(x.array) }
+        if options.hiddenStates { hidden.append(unpacked()) }
         let (positions, mask) = Profiler.time(.other) {
-            ((0..<n).map { Int32($0 % t) },
+            (packed?.positions ?? (0..<(b * t)).map { Int32($0 % t) },
              AttentionMask.forward(pattern: .bidirectional, attentionMask: input.attentionMask, batch: b, length: t))
         }
         let scratch = EncoderScratch(rows: n, hidden: h, qkvWidth: 3 * h, intermediate: config.intermediateSize)
@@ -78,19 +88,23 @@ public final class EsmForMaskedLM: LanguageModel {
                 let sink: AttentionProbabilitySink? = contactSums.map { sums in
                     { sequence, p, ld in sums.add(layer: l, sequence: sequence, probabilities: p, rowStride: ld) }
                 }
-                attention[l](x.pointer, batch: b, length: t, positions: pos.baseAddress!, mask: mask,
+                attention[l](x.pointer, batch: b, length: t, positions: pos.baseAddress!, mask: mask, packed: packed,
                              scratch: scratch, probabilities: sink)
                 mlp[l](x.pointer, rows: n, scratch: scratch)
-                if options.hiddenStates && l < config.numHiddenLayers - 1 { hidden.append(x.array) }
+                if options.hiddenStates && l < config.numHiddenLayers - 1 { hidden.append(unpacked()) }
             }
         }
         finalNorm(x.pointer, rows: n, out: x.pointer)
-        if options.hiddenStates { hidden.append(x.array) }
-        let logits = options.logits
+        let last = unpacked()
+        if options.hiddenStates { hidden.append(last) }
+        var logits = options.logits
             ? head.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
+        if let packed, let l = logits {
+            logits = l.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: config.vocabSize) }
+        }
         let contacts = contactSums?.result()
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: config.vocabSize, logits: logits,
-                             hiddenStates: hidden, lastHiddenState: x.array, contacts: contacts)
+                             hiddenStates: hidden, lastHiddenState: last, contacts: contacts)
     }
 
     /// Zeroes `<mask>` rows and scales the rest by 0.88 / (1 − masked/real) per sequence (as during training,

@@ -23,26 +23,32 @@ final class EncoderAttention {
         self.rotary = rotary ? Rotary(dim: headDim) : nil
     }
 
-    /// x: [B, T, H] updated in place; `positions` [B·T] drive the rotary models; scratch sized by the caller.
+    /// x: [B, T, H] updated in place, or [N, H] when `packed` (the real tokens end to end, `positions` [N]);
+    /// `positions` [B·T] drive the rotary models; scratch sized by the caller.
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>? = nil,
-                        mask: AttentionMask, scratch s: EncoderScratch, probabilities: AttentionProbabilitySink? = nil) {
-        let n = batch * length, h = heads * headDim
+                        mask: AttentionMask, packed: PackedRows? = nil, scratch s: EncoderScratch,
+                        probabilities: AttentionProbabilitySink? = nil) {
+        let n = packed?.rows ?? batch * length, h = heads * headDim
         if preNorm { norm(x, rows: n, out: s.normed.pointer) }
-        qkv(preNorm ? s.normed.pointer : x, rows: n, out: s.qkv.pointer)          // [B, T, 3H]
+        qkv(preNorm ? s.normed.pointer : x, rows: n, out: s.qkv.pointer)          // [B, T, 3H] or [N, 3H]
         let q = s.qkv.pointer, k = q + h, v = q + 2 * h
         if let rotary, let positions {
             rotary.apply(q, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
             rotary.apply(k, rows: n, rowStride: 3 * h, heads: heads, headStride: headDim, offset: 0, positions: positions)
         }
         func view(_ p: UnsafeMutablePointer<Float>) -> HeadView {
-            HeadView(base: p, batchStride: length * 3 * h, rowStride: 3 * h, headStride: headDim)
+            HeadView(base: p, batchStride: length * 3 * h, rowStride: 3 * h, headStride: headDim, firstRows: packed?.firstRows)
         }
-        let out = HeadView(base: s.context.pointer, batchStride: length * h, rowStride: h, headStride: headDim)
+        let out = HeadView(base: s.context.pointer, batchStride: length * h, rowStride: h, headStride: headDim,
+                           firstRows: packed?.firstRows)
+        // Packed sequences have no padded key left to mask: each sees exactly its own rows.
         ScaledDotProductAttention.compute(
-            q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length,
-            keyCount: Array(repeating: length, count: batch), heads: heads, kvHeads: heads, headDim: headDim,
-            scale: 1 / Float(headDim).squareRoot(), mask: mask, probabilities: probabilities,
-            workspace: s.workspace)
+            q: view(q), k: view(k), v: view(v), out: out, batch: batch, queries: length, queryCount: packed?.counts,
+            keyCount: packed?.counts ?? Array(repeating: length, count: batch), heads: heads, kvHeads: heads,
+            headDim: headDim, scale: 1 / Float(headDim).squareRoot(),
+            mask: packed == nil ? mask : AttentionMask(pattern: .bidirectional, keyValid: nil, keyStride: length,
+                                                       queryStart: Array(repeating: 0, count: batch)),
+            probabilities: probabilities, workspace: s.workspace)
         output(s.context.pointer, rows: n, out: s.normed.pointer)
         addInPlace(x, s.normed.pointer, count: n * h)
         if !preNorm { norm(x, rows: n, out: x) }

@@ -70,12 +70,17 @@ public struct ForwardOptions {
     public var contacts: Bool
     /// xTrimoPGLM: the attention mode; nil = the config's `is_causal`.
     public var mode: AttentionMode?
+    /// Encoders (ESM-2, BERT): compute only the real tokens of a right-padded batch, laid end to end, and
+    /// return zeros at padded positions. Real positions keep the same bits; padded ones are not computed.
+    public var skipPadding: Bool
 
-    public init(hiddenStates: Bool = true, logits: Bool = true, contacts: Bool = false, mode: AttentionMode? = nil) {
+    public init(hiddenStates: Bool = true, logits: Bool = true, contacts: Bool = false, mode: AttentionMode? = nil,
+                skipPadding: Bool = false) {
         self.hiddenStates = hiddenStates
         self.logits = logits
         self.contacts = contacts
         self.mode = mode
+        self.skipPadding = skipPadding
     }
 }
 

@@ -1,23 +1,29 @@
 import Foundation
 import Tensors
 
-/// A strided view of per-head vectors: element (b, t, h, d) is at base + b·batchStride + t·rowStride + h·headStride + d.
+/// A strided view of per-head vectors: element (b, t, h, d) is at base + b·batchStride + t·rowStride + h·headStride + d,
+/// or, for sequences laid end to end without padding, at base + (firstRows[b] + t)·rowStride + h·headStride + d.
 public struct HeadView {
     public var base: UnsafeMutablePointer<Float>
     public var batchStride: Int
     public var rowStride: Int
     public var headStride: Int
+    /// [B] row of each sequence's first token when the sequences are packed (`PackedRows`); nil = `batchStride`.
+    public var firstRows: [Int]?
 
-    public init(base: UnsafeMutablePointer<Float>, batchStride: Int, rowStride: Int, headStride: Int) {
+    public init(base: UnsafeMutablePointer<Float>, batchStride: Int, rowStride: Int, headStride: Int,
+                firstRows: [Int]? = nil) {
         self.base = base
         self.batchStride = batchStride
         self.rowStride = rowStride
         self.headStride = headStride
+        self.firstRows = firstRows
     }
 
     @inline(__always)
     func at(_ b: Int, _ t: Int, _ h: Int) -> UnsafeMutablePointer<Float> {
-        base + b * batchStride + t * rowStride + h * headStride
+        if let firstRows { return base + (firstRows[b] + t) * rowStride + h * headStride }
+        return base + b * batchStride + t * rowStride + h * headStride
     }
 }
 
@@ -33,21 +39,23 @@ public typealias AttentionProbabilitySink = (_ sequence: Int, _ probabilities: U
 public enum ScaledDotProductAttention {
     /// - Parameters:
     ///   - keyCount: keys of each sequence (Tk, or the cache length after appending).
+    ///   - queryCount: queries of each sequence when they differ (packed sequences); nil = `tq` each.
     ///   - probabilities: when given, called with each sequence's attention probabilities.
     ///   - workspace: returns room for the given number of floats, reused across calls (allocated here when nil).
     public static func compute(q: HeadView, k: HeadView, v: HeadView, out: HeadView,
-                               batch: Int, queries tq: Int, keyCount: [Int], heads: Int, kvHeads: Int,
-                               headDim d: Int, scale: Float, mask: AttentionMask,
+                               batch: Int, queries tq: Int, queryCount: [Int]? = nil, keyCount: [Int], heads: Int,
+                               kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
                                probabilities: AttentionProbabilitySink? = nil,
                                workspace: ((Int) -> UnsafeMutablePointer<Float>)? = nil) {
         guard (keyCount.max() ?? 0) > 0, tq > 0, d > 0 else { return }
+        precondition(queryCount == nil || probabilities == nil, "attention probabilities need padded sequences")
         if let probabilities {
             explicit(q: q, k: k, v: v, out: out, batch: batch, queries: tq, keyCount: keyCount, heads: heads,
                      kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, sink: probabilities, workspace: workspace)
         } else {
             Profiler.time(.attention) {
-                fused(q: q, k: k, v: v, out: out, batch: batch, queries: tq, keyCount: keyCount, heads: heads,
-                      kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, workspace: workspace)
+                fused(q: q, k: k, v: v, out: out, batch: batch, queries: tq, queryCount: queryCount, keyCount: keyCount,
+                      heads: heads, kvHeads: kvHeads, headDim: d, scale: scale, mask: mask, workspace: workspace)
             }
         }
     }
@@ -77,7 +85,8 @@ public enum ScaledDotProductAttention {
     }
 
     static func fused(q: HeadView, k: HeadView, v: HeadView, out: HeadView, batch: Int, queries tq: Int,
-                      keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
+                      queryCount: [Int]? = nil, keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int, scale: Float,
+                      mask: AttentionMask,
                       workspace: ((Int) -> UnsafeMutablePointer<Float>)?) {
         let maxKeys = keyCount.max() ?? 0
         let perHead = FlashAttention.packedKeysCount(keys: maxKeys, dim: d)
@@ -99,15 +108,15 @@ public enum ScaledDotProductAttention {
             }
         }
         attend(q: q, keys: PackedKeys(kT: kT, keyStride: perHead, v: vPacked, valueStride: perHead), out: out,
-               batch: batch, queries: tq, keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: d, scale: scale,
-               mask: mask, keyBias: keyBias)
+               batch: batch, queries: tq, queryCount: queryCount, keyCount: keyCount, heads: heads, kvHeads: kvHeads,
+               headDim: d, scale: scale, mask: mask, keyBias: keyBias)
     }
 
     /// The fused kernel over packed keys, threaded over (sequence, head, block of queries); `keyBias` holds
     /// batch · max(keyCount) floats when the mask has padded keys.
-    static func attend(q: HeadView, keys: PackedKeys, out: HeadView, batch: Int, queries tq: Int, keyCount: [Int],
-                       heads: Int, kvHeads: Int, headDim d: Int, scale: Float, mask: AttentionMask,
-                       keyBias: UnsafeMutablePointer<Float>) {
+    static func attend(q: HeadView, keys: PackedKeys, out: HeadView, batch: Int, queries tq: Int,
+                       queryCount: [Int]? = nil, keyCount: [Int], heads: Int, kvHeads: Int, headDim d: Int,
+                       scale: Float, mask: AttentionMask, keyBias: UnsafeMutablePointer<Float>) {
         let maxKeys = keyCount.max() ?? 0
         let group = heads / kvHeads
         // Keys past a sequence's last real key are skipped, so padding adds no work (and no bits).
@@ -120,18 +129,26 @@ public enum ScaledDotProductAttention {
                 padded[b] = holes > keyCount[b] - end      // a padded key below the last real one
             }
         }
-        let blocks = (tq + FlashAttention.queryBlock - 1) / FlashAttention.queryBlock
-        let tasks = batch * heads * blocks
-        let work = Double(batch * heads) * Double(tq) * Double(maxKeys) * Double(d) / 8
+        // Tasks are (sequence, head, block of queries), sequence-major; packed sequences have their own block counts.
+        let queries = queryCount ?? Array(repeating: tq, count: batch)
+        var firstTask = [Int](repeating: 0, count: batch + 1)                       // [B + 1] prefix sums
+        for b in 0..<batch {
+            firstTask[b + 1] = firstTask[b] + heads * ((queries[b] + FlashAttention.queryBlock - 1) / FlashAttention.queryBlock)
+        }
+        let tasks = firstTask[batch]
+        let work = Double(heads) * Double(queries.reduce(0, +)) * Double(maxKeys) * Double(d) / 8
         let chunks = Parallel.usefulThreads(forWork: work) <= 1 ? 1 : min(tasks, Parallel.threadCount * 8)
         withAdditive(mask) { additive in
             Parallel.forEach(chunks: chunks) { chunk in
                 let scratch = FlashAttention.Scratch(dim: d)
                 let rowMasks = UnsafeMutablePointer<FlashAttention.RowMask>.allocate(capacity: FlashAttention.queryBlock)
                 defer { rowMasks.deallocate() }
+                var b = 0
                 for task in (chunk * tasks / chunks)..<((chunk + 1) * tasks / chunks) {
-                    let qb = task % blocks, h = (task / blocks) % heads, b = task / (blocks * heads)
-                    let i0 = qb * FlashAttention.queryBlock, rows = min(FlashAttention.queryBlock, tq - i0)
+                    while firstTask[b + 1] <= task { b += 1 }
+                    let blocks = (firstTask[b + 1] - firstTask[b]) / heads
+                    let qb = (task - firstTask[b]) % blocks, h = (task - firstTask[b]) / blocks
+                    let i0 = qb * FlashAttention.queryBlock, rows = min(FlashAttention.queryBlock, queries[b] - i0)
                     let tk = keyCount[b]
                     for r in 0..<rows {
                         rowMasks[r] = rowMask(mask, batch: b, query: i0 + r, queries: tq, keys: tk, keyEnd: keyEnd[b],
