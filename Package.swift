@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Formats"),
         // Plots: the SVG figures (lines, confusion matrices, timelines, stage graphs) of apps and run reports.
         .target(name: "Plots"),
-        .target(name: "TensorsAVX512", swiftSettings: avx512Flags),
+        .target(name: "TensorsAVX512", dependencies: ["CKernelsBF16"], swiftSettings: avx512Flags),
         .target(name: "CKernelsBF16", cSettings: bf16Flags),
         .target(name: "Tensors", dependencies: ["Formats", "TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Formats", "Tensors"], swiftSettings: fast),

@@ -4,6 +4,7 @@
 #define TRELLIS_CKERNELS_BF16_H
 
 #include <stdint.h>
+#include "Prefetch.h"
 
 /// Rounds `rows` rows of F32 `x` (`k` values each, rows `ldx` floats apart) to bfloat16, nearest even
 /// (NaN stays a quiet NaN), into `dst`: rows of `kp` = ceil(k/2) UInt32 pairs, the low half holding the
