@@ -30,29 +30,32 @@ final class PGLMAttention {
 
     /// Views of q, k, v inside the fused projection [B, T, width]: per head [q|k|v] blocks, or with
     /// multi-query attention [all q | all k | all v].
-    func views(_ base: UnsafeMutablePointer<Float>, length: Int) -> (HeadView, HeadView, HeadView) {
+    func views(_ base: UnsafeMutablePointer<Float>, length: Int, packed: PackedRows? = nil) -> (HeadView, HeadView, HeadView) {
         let width = qkv.outFeatures
         if multiQuery {
-            let q = HeadView(base: base, batchStride: length * width, rowStride: width, headStride: headDim)
+            let q = HeadView(base: base, batchStride: length * width, rowStride: width, headStride: headDim,
+                             firstRows: packed?.firstRows)
             var k = q, v = q
             k.base = base + heads * headDim
             v.base = base + (heads + kvHeads) * headDim
             return (q, k, v)
         }
-        let q = HeadView(base: base, batchStride: length * width, rowStride: width, headStride: 3 * headDim)
+        let q = HeadView(base: base, batchStride: length * width, rowStride: width, headStride: 3 * headDim,
+                         firstRows: packed?.firstRows)
         var k = q, v = q
         k.base = base + headDim
         v.base = base + 2 * headDim
         return (q, k, v)
     }
 
-    /// a: [B, T, H] normalised input → out: [B, T, H].
+    /// a: [B, T, H] normalised input → out: [B, T, H]; [N, H] each when `packed` (no cache then).
     func callAsFunction(_ a: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>,
-                        blocks: UnsafePointer<Int32>?, mask: AttentionMask, keyCount: [Int],
+                        blocks: UnsafePointer<Int32>?, mask: AttentionMask, keyCount: [Int], packed: PackedRows?,
                         cache: (KVCache, Int)?, scratch s: PGLMScratch, out: UnsafeMutablePointer<Float>) {
-        let n = batch * length
+        precondition(packed == nil || cache == nil, "a KV cache needs padded sequences")
+        let n = packed?.rows ?? batch * length
         qkv(a, rows: n, out: s.qkv.pointer)
-        let (q, k, v) = views(s.qkv.pointer, length: length)
+        let (q, k, v) = views(s.qkv.pointer, length: length, packed: packed)
         for (view, count) in [(q, heads), (k, kvHeads)] {
             if rotary2D {
                 rotary.apply(view.base, rows: n, rowStride: view.rowStride, heads: count, headStride: view.headStride,
@@ -65,7 +68,7 @@ final class PGLMAttention {
             }
         }
         let ctx = HeadView(base: s.context.pointer, batchStride: length * heads * headDim, rowStride: heads * headDim,
-                           headStride: headDim)
+                           headStride: headDim, firstRows: packed?.firstRows)
         if let (cache, layer) = cache {
             Profiler.time(.copies) {
                 cache.store(layer: layer, k: k, v: v, batch: batch, queries: length, start: mask.queryStart)
@@ -75,7 +78,8 @@ final class PGLMAttention {
                                               headDim: headDim, scale: 1 / Float(headDim).squareRoot(), mask: mask)
         } else {
             ScaledDotProductAttention.compute(q: q, k: k, v: v, out: ctx, batch: batch, queries: length,
-                                              keyCount: keyCount, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                                              queryCount: packed?.counts, keyCount: keyCount, heads: heads,
+                                              kvHeads: kvHeads, headDim: headDim,
                                               scale: 1 / Float(headDim).squareRoot(), mask: mask,
                                               workspace: s.scores)
         }
@@ -133,15 +137,15 @@ final class PGLMBlock {
         residualFromNorm = c.applyResidualConnectionPostLayernorm
     }
 
-    /// x: [B, T, H] updated in place.
+    /// x: [B, T, H] updated in place ([N, H] when `packed`).
     func callAsFunction(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, positions: UnsafePointer<Int32>,
-                        blocks: UnsafePointer<Int32>?, mask: AttentionMask, keyCount: [Int], cache: (KVCache, Int)?,
-                        scratch s: PGLMScratch) {
-        let n = batch * length, h = attention.dense.outFeatures
+                        blocks: UnsafePointer<Int32>?, mask: AttentionMask, keyCount: [Int], packed: PackedRows?,
+                        cache: (KVCache, Int)?, scratch s: PGLMScratch) {
+        let n = packed?.rows ?? batch * length, h = attention.dense.outFeatures
         let a = s.normed.pointer, o = s.branch.pointer
         inputNorm(x, rows: n, out: a)
         attention(a, batch: batch, length: length, positions: positions, blocks: blocks, mask: mask,
-                  keyCount: keyCount, cache: cache, scratch: s, out: o)
+                  keyCount: keyCount, packed: packed, cache: cache, scratch: s, out: o)
         let r1 = residualFromNorm ? UnsafePointer(a) : UnsafePointer(x)
         Profiler.time(.other) { for i in 0..<(n * h) { x[i] = r1[i] * alpha + o[i] } }   // DeepNorm residual
         postNorm(x, rows: n, out: a)

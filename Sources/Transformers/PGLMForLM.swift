@@ -83,6 +83,21 @@ public final class PGLMForLM: LanguageModel {
         let lay = try Profiler.time(.other) { try layout(input, mode: mode) }
         let positions = input.positionIds ?? lay.positions
         let blocks = config.rotaryEmbedding2d ? (input.blockPositionIds ?? lay.blocks) : nil
+        // An explicit [B, T, T] bias is laid out for the padded batch: it keeps the padded path.
+        if options.skipPadding && input.attentionBias == nil, let packed = PackedRows(input) {
+            let mask = AttentionMask(pattern: lay.pattern, keyValid: nil, keyStride: input.length,
+                                     queryStart: Array(repeating: 0, count: input.batch))
+            let r = run(ids: packed.gather(input.ids), batch: input.batch, length: input.length,
+                        positions: packed.gather(positions), blocks: blocks.map(packed.gather), mask: mask,
+                        keyCount: packed.counts, packed: packed, cache: nil, hiddenStates: options.hiddenStates,
+                        logitRows: options.logits ? nil : [])
+            let h = hiddenSize, v = vocabularySize
+            func spread(_ x: [Float], _ w: Int) -> [Float] { x.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: w) } }
+            return ForwardOutput(batch: input.batch, length: input.length, hiddenSize: h, vocabularySize: v,
+                                 logits: options.logits ? spread(r.logits, v) : nil,
+                                 hiddenStates: r.hidden.map { spread($0, h) }, lastHiddenState: spread(r.last, h),
+                                 contacts: nil)
+        }
         var mask = AttentionMask.forward(pattern: lay.pattern, attentionMask: input.attentionMask,
                                          batch: input.batch, length: input.length)
         mask.additive = input.attentionBias
@@ -96,11 +111,12 @@ public final class PGLMForLM: LanguageModel {
     }
 
     /// The shared pass: embeddings → blocks → final norm; logits for `logitRows` (nil = every row) in order.
+    /// With `packed`, `ids`, `positions` and `blockIds` are the N real tokens and so are the results' rows.
     func run(ids: [Int32], batch: Int, length: Int, positions: [Int32], blocks blockIds: [Int32]?,
-             mask: AttentionMask, keyCount: [Int], cache: KVCache?, hiddenStates: Bool, logitRows: [Int]?)
-        -> (hidden: [[Float]], last: [Float], logits: [Float])
+             mask: AttentionMask, keyCount: [Int], packed: PackedRows? = nil, cache: KVCache?, hiddenStates: Bool,
+             logitRows: [Int]?) -> (hidden: [[Float]], last: [Float], logits: [Float])
     {
-        let n = batch * length, h = hiddenSize
+        let n = packed?.rows ?? batch * length, h = hiddenSize
         let x = FloatBuffer(n * h)                                                        // [B, T, H]
         embedding.lookup(ids, out: x.pointer)
         var hidden: [[Float]] = hiddenStates ? [x.array] : []
@@ -110,7 +126,7 @@ public final class PGLMForLM: LanguageModel {
                 for (l, block) in blocks.enumerated() {
                     block(x.pointer, batch: batch, length: length, positions: pos.baseAddress!,
                           blocks: blockIds == nil ? nil : blk.baseAddress!, mask: mask, keyCount: keyCount,
-                          cache: cache.map { ($0, l) }, scratch: scratch)
+                          packed: packed, cache: cache.map { ($0, l) }, scratch: scratch)
                     if hiddenStates && l < blocks.count - 1 { hidden.append(x.array) }
                 }
             }

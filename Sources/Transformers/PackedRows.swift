@@ -50,6 +50,14 @@ struct PackedRows {
         }
     }
 
+    /// The real rows of per-token values `[B, T]` as `[N]`.
+    func gather(_ values: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(rows)
+        for b in 0..<batch { out += values[(b * length)..<(b * length + counts[b])] }
+        return out
+    }
+
     /// Position of each packed row within its sequence (`[N]`).
     var positions: [Int32] {
         var p: [Int32] = []

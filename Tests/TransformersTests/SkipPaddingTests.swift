@@ -28,11 +28,30 @@ final class SkipPaddingTests: XCTestCase {
         }
     }
 
+    /// xTrimoPGLM in every attention mode (GLM: a `<gmask>` early in each sequence), 1-D and 2-D RoPE,
+    /// multi-query attention and mixture-of-experts MLPs.
+    func testXTrimoPGLM() throws {
+        for name in ["pglm-tiny", "pglm-tiny-2d", "pglm-tiny-mqa", "pglm-tiny-moe"] {
+            for mode in [AttentionMode.mlm, .clm, .glm] {
+                var seqs = sequences(vocabulary: 120, maskId: nil)
+                if mode == .glm { for s in seqs.indices { seqs[s][min(2, seqs[s].count - 1)] = Int(PGLMForLM.gmaskTokenId) } }
+                try check(name, sequences: seqs, padId: 0, mode: mode)
+            }
+        }
+    }
+
     private func check(_ name: String, padId: Int, maskId: Int?, vocabulary: Int, storage: WeightStorage = .f32) throws {
-        let model = try Fixtures.load(name, storage: storage)
-        let input = TokenBatch(sequences: sequences(vocabulary: vocabulary, maskId: maskId), padId: padId)
-        let padded = try model.forward(input, options: ForwardOptions(hiddenStates: true, logits: true))
-        let packed = try model.forward(input, options: ForwardOptions(hiddenStates: true, logits: true, skipPadding: true))
+        try check(name, sequences: sequences(vocabulary: vocabulary, maskId: maskId), padId: padId, storage: storage)
+    }
+
+    private func check(_ name: String, sequences: [[Int]], padId: Int, mode: AttentionMode? = nil,
+                       storage: WeightStorage = .f32) throws {
+        let name = mode.map { "\(name) \($0)" } ?? name
+        let model = try Fixtures.load(name.split(separator: " ").first.map(String.init) ?? name, storage: storage)
+        let input = TokenBatch(sequences: sequences, padId: padId)
+        let padded = try model.forward(input, options: ForwardOptions(hiddenStates: true, logits: true, mode: mode))
+        let packed = try model.forward(input, options: ForwardOptions(hiddenStates: true, logits: true, mode: mode,
+                                                                      skipPadding: true))
         let t = input.length
         XCTAssertEqual(padded.hiddenStates.count, packed.hiddenStates.count)
         var pairs = [("last_hidden_state", padded.lastHiddenState, packed.lastHiddenState, padded.hiddenSize)]
