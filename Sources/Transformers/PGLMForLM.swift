@@ -92,7 +92,10 @@ public final class PGLMForLM: LanguageModel {
                         keyCount: packed.counts, packed: packed, cache: nil, hiddenStates: options.hiddenStates,
                         logitRows: options.logits ? nil : [])
             let h = hiddenSize, v = vocabularySize
-            func spread(_ x: [Float], _ w: Int) -> [Float] { x.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: w) } }
+            /// [N, w] rows → [B, T, w] (an empty result, not asked for, stays empty).
+            func spread(_ x: [Float], _ w: Int) -> [Float] {
+                x.isEmpty ? [] : x.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: w) }
+            }
             return ForwardOutput(batch: input.batch, length: input.length, hiddenSize: h, vocabularySize: v,
                                  logits: options.logits ? spread(r.logits, v) : nil,
                                  hiddenStates: r.hidden.map { spread($0, h) }, lastHiddenState: spread(r.last, h),
@@ -117,7 +120,7 @@ public final class PGLMForLM: LanguageModel {
              logitRows: [Int]?) -> (hidden: [[Float]], last: [Float], logits: [Float])
     {
         let n = packed?.rows ?? batch * length, h = hiddenSize
-        let x = FloatBuffer(n * h)                                                        // [B, T, H]
+        let x = FloatBuffer(n * h)                                                        // [B, T, H] or [N, H]
         embedding.lookup(ids, out: x.pointer)
         var hidden: [[Float]] = hiddenStates ? [x.array] : []
         let scratch = PGLMScratch(rows: n, config: config)

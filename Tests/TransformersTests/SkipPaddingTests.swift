@@ -76,6 +76,17 @@ final class SkipPaddingTests: XCTestCase {
         }
     }
 
+    /// Without hidden states or logits an xTrimoPGLM pass returns nothing per token, packed or not.
+    func testXTrimoPGLMWithoutOutputs() throws {
+        let model = try Fixtures.load("pglm-tiny")
+        let input = TokenBatch(sequences: sequences(vocabulary: 120, maskId: nil), padId: 0)
+        let a = try model.forward(input, options: ForwardOptions(hiddenStates: false, logits: false))
+        let b = try model.forward(input, options: ForwardOptions(hiddenStates: false, logits: false, skipPadding: true))
+        XCTAssertEqual(a.lastHiddenState.count, b.lastHiddenState.count)
+        XCTAssertNil(b.logits)
+        XCTAssertTrue(b.hiddenStates.isEmpty)
+    }
+
     /// A mask with a hole (not right padding) cannot be packed: the result is the padded pass, bit for bit.
     func testMaskWithHoleTakesThePaddedPath() throws {
         let model = try Fixtures.load("esm2-tiny")
