@@ -96,9 +96,7 @@ public final class BertForMaskedLM: LanguageModel {
         }
         var logits = options.logits
             ? head?.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
-        if let packed, let l = logits {
-            logits = l.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: config.vocabSize) }
-        }
+        if let packed { logits = logits.map { packed.scatter($0, width: config.vocabSize) } }
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: vocabularySize, logits: logits,
                              hiddenStates: hidden, lastHiddenState: unpacked(), contacts: nil)
     }

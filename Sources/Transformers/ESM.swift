@@ -99,9 +99,7 @@ public final class EsmForMaskedLM: LanguageModel {
         if options.hiddenStates { hidden.append(last) }
         var logits = options.logits
             ? head.logits(x.pointer, rows: n, hidden: h, vocabularySize: config.vocabSize, scratch: scratch) : nil
-        if let packed, let l = logits {
-            logits = l.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: config.vocabSize) }
-        }
+        if let packed { logits = logits.map { packed.scatter($0, width: config.vocabSize) } }
         let contacts = contactSums?.result()
         return ForwardOutput(batch: b, length: t, hiddenSize: h, vocabularySize: config.vocabSize, logits: logits,
                              hiddenStates: hidden, lastHiddenState: last, contacts: contacts)

@@ -92,14 +92,10 @@ public final class PGLMForLM: LanguageModel {
                         keyCount: packed.counts, packed: packed, cache: nil, hiddenStates: options.hiddenStates,
                         logitRows: options.logits ? nil : [])
             let h = hiddenSize, v = vocabularySize
-            /// [N, w] rows → [B, T, w] (an empty result, not asked for, stays empty).
-            func spread(_ x: [Float], _ w: Int) -> [Float] {
-                x.isEmpty ? [] : x.withUnsafeBufferPointer { packed.scatter($0.baseAddress!, width: w) }
-            }
             return ForwardOutput(batch: input.batch, length: input.length, hiddenSize: h, vocabularySize: v,
-                                 logits: options.logits ? spread(r.logits, v) : nil,
-                                 hiddenStates: r.hidden.map { spread($0, h) }, lastHiddenState: spread(r.last, h),
-                                 contacts: nil)
+                                 logits: options.logits ? packed.scatter(r.logits, width: v) : nil,
+                                 hiddenStates: r.hidden.map { packed.scatter($0, width: h) },
+                                 lastHiddenState: packed.scatter(r.last, width: h), contacts: nil)
         }
         var mask = AttentionMask.forward(pattern: lay.pattern, attentionMask: input.attentionMask,
                                          batch: input.batch, length: input.length)

@@ -58,6 +58,12 @@ struct PackedRows {
         return out
     }
 
+    /// `x` [N, W] spread back to [B, T, W], zeros at padded positions; an empty array (an output not asked
+    /// for) stays empty.
+    func scatter(_ x: [Float], width w: Int) -> [Float] {
+        x.isEmpty ? [] : x.withUnsafeBufferPointer { scatter($0.baseAddress!, width: w) }
+    }
+
     /// Position of each packed row within its sequence (`[N]`).
     var positions: [Int32] {
         var p: [Int32] = []
