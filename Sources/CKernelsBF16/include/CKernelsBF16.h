@@ -1,5 +1,6 @@
 // BF16 GEMM kernels using AVX512_BF16 (vdpbf16ps). Every function here is compiled for AVX-512 F/BW/VL +
-// BF16 and must only be called after Tensors.CPU has found `avx512_bf16` at run time.
+// BF16 and must only be called after Tensors.CPU has found `avx512_bf16` at run time. (Prefetch.h, included
+// below, is the exception: its inline helper compiles in the caller's module and runs on any x86-64.)
 #ifndef TRELLIS_CKERNELS_BF16_H
 #define TRELLIS_CKERNELS_BF16_H
 
