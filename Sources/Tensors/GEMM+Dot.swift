@@ -140,9 +140,15 @@ extension FewRowsOutput {
     /// Folds one K block's sums of `count` (≤ 4) columns into C at `d`, as `fold` does for 8.
     @inline(__always)
     func fold4(_ sums: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count: Int, first: Bool) {
+        fold4(UnsafeRawPointer(sums).loadUnaligned(as: SIMD4<Float>.self), into: d, count: count, first: first)
+    }
+
+    /// `fold4` of sums held in a vector (lanes ≥ `count` ignored).
+    @inline(__always)
+    func fold4(_ sums: SIMD4<Float>, into d: UnsafeMutablePointer<Float>, count: Int, first: Bool) {
         if count == 4 {
             let raw = UnsafeMutableRawPointer(d)
-            var v = UnsafeRawPointer(sums).loadUnaligned(as: SIMD4<Float>.self) * alpha
+            var v = sums * alpha
             if !first {
                 v = v + raw.loadUnaligned(as: SIMD4<Float>.self)
             } else if beta != 0 {

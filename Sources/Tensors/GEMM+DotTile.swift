@@ -8,9 +8,10 @@ import TensorsAVX512
 // where each column is used by few rows); the AVX-512 tile reads them packed `// [chunks, 4, 8]`.
 
 /// Columns of op(B) per block of the dot path: how many share one packing of the A block (and, for the
-/// AVX-512 tile, the B block packed beside it). 384 rather than 192: 3–8 % at K = 3072 on both kernels
-/// (`bench gemm`, Zen 4), the same elsewhere.
-let dotBlockN = 384
+/// AVX-512 tile, the B block packed beside it). 768 rather than 384 (A packed half as often): 1–2 % at
+/// 512 × 3072 × 768 on both kernels; 384 had beaten 192 by 3–8 % at K = 3072; the whole width (3072)
+/// lost 8 % (`bench gemm`, Zen 4).
+let dotBlockN = 768
 /// Rows of A per packed block of the dot path (a multiple of 6: whole AVX-512 tiles).
 let dotBlockM = 96
 
@@ -40,7 +41,7 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                 let mc = min(rowBlock, rows.upperBound - ic)
                 packDotGroups(a, stride: lda, transposed: transposeA, first: ic, count: mc, group: 3, k0: pc, kc: kc,
                               into: packedA)
-                /// Columns 4g..<4g+4 of the block for rows r..<mc on the AVX2 kernel.
+                /// Columns 4g..<4g+4 of the block for rows r0..<mc on the AVX2 kernel.
                 func dotColumns(_ g: Int, from r0: Int) {
                     let col = jc + 4 * g, width = min(4, jc + nc - col)
                     // Rows of B where they lie (contiguous in K; the masked tail chunk reads the zeros the
@@ -48,18 +49,10 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                     let inPlace = !wide && width == 4
                     let bg: UnsafePointer<Float> = inPlace ? b + col * ldb + pc
                         : UnsafePointer(packedB + (wide ? g : 0) * chunks * 32)
-                    let bCol = inPlace ? ldb : 8, bChunk = inPlace ? 8 : 32
-                    let full = inPlace ? kc / 8 : chunks, tail = inPlace ? kc % 8 : 0
-                    var r = r0
-                    while r < mc {
-                        dotKernel(Three.self, Rows.self, chunks: full, tail: tail, a: packedA + r * chunks * 8,
-                                  aRow: 8, aChunk: 24, b: bg, bCol: bCol, bChunk: bChunk, sums: sums)
-                        for i in 0..<min(3, mc - r) {
-                            fold.fold4(sums + 4 * i, into: out.c + (ic + r + i) * out.ldc + col, count: width,
-                                       first: pc == 0)
-                        }
-                        r += 3
-                    }
+                    dotRowsStrip(rows: mc - r0, width: width, chunks: inPlace ? kc / 8 : chunks,
+                                 tail: inPlace ? kc % 8 : 0, a: packedA + r0 * chunks * 8, aGroup: chunks * 24,
+                                 b: bg, bCol: inPlace ? ldb : 8, bChunk: inPlace ? 8 : 32,
+                                 c: out.c + (ic + r0) * out.ldc + col, ldc: out.ldc, fold: fold, first: pc == 0)
                 }
                 var g = 0
                 if wide {
@@ -94,6 +87,54 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                 }
             }
         }
+    }
+}
+
+/// Rows `0 ..< rows` of C (`c`, rows `ldc` apart) against one group of `width` ≤ 4 columns of op(B), one
+/// K block: `dotKernel`'s 3 × 4 arithmetic, each block of three rows reduced and folded into C straight
+/// from registers. A is packed `// [groups, chunks, 3, 8]` (`aGroup` floats per group, zero-padded);
+/// column c of B, chunk q, is at `b + c·bCol + q·bChunk`, `chunks` whole chunks then one of `tail`
+/// (< 8) floats, read masked. Running the whole strip in one call, rather than one 3 × 4 block per call
+/// with its sums stored and folded by the caller, was 3–4 % of AVX2 `bench gemm` at every M ≥ 128 shape.
+@inline(never)
+func dotRowsStrip(rows: Int, width: Int, chunks: Int, tail: Int, a: UnsafePointer<Float>, aGroup: Int,
+                  b: UnsafePointer<Float>, bCol: Int, bChunk: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                  fold: FewRowsOutput, first: Bool) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func ld(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+    var ag = a, r = 0
+    while r < rows {
+        // u<row><column>
+        var u00 = V(), u01 = V(), u02 = V(), u03 = V()
+        var u10 = V(), u11 = V(), u12 = V(), u13 = V()
+        var u20 = V(), u21 = V(), u22 = V(), u23 = V()
+        // The three rows of A stay in registers and each column of B is loaded once for them: 12
+        // accumulators + 3 + 1 = all 16 ymm registers.
+        @inline(__always) func step(_ ap: UnsafePointer<Float>, _ bp: UnsafePointer<Float>,
+                                    _ load: (UnsafePointer<Float>) -> V) {
+            let x0 = ld(ap), x1 = ld(ap + 8), x2 = ld(ap + 16)
+            var bj = load(bp)
+            u00.addProduct(x0, bj); u10.addProduct(x1, bj); u20.addProduct(x2, bj)
+            bj = load(bp + bCol)
+            u01.addProduct(x0, bj); u11.addProduct(x1, bj); u21.addProduct(x2, bj)
+            bj = load(bp + 2 * bCol)
+            u02.addProduct(x0, bj); u12.addProduct(x1, bj); u22.addProduct(x2, bj)
+            bj = load(bp + 3 * bCol)
+            u03.addProduct(x0, bj); u13.addProduct(x1, bj); u23.addProduct(x2, bj)
+        }
+        var ap = ag, bp = b
+        for _ in 0..<chunks {
+            step(ap, bp, ld)
+            ap += 24
+            bp += bChunk
+        }
+        if tail > 0 { step(ap, bp) { dotLoadPartial($0, tail) } }
+        let d = c + r * ldc
+        fold.fold4(dotReduce4(u00, u01, u02, u03), into: d, count: width, first: first)
+        if r + 1 < rows { fold.fold4(dotReduce4(u10, u11, u12, u13), into: d + ldc, count: width, first: first) }
+        if r + 2 < rows { fold.fold4(dotReduce4(u20, u21, u22, u23), into: d + 2 * ldc, count: width, first: first) }
+        ag += aGroup
+        r += 3
     }
 }
 
