@@ -17,6 +17,13 @@ let avx512MicroCols = 48
 
 /// Depth of one K block.
 let blockK = tuning("TRELLIS_GEMM_KC", 128)
+/// K blocks the AVX2 macro-kernel runs through per pass over a micro-tile (`TRELLIS_GEMM_AVX2_KBLOCKS`).
+/// The numerics stay per `blockK` block (each block's sums start from 0 and are added to C in turn),
+/// but the tile's rows of C are still in L1 when the next block is added to them, and A and B are
+/// packed for the longer depth at once.
+let avx2DepthBlocks = ProcessInfo.processInfo.environment["TRELLIS_GEMM_AVX2_KBLOCKS"].flatMap { Int($0) }
+    .map { min(max($0, 1), 8) } ?? 2
+
 /// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
 let blockM = tuning("TRELLIS_GEMM_MC", 192) / 24 * 24
 /// Columns of B per block (a multiple of 48, the widest micro-tile).
@@ -194,7 +201,8 @@ func storeTile(_ tile: UnsafeMutablePointer<Float>, tileStride: Int = microCols,
 }
 
 /// C[rows, cols] (+)= A-block · B-block for one packed A block `// [ceil(mc/6), kc, 6]` and B panels
-/// starting at `b`, `panelBytes` apart; `row`/`col` locate the block in C.
+/// starting at `b`, `panelBytes` apart; `row`/`col` locate the block in C. `kc` may span several
+/// `blockK` blocks: each micro-tile runs them in turn, each block summed from 0 and added to C.
 @inline(__always)
 func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>,
                                  b: UnsafeRawPointer, panelBytes: Int, out: OutputSpec, row: Int, col: Int,
@@ -206,16 +214,21 @@ func macroKernel<S: PanelSource>(_ s: S.Type, mc: Int, nc: Int, kc: Int, a: Unsa
         var ir = 0
         while ir < mc {
             let mr = min(microRows, mc - ir)
-            if mr == microRows && nr == microCols && out.alpha == 1 && (!first || out.beta == 0) {
-                // Full tile: straight into C, no round trip through the tile buffer.
-                let mode: DirectOutput = !first ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
-                microKernelDirect(s, kc: kc, a: a + ir * kc, b: bp, c: out.c + (row + ir) * out.ldc + col + jr,
-                                  ldc: out.ldc, mode: mode, bias: out.bias.map { $0 + col + jr })
-                ir += microRows
-                continue
+            var p0 = 0
+            while p0 < kc {
+                let kb = min(blockK, kc - p0), firstBlock = first && p0 == 0
+                let ap = a + ir * kc + p0 * microRows, bk = bp + p0 * S.rowBytes
+                if mr == microRows && nr == microCols && out.alpha == 1 && (!firstBlock || out.beta == 0) {
+                    // Full tile: straight into C, no round trip through the tile buffer.
+                    let mode: DirectOutput = !firstBlock ? .accumulate : (out.bias == nil ? .store : .storeWithBias)
+                    microKernelDirect(s, kc: kb, a: ap, b: bk, c: out.c + (row + ir) * out.ldc + col + jr,
+                                      ldc: out.ldc, mode: mode, bias: out.bias.map { $0 + col + jr })
+                } else {
+                    microKernel(s, rows: mr, kc: kb, a: ap, b: bk, tile: tile)
+                    storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: firstBlock)
+                }
+                p0 += kb
             }
-            microKernel(s, rows: mr, kc: kc, a: a + ir * kc, b: bp, tile: tile)
-            storeTile(tile, out, row: row + ir, col: col + jr, mr: mr, nr: nr, first: first)
             ir += microRows
         }
         jr += microCols
@@ -300,10 +313,10 @@ struct GemmScratch {
 
     /// `dot`: buffers for the dot path (`gemmTileDot`), else for the packed-panel kernels.
     init(packB: Bool, dot: Bool = false) {
-        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK)
+        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK * avx2DepthBlocks)
         // The AVX-512 dot tile packs a whole block of B; the AVX2 one only a last, partial group of four.
         let dotB = (CPU.avx512Active ? dotBlockN : 4) * dotBlockK
-        b = dot ? .allocate(capacity: dotB) : packB ? .allocate(capacity: blockN * blockK) : nil
+        b = dot ? .allocate(capacity: dotB) : packB ? .allocate(capacity: blockN * blockK * avx2DepthBlocks) : nil
         tile = .allocate(capacity: avx512MicroRows * avx512MicroCols)
     }
 

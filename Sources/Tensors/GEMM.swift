@@ -168,7 +168,7 @@ func blockedTile<S: PanelSource>(_ s: S.Type, a: UnsafePointer<Float>, lda: Int,
         let nc = min(blockN, cols.upperBound - jc)
         var pc = 0
         while pc < k {
-            let kc = min(blockK, k - pc)
+            let kc = min(wide ? blockK : blockK * avx2DepthBlocks, k - pc)
             let (b, panelBytes) = bBlock(jc, nc, pc, kc)
             var ic = rows.lowerBound
             while ic < rows.upperBound {
