@@ -163,6 +163,8 @@ enum GemmBench {
     /// A run is as many calls as take ~50 µs, so that microsecond shapes are not timed below the
     /// clocks' resolution (the thread CPU clock read 0 ns for a 1 × 64 × 512 call here).
     static func best(_ flops: Double, _ body: () -> Void) -> Double {
+        body()
+        // Sized from a warm call: a cold first call (page faults, idle workers waking) sized runs of 1 call.
         let w0 = DispatchTime.now().uptimeNanoseconds
         body()
         let once = Double(DispatchTime.now().uptimeNanoseconds - w0)
@@ -182,10 +184,13 @@ enum GemmBench {
         while reps < 5 || Double(DispatchTime.now().uptimeNanoseconds - start) < minSeconds * 1e9 {
             let t0 = now()
             for _ in 0..<calls { body() }
-            fastest = min(fastest, (now() - t0) / Double(calls))
+            // A run the clock saw as taking no time (the thread CPU clock once read 0 ns across a few
+            // microsecond calls here, printing 'inf') is not a measurement.
+            let elapsed = now() - t0
+            if elapsed > 0 { fastest = min(fastest, elapsed / Double(calls)) }
             reps += 1
         }
-        return flops / fastest
+        return fastest.isFinite ? flops / fastest : 0
     }
 
     static func fmt(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
