@@ -156,9 +156,10 @@ func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Rang
     }
 }
 
-/// The cache blocking both tile functions run: column blocks of `blockN`, depth blocks of `blockK` whose
-/// panels `bBlock(jc, nc, pc, kc)` provides (with their panel stride), row blocks of `blockM` packed from A,
-/// each handed to the AVX-512 (`wide`) or AVX2 macro-kernel; the first depth block stores, later ones add.
+/// The cache blocking both tile functions run: column blocks of `blockN`, depth blocks of `blockK` (on the
+/// AVX2 kernel, `avx2DepthBlocks` of them per pass) whose panels `bBlock(jc, nc, pc, kc)` provides (with
+/// their panel stride), row blocks of `blockM` packed from A, each handed to the AVX-512 (`wide`) or AVX2
+/// macro-kernel; the first depth block stores, later ones add.
 @inline(__always)
 func blockedTile<S: PanelSource>(_ s: S.Type, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, rows: Range<Int>,
                                  cols: Range<Int>, k: Int, out: OutputSpec, scratch: GemmScratch, wide: Bool,
