@@ -20,8 +20,9 @@ func linearBF16Pairs(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWe
         trellis_bf16_round_rows(x + r.lowerBound * k, r.count, k, k, xb + r.lowerBound * kp, kp)
     }
     // Twice the F32 FMA rate, or the time to stream the weights (batch-1 decoding), whichever is longer.
-    let work = max(gemmWorkNanoseconds(m: m, n: n, k: k) / 2, Double(w.byteCount) / 10)
-    let tiles = tilePlan(m: m, n: n, threads: Parallel.usefulThreads(forWork: work))
+    let threads = max(Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k) / 2),
+                      weightStreamingThreads(bytes: w.byteCount))
+    let tiles = tilePlan(m: m, n: n, threads: threads)
     let weights = UnsafePointer(w.base.assumingMemoryBound(to: UInt32.self))
     Parallel.forEach(chunks: tiles.count) { t in
         let rows = tiles[t].rows, cols = tiles[t].cols

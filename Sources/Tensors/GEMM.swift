@@ -209,13 +209,21 @@ func widenBF16Block(_ src: UnsafeRawPointer, panelBytes: Int, panels: Int, kc: I
     }
 }
 
+/// Threads worth reading `bytes` of weights once (batch-1 and batch-2 `linear`, memory-bound): ~20 GB/s
+/// per thread out of cache (AVX2 `bench gemm --decode`: F32 24, BF16 20), and a second thread pays off
+/// from ~25 µs of streaming, as it adds bandwidth rather than only compute. (10 GB/s against the 100 µs
+/// default left a 768 × 768 BF16 projection on one thread: 12 × 768 BF16 decode +6 % on AVX2, median of
+/// eight alternations; F32 unchanged.)
+@inline(__always)
+func weightStreamingThreads(bytes: Int) -> Int {
+    Parallel.usefulThreads(forWork: Double(bytes) / 20, perThread: 25_000)
+}
+
 /// Batch-1 and batch-2 `linear`: the rows against every panel, threads over panels (memory-bound).
 func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
-    // Memory-bound: estimate at ~10 GB/s per thread.
-    let work = Double(w.byteCount) / 10
-    let threads = Parallel.usefulThreads(forWork: work)
+    let threads = weightStreamingThreads(bytes: w.byteCount)
     // Eight FMA chains per pass: four F32 panels for one row, two for two rows. BF16: one panel, read as a
     // single sequential stream: out of cache (decoding a large model) four panel streams side by side were
     // 1.3× slower and two 1.8× slower (AVX2, 1 thread, `bench gemm --decode --cpu-time`), though F32 panels
