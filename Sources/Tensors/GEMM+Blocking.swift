@@ -21,17 +21,16 @@ let blockK = tuning("TRELLIS_GEMM_KC", 128)
 /// The numerics stay per `blockK` block (each block's sums start from 0 and are added to C in turn),
 /// but the tile's rows of C are still in L1 when the next block is added to them, and A and B are
 /// packed for the longer depth at once.
-let avx2DepthBlocks = ProcessInfo.processInfo.environment["TRELLIS_GEMM_AVX2_KBLOCKS"].flatMap { Int($0) }
-    .map { min(max($0, 1), 8) } ?? 2
+let avx2DepthBlocks = min(tuning("TRELLIS_GEMM_AVX2_KBLOCKS", 2, minimum: 1), 8)
 
 /// Rows of A packed at a time (a multiple of both kernels' micro-rows, 6 and 8).
 let blockM = tuning("TRELLIS_GEMM_MC", 192) / 24 * 24
 /// Columns of B per block (a multiple of 48, the widest micro-tile).
 let blockN = tuning("TRELLIS_GEMM_NC", 768) / 48 * 48
 
-/// A blocking parameter, overridable through the environment for tuning experiments.
-func tuning(_ name: String, _ value: Int) -> Int {
-    ProcessInfo.processInfo.environment[name].flatMap { Int($0) }.map { max($0, 48) } ?? value
+/// A blocking parameter, overridable through the environment for tuning experiments (at least `minimum`).
+func tuning(_ name: String, _ value: Int, minimum: Int = 48) -> Int {
+    ProcessInfo.processInfo.environment[name].flatMap { Int($0) }.map { max($0, minimum) } ?? value
 }
 
 /// Where C goes and how: C = α·acc + β·C (+ bias) on the first K block, C += α·acc on later ones.

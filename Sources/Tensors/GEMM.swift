@@ -228,7 +228,8 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
     // single sequential stream: out of cache (decoding a large model) four panel streams side by side were
     // 1.3× slower and two 1.8× slower (AVX2, 1 thread, `bench gemm --decode --cpu-time`), though F32 panels
     // did not mind. Four panels interleaved into one stream (4 × 32 bytes per k) measured the same as one
-    // (1 thread at load 9; not measured on a quiet machine).
+    // (1 thread at load 9; not measured on a quiet machine). Two K blocks of one panel side by side (same
+    // bits, four chains) were 2.4× slower: from memory, two streams 4 KB apart read half of what one does.
     let per = w.storage == .bf16 ? 1 : m == 1 ? 4 : 2
     let groups = (w.panelCount + per - 1) / per
     let chunks = threads == 1 ? 1 : min(groups, threads * 4)
