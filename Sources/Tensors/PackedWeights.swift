@@ -50,11 +50,11 @@ public final class PackedWeights: @unchecked Sendable {
         bf16Pairs = storage == .bf16 && CPU.avx512BF16Active
         // Pairs: ceil(K/2) rows of 64 bytes, the same bytes as K rows of 32 (plus one when K is odd).
         panelBytes = bf16Pairs ? (k + 1) / 2 * 64 : k * rowBytes
-        base = UnsafeMutableRawPointer.allocate(byteCount: max(1, panelCount * panelBytes), alignment: 64)
+        base = HugePages.allocate(byteCount: panelCount * panelBytes)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: max(1, panelCount * panelBytes))
     }
 
-    deinit { base.deallocate() }
+    deinit { HugePages.deallocate(base) }
 
     /// Packs F32 weights `w` `[N, K]` row-major.
     public convenience init(_ w: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int, storage: Storage = .f32) {

@@ -120,7 +120,9 @@ final class GEMMTests: XCTestCase {
         onEveryKernel {
             var rng = TestRandom(seed: 11)
             for (m, n, k) in [(1, 7, 33), (1, 1000, 65), (7, 33, 257), (65, 257, 1), (257, 65, 33), (1000, 33, 65),
-                              (2, 16, 16), (2, 100, 700), (6, 48, 300)] {
+                              (2, 16, 16), (2, 100, 700), (6, 48, 300),
+                              // Panels over 2 MB (huge-page memory, with a tail past the last whole page).
+                              (1, 600, 1000), (2, 1100, 1000)] {
                 let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
                 for storage in [PackedWeights.Storage.f32, .bf16] {
                     let packed = PackedWeights(w, outFeatures: n, inFeatures: k, storage: storage)
