@@ -22,7 +22,7 @@ enum GemmBench {
     --cpu-time times 1-thread runs (both sides) with the thread CPU clock, discounting time slices lost
     to other processes on a loaded machine; --min-seconds sets how long each figure is sampled (0.15).
     --attention adds batched Q·Kᵀ / P·V GEMMs (12 heads, head dim 16 and 64); --decode adds batch-1
-    linear over 151 MB of weights (out of cache), F32 against BF16 storage. --few-rows adds the unpacked
+    linear over 604 MB of weights (out of cache), F32 against BF16 storage. --few-rows adds the unpacked
     few-row path's shapes, M in {1, 2, 3, 4} × (K, N) in {(64, 512), (64, 1024), (768, 768)}: decoding
     attention's q·Kᵀ (one head, head dim 64, 512 or 1024 cached keys) and a batch-1 projection.
     """
