@@ -5,7 +5,8 @@ import TensorsAVX512
 // product adds +0 to a lane sum, which never holds −0, so the padding does not change a bit); each group
 // of four columns of op(B) (rows of B, contiguous in K like A's) stays in L1 while the A block streams
 // from L2. The AVX2 kernel reads those four rows of B where they lie (packing B cost up to 10 % at M = 128,
-// where each column is used by few rows); the AVX-512 tile reads them packed `// [chunks, 4, 8]`.
+// where each column is used by few rows); the AVX-512 tile, and the AVX2 kernel when K spans several
+// blocks and three or more row blocks reuse the packing, read them packed `// [chunks, 4, 8]`.
 
 /// Columns of op(B) per block of the dot path: how many share one packing of the A block (and, for the
 /// AVX-512 tile, the B block packed beside it). 768 rather than 384 (A packed half as often): 1–2 % at
@@ -19,17 +20,29 @@ let dotBlockM = 96
 func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a: UnsafePointer<Float>, lda: Int,
                  b: UnsafePointer<Float>, ldb: Int, out: OutputSpec, scratch: GemmScratch) {
     let fold = FewRowsOutput(alpha: out.alpha, beta: out.beta)
-    let packedA = scratch.a, packedB = scratch.b!, sums = scratch.tile
+    let packedA = scratch.a, sums = scratch.tile
     let wide = CPU.avx512Active
     // Row blocks of at most `dotBlockM`, evened out (whole AVX-512 tiles) so that no short last block
     // reuses each group of B for only a few rows (512 rows: 6 × 86 → 90, not 5 × 96 + 32).
     let rowBlocks = (rows.count + dotBlockM - 1) / dotBlockM
     let rowBlock = max(6, ((rows.count + rowBlocks - 1) / rowBlocks + 5) / 6 * 6)
+    // When K spans several blocks, a group of B in place is four short runs (one block of four rows, `ldb`
+    // apart) that every row block's first strip over it waits for from L3; packed, the groups are one
+    // sequential stream. With three or more row blocks reusing the packing: AVX2 (Zen 3) 512 × 3072 × 768,
+    // median of 24 in-process alternations, +10 % at 1 and 2 threads (20–21 of 24 won); at two row blocks
+    // (M = 128) it did not pay (14–17 of 24, the noise). A single K block (rows `ldb` = K apart) reads as one
+    // stream already and stays in place.
+    let packRowsOfB = !wide && k > dotBlockK && rowBlocks >= 3
+    let packedColumns = (min(cols.count, dotBlockN) + 3) / 4 * 4
+    let ownPackedB = packRowsOfB ? UnsafeMutablePointer<Float>.allocate(capacity: packedColumns * dotBlockK) : nil
+    defer { ownPackedB?.deallocate() }
+    let packedB = ownPackedB ?? scratch.b!
+    let packAll = wide || packRowsOfB
     for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: dotBlockN) {
         let nc = min(dotBlockN, cols.upperBound - jc)
         for pc in stride(from: 0, to: k, by: dotBlockK) {
             let kc = min(dotBlockK, k - pc), chunks = (kc + 7) / 8
-            if wide {
+            if packAll {
                 packDotGroups(b, stride: ldb, transposed: false, first: jc, count: nc, group: 4, k0: pc, kc: kc,
                               into: packedB)
             } else if nc % 4 != 0 {
@@ -46,9 +59,9 @@ func gemmTileDot(transposeA: Bool, rows: Range<Int>, cols: Range<Int>, k: Int, a
                     let col = jc + 4 * g, width = min(4, jc + nc - col)
                     // Rows of B where they lie (contiguous in K; the masked tail chunk reads the zeros the
                     // packed copy would hold), or the packed group.
-                    let inPlace = !wide && width == 4
+                    let inPlace = !packAll && width == 4
                     let bg: UnsafePointer<Float> = inPlace ? b + col * ldb + pc
-                        : UnsafePointer(packedB + (wide ? g : 0) * chunks * 32)
+                        : UnsafePointer(packedB + (packAll ? g : 0) * chunks * 32)
                     dotRowsStrip(rows: mc - r0, width: width, chunks: inPlace ? kc / 8 : chunks,
                                  tail: inPlace ? kc % 8 : 0, a: packedA + r0 * chunks * 8, aGroup: chunks * 24,
                                  b: bg, bCol: inPlace ? ldb : 8, bChunk: inPlace ? 8 : 32,

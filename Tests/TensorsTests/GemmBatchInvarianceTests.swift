@@ -124,7 +124,8 @@ final class GemmBatchInvarianceTests: XCTestCase {
 
     /// Every transposed-B path (few rows, many rows, edge tiles, transposed A, several threads, AVX2 and
     /// AVX-512) has exactly the bits of `gemmDotNaive`, the scalar statement of the dot order, for depths
-    /// spanning several K blocks with a partial last chunk and widths beyond one column block; and it is
+    /// spanning several K blocks with a partial last chunk, widths beyond one column block and enough rows
+    /// for the AVX2 kernel to pack B (three row blocks per thread's tile); and it is
     /// near the Double product.
     func testTransposedBHasTheDotOrderBits() {
         let saved = Parallel.threadCount
@@ -136,7 +137,7 @@ final class GemmBatchInvarianceTests: XCTestCase {
             for (m, n, k, rowsOfB) in [(1, 13, 7, 0), (1, 70, 300, 0), (2, 5, 769, 0), (3, 48, 257, 0), (4, 101, 33, 0),
                                        (5, 9, 1, 0), (37, 70, 300, 0), (64, 300, 517, 0), (200, 53, 64, 0),
                                        (40, 30, 1601, 0), (1, 29, 1000, 1024), (9, 26, 1000, 1024),
-                                       (20, 790, 12, 0)] {
+                                       (20, 790, 12, 0), (800, 21, 1601, 0)] {
                 for transposeA in [false, true] {
                     let beta: Float = cases % 2 == 0 ? 0 : 0.5
                     Parallel.threadCount = cases % 3 == 0 ? 1 : 2
