@@ -8,12 +8,14 @@ enum GemmBench {
     static let name = "gemm"
     static let summary = "GFLOP/s of C = A·Bᵀ for transformer shapes, next to numpy+BLAS when available"
     static let usage = """
-    USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--no-reference]
-                              [--python PATH] [--attention] [--decode] [--few-rows] [--cpu-time]
-                              [--min-seconds S]
+    USAGE: trellis bench gemm [--json] [--rounds N] [--threads T,...] [--rows M,...] [--sizes KxN,...]
+                              [--no-reference] [--python PATH] [--attention] [--decode] [--few-rows]
+                              [--cpu-time] [--min-seconds S]
 
     Times gemm (A [M,K] · Bᵀ, B [N,K], packing included like BLAS), linear with weights packed once
     (F32 and BF16 storage) for M in {1, 128, 512} × (K, N) in {(768,768), (768,3072), (3072,768)}.
+    --rows and --sizes replace those lists; ESM-2 650M's projections, for example:
+      trellis bench gemm --rows 512 --sizes 1280x1280,1280x5120,5120x1280
     Each figure is the best of N rounds (default 3) of repeated runs; rounds alternate between Trellis
     and the reference so both see the same machine load.
     The reference runs scripts/bench/numpy_gemm.py with $TRELLIS_PYTHON (else python3) when numpy is
@@ -49,6 +51,16 @@ enum GemmBench {
                 return m
             }
         }
+        var sizes = [(768, 768), (768, 3072), (3072, 768)]
+        if let list = try args.option("sizes") {
+            sizes = try list.split(separator: ",").map { item in
+                let parts = item.split(separator: "x", omittingEmptySubsequences: false)
+                guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), k > 0, n > 0 else {
+                    throw ArgumentError.problem("--sizes", "'\(item)' is not KxN with positive K and N (e.g. 1280x5120)")
+                }
+                return (k, n)
+            }
+        }
         let cores = Parallel.defaultThreadCount
         var threadCounts = Array(Set([1, cores])).sorted()
         if let list = try args.option("threads") {
@@ -60,7 +72,7 @@ enum GemmBench {
         try args.finish()
 
         var shapes = ms.flatMap { m in
-            [(768, 768), (768, 3072), (3072, 768)].map { Shape(m: m, k: $0.0, n: $0.1) }
+            sizes.map { Shape(m: m, k: $0.0, n: $0.1) }
         }
         if withFewRows {
             for m in 1...4 {
