@@ -39,6 +39,12 @@ enum BenchHeader {
             "CPU: \(CPU.modelName() ?? "unknown") (\(cores) cores); \(flagSummary(CPU.flags()))",
             "kernels: \(kernels); \(threads) thread(s); load average \(loadAverage())",
         ]
+        if CPU.hasAVX512BF16 {
+            out.append("bf16 weights: " + (CPU.useAVX512BF16 && CPU.useAVX512
+                ? "AVX512_BF16 vdpbf16ps (TRELLIS_AVX512_BF16=0 widens to F32 instead)"
+                : "widened to F32" + (CPU.bf16DotIsFast || !CPU.useAVX512 ? ""
+                    : " (vdpbf16ps runs at half the F32 FMA rate on this vendor's cores; TRELLIS_AVX512_BF16=1 forces it)")))
+        }
         if avx512ForcedOff {
             out.append("reference: told to use AVX2 too ("
                 + referenceEnvironment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

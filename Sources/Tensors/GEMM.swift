@@ -224,15 +224,12 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
     let threads = weightStreamingThreads(bytes: w.byteCount)
-    // Eight FMA chains per pass: four F32 panels for one row, two for two rows. BF16: one panel, read as a
-    // single sequential stream: out of cache (decoding a large model) four panel streams side by side were
-    // 1.3× slower and two 1.8× slower (AVX2, 1 thread, `bench gemm --decode --cpu-time`), though F32 panels
-    // did not mind. Four panels interleaved into one stream (4 × 32 bytes per k) measured the same as one
-    // (1 thread at load 9; not measured on a quiet machine). Two K blocks of one panel side by side (same
-    // bits, four chains) were 2.4× slower: from memory, two streams 4 KB apart read half of what one does.
-    // (Those figures came from 75 MB of weights, partly L3-served. Over a 1B-class model's 2.4 GB, one, two
-    // and four BF16 panels per pass all read 34 GB/s on two threads, this KVM guest's DRAM rate then.)
-    let per = w.storage == .bf16 ? 1 : m == 1 ? 4 : 2
+    // Eight FMA chains per pass: four panels for one row, two for two rows, F32 or BF16 alike. (BF16 used to
+    // take one panel per pass, from AVX2 figures over 75 MB of weights that the L3 partly served; over a 1B
+    // model's 2.4 GB one, two and four panels read the same 34 GB/s on Zen 4. On an Intel Emerald Rapids guest
+    // one BF16 panel's two chains could not keep up with memory: 604 MB of weights, `bench gemm --decode`,
+    // 1 / 2 threads, one panel 8.5–9.8 / 16.6–18.6 GB/s, four 12.7–12.8 / 23.5–25.0.)
+    let per = m == 1 ? 4 : 2
     let groups = (w.panelCount + per - 1) / per
     let chunks = threads == 1 ? 1 : min(groups, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
@@ -262,7 +259,11 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
             case (.f32, 1, _): run(F32Panel.self, One.self, One.self)
             case (.f32, _, 2): run(F32Panel.self, Two.self, Two.self)
             case (.f32, _, _): run(F32Panel.self, Two.self, One.self)
+            case (.bf16, 1, 4): run(BF16Panel.self, One.self, Four.self)
+            case (.bf16, 1, 3): run(BF16Panel.self, One.self, Three.self)
+            case (.bf16, 1, 2): run(BF16Panel.self, One.self, Two.self)
             case (.bf16, 1, _): run(BF16Panel.self, One.self, One.self)
+            case (.bf16, _, 2): run(BF16Panel.self, Two.self, Two.self)
             case (.bf16, _, _): run(BF16Panel.self, Two.self, One.self)
             }
             if !inside {
