@@ -23,6 +23,14 @@ let bf16Flags: [CSetting] = [.unsafeFlags(["-O3", "-mavx512f", "-mavx512bw", "-m
 #else
 let bf16Flags: [CSetting] = []
 #endif
+// AVX-512 C kernels (intrinsics where Swift's SIMD16 compares are scalarised), called only after run-time
+// detection; no FP contraction, so their bits match the Swift kernels beside them.
+#if arch(x86_64)
+let avx512CFlags: [CSetting] = [.unsafeFlags(["-O3", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl",
+                                              "-ffp-contract=off"])]
+#else
+let avx512CFlags: [CSetting] = []
+#endif
 
 let package = Package(
     name: "Trellis",
@@ -44,7 +52,8 @@ let package = Package(
         .target(name: "Plots"),
         .target(name: "TensorsAVX512", dependencies: ["CKernelsBF16"], swiftSettings: avx512Flags),
         .target(name: "CKernelsBF16", cSettings: bf16Flags),
-        .target(name: "Tensors", dependencies: ["Formats", "TensorsAVX512", "CKernelsBF16"], swiftSettings: fast),
+        .target(name: "CKernelsAVX512", cSettings: avx512CFlags),
+        .target(name: "Tensors", dependencies: ["Formats", "TensorsAVX512", "CKernelsBF16", "CKernelsAVX512"], swiftSettings: fast),
         .target(name: "Transformers", dependencies: ["Formats", "Tensors"], swiftSettings: fast),
         .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: fast),
         .target(name: "DataIO", dependencies: ["Formats", "Tensors", "CZstd", "CZlib", "CLibXML2"], swiftSettings: cpuFlags),

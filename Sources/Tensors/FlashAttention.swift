@@ -1,5 +1,8 @@
 import Foundation
 import TensorsAVX512
+#if arch(x86_64)
+import CKernelsAVX512
+#endif
 
 /// softmax(scale·QKᵀ + mask)·V for one (sequence, head) and up to `queryBlock` query rows, blocked over keys
 /// with an online softmax: no score row longer than `keyBlock` ever exists.
@@ -36,6 +39,7 @@ public enum FlashAttention {
         let inputs: UnsafeMutablePointer<UnsafePointer<Float>>          // [6] rows of an AVX-512 tile
         let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // [6]
         let factors: UnsafeMutablePointer<Float>                        // [6]
+        let tileStats: UnsafeMutablePointer<Float>                      // [3, 6] max, sum, factor of a tile
         let dim: Int
 
         public init(dim d: Int) {
@@ -48,6 +52,7 @@ public enum FlashAttention {
             inputs = .allocate(capacity: 6)
             outputs = .allocate(capacity: 6)
             factors = .allocate(capacity: 6)
+            tileStats = .allocate(capacity: 18)
         }
 
         deinit {
@@ -58,6 +63,7 @@ public enum FlashAttention {
             inputs.deallocate()
             outputs.deallocate()
             factors.deallocate()
+            tileStats.deallocate()
         }
 
         /// Calls `body(i)` for the six-row AVX-512 tiles i = 0, 6, 12, … of `rows` rows, with `inputs` and
@@ -139,13 +145,16 @@ public enum FlashAttention {
         var kb = 0
         while kb < end {
             let n = min(keyBlock, end - kb)
+            // Rows whose softmax step is done (by the AVX-512 open-block kernel): a prefix of whole tiles or none.
+            var done = 0
             if wide {
-                scoreTilesAVX512(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, dim: d, scale: scale, out: s,
-                                 scratch: scratch)
+                done = openBlockTilesAVX512(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, first: kb,
+                                            total: tk, dim: d, scale: scale, masks: masks, max: m, sum: l,
+                                            factors: c, out: s, scratch: scratch)
             } else {
                 scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, dim: d, scale: scale, out: s)
             }
-            var i = 0
+            var i = done
             while i + 2 <= rows {
                 softmaxStepPair(s + i * keyBlock, keys: n, first: kb, total: tk, masks: masks + i, max: m + i,
                                 sum: l + i, factors: c + i)
@@ -220,13 +229,48 @@ public enum FlashAttention {
         tile.store(out, stride: keyBlock, scale: splat(scale))
     }
 
-    /// `scoreTiles` on the AVX-512 tile (all 64 columns of the block; same bits). A short last tile repeats its
-    /// last row and writes the copies to the spare row.
-    static func scoreTilesAVX512(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
-                                 dim d: Int, scale: Float, out: UnsafeMutablePointer<Float>, scratch: Scratch) {
-        scratch.forEachTile(rows: rows, inputs: q, inputStride: qStride, outputs: out, outputStride: keyBlock) { _ in
-            avx512AttentionScores(q: scratch.inputs, kT: kT, dim: d, scale: scale, out: scratch.outputs)
+    /// The scores of a key block on the AVX-512 tile, and for the leading tiles whose rows all see the whole
+    /// block with no bias, the softmax step too (the C kernel `trellis_attention_open_block`, same bits as `softmaxStepPair`).
+    /// Returns how many leading rows are done; the scores of the rest are in `out`.
+    static func openBlockTilesAVX512(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
+                                     keys n: Int, first kb: Int, total tk: Int, dim d: Int, scale: Float,
+                                     masks: UnsafePointer<RowMask>, max m: UnsafeMutablePointer<Float>,
+                                     sum l: UnsafeMutablePointer<Float>, factors c: UnsafeMutablePointer<Float>,
+                                     out: UnsafeMutablePointer<Float>, scratch: Scratch) -> Int {
+        var done = 0, fusing = n == keyBlock
+        let tm = scratch.tileStats, tl = tm + 6, tc = tm + 12
+        scratch.forEachTile(rows: rows, inputs: q, inputStride: qStride, outputs: out, outputStride: keyBlock) { i in
+            if fusing {
+                for r in i..<Swift.min(i + 6, rows) where masks[r].bias != nil || Swift.min(masks[r].limit, tk) - kb < n {
+                    fusing = false
+                }
+            }
+            guard fusing else {
+                avx512AttentionScores(q: scratch.inputs, kT: kT, dim: d, scale: scale, out: scratch.outputs)
+                return
+            }
+            for r in 0..<6 {
+                let row = Swift.min(i + r, rows - 1)
+                tm[r] = m[row]; tl[r] = l[row]
+            }
+            #if arch(x86_64)
+            // C sees the row pointer arrays as arrays of optional pointers (same layout).
+            let qRows = UnsafeRawPointer(scratch.inputs).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            let pRows = UnsafeRawPointer(scratch.outputs).assumingMemoryBound(to: UnsafeMutablePointer<Float>?.self)
+            let stepped = trellis_attention_open_block(qRows, kT, d, scale, tm, tl, tc, pRows) == 1
+            #else
+            let stepped = false
+            #endif
+            guard stepped else {
+                fusing = false
+                return
+            }
+            for r in 0..<Swift.min(6, rows - i) {
+                m[i + r] = tm[r]; l[i + r] = tl[r]; c[i + r] = tc[r]
+            }
+            done = Swift.min(i + 6, rows)
         }
+        return done
     }
 
     /// `accumulate` on the AVX-512 tile for the columns below a multiple of 16, the AVX2 tail for the rest
