@@ -40,6 +40,9 @@ public enum FlashAttention {
         let outputs: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // [6]
         let factors: UnsafeMutablePointer<Float>                        // [6]
         let tileStats: UnsafeMutablePointer<Float>                      // [3, 6] max, sum, factor of a tile
+        let tileDone: UnsafeMutablePointer<Bool>                        // [tiles] softmax step done in the tile
+        /// Six-row tiles in `queryBlock` rows.
+        static let tiles = (queryBlock + 5) / 6
         let dim: Int
 
         public init(dim d: Int) {
@@ -53,6 +56,8 @@ public enum FlashAttention {
             outputs = .allocate(capacity: 6)
             factors = .allocate(capacity: 6)
             tileStats = .allocate(capacity: 18)
+            tileDone = .allocate(capacity: Self.tiles)
+            tileDone.initialize(repeating: false, count: Self.tiles)
         }
 
         deinit {
@@ -64,6 +69,7 @@ public enum FlashAttention {
             outputs.deallocate()
             factors.deallocate()
             tileStats.deallocate()
+            tileDone.deallocate()
         }
 
         /// Calls `body(i)` for the six-row AVX-512 tiles i = 0, 6, 12, … of `rows` rows, with `inputs` and
@@ -145,24 +151,32 @@ public enum FlashAttention {
         var kb = 0
         while kb < end {
             let n = min(keyBlock, end - kb)
-            // Rows whose softmax step is done (by the AVX-512 open-block kernel): a prefix of whole tiles or none.
-            var done = 0
+            // Six-row tiles whose softmax step the AVX-512 open-block kernel has done; the rest go row by row.
+            let done = scratch.tileDone
             if wide {
-                done = openBlockTilesAVX512(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, first: kb,
-                                            total: tk, dim: d, scale: scale, masks: masks, max: m, sum: l,
-                                            factors: c, out: s, scratch: scratch)
+                openBlockTilesAVX512(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, first: kb,
+                                     total: tk, dim: d, scale: scale, masks: masks, max: m, sum: l, factors: c,
+                                     out: s, scratch: scratch)
             } else {
                 scoreTiles(q: q, qStride: qStride, rows: rows, kT: kT + kb * d, keys: n, dim: d, scale: scale, out: s)
+                done.update(repeating: false, count: Scratch.tiles)
             }
-            var i = done
-            while i + 2 <= rows {
-                softmaxStepPair(s + i * keyBlock, keys: n, first: kb, total: tk, masks: masks + i, max: m + i,
-                                sum: l + i, factors: c + i)
-                i += 2
-            }
-            if i < rows {
-                c[i] = softmaxStep(s + i * keyBlock, keys: n, first: kb, total: tk, mask: masks[i],
-                                   max: &m[i], sum: &l[i])
+            var t0 = 0
+            while t0 < rows {
+                let t1 = min(t0 + 6, rows)
+                if !done[t0 / 6] {
+                    var i = t0
+                    while i + 2 <= t1 {
+                        softmaxStepPair(s + i * keyBlock, keys: n, first: kb, total: tk, masks: masks + i, max: m + i,
+                                        sum: l + i, factors: c + i)
+                        i += 2
+                    }
+                    if i < t1 {
+                        c[i] = softmaxStep(s + i * keyBlock, keys: n, first: kb, total: tk, mask: masks[i],
+                                           max: &m[i], sum: &l[i])
+                    }
+                }
+                t0 = t1
             }
             if wide {
                 accumulateAVX512(p: s, rows: rows, keys: n, v: v + kb * vStride, vStride: vStride, dim: d, factors: c,
@@ -229,23 +243,22 @@ public enum FlashAttention {
         tile.store(out, stride: keyBlock, scale: splat(scale))
     }
 
-    /// The scores of a key block on the AVX-512 tile, and for the leading tiles whose rows all see the whole
-    /// block with no bias, the softmax step too (the C kernel `trellis_attention_open_block`, same bits as `softmaxStepPair`).
-    /// Returns how many leading rows are done; the scores of the rest are in `out`.
+    /// The scores of a key block on the AVX-512 tiles and, for each tile whose rows all see the whole block with
+    /// no bias, the softmax step too (the C kernel `trellis_attention_open_block`, same bits as
+    /// `softmaxStepPair`): `scratch.tileDone[t]` says which; the other tiles' scores are in `out`.
     static func openBlockTilesAVX512(q: UnsafePointer<Float>, qStride: Int, rows: Int, kT: UnsafePointer<Float>,
                                      keys n: Int, first kb: Int, total tk: Int, dim d: Int, scale: Float,
                                      masks: UnsafePointer<RowMask>, max m: UnsafeMutablePointer<Float>,
                                      sum l: UnsafeMutablePointer<Float>, factors c: UnsafeMutablePointer<Float>,
-                                     out: UnsafeMutablePointer<Float>, scratch: Scratch) -> Int {
-        var done = 0, fusing = n == keyBlock
+                                     out: UnsafeMutablePointer<Float>, scratch: Scratch) {
         let tm = scratch.tileStats, tl = tm + 6, tc = tm + 12
         scratch.forEachTile(rows: rows, inputs: q, inputStride: qStride, outputs: out, outputStride: keyBlock) { i in
-            if fusing {
-                for r in i..<Swift.min(i + 6, rows) where masks[r].bias != nil || Swift.min(masks[r].limit, tk) - kb < n {
-                    fusing = false
-                }
+            scratch.tileDone[i / 6] = false
+            var open = n == keyBlock
+            for r in i..<Swift.min(i + 6, rows) where masks[r].bias != nil || Swift.min(masks[r].limit, tk) - kb < n {
+                open = false
             }
-            guard fusing else {
+            guard open else {
                 avx512AttentionScores(q: scratch.inputs, kT: kT, dim: d, scale: scale, out: scratch.outputs)
                 return
             }
@@ -257,20 +270,15 @@ public enum FlashAttention {
             // C sees the row pointer arrays as arrays of optional pointers (same layout).
             let qRows = UnsafeRawPointer(scratch.inputs).assumingMemoryBound(to: UnsafePointer<Float>?.self)
             let pRows = UnsafeRawPointer(scratch.outputs).assumingMemoryBound(to: UnsafeMutablePointer<Float>?.self)
-            let stepped = trellis_attention_open_block(qRows, kT, d, scale, tm, tl, tc, pRows) == 1
+            guard trellis_attention_open_block(qRows, kT, d, scale, tm, tl, tc, pRows) == 1 else { return }
             #else
-            let stepped = false
+            preconditionFailure("the AVX-512 tiles run only on x86-64")
             #endif
-            guard stepped else {
-                fusing = false
-                return
-            }
             for r in 0..<Swift.min(6, rows - i) {
                 m[i + r] = tm[r]; l[i + r] = tl[r]; c[i + r] = tc[r]
             }
-            done = Swift.min(i + 6, rows)
+            scratch.tileDone[i / 6] = true
         }
-        return done
     }
 
     /// `accumulate` on the AVX-512 tile for the columns below a multiple of 16, the AVX2 tail for the rest
