@@ -252,19 +252,19 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
                 rowKernel(s, r, p, k: k, x: x, ldx: k, b: b, panelBytes: w.panelBytes,
                           bias: groupBias, out: dst, ldo: ldo)
             }
-            switch (w.storage, m, panels) {
-            case (.f32, 1, 4): run(F32Panel.self, One.self, Four.self)
-            case (.f32, 1, 3): run(F32Panel.self, One.self, Three.self)
-            case (.f32, 1, 2): run(F32Panel.self, One.self, Two.self)
-            case (.f32, 1, _): run(F32Panel.self, One.self, One.self)
-            case (.f32, _, 2): run(F32Panel.self, Two.self, Two.self)
-            case (.f32, _, _): run(F32Panel.self, Two.self, One.self)
-            case (.bf16, 1, 4): run(BF16Panel.self, One.self, Four.self)
-            case (.bf16, 1, 3): run(BF16Panel.self, One.self, Three.self)
-            case (.bf16, 1, 2): run(BF16Panel.self, One.self, Two.self)
-            case (.bf16, 1, _): run(BF16Panel.self, One.self, One.self)
-            case (.bf16, _, 2): run(BF16Panel.self, Two.self, Two.self)
-            case (.bf16, _, _): run(BF16Panel.self, Two.self, One.self)
+            @inline(__always) func runPanels<S: PanelSource>(_ s: S.Type) {
+                switch (m, panels) {
+                case (1, 4): run(s, One.self, Four.self)
+                case (1, 3): run(s, One.self, Three.self)
+                case (1, 2): run(s, One.self, Two.self)
+                case (1, _): run(s, One.self, One.self)
+                case (_, 2): run(s, Two.self, Two.self)
+                case (_, _): run(s, Two.self, One.self)
+                }
+            }
+            switch w.storage {
+            case .f32: runPanels(F32Panel.self)
+            case .bf16: runPanels(BF16Panel.self)
             }
             if !inside {
                 for r in 0..<m { (out + r * n + col).update(from: tail + r * ldo, count: n - col) }
