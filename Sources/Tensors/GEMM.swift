@@ -224,12 +224,15 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
     let threads = weightStreamingThreads(bytes: w.byteCount)
-    // Eight FMA chains per pass: four panels for one row, two for two rows, F32 or BF16 alike. (BF16 used to
-    // take one panel per pass, from AVX2 figures over 75 MB of weights that the L3 partly served; over a 1B
-    // model's 2.4 GB one, two and four panels read the same 34 GB/s on Zen 4. On an Intel Emerald Rapids guest
-    // one BF16 panel's two chains could not keep up with memory: 604 MB of weights, `bench gemm --decode`,
-    // 1 / 2 threads, one panel 8.5–9.8 / 16.6–18.6 GB/s, four 12.7–12.8 / 23.5–25.0.)
-    let per = m == 1 ? 4 : 2
+    // Two panels per pass (two weight streams per thread), except one BF16 row, which takes four. Over a 1B
+    // model's weights, Zen 4 read the same 34 GB/s with one, two or four panels; a Zen 5 guest reads DRAM
+    // slower with more streams in flight (a C copy of this loop over the 1B decode shapes, 2 threads, in-process
+    // alternation: four panels 25 GB/s, two 36, 20 of 20; one the same as two), though in the real 1B F32
+    // decode two panels gained only ~4 % (per-token alternation, 9 of 12). BF16 widening costs more per byte: on an
+    // Intel Emerald Rapids guest one BF16 panel's chains could not keep up with memory (604 MB of weights,
+    // `bench gemm --decode`, 1 / 2 threads: one panel 8.5–9.8 / 16.6–18.6 GB/s, four 12.7–12.8 / 23.5–25.0),
+    // so BF16 keeps four until two are measured there.
+    let per = m == 1 && w.storage == .bf16 ? 4 : 2
     let groups = (w.panelCount + per - 1) / per
     let chunks = threads == 1 ? 1 : min(groups, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
