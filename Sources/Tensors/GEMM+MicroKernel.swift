@@ -124,8 +124,8 @@ func microKernelDirect<S: PanelSource>(_ s: S.Type, kc: Int, a: UnsafePointer<Fl
     }
 }
 
-/// out[r, 0..<16P] = Σ_k x[r, k] · panel_p[k, 0..<16] (+ bias[0..<16P]) for R ∈ 1...2 rows (x rows `ldx`
-/// apart, out rows `ldo` apart) and P consecutive panels `panelBytes` apart (batch-1 and batch-2 decoding).
+/// out[r, 0..<16P] = Σ_k x[r, k] · panel_p[k, 0..<16] (+ bias[0..<16P]) for R ∈ 1...4 rows (x rows `ldx`
+/// apart, out rows `ldo` apart) and P consecutive panels `panelBytes` apart, R·P ≤ 4 (batch-1…4 decoding).
 /// Batch invariance: each column summed in exactly the tile path's order (sequential FMAs from 0 within
 /// each K block of `blockK`, the first block's sum + bias, later blocks' sums added in turn), so a row's
 /// output is the same bits whether `linear` saw it alone (m = 1) or among other rows. R·P = 4 gives eight
@@ -138,65 +138,70 @@ func rowKernel<S: PanelSource, R: StaticCount, P: StaticCount>(
     bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldo: Int
 ) {
     typealias V = SIMD8<Float>
-    let panels = P.value, two = R.value > 1
-    // r<panel><half>: the running outputs of row 0 (s…: row 1, panels 0 and 1); a…/t…: one block's sums.
-    var r00 = V(), r01 = V(), r10 = V(), r11 = V(), r20 = V(), r21 = V(), r30 = V(), r31 = V()
-    var s00 = V(), s01 = V(), s10 = V(), s11 = V()
+    let panels = P.value, rows = R.value
+    // Chains, named <row><panel><half>: row 0 has up to four panels, row 1 two, rows 2 and 3 one.
+    // o…: the running outputs; a…: one K block's sums (each starts from 0).
+    var o000 = V(), o001 = V(), o010 = V(), o011 = V(), o020 = V(), o021 = V(), o030 = V(), o031 = V()
+    var o100 = V(), o101 = V(), o110 = V(), o111 = V(), o200 = V(), o201 = V(), o300 = V(), o301 = V()
     let b1 = b + panelBytes, b2 = b + 2 * panelBytes, b3 = b + 3 * panelBytes
-    let x1 = x + ldx
+    let x1 = x + ldx, x2 = x + 2 * ldx, x3 = x + 3 * ldx
     var k0 = 0
     while k0 < k {
         let kc = min(blockK, k - k0)
-        var a00 = V(), a01 = V(), a10 = V(), a11 = V(), a20 = V(), a21 = V(), a30 = V(), a31 = V()
-        var t00 = V(), t01 = V(), t10 = V(), t11 = V()
+        var a000 = V(), a001 = V(), a010 = V(), a011 = V(), a020 = V(), a021 = V(), a030 = V(), a031 = V()
+        var a100 = V(), a101 = V(), a110 = V(), a111 = V(), a200 = V(), a201 = V(), a300 = V(), a301 = V()
         var offset = k0 * S.rowBytes
         for kk in k0..<(k0 + kc) {
-            let xs = V(repeating: x[kk])
-            let ys = two ? V(repeating: x1[kk]) : V()
+            let s0 = V(repeating: x[kk])
+            let s1 = rows > 1 ? V(repeating: x1[kk]) : V()
             var (w0, w1) = S.load(b + offset)
-            a00.addProduct(xs, w0); a01.addProduct(xs, w1)
-            if two { t00.addProduct(ys, w0); t01.addProduct(ys, w1) }
+            a000.addProduct(s0, w0); a001.addProduct(s0, w1)
+            if rows > 1 { a100.addProduct(s1, w0); a101.addProduct(s1, w1) }
+            if rows > 2 { let s2 = V(repeating: x2[kk]); a200.addProduct(s2, w0); a201.addProduct(s2, w1) }
+            if rows > 3 { let s3 = V(repeating: x3[kk]); a300.addProduct(s3, w0); a301.addProduct(s3, w1) }
             if panels > 1 {
                 (w0, w1) = S.load(b1 + offset)
-                a10.addProduct(xs, w0); a11.addProduct(xs, w1)
-                if two { t10.addProduct(ys, w0); t11.addProduct(ys, w1) }
+                a010.addProduct(s0, w0); a011.addProduct(s0, w1)
+                if rows > 1 { a110.addProduct(s1, w0); a111.addProduct(s1, w1) }
             }
-            if panels > 2 { (w0, w1) = S.load(b2 + offset); a20.addProduct(xs, w0); a21.addProduct(xs, w1) }
-            if panels > 3 { (w0, w1) = S.load(b3 + offset); a30.addProduct(xs, w0); a31.addProduct(xs, w1) }
+            if panels > 2 { (w0, w1) = S.load(b2 + offset); a020.addProduct(s0, w0); a021.addProduct(s0, w1) }
+            if panels > 3 { (w0, w1) = S.load(b3 + offset); a030.addProduct(s0, w0); a031.addProduct(s0, w1) }
             offset += S.rowBytes
         }
         if k0 == 0 {
-            r00 = a00; r01 = a01; r10 = a10; r11 = a11; r20 = a20; r21 = a21; r30 = a30; r31 = a31
-            s00 = t00; s01 = t01; s10 = t10; s11 = t11
+            o000 = a000; o001 = a001; o010 = a010; o011 = a011; o020 = a020; o021 = a021; o030 = a030; o031 = a031
+            o100 = a100; o101 = a101; o110 = a110; o111 = a111; o200 = a200; o201 = a201; o300 = a300; o301 = a301
             if let bias {
                 let braw = UnsafeRawPointer(bias)
                 @inline(__always) func add(_ v: inout V, _ i: Int) {
                     v += braw.loadUnaligned(fromByteOffset: i * 32, as: V.self)
                 }
-                add(&r00, 0); add(&r01, 1)
-                if panels > 1 { add(&r10, 2); add(&r11, 3) }
-                if panels > 2 { add(&r20, 4); add(&r21, 5) }
-                if panels > 3 { add(&r30, 6); add(&r31, 7) }
-                if two { add(&s00, 0); add(&s01, 1) }
-                if two && panels > 1 { add(&s10, 2); add(&s11, 3) }
+                add(&o000, 0); add(&o001, 1)
+                if panels > 1 { add(&o010, 2); add(&o011, 3) }
+                if panels > 2 { add(&o020, 4); add(&o021, 5) }
+                if panels > 3 { add(&o030, 6); add(&o031, 7) }
+                if rows > 1 { add(&o100, 0); add(&o101, 1) }
+                if rows > 1 && panels > 1 { add(&o110, 2); add(&o111, 3) }
+                if rows > 2 { add(&o200, 0); add(&o201, 1) }
+                if rows > 3 { add(&o300, 0); add(&o301, 1) }
             }
         } else {
-            r00 = a00 + r00; r01 = a01 + r01; r10 = a10 + r10; r11 = a11 + r11
-            r20 = a20 + r20; r21 = a21 + r21; r30 = a30 + r30; r31 = a31 + r31
-            s00 = t00 + s00; s01 = t01 + s01; s10 = t10 + s10; s11 = t11 + s11
+            o000 = a000 + o000; o001 = a001 + o001; o010 = a010 + o010; o011 = a011 + o011
+            o020 = a020 + o020; o021 = a021 + o021; o030 = a030 + o030; o031 = a031 + o031
+            o100 = a100 + o100; o101 = a101 + o101; o110 = a110 + o110; o111 = a111 + o111
+            o200 = a200 + o200; o201 = a201 + o201; o300 = a300 + o300; o301 = a301 + o301
         }
         k0 += kc
     }
-    let o = UnsafeMutableRawPointer(out), o1 = UnsafeMutableRawPointer(out + ldo)
-    @inline(__always) func put(_ v: V, _ i: Int) { o.storeBytes(of: v, toByteOffset: i * 32, as: V.self) }
-    put(r00, 0); put(r01, 1)
-    if panels > 1 { put(r10, 2); put(r11, 3) }
-    if panels > 2 { put(r20, 4); put(r21, 5) }
-    if panels > 3 { put(r30, 6); put(r31, 7) }
-    if two {
-        o1.storeBytes(of: s00, as: V.self); o1.storeBytes(of: s01, toByteOffset: 32, as: V.self)
-        if panels > 1 {
-            o1.storeBytes(of: s10, toByteOffset: 64, as: V.self); o1.storeBytes(of: s11, toByteOffset: 96, as: V.self)
-        }
+    @inline(__always) func put(_ v: V, _ row: Int, _ i: Int) {
+        UnsafeMutableRawPointer(out + row * ldo).storeBytes(of: v, toByteOffset: i * 32, as: V.self)
     }
+    put(o000, 0, 0); put(o001, 0, 1)
+    if panels > 1 { put(o010, 0, 2); put(o011, 0, 3) }
+    if panels > 2 { put(o020, 0, 4); put(o021, 0, 5) }
+    if panels > 3 { put(o030, 0, 6); put(o031, 0, 7) }
+    if rows > 1 { put(o100, 1, 0); put(o101, 1, 1) }
+    if rows > 1 && panels > 1 { put(o110, 1, 2); put(o111, 1, 3) }
+    if rows > 2 { put(o200, 2, 0); put(o201, 2, 1) }
+    if rows > 3 { put(o300, 3, 0); put(o301, 3, 1) }
 }

@@ -105,7 +105,7 @@ func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
         linearBF16Pairs(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
-    if m <= 2 {
+    if m <= rowKernelLimit {
         linearRows(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
@@ -219,7 +219,14 @@ func weightStreamingThreads(bytes: Int) -> Int {
     Parallel.usefulThreads(forWork: Double(bytes) / 20, perThread: 25_000)
 }
 
-/// Batch-1 and batch-2 `linear`: the rows against every panel, threads over panels (memory-bound).
+/// Up to this many rows, `linear` runs `linearRows` (no packing of x, threads over panels).
+let rowKernelLimit = 4
+
+/// `linear` for 1…`rowKernelLimit` rows (decoding a few sequences): the rows against every panel, each weight
+/// read once, threads over panels (memory-bound at one or two rows). Three or four rows take one panel per pass
+/// (eight chains at four rows). The blocked tile path ran them at 72–89 GFLOP/s on one thread (a 6-row AVX2
+/// tile a third or half empty, x packed per block) and on one thread only at three rows; Zen 4, `bench gemm
+/// --few-rows`, 768 × 768 in cache.
 func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
@@ -232,7 +239,7 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
     // Intel Emerald Rapids guest one BF16 panel's chains could not keep up with memory (604 MB of weights,
     // `bench gemm --decode`, 1 / 2 threads: one panel 8.5–9.8 / 16.6–18.6 GB/s, four 12.7–12.8 / 23.5–25.0),
     // so BF16 keeps four until two are measured there.
-    let per = m == 1 && w.storage == .bf16 ? 4 : 2
+    let per = m == 1 && w.storage == .bf16 ? 4 : m <= 2 ? 2 : 1
     let groups = (w.panelCount + per - 1) / per
     let chunks = threads == 1 ? 1 : min(groups, threads * 4)
     Parallel.forEach(chunks: chunks) { chunk in
@@ -261,8 +268,10 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
                 case (1, 3): run(s, One.self, Three.self)
                 case (1, 2): run(s, One.self, Two.self)
                 case (1, _): run(s, One.self, One.self)
-                case (_, 2): run(s, Two.self, Two.self)
-                case (_, _): run(s, Two.self, One.self)
+                case (2, 2): run(s, Two.self, Two.self)
+                case (2, _): run(s, Two.self, One.self)
+                case (3, _): run(s, Three.self, One.self)
+                default: run(s, Four.self, One.self)
                 }
             }
             switch w.storage {
