@@ -105,11 +105,13 @@ func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
         linearBF16Pairs(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
-    if m <= rowKernelLimit {
+    if m <= 4 || (m <= rowKernelLimit && !useWideKernel(m: m)) {
         linearRows(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
-    let threads = Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k))
+    // A few rows against large weights are bound by reading them: as many threads as that takes.
+    let threads = max(Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k)),
+                      m <= rowKernelLimit ? weightStreamingThreads(bytes: w.byteCount) : 1)
     let tiles = tilePlan(m: m, n: n, threads: threads)
     let wide = useWideKernel(m: m)
     Parallel.forEach(chunks: tiles.count) { t in
@@ -219,18 +221,24 @@ func weightStreamingThreads(bytes: Int) -> Int {
     Parallel.usefulThreads(forWork: Double(bytes) / 20, perThread: 25_000)
 }
 
-/// Up to this many rows, `linear` runs `linearRows` (no packing of x, threads over panels).
-let rowKernelLimit = 4
+/// Up to this many rows, `linear` runs `linearRows` (no packing of x, threads over panels), except that with
+/// AVX-512 active five rows and more take its 8-row tile: one read of each weight for all rows, where
+/// `linearRows` reads a panel once per four rows (out of cache, 4096 × 4096, 2 threads, Zen 4: 5…8 rows
+/// 89–141 GFLOP/s on the tile, 73–111 in fours).
+let rowKernelLimit = 8
 
 /// `linear` for 1…`rowKernelLimit` rows (decoding a few sequences): the rows against every panel, each weight
-/// read once, threads over panels (memory-bound at one or two rows). Three or four rows take one panel per pass
-/// (eight chains at four rows). The blocked tile path ran them at 72–89 GFLOP/s on one thread (a 6-row AVX2
-/// tile a third or half empty, x packed per block) and on one thread only at three rows; Zen 4, `bench gemm
-/// --few-rows`, 768 × 768 in cache.
+/// read from memory once, threads over panels (memory-bound at one or two rows). Three or more rows take one
+/// panel per pass, four rows at a time (eight chains), the second four reading the panel again from L1/L2.
+/// The blocked tile path ran 3…8 rows at 68–141 GFLOP/s where this runs ~150–200: its 6-row (AVX2) or 8-row
+/// (AVX-512) tile partly empty, x packed per block, and one thread below ~118 µs of estimated work (Zen 4,
+/// 2 threads, `bench gemm --rows 3,…,8`, 768 × 768 in cache and 4096 × 4096 out of it).
 func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
-    let threads = weightStreamingThreads(bytes: w.byteCount)
+    let threads = m <= 2 ? weightStreamingThreads(bytes: w.byteCount)
+        : max(weightStreamingThreads(bytes: w.byteCount),
+              Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k)))
     // Two panels per pass (two weight streams per thread), except one BF16 row, which takes four. Over a 1B
     // model's weights, Zen 4 read the same 34 GB/s with one, two or four panels; a Zen 5 guest reads DRAM
     // slower with more streams in flight (a C copy of this loop over the 1B decode shapes, 2 threads, in-process
@@ -258,9 +266,9 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
             let b = UnsafeRawPointer(w.base) + per * g * w.panelBytes
             let dst = inside ? out + col : tail, ldo = inside ? n : per * microCols
             @inline(__always) func run<S: PanelSource, R: StaticCount, P: StaticCount>(_ s: S.Type, _ r: R.Type,
-                                                                                         _ p: P.Type) {
-                rowKernel(s, r, p, k: k, x: x, ldx: k, b: b, panelBytes: w.panelBytes,
-                          bias: groupBias, out: dst, ldo: ldo)
+                                                                                         _ p: P.Type, row: Int = 0) {
+                rowKernel(s, r, p, k: k, x: x + row * k, ldx: k, b: b, panelBytes: w.panelBytes,
+                          bias: groupBias, out: dst + row * ldo, ldo: ldo)
             }
             @inline(__always) func runPanels<S: PanelSource>(_ s: S.Type) {
                 switch (m, panels) {
@@ -270,8 +278,18 @@ func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights
                 case (1, _): run(s, One.self, One.self)
                 case (2, 2): run(s, Two.self, Two.self)
                 case (2, _): run(s, Two.self, One.self)
-                case (3, _): run(s, Three.self, One.self)
-                default: run(s, Four.self, One.self)
+                default:
+                    // One panel, four rows at a time.
+                    var r0 = 0
+                    while r0 < m {
+                        switch m - r0 {
+                        case 1: run(s, One.self, One.self, row: r0)
+                        case 2: run(s, Two.self, One.self, row: r0)
+                        case 3: run(s, Three.self, One.self, row: r0)
+                        default: run(s, Four.self, One.self, row: r0)
+                        }
+                        r0 += 4
+                    }
                 }
             }
             switch w.storage {
