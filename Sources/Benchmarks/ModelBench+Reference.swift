@@ -32,7 +32,8 @@ extension ModelBench {
             if kind == "forward", let m = obj["model"] as? String, let b = obj["batch"] as? Int, let l = obj["length"] as? Int {
                 key = "forward/\(m)/\(dtype)/\(b)/\(l)"
             } else if kind == "decode", let m = obj["shape"] as? String {
-                key = "decode/\(m)/\(dtype)"
+                let batch = obj["batch"] as? Int ?? 1
+                key = "decode/\(m)/\(dtype)" + (batch == 1 ? "" : "/\(batch)")
             } else { continue }
             rows[key] = Row(key: key, label: key, seconds: seconds, tokensPerSecond: tps)
         }

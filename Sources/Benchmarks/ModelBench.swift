@@ -9,7 +9,8 @@ enum ModelBench {
     static let summary = "transformer forward (ESM-2 t6_8M … t33_650M) and decode (xTrimoPGLM 12×768, 1B) vs torch"
     static let usage = """
     USAGE: trellis bench model [--shape S,...] [--decode-shape D,...] [--weights f32,bf16] [--lengths L,...]
-                               [--batches B,...] [--new-tokens N] [--rounds N] [--threads N] [--quick]
+                               [--batches B,...] [--decode-batches B,...] [--new-tokens N] [--rounds N]
+                               [--threads N] [--quick]
                                [--no-forward] [--no-decode] [--no-reference] [--profile] [--json]
 
       --shape S,...         ESM-2 forward shapes: \(BenchShapes.esm.map(\.name).joined(separator: ", "))
@@ -19,6 +20,8 @@ enum ModelBench {
       --weights W,...       weight storage, f32 and/or bf16 (default: forward f32, decode f32,bf16)
       --lengths L,...       forward sequence lengths (default 128,512)
       --batches B,...       forward batch sizes (default 1,8)
+      --decode-batches B,...  sequences decoded together, each with its own 32-token prompt, one token
+                            each per step (default 1); tok/s counts every sequence's tokens
       --new-tokens N        greedy decode steps after a 32-token prompt (default 64; 16 for 1B)
       --rounds N            alternate Trellis and torch N times per row; each side's figure is its best
                             over all rounds, so a quiet or noisy minute hits both sides alike (default 1)
@@ -47,6 +50,7 @@ enum ModelBench {
         var decodeWeights: [WeightStorage] = [.f32, .bf16]
         var lengths = [128, 512]
         var batches = [1, 8]
+        var decodeBatches = [1]
         var newTokens: Int? = nil
         var rounds = 1
         var quick = false
@@ -80,6 +84,9 @@ enum ModelBench {
         }
         if let l = try args.option("lengths") { o.lengths = try BenchShapes.integers(l, option: "--lengths") }
         if let b = try args.option("batches") { o.batches = try BenchShapes.integers(b, option: "--batches") }
+        if let b = try args.option("decode-batches") {
+            o.decodeBatches = try BenchShapes.integers(b, option: "--decode-batches")
+        }
         if let r = try args.option("rounds") {
             guard let v = Int(r), v > 0 else { throw ArgumentError.badValue("--rounds", r) }
             o.rounds = v
@@ -169,15 +176,23 @@ enum ModelBench {
                     let model = try PGLMForLM(config: config, weights: WeightLoader(source: RandomWeights.pglm(config),
                                                                                     storage: storage))
                     let w = storage.rawValue
-                    var prefill = Double.infinity
-                    try measure("decode/\(name)/\(w)", label: "decode \(name) \(w)", tokens: steps,
-                                torchArguments: ["--no-forward", "--decode-shape", name, "--weights", w,
-                                                 "--new-tokens", "\(steps)"]) {
-                        let (s, p) = try decodeTime(model, steps: steps, reps: o.quick ? 1 : 3)
-                        prefill = min(prefill, p)
-                        return s
+                    for batch in o.decodeBatches {
+                        // Batch 1 keeps the key and label it always had.
+                        let suffix = batch == 1 ? "" : "/\(batch)", shown = batch == 1 ? "" : " batch \(batch)"
+                        var prefill = Double.infinity
+                        try measure("decode/\(name)/\(w)" + suffix, label: "decode \(name) \(w)" + shown,
+                                    tokens: steps * batch,
+                                    torchArguments: ["--no-forward", "--decode-shape", name, "--weights", w,
+                                                     "--new-tokens", "\(steps)", "--decode-batches", "\(batch)"]) {
+                            let (s, p) = try decodeTime(model, steps: steps, batch: batch, reps: o.quick ? 1 : 3)
+                            prefill = min(prefill, p)
+                            return s
+                        }
+                        if !o.json {
+                            print(String(format: "    (decode \(name) \(w)\(shown): best prefill of the 32-token prompt%@ %.3f s)",
+                                         batch == 1 ? "" : "s", prefill))
+                        }
                     }
-                    if !o.json { print(String(format: "    (decode \(name) \(w): best prefill of the 32-token prompt %.3f s)", prefill)) }
                 }
             }
         }
@@ -196,12 +211,14 @@ enum ModelBench {
         return TokenBatch(batch: batch, length: length, ids: ids, attentionMask: Array(repeating: 1, count: ids.count))
     }
 
-    /// Best time of `steps` greedy decode steps after a 32-token CLM prompt, and the prefill time.
-    static func decodeTime(_ model: PGLMForLM, steps: Int, reps: Int) throws -> (Double, Double) {
+    /// Best time of `steps` greedy decode steps of `batch` sequences, each after its own 32-token CLM prompt,
+    /// and the prefill time.
+    static func decodeTime(_ model: PGLMForLM, steps: Int, batch count: Int, reps: Int) throws -> (Double, Double) {
         var rng = SeededRandom(seed: 2)
-        let prompt: [Int] = [29, 32, 34] + (0..<29).map { _ in Int(1 + rng.next() % 25) }
-        let batch = TokenBatch(sequences: [prompt], padId: 0)
-        let cache = model.makeCache(batch: 1, capacity: 32 + steps)
+        let prompts: [[Int]] = (0..<count).map { _ in [29, 32, 34] + (0..<29).map { _ in Int(1 + rng.next() % 25) } }
+        let batch = TokenBatch(sequences: prompts, padId: 0)
+        let cache = model.makeCache(batch: count, capacity: 32 + steps)
+        let vocabulary = model.vocabularySize
         var bestDecode = Double.infinity, bestPrefill = Double.infinity
         for round in 0...reps {   // round 0 warms up
             var t0 = DispatchTime.now().uptimeNanoseconds
@@ -209,9 +226,13 @@ enum ModelBench {
             let prefill = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             t0 = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<steps {
-                var next = 0
-                for i in 1..<36 where logits[i] > logits[next] { next = i }
-                logits = try model.decode([Int32(next)], cache: cache)
+                let next: [Int32] = (0..<count).map { b in
+                    let row = b * vocabulary
+                    var best = 0
+                    for i in 1..<36 where logits[row + i] > logits[row + best] { best = i }
+                    return Int32(best)
+                }
+                logits = try model.decode(next, cache: cache)
             }
             let decode = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             if round > 0 { bestDecode = min(bestDecode, decode); bestPrefill = min(bestPrefill, prefill) }

@@ -2,7 +2,7 @@
 
     /work/venv/bin/python scripts/bench/torch_model.py [--threads N] [--quick]
         [--shape t6_8M,t12_35M,t30_150M,t33_650M] [--weights f32,bf16] [--batches 1,8] [--lengths 128,512]
-        [--decode-shape 12x768,1B] [--new-tokens N] [--no-forward] [--no-decode]
+        [--decode-shape 12x768,1B] [--decode-batches 1,4] [--new-tokens N] [--no-forward] [--no-decode]
 
 Prints one JSON object per line on stdout (progress on stderr):
   {"bench":"info", "torch":…, "cpu_capability":"AVX512", "isa_env":{…}, "cpu_threads":…, "loadavg":[…]}
@@ -15,7 +15,8 @@ all tokens real (no padding), torch.inference_mode, warm-up then best of N; seco
 decode: an xTrimoPGLM-shaped CLM (12x768: 12 layers, hidden 768, 12 heads × 64, GeGLU ffn 2048; 1B: 24 layers,
 hidden 2048, 32 heads × 64, ffn 5461; vocab 128, 1-D RoPE), run by the fixtures' reference module
 (scripts/fixtures/pglm_reference.py) with a simple KV cache: prefill a 32-token prompt, then --new-tokens greedy
-steps of one token; tokens_per_s = steps / time of those steps (best of N).
+steps of one token; tokens_per_s = steps / time of those steps (best of N). --decode-batches B decodes B
+sequences together (each its own random 32-token prompt, one token each per step): tokens_per_s = B·steps / time.
 Weights F32, or BF16 (torch computes in BF16 then; activations BF16, softmax F32).
 The instruction set: ATEN_CPU_CAPABILITY / MKL_ENABLE_INSTRUCTIONS / ONEDNN_MAX_CPU_ISA from the environment
 (Trellis sets them to AVX2 when its AVX-512 paths are forced off); the info line reports what torch uses.
@@ -117,32 +118,33 @@ def bench_decode(args, threads):
         new = args.new_tokens or (16 if shape == "1B" else 64)
         dtype = getattr(torch, DTYPES[dname])
         model = pglm_model(shape, dtype)
-        g = torch.Generator().manual_seed(2)
-        prompt = torch.cat([torch.tensor([[P.GMASK, P.SOP, P.EOS]]),
-                            torch.randint(1, 26, (1, prompt_len - 3), generator=g)], dim=1)
-        pos = torch.arange(prompt_len)[None]
-        allowed = torch.ones(prompt_len, prompt_len, dtype=torch.bool).tril()[None]
-        state = {}
+        for batch in args.decode_batches:
+            g = torch.Generator().manual_seed(2)
+            prompt = torch.cat([torch.tensor([[P.GMASK, P.SOP, P.EOS]] * batch),
+                                torch.randint(1, 26, (batch, prompt_len - 3), generator=g)], dim=1)
+            pos = torch.arange(prompt_len)[None].expand(batch, -1)
+            allowed = torch.ones(prompt_len, prompt_len, dtype=torch.bool).tril()[None].expand(batch, -1, -1)
+            state = {}
 
-        def prefill():
-            with torch.inference_mode():
-                logits, _, past = model(prompt, pos, pos, allowed)
-            state["past"], state["next"] = past, int(torch.argmax(logits[0, -1, :36]))
+            def prefill():
+                with torch.inference_mode():
+                    logits, _, past = model(prompt, pos, pos, allowed)
+                state["past"], state["next"] = past, torch.argmax(logits[:, -1, :36], dim=-1)[:, None]
 
-        def decode():
-            past, nxt = state["past"], state["next"]
-            with torch.inference_mode():
-                for step in range(new):
-                    p = torch.tensor([[prompt_len + step]])
-                    logits, _, past = model(torch.tensor([[nxt]]), p, p, None, past)
-                    nxt = int(torch.argmax(logits[0, -1, :36]))
-        reps = 1 if args.quick else 3
-        pre = best_time(prefill, reps)
-        best = best_time(decode, reps, setup=prefill)
+            def decode():
+                past, nxt = state["past"], state["next"]
+                with torch.inference_mode():
+                    for step in range(new):
+                        p = torch.full((batch, 1), prompt_len + step)
+                        logits, _, past = model(nxt, p, p, None, past)
+                        nxt = torch.argmax(logits[:, -1, :36], dim=-1)[:, None]
+            reps = 1 if args.quick else 3
+            pre = best_time(prefill, reps)
+            best = best_time(decode, reps, setup=prefill)
+            emit({"bench": "decode", "shape": shape, "model": "pglm_" + shape, "dtype": dname, "threads": threads,
+                  "batch": batch, "prompt": prompt_len, "new_tokens": new, "seconds": round(best, 5),
+                  "tokens_per_s": round(batch * new / best, 1), "prefill_seconds": round(pre, 5)})
         del model
-        emit({"bench": "decode", "shape": shape, "model": "pglm_" + shape, "dtype": dname, "threads": threads, "batch": 1,
-              "prompt": prompt_len, "new_tokens": new, "seconds": round(best, 5),
-              "tokens_per_s": round(new / best, 1), "prefill_seconds": round(pre, 5)})
 
 
 def main():
@@ -154,6 +156,7 @@ def main():
     ap.add_argument("--decode-shape", default="12x768")
     ap.add_argument("--new-tokens", type=int, default=0, help="decode steps (default 64; 16 for 1B)")
     ap.add_argument("--batches", default="1,8")
+    ap.add_argument("--decode-batches", default="1", help="sequences decoded together (default 1)")
     ap.add_argument("--lengths", default="128,512")
     ap.add_argument("--no-forward", action="store_true")
     ap.add_argument("--no-decode", action="store_true")
@@ -172,6 +175,7 @@ def main():
     args.batches = [int(x) for x in args.batches.split(",") if x]
     args.lengths = [int(x) for x in args.lengths.split(",") if x]
     args.decode_shapes = [m for m in args.decode_shape.split(",") if m]
+    args.decode_batches = [int(x) for x in args.decode_batches.split(",") if x]
     for m in args.models:
         if m not in ESM_SHAPES:
             ap.error(f"unknown shape {m!r}; expected one of {', '.join(ESM_SHAPES)}")
