@@ -72,6 +72,42 @@ final class BenchProfileTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--rounds"), bad.stderr)
     }
 
+    /// `--decode-batches` times each batch size as its own row (batch 1 keeps its old key), asks the reference
+    /// for the same batch, and pairs each row with the reference row of that batch.
+    func testDecodeBatchesAreRowsOfTheirOwnMatchedToTheReference() throws {
+        let dir = try TestSupport.temporaryDirectory("bench-decode-batches")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let calls = dir.appendingPathComponent("calls.txt"), fake = dir.appendingPathComponent("python")
+        try """
+        #!/bin/sh
+        echo "$@" >> '\(calls.path)'
+        echo '{"bench":"decode","shape":"12x768","dtype":"f32","batch":1,"threads":1,"seconds":8.0,"tokens_per_s":0.25}'
+        echo '{"bench":"decode","shape":"12x768","dtype":"f32","batch":3,"threads":1,"seconds":4.0,"tokens_per_s":1.5}'
+        """.write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let r = try TestSupport.runTrellis(["bench", "model", "--no-forward", "--decode-batches", "1,3", "--weights", "f32",
+                                            "--new-tokens", "2", "--quick", "--threads", "1", "--json"],
+                                           environment: ["TRELLIS_PYTHON": fake.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let rows = r.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        XCTAssertEqual(rows.compactMap { $0["bench"] as? String }, ["decode/12x768/f32", "decode/12x768/f32/3"])
+        XCTAssertEqual(rows.compactMap { $0["torch_seconds"] as? Double }, [8.0, 4.0])
+        if rows.count == 2, let one = rows[0]["tokens_per_s"] as? Double, let s1 = rows[0]["seconds"] as? Double,
+           let three = rows[1]["tokens_per_s"] as? Double, let s3 = rows[1]["seconds"] as? Double {
+            XCTAssertEqual(one * s1, 2, accuracy: 1e-6, "batch 1: two tokens")
+            XCTAssertEqual(three * s3, 6, accuracy: 1e-6, "batch 3: two tokens for each of three sequences")
+        }
+        let lines = try String(contentsOf: calls, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("--decode-batches 1") }.count, 1, "\(lines)")
+        XCTAssertEqual(lines.filter { $0.contains("--decode-batches 3") }.count, 1, "\(lines)")
+
+        let bad = try TestSupport.runTrellis(["bench", "model", "--decode-batches", "2,x", "--no-reference"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--decode-batches"), bad.stderr)
+    }
+
     /// Parses a printed profile table: class → seconds, and the wall.
     func table(_ text: String) -> (rows: [String: Double], wall: Double?) {
         var rows: [String: Double] = [:]
