@@ -311,8 +311,11 @@ struct GemmScratch {
     let tile: UnsafeMutablePointer<Float>
 
     /// `dot`: buffers for the dot path (`gemmTileDot`), else for the packed-panel kernels.
+    /// Floats of `a` for the packed-panel kernels.
+    static var packedACapacity: Int { blockM * blockK * avx2DepthBlocks }
+
     init(packB: Bool, dot: Bool = false) {
-        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : blockM * blockK * avx2DepthBlocks)
+        a = .allocate(capacity: dot ? dotBlockM * dotBlockK : Self.packedACapacity)
         // The AVX-512 dot tile packs a whole block of B; the AVX2 one only a last, partial group of four.
         let dotB = (CPU.avx512Active ? dotBlockN : 4) * dotBlockK
         b = dot ? .allocate(capacity: dotB) : packB ? .allocate(capacity: blockN * blockK * avx2DepthBlocks) : nil

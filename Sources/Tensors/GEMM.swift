@@ -166,9 +166,20 @@ func linearTile<S: PanelSource>(_ s: S.Type, x: UnsafePointer<Float>, rows: Rang
 func blockedTile<S: PanelSource>(_ s: S.Type, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, rows: Range<Int>,
                                  cols: Range<Int>, k: Int, out: OutputSpec, scratch: GemmScratch, wide: Bool,
                                  bBlock: (_ jc: Int, _ nc: Int, _ pc: Int, _ kc: Int) -> (UnsafeRawPointer, Int)) {
+    // One AVX-512 row tile (≤ 8 rows: decoding a batch) sweeps each 48-column group down all of K before the
+    // next, so a thread streams three panels of weights at a time instead of a `blockN` block's 48 (same block
+    // sums, added in the same order). Its A is read in place, or packed once for all of K (`// [k, 8]`).
+    let oneTile = wide && rows.count <= avx512MicroRows
+    let inPlace = oneTile && rows.count == avx512MicroRows && !transposeA && aInPlace
+    let prepacked = oneTile && !inPlace && k * avx512MicroRows <= GemmScratch.packedACapacity
+    if prepacked {
+        packA(a, lda: lda, transposed: transposeA, i0: rows.lowerBound, mc: rows.count, k0: 0, kc: k,
+              microRows: avx512MicroRows, into: scratch.a)
+    }
+    let columnBlock = inPlace || prepacked ? avx512MicroCols : blockN
     var jc = cols.lowerBound
     while jc < cols.upperBound {
-        let nc = min(blockN, cols.upperBound - jc)
+        let nc = min(columnBlock, cols.upperBound - jc)
         var pc = 0
         while pc < k {
             let kc = min(wide ? blockK : blockK * avx2DepthBlocks, k - pc)
@@ -176,6 +187,13 @@ func blockedTile<S: PanelSource>(_ s: S.Type, a: UnsafePointer<Float>, lda: Int,
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(blockM, rows.upperBound - ic)
+                if prepacked {
+                    macroKernel512(mc: mc, nc: nc, kc: kc, a: scratch.a + pc * avx512MicroRows, aRows: nil, lda: lda,
+                                   b: b, panelBytes: panelBytes, out: out, row: ic, col: jc, first: pc == 0,
+                                   tile: scratch.tile)
+                    ic += mc
+                    continue
+                }
                 let aRows = prepareA(a, lda: lda, transposed: transposeA, i0: ic, mc: mc, k0: pc, kc: kc, nc: nc, wide: wide,
                                      into: scratch.a)
                 if wide {

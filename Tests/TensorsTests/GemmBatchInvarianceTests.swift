@@ -30,6 +30,25 @@ final class GemmBatchInvarianceTests: XCTestCase {
         }
     }
 
+    /// The same with A transposed (`// [k, big]`, rows of op(A) are columns): slices of 5…8 rows take the
+    /// one-tile path that packs A once for all of K.
+    func testRowsOfGemmWithTransposedADoNotDependOnTheRowCount() {
+        onEveryKernel {
+            let k = 300, n = 110, big = 37
+            let aT = values(k * big, seed: 6), b = values(k * n, seed: 7)
+            var whole = [Float](repeating: 0, count: big * n)
+            gemm(transposeA: true, transposeB: false, m: big, n: n, k: k, alpha: 1, a: aT, lda: big, b: b, ldb: n,
+                 c: &whole, ldc: n)
+            assertRowSlices(of: whole, n: n, [(0, 1), (5, 5), (30, 7), (8, 8), (16, 21)], "transposed A") {
+                first, count, part in
+                aT.withUnsafeBufferPointer { ap in
+                    gemm(transposeA: true, transposeB: false, m: count, n: n, k: k, alpha: 1, a: ap.baseAddress! + first,
+                         lda: big, b: b, ldb: n, c: &part, ldc: n)
+                }
+            }
+        }
+    }
+
     func testRowsOfLinearDoNotDependOnTheRowCount() {
         onEveryKernel { rowsOfLinear() }
     }
