@@ -47,13 +47,9 @@ final class BenchProfileTests: XCTestCase {
     func testModelBenchRoundsAlternateWithTheReferenceAndPassOneWaitPolicy() throws {
         let dir = try TestSupport.temporaryDirectory("bench-rounds")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let calls = dir.appendingPathComponent("calls.txt"), fake = dir.appendingPathComponent("python")
-        try """
-        #!/bin/sh
-        echo "$@" >> '\(calls.path)'
-        echo '{"bench":"forward","model":"t6_8M","dtype":"f32","batch":1,"length":16,"threads":1,"seconds":1.5,"tokens_per_s":10.7}'
-        """.write(to: fake, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let (fake, calls) = try standInReference(in: dir, printing: [
+            #"{"bench":"forward","model":"t6_8M","dtype":"f32","batch":1,"length":16,"threads":1,"seconds":1.5,"tokens_per_s":10.7}"#,
+        ])
         let r = try TestSupport.runTrellis(["bench", "model", "--shape", "t6_8M", "--lengths", "16", "--batches", "1",
                                             "--no-decode", "--quick", "--rounds", "3", "--threads", "1"],
                                            environment: ["TRELLIS_PYTHON": fake.path])
@@ -77,14 +73,10 @@ final class BenchProfileTests: XCTestCase {
     func testDecodeBatchesAreRowsOfTheirOwnMatchedToTheReference() throws {
         let dir = try TestSupport.temporaryDirectory("bench-decode-batches")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let calls = dir.appendingPathComponent("calls.txt"), fake = dir.appendingPathComponent("python")
-        try """
-        #!/bin/sh
-        echo "$@" >> '\(calls.path)'
-        echo '{"bench":"decode","shape":"12x768","dtype":"f32","batch":1,"threads":1,"seconds":8.0,"tokens_per_s":0.25}'
-        echo '{"bench":"decode","shape":"12x768","dtype":"f32","batch":3,"threads":1,"seconds":4.0,"tokens_per_s":1.5}'
-        """.write(to: fake, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let (fake, calls) = try standInReference(in: dir, printing: [
+            #"{"bench":"decode","shape":"12x768","dtype":"f32","batch":1,"threads":1,"seconds":8.0,"tokens_per_s":0.25}"#,
+            #"{"bench":"decode","shape":"12x768","dtype":"f32","batch":3,"threads":1,"seconds":4.0,"tokens_per_s":1.5}"#,
+        ])
         let r = try TestSupport.runTrellis(["bench", "model", "--no-forward", "--decode-batches", "1,3", "--weights", "f32",
                                             "--new-tokens", "2", "--quick", "--threads", "1", "--json"],
                                            environment: ["TRELLIS_PYTHON": fake.path])
@@ -106,6 +98,16 @@ final class BenchProfileTests: XCTestCase {
         let bad = try TestSupport.runTrellis(["bench", "model", "--decode-batches", "2,x", "--no-reference"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--decode-batches"), bad.stderr)
+    }
+
+    /// A stand-in for the reference's python in `dir`: appends its command line to the returned `calls` file and
+    /// prints `lines` (the reference's JSON rows) on stdout.
+    func standInReference(in dir: URL, printing lines: [String]) throws -> (interpreter: URL, calls: URL) {
+        let calls = dir.appendingPathComponent("calls.txt"), fake = dir.appendingPathComponent("python")
+        let echoes = lines.map { "echo '\($0)'" }.joined(separator: "\n")
+        try "#!/bin/sh\necho \"$@\" >> '\(calls.path)'\n\(echoes)\n".write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        return (fake, calls)
     }
 
     /// Parses a printed profile table: class → seconds, and the wall.
