@@ -105,7 +105,7 @@ func linearUntimed(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeig
         linearBF16Pairs(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
-    if m <= 4 || (m <= rowKernelLimit && !useWideKernel(m: m)) {
+    if m <= rowKernelLimit && !useWideKernel(m: m) {
         linearRows(x, rows: m, weights: w, bias: bias, out: out)
         return
     }
@@ -254,9 +254,9 @@ let rowKernelLimit = 8
 func linearRows(_ x: UnsafePointer<Float>, rows m: Int, weights w: PackedWeights, bias: UnsafePointer<Float>?,
                 out: UnsafeMutablePointer<Float>) {
     let n = w.outFeatures, k = w.inFeatures
-    let threads = m <= 2 ? weightStreamingThreads(bytes: w.byteCount)
-        : max(weightStreamingThreads(bytes: w.byteCount),
-              Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k)))
+    // Reading the weights decides at one or two rows; the flops can ask for more threads from three on.
+    let threads = max(weightStreamingThreads(bytes: w.byteCount),
+                      Parallel.usefulThreads(forWork: gemmWorkNanoseconds(m: m, n: n, k: k)))
     // Two panels per pass (two weight streams per thread), except one BF16 row, which takes four. Over a 1B
     // model's weights, Zen 4 read the same 34 GB/s with one, two or four panels; a Zen 5 guest reads DRAM
     // slower with more streams in flight (a C copy of this loop over the 1B decode shapes, 2 threads, in-process
